@@ -1,0 +1,204 @@
+// The dashboard's state outside React: rooms and the selected room's containers, reloaded (throttled) on Docker
+// events, changed only through a reducer, and published to React at most once per flush interval.
+import type { ContainerSummary } from '../runtime/containers.js';
+import { ContainerService } from '../runtime/containers.js';
+import { watchEvents, type EngineEvent } from '../runtime/events.js';
+import { LABEL } from '../runtime/labels.js';
+import { RoomService, type RoomSummary } from '../runtime/rooms.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+export interface DashboardState {
+  rooms: RoomSummary[];
+  selectedRoom?: string;
+  containers: ContainerSummary[];
+  loaded: boolean;
+  error?: string;
+  /** Count of engine events seen; shown in the header so a person can tell the view is live. */
+  events: number;
+}
+
+export type DashboardAction =
+  | { type: 'rooms-loaded'; rooms: RoomSummary[] }
+  | { type: 'containers-loaded'; room: string; containers: ContainerSummary[] }
+  | { type: 'room-selected'; room: string }
+  | { type: 'event-seen' }
+  | { type: 'failed'; message: string };
+
+export const initialDashboardState: DashboardState = { rooms: [], containers: [], loaded: false, events: 0 };
+
+export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
+  switch (action.type) {
+    case 'rooms-loaded': {
+      const stillThere = action.rooms.some((r) => r.name === state.selectedRoom);
+      const selectedRoom = stillThere ? state.selectedRoom : action.rooms[0]?.name;
+      return {
+        ...state,
+        rooms: action.rooms,
+        selectedRoom,
+        containers: selectedRoom === state.selectedRoom ? state.containers : [],
+        loaded: true,
+        error: undefined,
+      };
+    }
+    case 'containers-loaded':
+      // A slow reload for a room the user already left must not overwrite the current room.
+      if (action.room !== state.selectedRoom) return state;
+      return { ...state, containers: action.containers, error: undefined };
+    case 'room-selected':
+      if (action.room === state.selectedRoom) return state;
+      return { ...state, selectedRoom: action.room, containers: [] };
+    case 'event-seen':
+      return { ...state, events: state.events + 1 };
+    case 'failed':
+      return { ...state, error: action.message, loaded: true };
+    default: {
+      const never: never = action;
+      return never;
+    }
+  }
+}
+
+export interface DashboardStoreOptions {
+  /** Quiet period after an event before re-listing; bursts of events cause one reload. */
+  reloadDelayMs?: number;
+  /** How often subscribers (React) hear about changes at most. */
+  flushMs?: number;
+}
+
+export class DashboardStore {
+  private state = initialDashboardState;
+  private published = initialDashboardState;
+  private readonly listeners = new Set<() => void>();
+  private flushTimer?: NodeJS.Timeout;
+  private reloadTimer?: NodeJS.Timeout;
+  private readonly rooms: RoomService;
+  private readonly containers: ContainerService;
+  private readonly controller = new AbortController();
+  private readonly reloadDelayMs: number;
+  private readonly flushMs: number;
+  private reloading?: Promise<void>;
+  private reloadAgain = false;
+
+  constructor(
+    private readonly rt: Runtime,
+    options: DashboardStoreOptions = {},
+  ) {
+    this.rooms = new RoomService(rt);
+    this.containers = new ContainerService(rt);
+    this.reloadDelayMs = options.reloadDelayMs ?? 100;
+    this.flushMs = options.flushMs ?? 50;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): DashboardState => this.published;
+
+  dispatch(action: DashboardAction): void {
+    const next = dashboardReducer(this.state, action);
+    if (next === this.state) return;
+    this.state = next;
+    this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (this.published === this.state) return;
+    this.published = this.state;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Loads everything once, then follows the events stream until stop(); reconnects when the engine drops it. */
+  async start(): Promise<void> {
+    await this.reload();
+    void this.follow();
+  }
+
+  selectRoom(room: string): void {
+    this.dispatch({ type: 'room-selected', room });
+    this.scheduleReload(0);
+  }
+
+  stop(): void {
+    this.controller.abort();
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.reloadTimer);
+    this.listeners.clear();
+  }
+
+  private async follow(): Promise<void> {
+    const signal = this.controller.signal;
+    let backoff = 500;
+    while (!signal.aborted) {
+      try {
+        const engine = await this.rt.engine();
+        for await (const event of watchEvents(engine, { type: ['container', 'network'] }, signal)) {
+          backoff = 500;
+          if (isRoomEvent(event)) {
+            this.dispatch({ type: 'event-seen' });
+            this.scheduleReload(this.reloadDelayMs);
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        this.dispatch({ type: 'failed', message: (err as Error).message });
+      }
+      if (signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+      backoff = Math.min(backoff * 2, 5000);
+      this.scheduleReload(0); // catch up on whatever happened while disconnected
+    }
+  }
+
+  private scheduleReload(delay: number): void {
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      void this.reload();
+    }, delay);
+  }
+
+  /** One reload at a time; events during a reload cause exactly one more. */
+  private async reload(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        const signal = this.controller.signal;
+        try {
+          const rooms = await this.rooms.list(signal);
+          this.dispatch({ type: 'rooms-loaded', rooms });
+          const room = this.state.selectedRoom;
+          if (room) {
+            const containers = await this.containers.list(room, { all: true, signal });
+            this.dispatch({ type: 'containers-loaded', room, containers });
+          }
+        } catch (err) {
+          if (signal.aborted) return;
+          this.dispatch({ type: 'failed', message: (err as Error).message });
+        }
+      } while (this.reloadAgain && !this.controller.signal.aborted);
+    })();
+    try {
+      await this.reloading;
+    } finally {
+      this.reloading = undefined;
+    }
+  }
+}
+
+function isRoomEvent(event: EngineEvent): boolean {
+  if (event.Type === 'container') {
+    return LABEL.room in (event.Actor.Attributes ?? {}) && !event.Action.startsWith('exec_');
+  }
+  if (event.Type === 'network') {
+    const name = event.Actor.Attributes?.name ?? '';
+    return name.startsWith('berth-');
+  }
+  return false;
+}

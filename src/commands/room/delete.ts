@@ -1,0 +1,21 @@
+// berth room delete NAME [--force] [--purge-storage]
+import type { CommandModule } from 'yargs';
+import { RoomService } from '../../runtime/rooms.js';
+import type { Args, GlobalArgs } from '../context.js';
+
+export const roomDeleteCommand: CommandModule<GlobalArgs, Args<{ name: string; force: boolean; purgeStorage: boolean }>> = {
+  command: ['delete <name>', 'rm <name>'],
+  describe: 'Delete a room; refuses while it has containers unless --force',
+  builder: (y) =>
+    y
+      .positional('name', { type: 'string', demandOption: true })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Also remove the room\'s containers' })
+      .option('purge-storage', { type: 'boolean', default: false, describe: 'Also delete the room\'s storage directory' }) as never,
+  handler: async ({ ctx, name, force, purgeStorage }) => {
+    const result = await new RoomService(ctx.rt).delete(name, { force, purgeStorage });
+    const parts = [`deleted room ${name}`];
+    if (result.removedContainers.length) parts.push(`removed ${result.removedContainers.length} container(s)`);
+    parts.push(result.purgedStorage ? 'purged storage' : 'kept storage');
+    ctx.out.done(parts.join(', '), result, name);
+  },
+};

@@ -1,0 +1,24 @@
+// berth room list
+import type { CommandModule } from 'yargs';
+import { formatAge } from '../../runtime/format.js';
+import { RoomService, type RoomSummary } from '../../runtime/rooms.js';
+import type { Args, GlobalArgs } from '../context.js';
+import type { Column } from '../output.js';
+
+export const roomColumns: Column<RoomSummary>[] = [
+  { header: 'NAME', value: (r) => r.name },
+  { header: 'CONTAINERS', value: (r) => `${r.running}/${r.containers}` },
+  { header: 'SERVICES', value: (r) => String(r.services) },
+  { header: 'NETWORK', value: (r) => r.network },
+  { header: 'CREATED', value: (r) => formatAge(r.created) },
+  { header: 'STORAGE', value: (r) => r.storage, wide: true },
+];
+
+export const roomListCommand: CommandModule<GlobalArgs, Args> = {
+  command: ['list', 'ls'],
+  describe: 'List rooms with running/total containers and services',
+  handler: async ({ ctx }) => {
+    const rooms = await new RoomService(ctx.rt).list(ctx.signal);
+    ctx.out.list(rooms, roomColumns, { id: (r) => r.name });
+  },
+};

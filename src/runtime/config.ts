@@ -1,0 +1,51 @@
+// User settings (conf): default room and agent, engine host, trusted patterns, agent limits, UI.
+import type { BerthPaths } from './paths.js';
+
+export interface AgentLimits {
+  cpus?: number;
+  memory?: string;
+  maxRunning?: number;
+  onLimit?: 'reject' | 'queue';
+}
+
+export interface BerthSettings {
+  defaultRoom: string;
+  defaultAgent: string;
+  host?: string;
+  trustedPatterns: string[];
+  agentLimits: Record<string, AgentLimits>;
+  ui: { maxFps: number; logLines: number };
+}
+
+export const defaultSettings: BerthSettings = {
+  defaultRoom: 'default',
+  defaultAgent: 'user',
+  trustedPatterns: [],
+  agentLimits: {},
+  ui: { maxFps: 20, logLines: 5000 },
+};
+
+export interface SettingsStore {
+  readonly path: string;
+  get<K extends keyof BerthSettings>(key: K): BerthSettings[K];
+  set<K extends keyof BerthSettings>(key: K, value: BerthSettings[K]): void;
+  all(): BerthSettings;
+}
+
+/** Opens the settings file; conf (and its schema validator) is loaded only when a command needs settings. */
+export async function openSettings(paths: BerthPaths): Promise<SettingsStore> {
+  const { default: Conf } = await import('conf');
+  const conf = new Conf<BerthSettings>({
+    projectName: 'berth',
+    projectSuffix: '',
+    cwd: paths.configDir,
+    configName: 'config',
+    defaults: defaultSettings,
+  });
+  return {
+    path: conf.path,
+    get: (key) => conf.get(key),
+    set: (key, value) => conf.set(key, value),
+    all: () => ({ ...defaultSettings, ...conf.store }),
+  };
+}

@@ -1,0 +1,29 @@
+// The Docker labels and names berth puts on every object it owns; rooms are found by these, never by a copy.
+
+export const LABEL = {
+  room: 'berth.room',
+  kind: 'berth.kind',
+  name: 'berth.name',
+  agent: 'berth.agent',
+  role: 'berth.role',
+  tags: 'berth.tags',
+  managed: 'berth.managed',
+} as const;
+
+export type ObjectKind = 'room' | 'container' | 'job' | 'service';
+
+/** Room names double as DNS labels and Docker name prefixes: lowercase letters, digits and inner hyphens. */
+export const ROOM_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+export function roomNetworkName(room: string): string {
+  return `berth-${room}`;
+}
+
+/** Docker names are engine-wide; berth scopes them to a room as ROOM.NAME so two rooms can each have a "web". */
+export function dockerContainerName(room: string, name: string): string {
+  return `${room}.${name}`;
+}
+
+export function roomLabelFilter(room?: string): string[] {
+  return [room ? `${LABEL.room}=${room}` : LABEL.room];
+}

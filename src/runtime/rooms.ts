@@ -1,0 +1,180 @@
+// Rooms: a label, a bridge network berth-<room> and a storage directory; Docker is the source of truth.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConflictError, NotFoundError } from './errors.js';
+import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
+import type { Runtime } from './runtime.js';
+import { validateRoomName } from './validate.js';
+
+export interface RoomSummary {
+  name: string;
+  network: string;
+  networkId: string;
+  created: string;
+  storage: string;
+  containers: number;
+  running: number;
+  services: number;
+}
+
+export interface RoomDetail extends RoomSummary {
+  subnet?: string;
+  gateway?: string;
+  members: { id: string; name: string; kind: string; state: string }[];
+}
+
+export interface DeleteRoomOptions {
+  force?: boolean;
+  purgeStorage?: boolean;
+}
+
+export interface DeleteRoomResult {
+  room: string;
+  removedContainers: string[];
+  removedNetwork: boolean;
+  purgedStorage: boolean;
+}
+
+export class RoomService {
+  constructor(private readonly rt: Runtime) {}
+
+  storageDir(room: string): string {
+    return path.join(this.rt.paths.roomsDir, room);
+  }
+
+  async create(name: string): Promise<RoomSummary> {
+    validateRoomName(name);
+    const engine = await this.rt.engine();
+    return this.rt.audit.record({ actor: this.rt.actor, action: 'room.create', target: name }, async () => {
+      if (await this.findNetwork(name)) throw new ConflictError(`room "${name}" already exists`);
+      await engine.call(`create network for room ${name}`, (d) =>
+        d.createNetwork({
+          Name: roomNetworkName(name),
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: { [LABEL.room]: name, [LABEL.kind]: 'room', [LABEL.managed]: 'true' },
+        }),
+      );
+      fs.mkdirSync(this.storageDir(name), { recursive: true });
+      return this.inspect(name);
+    });
+  }
+
+  /** Ensures a room exists (used when a container is started in a room nobody created yet). */
+  async ensure(name: string): Promise<void> {
+    validateRoomName(name);
+    if (!(await this.findNetwork(name))) {
+      try {
+        await this.create(name);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+  }
+
+  async list(signal?: AbortSignal): Promise<RoomSummary[]> {
+    const engine = await this.rt.engine();
+    const [networks, containers] = await Promise.all([
+      engine.call('list networks', (d) =>
+        d.listNetworks({ filters: { label: [`${LABEL.kind}=room`] }, abortSignal: signal } as object),
+      ),
+      engine.call('list containers', (d) =>
+        d.listContainers({ all: true, filters: { label: roomLabelFilter() }, abortSignal: signal } as object),
+      ),
+    ]);
+    return networks
+      .map((net) => {
+        const room = net.Labels?.[LABEL.room] ?? net.Name;
+        const members = containers.filter((c) => c.Labels?.[LABEL.room] === room);
+        return this.summarize(room, net.Id, net.Name, (net as { Created?: string }).Created ?? '', members);
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async inspect(name: string): Promise<RoomDetail> {
+    validateRoomName(name);
+    const engine = await this.rt.engine();
+    const net = await this.findNetwork(name);
+    if (!net) throw new NotFoundError(`room "${name}" not found`);
+    const [detail, containers] = await Promise.all([
+      engine.call(`inspect room ${name}`, (d) => d.getNetwork(net.Id).inspect()),
+      this.members(name),
+    ]);
+    const ipam = (detail.IPAM?.Config ?? [])[0] as { Subnet?: string; Gateway?: string } | undefined;
+    return {
+      ...this.summarize(name, net.Id, net.Name, detail.Created ?? '', containers),
+      subnet: ipam?.Subnet,
+      gateway: ipam?.Gateway,
+      members: containers.map((c) => ({
+        id: c.Id,
+        name: c.Labels?.[LABEL.name] ?? (c.Names?.[0] ?? '').replace(/^\//, ''),
+        kind: c.Labels?.[LABEL.kind] ?? 'container',
+        state: c.State,
+      })),
+    };
+  }
+
+  async delete(name: string, opts: DeleteRoomOptions = {}): Promise<DeleteRoomResult> {
+    validateRoomName(name);
+    const engine = await this.rt.engine();
+    const net = await this.findNetwork(name);
+    if (!net) throw new NotFoundError(`room "${name}" not found`);
+    const members = await this.members(name);
+    if (members.length > 0 && !opts.force) {
+      throw new ConflictError(
+        `room "${name}" has ${members.length} container${members.length === 1 ? '' : 's'}: use --force to remove them with the room`,
+      );
+    }
+    return this.rt.audit.record(
+      { actor: this.rt.actor, action: 'room.delete', target: name, details: { force: !!opts.force, purgeStorage: !!opts.purgeStorage } },
+      async () => {
+        const removedContainers: string[] = [];
+        for (const c of members) {
+          await engine.call(`remove container ${c.Id.slice(0, 12)}`, (d) => d.getContainer(c.Id).remove({ force: true, v: true }));
+          removedContainers.push(c.Id);
+        }
+        await engine.call(`remove network ${net.Name}`, (d) => d.getNetwork(net.Id).remove());
+        let purgedStorage = false;
+        if (opts.purgeStorage) {
+          fs.rmSync(this.storageDir(name), { recursive: true, force: true });
+          purgedStorage = true;
+        }
+        return { room: name, removedContainers, removedNetwork: true, purgedStorage };
+      },
+    );
+  }
+
+  private async findNetwork(room: string) {
+    const engine = await this.rt.engine();
+    const nets = await engine.call('list networks', (d) =>
+      d.listNetworks({ filters: { label: [`${LABEL.room}=${room}`, `${LABEL.kind}=room`] } }),
+    );
+    return nets.find((n) => n.Name === roomNetworkName(room));
+  }
+
+  private async members(room: string) {
+    const engine = await this.rt.engine();
+    return engine.call('list containers', (d) => d.listContainers({ all: true, filters: { label: roomLabelFilter(room) } }));
+  }
+
+  private summarize(
+    room: string,
+    networkId: string,
+    network: string,
+    created: string,
+    members: { State: string; Labels: Record<string, string> }[],
+  ): RoomSummary {
+    const services = members.filter((c) => c.Labels?.[LABEL.kind] === 'service');
+    const containers = members.filter((c) => c.Labels?.[LABEL.kind] !== 'service');
+    return {
+      name: room,
+      network,
+      networkId,
+      created,
+      storage: this.storageDir(room),
+      containers: containers.length,
+      running: containers.filter((c) => c.State === 'running').length,
+      services: services.length,
+    };
+  }
+}

@@ -1,0 +1,65 @@
+// The runtime context every surface builds once: paths, settings, engine, state store and audit log, each opened lazily.
+import { AuditLog } from './audit.js';
+import { openSettings, type SettingsStore } from './config.js';
+import { connectEngine, resolveEndpoint, type Engine, type EngineEndpoint } from './engine.js';
+import { resolvePaths, type BerthPaths } from './paths.js';
+import { openDatabase, type Database } from './store.js';
+
+export interface RuntimeOptions {
+  /** --host: overrides DOCKER_HOST, the docker context and config. */
+  host?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Who the audit log names for mutations made through this runtime. */
+  actor?: string;
+}
+
+export class Runtime {
+  readonly paths: BerthPaths;
+  readonly audit: AuditLog;
+  readonly env: NodeJS.ProcessEnv;
+  private enginePromise?: Promise<Engine>;
+  private settingsPromise?: Promise<SettingsStore>;
+  private database?: Database;
+
+  constructor(readonly options: RuntimeOptions = {}) {
+    this.env = options.env ?? process.env;
+    this.paths = resolvePaths(this.env);
+    this.audit = new AuditLog(this.paths.auditLog);
+  }
+
+  get actor(): string {
+    return this.options.actor ?? this.env.BERTH_AGENT ?? this.env.USER ?? 'user';
+  }
+
+  settings(): Promise<SettingsStore> {
+    this.settingsPromise ??= openSettings(this.paths);
+    return this.settingsPromise;
+  }
+
+  async endpoint(): Promise<EngineEndpoint> {
+    // Config is read only when no flag or environment names the engine, to keep start-up light.
+    const needsConfig = !this.options.host && !this.env.DOCKER_HOST;
+    const configHost = needsConfig ? (await this.settings()).get('host') : undefined;
+    return resolveEndpoint({ host: this.options.host, configHost, env: this.env });
+  }
+
+  engine(): Promise<Engine> {
+    this.enginePromise ??= this.endpoint().then(connectEngine);
+    return this.enginePromise;
+  }
+
+  db(): Database {
+    this.database ??= openDatabase(this.paths.database);
+    return this.database;
+  }
+
+  /** The room a command acts on: the flag, then BERTH_ROOM, then config. */
+  async room(flag?: string): Promise<string> {
+    return flag ?? this.env.BERTH_ROOM ?? (await this.settings()).get('defaultRoom');
+  }
+
+  close(): void {
+    this.database?.close();
+    this.database = undefined;
+  }
+}

@@ -1,0 +1,85 @@
+// Terminal ownership: enter raw/alternate-screen modes and restore them exactly once on every exit path.
+
+export const ESC = {
+  altScreenOn: '\x1b[?1049h',
+  altScreenOff: '\x1b[?1049l',
+  cursorHide: '\x1b[?25l',
+  cursorShow: '\x1b[?25h',
+  bracketedPasteOff: '\x1b[?2004l',
+  mouseOff: '\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l',
+  resetAttributes: '\x1b[0m',
+} as const;
+
+export interface TerminalStreams {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+}
+
+export interface TerminalGuard {
+  /** Restores the terminal; safe to call more than once and from signal handlers. */
+  restore(): void;
+  readonly restored: boolean;
+}
+
+/**
+ * Takes the terminal (optionally the alternate screen, hidden cursor, raw input) and registers restoration on
+ * exit, SIGTERM, SIGHUP and uncaught errors. The caller must still call restore() in its own finally.
+ */
+export function takeTerminal(
+  streams: TerminalStreams,
+  opts: { altScreen?: boolean; hideCursor?: boolean; raw?: boolean } = {},
+): TerminalGuard {
+  const { stdin, stdout } = streams;
+  const wasRaw = Boolean(stdin.isTTY && stdin.isRaw);
+  let restored = false;
+  if (opts.altScreen) stdout.write(ESC.altScreenOn);
+  if (opts.hideCursor) stdout.write(ESC.cursorHide);
+  if (opts.raw && stdin.isTTY) stdin.setRawMode(true);
+
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    process.off('exit', restore);
+    if (stdin.isTTY) {
+      try {
+        stdin.setRawMode(wasRaw);
+      } catch {
+        // the tty may already be gone (SIGHUP); nothing left to restore
+      }
+    }
+    try {
+      stdout.write(ESC.resetAttributes + ESC.bracketedPasteOff + ESC.mouseOff + ESC.cursorShow + (opts.altScreen ? ESC.altScreenOff : ''));
+    } catch {
+      // same: a closed terminal needs no restoring
+    }
+  };
+  process.on('exit', restore);
+  return {
+    restore,
+    get restored() {
+      return restored;
+    },
+  };
+}
+
+/**
+ * Runs `onSignal` for SIGTERM/SIGHUP/uncaught errors while `body` runs; returns the disposer. Signal handlers
+ * restore and then exit with the conventional code (128 + signal number).
+ */
+export function onFatal(handler: (reason: { signal?: NodeJS.Signals; error?: unknown }) => void): () => void {
+  const onTerm = () => handler({ signal: 'SIGTERM' });
+  const onHup = () => handler({ signal: 'SIGHUP' });
+  const onError = (error: unknown) => handler({ error });
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+  return () => {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
+    process.off('uncaughtException', onError);
+    process.off('unhandledRejection', onError);
+  };
+}
+
+export const signalExitCode: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };

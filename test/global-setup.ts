@@ -1,0 +1,38 @@
+// Once per run: check the engine answers and build the FROM-scratch busybox fixture image the tests use.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+
+export const FIXTURE_IMAGE = 'berth-fixture:latest';
+
+export default async function setup(): Promise<void> {
+  const docker = new Docker();
+  await docker.ping();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-fixture-'));
+  try {
+    fs.copyFileSync('/bin/busybox', path.join(dir, 'busybox'));
+    fs.chmodSync(path.join(dir, 'busybox'), 0o755);
+    fs.writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      [
+        'FROM scratch',
+        'COPY busybox /bin/busybox',
+        'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
+        'LABEL berth.test.fixture=true',
+        'CMD ["/bin/sh"]',
+        '',
+      ].join('\n'),
+    );
+    const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'busybox'] }, { t: FIXTURE_IMAGE });
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(stream, (err: Error | null, output: { error?: string }[]) => {
+        const failed = output?.find((o) => o.error);
+        if (err || failed) reject(err ?? new Error(failed!.error));
+        else resolve();
+      }),
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,76 @@
+// Shared test helpers: a temp BERTH_HOME, in-process CLI runs with captured output, unique rooms, cleanup.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import { main } from '../src/commands/main.js';
+import { exitCodeOf } from '../src/runtime/errors.js';
+import { Runtime } from '../src/runtime/runtime.js';
+
+export const FIXTURE_IMAGE = 'berth-fixture:latest';
+export const docker = new Docker();
+export const repoRoot = path.resolve(import.meta.dirname, '..');
+
+export function tempHome(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+}
+
+/** A room name unique to this test run, so parallel files never collide. */
+export function uniqueRoom(prefix = 't'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs main(argv) in-process with captured output; the exit code is what bin/berth would return. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: { write: (t: string) => void (stdout += t), isTTY: false },
+    stderr: { write: (t: string) => void (stderr += t), isTTY: false },
+    env: { ...process.env, ...env },
+  };
+  try {
+    await main(args, { io });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    stderr += `berth: ${(err as Error).message}\n`;
+    return { code: exitCodeOf(err), stdout, stderr };
+  }
+}
+
+export function runtimeFor(home: string, env: NodeJS.ProcessEnv = {}): Runtime {
+  return new Runtime({ env: { ...process.env, BERTH_HOME: home, ...env } });
+}
+
+/** Removes every container and network labelled with one of these rooms. */
+export async function removeRooms(rooms: string[]): Promise<void> {
+  for (const room of rooms) {
+    const containers = await docker.listContainers({ all: true, filters: { label: [`berth.room=${room}`] } });
+    await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+    const networks = await docker.listNetworks({ filters: { label: [`berth.room=${room}`] } });
+    await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => {})));
+  }
+}
+
+/** Polls until check() returns a truthy value; no fixed sleeps in tests. */
+export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
