@@ -1,5 +1,6 @@
 // Containers in a room: listing and the summary shape both the CLI table and the dashboard show.
 import type Docker from 'dockerode';
+import { NotFoundError, UsageError } from './errors.js';
 import { LABEL, roomLabelFilter } from './labels.js';
 import type { Runtime } from './runtime.js';
 
@@ -59,5 +60,20 @@ export class ContainerService {
       d.listContainers({ all: opts.all ?? true, filters: { label: roomLabelFilter(room) }, abortSignal: opts.signal } as object),
     );
     return infos.map(toSummary).sort((a, b) => b.created.localeCompare(a.created) || a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Finds one container of a room by its room-local name, full id or a unique id prefix. Unknown is NotFoundError;
+   * a prefix matching several is a UsageError listing how many.
+   */
+  async resolve(room: string, ref: string, signal?: AbortSignal): Promise<ContainerSummary> {
+    if (!ref) throw new UsageError('a container name or id is required');
+    const all = await this.list(room, { all: true, signal });
+    const byName = all.find((c) => c.name === ref);
+    if (byName) return byName;
+    const byId = all.filter((c) => c.id.startsWith(ref));
+    if (byId.length === 1) return byId[0]!;
+    if (byId.length > 1) throw new UsageError(`id prefix "${ref}" matches ${byId.length} containers in room "${room}": give more characters`);
+    throw new NotFoundError(`container "${ref}" not found in room "${room}"`);
   }
 }
