@@ -36,7 +36,7 @@ describe('room lifecycle', () => {
 
     const net = await docker.getNetwork(`berth-${room}`).inspect();
     expect(net.Driver).toBe('bridge');
-    expect(net.Labels['berth.room']).toBe(room);
+    expect(net.Labels?.['berth.room']).toBe(room);
     expect(fs.statSync(path.join(home, 'data', 'rooms', room)).isDirectory()).toBe(true);
 
     await startMember(room, 'web');
