@@ -2,11 +2,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 
 export const FIXTURE_IMAGE = 'berth-fixture:latest';
 
 export default async function setup(): Promise<void> {
+  // End-to-end tests drive the bundled bin/berth, so the bundle must match the sources under test.
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const docker = new Docker();
   await docker.ping();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-fixture-'));

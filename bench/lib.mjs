@@ -1,0 +1,70 @@
+// Shared benchmark helpers: run commands repeatedly, percentiles, peak RSS, and markdown tables with ratios.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const berthBin = path.join(repoRoot, 'bin', 'berth');
+export const node = process.execPath;
+
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Runs a command once, returning wall ms, exit code and peak RSS (KiB, via /usr/bin/time when present). */
+export function runOnce(cmd, args, opts = {}) {
+  const useTime = spawnSync('sh', ['-c', 'command -v /usr/bin/time'], { encoding: 'utf8' }).status === 0;
+  const start = process.hrtime.bigint();
+  const r = useTime
+    ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, ...opts })
+    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const rssKiB = useTime ? Number((r.stderr ?? '').trim().split('\n').pop()) : NaN;
+  return { ms, status: r.status, stdout: r.stdout, stderr: r.stderr, rssKiB };
+}
+
+/** Times each case `runs` times, interleaved so machine noise hits every case alike. */
+export function compare(cases, runs = 15) {
+  const results = cases.map((c) => ({ ...c, times: [], rss: [] }));
+  for (const c of results) runOnce(c.cmd, c.args, c.opts); // warm caches once
+  for (let i = 0; i < runs; i++) {
+    for (const c of results) {
+      const r = runOnce(c.cmd, c.args, c.opts);
+      if (r.status !== 0) throw new Error(`${c.name} failed (${r.status}): ${r.stderr}`);
+      c.times.push(r.ms);
+      c.rss.push(r.rssKiB);
+    }
+  }
+  return results.map((c) => ({
+    name: c.name,
+    median: percentile(c.times, 50),
+    p95: percentile(c.times, 95),
+    rssMiB: percentile(c.rss, 50) / 1024,
+  }));
+}
+
+/** A markdown table; ratio is each row's median over the baseline row's median. */
+export function table(rows, baselineName) {
+  const base = rows.find((r) => r.name === baselineName) ?? rows[0];
+  const lines = ['| command | median ms | p95 ms | peak RSS MiB | ratio to ' + base.name + ' |', '|---|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.rssMiB.toFixed(1)} | ${(r.median / base.median).toFixed(2)}× |`);
+  }
+  return lines.join('\n');
+}
+
+export function ensureBuilt() {
+  const r = spawnSync(node, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build failed');
+}
+
+export function spawnAsync(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: 'ignore', ...opts });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  });
+}
