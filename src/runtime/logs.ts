@@ -1,0 +1,217 @@
+// Container logs as async iterables of lines: stdout and stderr kept apart (non-TTY streams demultiplexed from
+// Docker's 8-byte frame headers), follow ending when the container exits, stopped by an AbortSignal.
+import { StringDecoder } from 'node:string_decoder';
+import { ContainerService } from './containers.js';
+import { UsageError } from './errors.js';
+import type { Runtime } from './runtime.js';
+
+export type LogStreamName = 'stdout' | 'stderr';
+
+export interface LogLine {
+  stream: LogStreamName;
+  text: string;
+  /** RFC 3339 time Docker recorded for the line; only with `timestamps`. */
+  time?: string;
+}
+
+export interface LogOptions {
+  /** Keep streaming new lines until the container exits or the signal aborts. */
+  follow?: boolean;
+  /** Only the last N lines of what is already logged; 'all' (default) for everything. */
+  tail?: number | 'all';
+  /** Only lines since: a duration ("10m", "2h", "30s"), an RFC 3339 time or a unix timestamp. */
+  since?: string;
+  /** Ask Docker for each line's time (returned in `time`, never mixed into `text`). */
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Parses --tail: a non-negative integer or "all". */
+export function parseTail(value: string | number | undefined): number | 'all' {
+  if (value === undefined || value === 'all') return 'all';
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`invalid --tail "${value}": use a number of lines or "all"`);
+  return n;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Turns --since into the unix seconds the Engine API wants; a bad value is a UsageError. */
+export function parseSince(value: string, now = Date.now()): number {
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  const duration = DURATION.exec(trimmed);
+  if (duration) return (now - Number(duration[1]) * UNIT_MS[duration[2]!]!) / 1000;
+  const time = Date.parse(trimmed);
+  if (Number.isFinite(time)) return time / 1000;
+  throw new UsageError(`invalid --since "${value}": use a duration (10m, 2h), an RFC 3339 time or a unix timestamp`);
+}
+
+/**
+ * Splits Docker's log byte stream into lines. Non-TTY streams are multiplexed: each frame is an 8-byte header
+ * (stream type, 3 zero bytes, big-endian payload length) then the payload. Frames and UTF-8 characters may be cut
+ * across chunks, and a long line may span frames, so partial state is kept per stream.
+ */
+export class LogDecoder {
+  private header = Buffer.alloc(8);
+  private headerFill = 0;
+  private frameStream: LogStreamName = 'stdout';
+  private frameLeft = 0;
+  private readonly partial: Record<LogStreamName, string> = { stdout: '', stderr: '' };
+  private readonly decoders: Record<LogStreamName, StringDecoder> = {
+    stdout: new StringDecoder('utf8'),
+    stderr: new StringDecoder('utf8'),
+  };
+
+  constructor(
+    private readonly multiplexed: boolean,
+    private readonly timestamps: boolean,
+  ) {}
+
+  /** Lines completed by this chunk, in order. */
+  push(chunk: Buffer): LogLine[] {
+    const out: LogLine[] = [];
+    if (!this.multiplexed) {
+      this.payload('stdout', chunk, 0, chunk.length, out);
+      return out;
+    }
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len) {
+      if (this.frameLeft === 0) {
+        // Fast path: a whole header in this chunk.
+        if (this.headerFill === 0 && len - pos >= 8) {
+          this.frameStream = chunk[pos] === 2 ? 'stderr' : 'stdout';
+          this.frameLeft = chunk.readUInt32BE(pos + 4);
+          pos += 8;
+        } else {
+          const take = Math.min(8 - this.headerFill, len - pos);
+          chunk.copy(this.header, this.headerFill, pos, pos + take);
+          this.headerFill += take;
+          pos += take;
+          if (this.headerFill < 8) break;
+          this.headerFill = 0;
+          this.frameStream = this.header[0] === 2 ? 'stderr' : 'stdout';
+          this.frameLeft = this.header.readUInt32BE(4);
+        }
+        continue;
+      }
+      const end = Math.min(len, pos + this.frameLeft);
+      this.payload(this.frameStream, chunk, pos, end, out);
+      this.frameLeft -= end - pos;
+      pos = end;
+    }
+    return out;
+  }
+
+  /** Whatever is left without a final newline, once the stream has ended. */
+  end(): LogLine[] {
+    const out: LogLine[] = [];
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = this.partial[stream] + this.decoders[stream].end();
+      this.partial[stream] = '';
+      if (rest) out.push(this.line(stream, rest));
+    }
+    return out;
+  }
+
+  private payload(stream: LogStreamName, chunk: Buffer, start: number, end: number, out: LogLine[]): void {
+    if (start >= end) return;
+    let text: string;
+    // Fast path (the common case for Docker log frames): one whole line, so no UTF-8 character can be cut.
+    if (!this.partial[stream] && chunk[end - 1] === 0x0a && !(this.decoders[stream] as unknown as { lastNeed: number }).lastNeed) {
+      text = chunk.toString('utf8', start, end);
+    } else {
+      text = this.partial[stream] + this.decoders[stream].write(chunk.subarray(start, end));
+      this.partial[stream] = '';
+    }
+    let from = 0;
+    let nl: number;
+    while ((nl = text.indexOf('\n', from)) >= 0) {
+      let lineEnd = nl;
+      if (lineEnd > from && text.charCodeAt(lineEnd - 1) === 13) lineEnd--; // TTY output ends lines with \r\n
+      out.push(this.line(stream, text.slice(from, lineEnd)));
+      from = nl + 1;
+    }
+    if (from < text.length) this.partial[stream] = text.slice(from);
+  }
+
+  private line(stream: LogStreamName, text: string): LogLine {
+    if (!this.timestamps) return { stream, text };
+    const space = text.indexOf(' ');
+    // Docker prefixes each line with an RFC 3339 time and one space.
+    if (space > 0 && text.charCodeAt(4) === 45 /* - */) return { stream, text: text.slice(space + 1), time: text.slice(0, space) };
+    return { stream, text };
+  }
+}
+
+interface LogSource {
+  id: string;
+  tty: boolean;
+  stream: NodeJS.ReadableStream & { destroy(): void };
+}
+
+async function openLogs(rt: Runtime, room: string, ref: string, opts: LogOptions): Promise<LogSource> {
+  const tail = parseTail(opts.tail);
+  const since = opts.since !== undefined ? parseSince(opts.since) : undefined;
+  const container = await new ContainerService(rt).resolve(room, ref, opts.signal);
+  const engine = await rt.engine();
+  const info = await engine.call(`inspect container ${container.name}`, (d) => d.getContainer(container.id).inspect());
+  const query: Record<string, unknown> = {
+    stdout: true,
+    stderr: true,
+    follow: Boolean(opts.follow),
+    timestamps: Boolean(opts.timestamps),
+    tail: tail === 'all' ? 'all' : String(tail),
+  };
+  if (since !== undefined) query.since = String(since);
+  // Dialled directly so the response is always a stream: dockerode buffers the whole log unless following.
+  const stream = await engine.call(`logs of ${container.name}`, (d) =>
+    new Promise<LogSource['stream']>((resolve, reject) =>
+      d.modem.dial(
+        {
+          path: `/containers/${container.id}/logs?`,
+          method: 'GET',
+          isStream: true,
+          abortSignal: opts.signal,
+          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+          options: query,
+        } as never,
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as LogSource['stream'])),
+      ),
+    ),
+  );
+  return { id: container.id, tty: Boolean(info.Config?.Tty), stream };
+}
+
+/**
+ * A container's log as batches of lines, one batch per chunk read from the engine: the cheap way to move a flood
+ * of lines (the CLI writes each batch with one write per stream; the dashboard buffers batches).
+ */
+export async function* containerLogBatches(rt: Runtime, room: string, ref: string, opts: LogOptions = {}): AsyncGenerator<LogLine[]> {
+  const { tty, stream } = await openLogs(rt, room, ref, opts);
+  const signal = opts.signal;
+  const onAbort = () => stream.destroy();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const decoder = new LogDecoder(!tty, Boolean(opts.timestamps));
+  try {
+    for await (const chunk of stream) {
+      const lines = decoder.push(chunk as Buffer);
+      if (lines.length) yield lines;
+    }
+    const rest = decoder.end();
+    if (rest.length) yield rest;
+  } catch (err) {
+    if (signal?.aborted) return;
+    throw (await rt.engine()).translate(err, 'logs');
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stream.destroy();
+  }
+}
+
+/** A container's log line by line (see containerLogBatches for the bulk form). */
+export async function* containerLogs(rt: Runtime, room: string, ref: string, opts: LogOptions = {}): AsyncGenerator<LogLine> {
+  for await (const batch of containerLogBatches(rt, room, ref, opts)) yield* batch;
+}
