@@ -1,10 +1,64 @@
 // Containers in a room: listing, resolving, lifecycle actions (start/stop/.../delete) and the summary shape both
 // the CLI table and the dashboard show.
 import type Docker from 'dockerode';
-import { ConflictError, NotFoundError, UsageError } from './errors.js';
-import { LABEL, roomLabelFilter } from './labels.js';
+import { maskSecrets } from './audit.js';
+import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
+import { updateContainer, type UpdateOptions, type UpdateResult } from './container-update.js';
+import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
+import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
 import type { Runtime } from './runtime.js';
-import { validateSeconds, validateSignal } from './validate.js';
+import { validateRoomName, validateSeconds, validateSignal, validateTag } from './validate.js';
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export const CONTAINER_STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
+
+export interface ListQuery {
+  /** Include stopped containers (implied by status). */
+  all?: boolean;
+  status?: string[];
+  /** Every tag given must be present. */
+  tags?: string[];
+  agent?: string;
+  limit?: number;
+  /** From a previous page's nextCursor. */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListPage {
+  items: ContainerSummary[];
+  /** Opaque; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ContainerDetail extends ContainerSummary {
+  imageId: string;
+  command: string[];
+  /** KEY=VALUE with secret-looking values masked. */
+  env: string[];
+  resources: { cpus?: number; memory?: number; pids?: number };
+  mounts: { source: string; target: string; type: string; readOnly: boolean }[];
+  network: { name: string; ip?: string; aliases: string[] } | null;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface ContainerStatus {
+  id: string;
+  name: string;
+  room: string;
+  state: string;
+  running: boolean;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Milliseconds since start while running. */
+  uptimeMs?: number;
+  restartCount: number;
+  exitCode: number | null;
+  oomKilled: boolean;
+  error: string;
+  health?: string;
+}
 
 export interface PortMapping {
   hostIp?: string;
@@ -25,6 +79,8 @@ export interface ContainerSummary {
   status: string;
   created: string;
   ports: PortMapping[];
+  /** Free-form tags for filtering (label berth.tags, comma-joined). */
+  tags: string[];
   labels: Record<string, string>;
 }
 
@@ -48,8 +104,13 @@ export function toSummary(info: Docker.ContainerInfo): ContainerSummary {
       containerPort: p.PrivatePort,
       protocol: p.Type,
     })),
+    tags: parseTags(labels[LABEL.tags]),
     labels,
   };
+}
+
+export function parseTags(label: string | undefined): string[] {
+  return label ? label.split(',').filter(Boolean) : [];
 }
 
 export class ContainerService {
@@ -70,6 +131,7 @@ export class ContainerService {
    */
   async resolve(room: string, ref: string, signal?: AbortSignal): Promise<ContainerSummary> {
     if (!ref) throw new UsageError('a container name or id is required');
+    validateRoomName(room);
     const all = await this.list(room, { all: true, signal });
     const byName = all.find((c) => c.name === ref);
     if (byName) return byName;
@@ -77,6 +139,141 @@ export class ContainerService {
     if (byId.length === 1) return byId[0]!;
     if (byId.length > 1) throw new UsageError(`id prefix "${ref}" matches ${byId.length} containers in room "${room}": give more characters`);
     throw new NotFoundError(`container "${ref}" not found in room "${room}"`);
+  }
+
+  /**
+   * One page of a room's containers ordered newest first by (created, id). The cursor encodes the last key shown,
+   * so pages never repeat or skip a container even when others are created between pages (newer ones sort before).
+   */
+  async query(room: string, q: ListQuery = {}): Promise<ListPage> {
+    validateRoomName(room);
+    const status = (q.status ?? []).map((s) => {
+      if (!CONTAINER_STATES.includes(s as ContainerState)) throw new UsageError(`invalid --status "${s}": use one of ${CONTAINER_STATES.join(', ')}`);
+      return s;
+    });
+    const tags = (q.tags ?? []).map((t) => validateTag(t));
+    if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit < 1)) throw new UsageError(`invalid --limit "${q.limit}": use a whole number, 1 or more`);
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const engine = await this.rt.engine();
+    const labels = [...roomLabelFilter(room), ...(q.agent ? [`${LABEL.agent}=${q.agent}`] : [])];
+    const infos = await engine.call('list containers', (d) =>
+      d.listContainers({
+        all: Boolean(q.all || status.length),
+        filters: { label: labels, ...(status.length ? { status } : {}) },
+        abortSignal: q.signal,
+      } as object),
+    );
+    if (infos.length === 0) await this.assertRoomExists(room);
+    const keyed = infos
+      .filter((i) => tags.every((t) => parseTags(i.Labels?.[LABEL.tags]).includes(t)))
+      .map((i) => ({ key: [i.Created, i.Id] as CursorKey, info: i }))
+      .sort((a, b) => compareKeys(b.key, a.key));
+    const rest = after ? keyed.filter((k) => compareKeys(k.key, after) < 0) : keyed;
+    const page = q.limit !== undefined ? rest.slice(0, q.limit) : rest;
+    const more = page.length < rest.length;
+    return { items: page.map((k) => toSummary(k.info)), nextCursor: more ? encodeCursor(page[page.length - 1]!.key) : null };
+  }
+
+  /** Unknown rooms are NotFoundError, checked only when a listing came back empty (the common case costs nothing). */
+  private async assertRoomExists(room: string): Promise<void> {
+    const engine = await this.rt.engine();
+    const nets = await engine.call('list networks', (d) => d.listNetworks({ filters: { name: [roomNetworkName(room)] } }));
+    if (!nets.some((n) => n.Name === roomNetworkName(room))) throw new NotFoundError(`room "${room}" not found`);
+  }
+
+  /** Creates and starts a container in the room (created first when missing); returns its summary. */
+  async run(room: string, opts: RunOptions, cb: CreateCallbacks = {}): Promise<ContainerSummary & { pulled: boolean }> {
+    const spec = await toRunSpec(this.rt, room, opts, 'container');
+    return this.rt.audit.record(
+      { actor: this.rt.actor, action: 'container.run', target: `${room}/${spec.name}`, details: auditDetails(spec) },
+      async () => {
+        const created = await createFromSpec(this.rt, spec, cb);
+        return { ...(await this.summary(room, created.id)), pulled: created.pulled };
+      },
+    );
+  }
+
+  /** Changes resources in place, or recreates under the same name, room and labels for env/tags/image/ports. */
+  async update(room: string, ref: string, opts: UpdateOptions, cb: CreateCallbacks = {}): Promise<UpdateResult> {
+    return updateContainer(this.rt, this, room, ref, opts, cb);
+  }
+
+  /** Everything about one container, env values that look secret masked. */
+  async inspect(room: string, ref: string, signal?: AbortSignal): Promise<ContainerDetail> {
+    const c = await this.resolve(room, ref, signal);
+    const info = await this.raw(c.id);
+    const hc = info.HostConfig ?? {};
+    const net = info.NetworkSettings?.Networks?.[roomNetworkName(room)];
+    return {
+      ...c,
+      imageId: info.Image,
+      image: info.Config?.Image ?? c.image,
+      command: [...(info.Config?.Entrypoint ? [info.Config.Entrypoint].flat() : []), ...(info.Config?.Cmd ?? [])],
+      env: maskSecrets(info.Config?.Env ?? []) as string[],
+      resources: {
+        ...(hc.NanoCpus ? { cpus: hc.NanoCpus / 1e9 } : {}),
+        ...(hc.Memory ? { memory: hc.Memory } : {}),
+        ...(hc.PidsLimit && hc.PidsLimit > 0 ? { pids: hc.PidsLimit } : {}),
+      },
+      ports: c.ports.length ? c.ports : portsFromBindings(hc.PortBindings),
+      mounts: (info.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, type: m.Type, readOnly: !m.RW })),
+      network: net ? { name: roomNetworkName(room), ip: net.IPAddress || undefined, aliases: ((net.Aliases ?? []) as string[]).filter((a) => !c.id.startsWith(a)) } : null,
+      startedAt: validTime(info.State?.StartedAt),
+      finishedAt: validTime(info.State?.FinishedAt),
+    };
+  }
+
+  async status(room: string, ref: string, signal?: AbortSignal): Promise<ContainerStatus> {
+    const c = await this.resolve(room, ref, signal);
+    const info = await this.raw(c.id);
+    const st = info.State;
+    const startedAt = validTime(st.StartedAt);
+    const finishedAt = validTime(st.FinishedAt);
+    const everExited = Boolean(finishedAt) && !st.Running;
+    return {
+      id: c.id,
+      name: c.name,
+      room,
+      state: st.Status,
+      running: st.Running,
+      startedAt,
+      finishedAt,
+      ...(st.Running && startedAt ? { uptimeMs: Math.max(0, Date.now() - Date.parse(startedAt)) } : {}),
+      restartCount: info.RestartCount ?? 0,
+      exitCode: everExited ? st.ExitCode : null,
+      oomKilled: Boolean(st.OOMKilled),
+      error: st.Error ?? '',
+      ...((st as { Health?: { Status?: string } }).Health?.Status ? { health: (st as { Health?: { Status?: string } }).Health!.Status } : {}),
+    };
+  }
+
+  /**
+   * Waits until the container is running, or has exited (any non-live state). Exit code 7 (timeout) when the
+   * timeout passes first; cancelled when the signal aborts.
+   */
+  async wait(room: string, ref: string, opts: { for: 'running' | 'exited'; timeoutMs?: number; signal?: AbortSignal }): Promise<ContainerStatus> {
+    if (opts.for !== 'running' && opts.for !== 'exited') throw new UsageError(`invalid --for "${opts.for}": use running or exited`);
+    const c = await this.resolve(room, ref, opts.signal);
+    const reached = (s: ContainerStatus) => (opts.for === 'running' ? s.state === 'running' : !isLive(s.state));
+    const deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
+    let current = await this.status(room, c.id, opts.signal);
+    // Polling inspect (not the events stream) cannot miss a transition that happened between subscribe and check.
+    while (!reached(current)) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new BerthError('cancelled', 'cancelled');
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new BerthError(`timed out waiting for container "${c.name}" to be ${opts.for} (it is ${current.state})`, 'timeout');
+      }
+      await sleep(Math.min(200, left), opts.signal);
+      current = await this.status(room, c.id, opts.signal);
+    }
+    return current;
+  }
+
+  /** Docker's inspect of a resolved container. */
+  async raw(id: string): Promise<Docker.ContainerInspectInfo> {
+    const engine = await this.rt.engine();
+    return engine.call(`inspect container ${id.slice(0, 12)}`, (d) => d.getContainer(id).inspect());
   }
 
   /** The current summary of one container by id (after an action), or NotFoundError when it is gone. */
@@ -171,6 +368,56 @@ export class ContainerService {
       },
     );
   }
+}
+
+type CursorKey = [created: number, id: string];
+
+function compareKeys(a: CursorKey, b: CursorKey): number {
+  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+}
+
+function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): CursorKey {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(key) && key.length === 2 && Number.isInteger(key[0]) && typeof key[1] === 'string' && /^[0-9a-f]{64}$/.test(key[1])) {
+      return key as CursorKey;
+    }
+  } catch {
+    // fall through to the usage error
+  }
+  throw new UsageError(`invalid --cursor "${cursor.slice(0, 40)}": pass the next_cursor of a previous page`);
+}
+
+function portsFromBindings(bindings: Record<string, { HostIp?: string; HostPort?: string }[] | null> | undefined): PortMapping[] {
+  return Object.entries(bindings ?? {}).flatMap(([key, list]) => {
+    const [port, protocol = 'tcp'] = key.split('/');
+    return (list ?? []).map((b) => ({
+      ...(b.HostIp ? { hostIp: b.HostIp } : {}),
+      ...(b.HostPort ? { hostPort: Number(b.HostPort) } : {}),
+      containerPort: Number(port),
+      protocol,
+    }));
+  });
+}
+
+function validTime(t: string | undefined): string | undefined {
+  return t && !t.startsWith('0001-') ? t : undefined;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** running, paused and restarting containers have a live process; stop/kill act on them, delete refuses them. */

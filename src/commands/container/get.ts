@@ -1,0 +1,38 @@
+// berth container get|inspect CONTAINER: config, env (secrets masked), tags, resources, ports, mounts, labels.
+import type { CommandModule } from 'yargs';
+import { ContainerService } from '../../runtime/containers.js';
+import { formatBytes, formatPorts } from '../../runtime/format.js';
+import type { Args, GlobalArgs } from '../context.js';
+
+export const containerGetCommand: CommandModule<GlobalArgs, Args<{ container: string }>> = {
+  command: ['get <container>', 'inspect <container>'],
+  describe: 'Show a container: image, command, env (secrets masked), tags, resources, ports, mounts, labels',
+  builder: (y) => y.positional('container', { type: 'string', demandOption: true, describe: 'Name, id or id prefix' }) as never,
+  handler: async ({ ctx, room, container }) => {
+    const c = await new ContainerService(ctx.rt).inspect(await ctx.rt.room(room), container, ctx.signal);
+    ctx.out.item(
+      c,
+      (d) => [
+        ['name', d.name],
+        ['id', d.id],
+        ['room', d.room],
+        ['kind', d.kind],
+        ['agent', d.role ? `${d.agent} (${d.role})` : d.agent || '-'],
+        ['image', d.image],
+        ['command', d.command.length ? JSON.stringify(d.command) : '-'],
+        ['state', `${d.state} (${d.status})`],
+        ['created', d.created],
+        ['tags', d.tags.join(', ') || '-'],
+        ['cpus', d.resources.cpus !== undefined ? String(d.resources.cpus) : 'unlimited'],
+        ['memory', d.resources.memory !== undefined ? formatBytes(d.resources.memory) : 'unlimited'],
+        ['pids', d.resources.pids !== undefined ? String(d.resources.pids) : 'unlimited'],
+        ['ports', formatPorts(d.ports) || '-'],
+        ['network', d.network ? `${d.network.name}${d.network.ip ? ` ${d.network.ip}` : ''} (alias ${d.network.aliases.join(', ') || '-'})` : '-'],
+        ['mounts', d.mounts.map((m) => `${m.source} -> ${m.target}${m.readOnly ? ' (ro)' : ''}`).join(', ') || '-'],
+        ['env', d.env.join(' ') || '-'],
+        ['labels', Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(' ')],
+      ],
+      (d) => d.id,
+    );
+  },
+};

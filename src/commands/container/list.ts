@@ -1,0 +1,40 @@
+// berth container list [--all] [--status S] [--tag T] [--agent A] [--limit N --cursor C]
+import type { CommandModule } from 'yargs';
+import { ContainerService } from '../../runtime/containers.js';
+import type { Args, GlobalArgs } from '../context.js';
+import { collect, containerColumns } from './shared.js';
+
+interface ListArgs {
+  all: boolean;
+  status?: string[];
+  tag?: string[];
+  agent?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export const containerListCommand: CommandModule<GlobalArgs, Args<ListArgs>> = {
+  command: ['list', 'ls'],
+  describe: 'List the room\'s containers (running unless --all or --status)',
+  builder: (y) =>
+    y
+      .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Include stopped containers' })
+      .option('status', { type: 'string', array: true, describe: 'Only these states (created, running, paused, exited, ...)' })
+      .option('tag', { type: 'string', array: true, describe: 'Only containers with every one of these tags' })
+      .option('agent', { type: 'string', describe: 'Only containers started by this agent' })
+      .option('limit', { type: 'number', describe: 'At most this many per page' })
+      .option('cursor', { type: 'string', describe: 'Continue after a previous page (its next_cursor)' }) as never,
+  handler: async ({ ctx, room, all, status, tag, agent, limit, cursor }) => {
+    const page = await new ContainerService(ctx.rt).query(await ctx.rt.room(room), {
+      all,
+      status: collect(status).flatMap((s) => s.split(',')).filter(Boolean),
+      tags: collect(tag),
+      agent,
+      limit,
+      cursor,
+      signal: ctx.signal,
+    });
+    ctx.out.list(page.items, containerColumns, { id: (c) => c.id, extra: { next_cursor: page.nextCursor } });
+    if (page.nextCursor && !ctx.out.json && !ctx.out.options.quiet) ctx.out.note(`more: --cursor ${page.nextCursor}`);
+  },
+};

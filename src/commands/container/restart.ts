@@ -1,0 +1,17 @@
+// berth container restart CONTAINER [--time S]
+import type { CommandModule } from 'yargs';
+import { ContainerService } from '../../runtime/containers.js';
+import type { Args, GlobalArgs } from '../context.js';
+
+export const containerRestartCommand: CommandModule<GlobalArgs, Args<{ container: string; time?: number }>> = {
+  command: 'restart <container>',
+  describe: 'Restart a container (stop with a grace time, then start)',
+  builder: (y) =>
+    y
+      .positional('container', { type: 'string', demandOption: true, describe: 'Name, id or id prefix' })
+      .option('time', { alias: 't', type: 'number', describe: 'Seconds to wait before killing (default 10)' }) as never,
+  handler: async ({ ctx, room, container, time }) => {
+    const c = await new ContainerService(ctx.rt).restart(await ctx.rt.room(room), container, { time });
+    ctx.out.done(`restarted ${c.name} (${c.state})`, c, c.id);
+  },
+};

@@ -1,0 +1,92 @@
+// berth container run IMAGE [-- CMD...]: create and start a container in the room; attached until it exits unless -d.
+import type { CommandModule } from 'yargs';
+import type { RunOptions } from '../../runtime/container-create.js';
+import { ContainerService } from '../../runtime/containers.js';
+import { CancelledError } from '../../runtime/errors.js';
+import { CommandExitError, followUntilExit } from '../../runtime/jobs.js';
+import type { Args, GlobalArgs } from '../context.js';
+import { collect, outputWriter, pullProgress, trailingCommand } from './shared.js';
+
+export interface RunFlags {
+  image: string;
+  command?: (string | number)[];
+  env?: string[];
+  envFile?: string;
+  name?: string;
+  tag?: string[];
+  cpus?: string;
+  memory?: string;
+  pids?: string;
+  port?: string[];
+  mountPath?: string;
+  mountSubpath?: string;
+  agent?: string;
+  role?: string;
+  detach: boolean;
+}
+
+/** The flags `container run`, `berth run` and batch files share. */
+export function runOptionsBuilder<T>(y: import('yargs').Argv<T>) {
+  return y
+    .positional('image', { type: 'string', demandOption: true, describe: 'Image reference (pulled when missing)' })
+    .positional('command', { type: 'string', array: true, describe: 'Command to run instead of the image default (after --)' })
+    .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE (repeatable)' })
+    .option('env-file', { type: 'string', describe: 'File of KEY=VALUE lines' })
+    .option('name', { type: 'string', describe: 'Name in the room (default: generated)' })
+    .option('tag', { type: 'string', array: true, describe: 'Tag for filtering (repeatable)' })
+    .option('cpus', { type: 'string', describe: 'CPU limit, e.g. 0.5 or 2' })
+    .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit, e.g. 512m or 1g' })
+    .option('pids', { type: 'string', describe: 'Process count limit' })
+    .option('port', { alias: 'p', type: 'string', array: true, describe: 'Publish host:container[/tcp|udp] (repeatable)' })
+    .option('mount-path', { type: 'string', describe: 'Mount the room storage at this path in the container' })
+    .option('mount-subpath', { type: 'string', describe: 'Mount only this directory of the room storage' })
+    .option('agent', { type: 'string', describe: 'Who starts it (default: BERTH_AGENT, then config defaultAgent)' })
+    .option('role', { type: 'string', describe: 'The agent\'s role' });
+}
+
+export function toRunOptions(argv: Args<RunFlags> & { _: (string | number)[] }, depth: number): RunOptions {
+  return {
+    image: argv.image,
+    command: trailingCommand(argv, depth),
+    env: collect(argv.env),
+    envFile: argv.envFile,
+    name: argv.name,
+    tags: collect(argv.tag),
+    cpus: argv.cpus,
+    memory: argv.memory,
+    pids: argv.pids,
+    ports: collect(argv.port),
+    mountPath: argv.mountPath,
+    mountSubpath: argv.mountSubpath,
+    agent: argv.agent,
+    role: argv.role,
+  };
+}
+
+export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
+  command: 'run <image> [command..]',
+  describe: 'Run a container in the room; stays attached to its output until it exits unless --detach',
+  builder: (y) =>
+    runOptionsBuilder(y).option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the id and return at once' }) as never,
+  handler: async (argv) => {
+    const { ctx } = argv;
+    const room = await ctx.rt.room(argv.room);
+    const c = await new ContainerService(ctx.rt).run(room, toRunOptions(argv as never, 2), { signal: ctx.signal, onPull: pullProgress(ctx) });
+    if (argv.detach || ctx.out.json) {
+      ctx.out.done(c.id, c, c.id);
+      return;
+    }
+    // Like docker run: stream output until the container exits and return its exit code; the container is kept.
+    let code: number;
+    try {
+      code = await followUntilExit(ctx.rt, c.id, {
+        signal: ctx.signal,
+        onOutput: outputWriter(ctx),
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) throw new CancelledError(`detached from ${c.name}; it keeps running (berth container stop ${c.name})`);
+      throw err;
+    }
+    if (code !== 0) throw new CommandExitError(code, `container ${c.name}`);
+  },
+};

@@ -1,0 +1,65 @@
+// berth container update CONTAINER: resources in place; env, tags, image, ports by recreating under the same name.
+import type { CommandModule } from 'yargs';
+import { ContainerService } from '../../runtime/containers.js';
+import type { Args, GlobalArgs } from '../context.js';
+import { collect, pullProgress } from './shared.js';
+
+interface UpdateArgs {
+  container: string;
+  env?: string[];
+  unsetEnv?: string[];
+  tag?: string[];
+  clearTags?: boolean;
+  cpus?: string;
+  memory?: string;
+  pids?: string;
+  image?: string;
+  port?: string[];
+  clearPorts?: boolean;
+  time?: number;
+}
+
+export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>> = {
+  command: 'update <container>',
+  describe: 'Change env, tags, resources, image or ports (recreates the container when Docker cannot change it in place)',
+  builder: (y) =>
+    y
+      .positional('container', { type: 'string', demandOption: true, describe: 'Name, id or id prefix' })
+      .option('env', { alias: 'e', type: 'string', array: true, describe: 'Add or change KEY=VALUE (repeatable)' })
+      .option('unset-env', { type: 'string', array: true, describe: 'Remove a variable (repeatable)' })
+      .option('tag', { type: 'string', array: true, describe: 'Replace the tags with these (repeatable)' })
+      .option('clear-tags', { type: 'boolean', describe: 'Remove every tag' })
+      .option('cpus', { type: 'string', describe: 'CPU limit (other limits are kept)' })
+      .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit (other limits are kept)' })
+      .option('pids', { type: 'string', describe: 'Process count limit (other limits are kept)' })
+      .option('image', { type: 'string', describe: 'Run this image instead' })
+      .option('port', { alias: 'p', type: 'string', array: true, describe: 'Replace the published ports with these' })
+      .option('clear-ports', { type: 'boolean', describe: 'Unpublish every port' })
+      .option('time', { alias: 't', type: 'number', describe: 'Grace seconds when the old container stops for a recreate' })
+      .conflicts('tag', 'clear-tags')
+      .conflicts('port', 'clear-ports') as never,
+  handler: async (argv) => {
+    const { ctx } = argv;
+    const r = await new ContainerService(ctx.rt).update(
+      await ctx.rt.room(argv.room),
+      argv.container,
+      {
+        env: argv.env && collect(argv.env),
+        unsetEnv: argv.unsetEnv && collect(argv.unsetEnv),
+        tags: argv.clearTags ? [] : argv.tag && collect(argv.tag),
+        cpus: argv.cpus,
+        memory: argv.memory,
+        pids: argv.pids,
+        image: argv.image,
+        ports: argv.clearPorts ? [] : argv.port && collect(argv.port),
+        time: argv.time,
+      },
+      { signal: ctx.signal, onPull: pullProgress(ctx) },
+    );
+    const what = r.changed.join(', ');
+    const message = r.recreated
+      ? `recreated ${r.container.name} (Docker cannot change ${r.changed.filter((f) => ['env', 'tags', 'image', 'ports'].includes(f)).join(', ')} in place): ${what} changed, new id ${r.container.id.slice(0, 12)} replaces ${r.previousId!.slice(0, 12)}`
+      : `updated ${r.container.name} in place: ${what}`;
+    ctx.out.done(message, r, r.container.id);
+  },
+};

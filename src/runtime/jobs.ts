@@ -1,0 +1,148 @@
+// Temporary containers (berth.kind=job): run one command, stream its stdout and stderr apart, return its exit code,
+// and always remove the container — on exit, failure, timeout or cancellation.
+import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
+import { BerthError, CancelledError } from './errors.js';
+import type { Runtime } from './runtime.js';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface JobOptions extends RunOptions {
+  /** Kill and remove the job after this many milliseconds (exit code 7). */
+  timeoutMs?: number;
+}
+
+export interface JobCallbacks extends CreateCallbacks {
+  onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+  /** Called once the container exists (id and name), e.g. to print it on --debug. */
+  onStarted?: (job: { id: string; name: string }) => void;
+}
+
+export interface JobResult {
+  id: string;
+  name: string;
+  exitCode: number;
+}
+
+/** A finished command's non-zero exit status, carried to the process exit code (docker run does the same). */
+export class CommandExitError extends BerthError {
+  constructor(readonly status: number, what = 'command') {
+    super(`${what} exited with code ${status}`, 'failure');
+    (this as { exitCode: number }).exitCode = status;
+  }
+}
+
+export class TimeoutError extends BerthError {
+  constructor(message: string) {
+    super(message, 'timeout');
+  }
+}
+
+/**
+ * Runs a temporary container to completion. Output is attached before start so nothing is lost; the result comes
+ * only after the output stream has ended. Abort (Ctrl+C) → CancelledError, timeout → TimeoutError, both after the
+ * container has been removed.
+ */
+export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: JobCallbacks = {}): Promise<JobResult> {
+  if (opts.timeoutMs !== undefined && !(opts.timeoutMs > 0)) throw new BerthError(`invalid --timeout "${opts.timeoutMs}"`, 'usage');
+  const spec = await toRunSpec(rt, room, opts, 'job');
+  if (cb.signal?.aborted) throw new CancelledError();
+  const engine = await rt.engine();
+  return rt.audit.record(
+    { actor: rt.actor, action: 'job.run', target: `${room}/${spec.name}`, details: { ...auditDetails(spec), timeoutMs: opts.timeoutMs } },
+    async () => {
+      let container: Docker.Container | undefined;
+      let outputDone: Promise<void> = Promise.resolve();
+      const stop = new AbortController();
+      let reason: 'timeout' | 'cancelled' | undefined;
+      const onAbort = () => {
+        reason ??= 'cancelled';
+        stop.abort();
+      };
+      cb.signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = opts.timeoutMs !== undefined ? setTimeout(() => ((reason ??= 'timeout'), stop.abort()), opts.timeoutMs) : undefined;
+      try {
+        const created = await createFromSpec(rt, spec, {
+          signal: stop.signal,
+          onPull: cb.onPull,
+          beforeStart: async (c) => {
+            container = c;
+            const stream = (await engine.call(`attach to job ${spec.name}`, () =>
+              c.attach({ stream: true, stdout: true, stderr: true }),
+            )) as NodeJS.ReadableStream;
+            outputDone = new Promise<void>((resolve) => {
+              stream.on('end', resolve);
+              stream.on('close', resolve);
+              stream.on('error', () => resolve());
+              stop.signal.addEventListener('abort', () => resolve(), { once: true });
+            });
+            engine.docker.modem.demuxStream(stream, sink('stdout', cb.onOutput), sink('stderr', cb.onOutput));
+          },
+        });
+        cb.onStarted?.({ id: created.id, name: created.name });
+        if (stop.signal.aborted) throw stopError(reason, opts.timeoutMs);
+        const waited = engine.call(`wait for job ${spec.name}`, () =>
+          container!.wait({ condition: 'not-running', abortSignal: stop.signal } as object),
+        ) as Promise<{ StatusCode: number }>;
+        const status = await waited.catch((err) => {
+          if (stop.signal.aborted) throw stopError(reason, opts.timeoutMs);
+          throw err;
+        });
+        await outputDone;
+        return { id: created.id, name: created.name, exitCode: status.StatusCode };
+      } catch (err) {
+        throw stop.signal.aborted ? stopError(reason, opts.timeoutMs) : err;
+      } finally {
+        clearTimeout(timer);
+        cb.signal?.removeEventListener('abort', onAbort);
+        // The container goes whatever happened; force also kills a job still running (timeout, Ctrl+C).
+        if (container) await container.remove({ force: true, v: true }).catch(() => {});
+      }
+    },
+  );
+}
+
+function stopError(reason: 'timeout' | 'cancelled' | undefined, timeoutMs?: number): BerthError {
+  return reason === 'timeout' ? new TimeoutError(`timed out after ${formatSeconds(timeoutMs ?? 0)}: the job was killed and removed`) : new CancelledError('cancelled: the job was killed and removed');
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function sink(stream: OutputStream, onOutput: JobCallbacks['onOutput']): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      onOutput?.(stream, chunk);
+      done();
+    },
+  });
+}
+
+/**
+ * Streams a started container's output from its beginning until it exits, then returns its exit code (what
+ * `container run` without --detach does). Aborting stops following; the container keeps running.
+ */
+export async function followUntilExit(
+  rt: Runtime,
+  id: string,
+  cb: { signal?: AbortSignal; onOutput?: JobCallbacks['onOutput'] } = {},
+): Promise<number> {
+  const engine = await rt.engine();
+  const container = engine.docker.getContainer(id);
+  const stream = (await engine.call(`follow container ${id.slice(0, 12)}`, () =>
+    container.logs({ follow: true, stdout: true, stderr: true, abortSignal: cb.signal } as object),
+  )) as unknown as NodeJS.ReadableStream;
+  const ended = new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+  });
+  engine.docker.modem.demuxStream(stream, sink('stdout', cb.onOutput), sink('stderr', cb.onOutput));
+  const status = (await engine.call(`wait for container ${id.slice(0, 12)}`, () =>
+    container.wait({ condition: 'not-running', abortSignal: cb.signal } as object),
+  )) as { StatusCode: number };
+  await ended;
+  return status.StatusCode;
+}
