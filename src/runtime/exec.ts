@@ -171,7 +171,8 @@ export type ExecSignal = 'KILL' | 'TERM' | 'HUP' | 'INT';
  */
 export async function signalExec(engine: Engine, containerId: string, token: string, signal: ExecSignal, exec?: Docker.Exec): Promise<void> {
   const marker = `${EXEC_MARKER}=${token}`;
-  const script = `for p in /proc/[0-9]*; do grep -qF '${marker}' "$p/environ" 2>/dev/null && kill -${signal} "\${p#/proc/}" 2>/dev/null; done; exit 0`;
+  // environ is NUL-separated; busybox grep stops at a NUL, so split it into lines first.
+  const script = `for p in /proc/[0-9]*; do tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qxF '${marker}' && kill -${signal} "\${p#/proc/}" 2>/dev/null; done; exit 0`;
   try {
     const killer = await engine.call('signal exec', (d) =>
       d.getContainer(containerId).exec({ Cmd: ['/bin/sh', '-c', script], User: '0', AttachStdout: true, AttachStderr: true }),
