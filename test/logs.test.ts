@@ -64,7 +64,7 @@ describe('container logs', () => {
 
   it('honours tail, since and timestamps', async () => {
     const rt = runtimeFor(home);
-    await startContainer('seq', 'seq 1 5; seq 6 8 >&2');
+    await startContainer('seq', 'seq 1 5; sleep 0.2; seq 6 8 >&2');
     await exited('seq');
     const tail = await collect(containerLogs(rt, room, 'seq', { tail: 2 }));
     expect(tail).toEqual([
@@ -99,7 +99,7 @@ describe('container logs', () => {
   });
 
   it('CLI: stdout lines to stdout, stderr lines to stderr, --tail and --timestamps', async () => {
-    await startContainer('cli', 'echo hello; echo oops >&2; echo bye');
+    await startContainer('cli', 'echo hello; echo oops >&2; sleep 0.3; echo bye');
     await exited('cli');
     const all = await runCli(['container', 'logs', 'cli'], env);
     expect(all.code).toBe(0);
