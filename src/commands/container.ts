@@ -1,7 +1,9 @@
 // berth container: the container command group (lifecycle, listing, inspection, update, batch).
 import type { CommandModule } from 'yargs';
 import type { Args, GlobalArgs } from './context.js';
+import { containerBatchCommand } from './container/batch.js';
 import { containerDeleteCommand } from './container/delete.js';
+import { containerExecCommand } from './container/exec.js';
 import { containerGetCommand } from './container/get.js';
 import { containerKillCommand } from './container/kill.js';
 import { containerListCommand } from './container/list.js';
@@ -35,7 +37,9 @@ export const containerCommand: CommandModule<GlobalArgs, Args> = {
       .command(containerDeleteCommand)
       .command(containerWaitCommand)
       .command(containerUpdateCommand)
+      .command(containerBatchCommand)
       .command(containerLogsCommand)
+      .command(containerExecCommand)
       .command(containerStatsCommand)
       .demandCommand(1, 'name a container command: berth container --help lists them') as never,
   handler: () => {},

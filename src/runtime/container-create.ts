@@ -223,6 +223,24 @@ export async function assertNameFree(engine: Engine, room: string, name: string)
   if (taken.length) throw new ConflictError(`container name "${name}" is already taken in room "${room}"`);
 }
 
+const ensuring = new WeakMap<Runtime, Map<string, Promise<void>>>();
+
+/**
+ * RoomService.ensure once per runtime and room: concurrent creates (batch) would otherwise race to create the room
+ * network, and the engine does not refuse a duplicate network name.
+ */
+export function ensureRoomOnce(rt: Runtime, room: string): Promise<void> {
+  let rooms = ensuring.get(rt);
+  if (!rooms) ensuring.set(rt, (rooms = new Map()));
+  let pending = rooms.get(room);
+  if (!pending) {
+    pending = new RoomService(rt).ensure(room);
+    rooms.set(room, pending);
+    pending.catch(() => rooms!.delete(room));
+  }
+  return pending;
+}
+
 /**
  * Creates (and optionally starts) a container from a validated spec: checks the name, pulls a missing image, makes
  * sure the room exists. If start fails, the created container is removed so nothing half-done is left.
@@ -235,7 +253,7 @@ export async function createFromSpec(
   const engine = await rt.engine();
   await assertNameFree(engine, spec.room, spec.name);
   const { pulled } = await ensureImage(engine, spec.image, opts);
-  await new RoomService(rt).ensure(spec.room);
+  await ensureRoomOnce(rt, spec.room);
   if (spec.mount) fs.mkdirSync(spec.mount.source, { recursive: true });
   const container = await engine.call(`create container ${spec.name}`, (d) => d.createContainer(createBody(spec)));
   try {

@@ -109,6 +109,9 @@ export function toSummary(info: Docker.ContainerInfo): ContainerSummary {
   };
 }
 
+/** Id prefixes shorter than this are not looked up (names are, at any length). */
+export const MIN_ID_PREFIX = 4;
+
 export function parseTags(label: string | undefined): string[] {
   return label ? label.split(',').filter(Boolean) : [];
 }
@@ -135,7 +138,8 @@ export class ContainerService {
     const all = await this.list(room, { all: true, signal });
     const byName = all.find((c) => c.name === ref);
     if (byName) return byName;
-    const byId = all.filter((c) => c.id.startsWith(ref));
+    // A short prefix would too easily match a stranger's id when a name was mistyped (delete "a1" hitting a1f3...).
+    const byId = ref.length >= MIN_ID_PREFIX || ref.length === 64 ? all.filter((c) => c.id.startsWith(ref)) : [];
     if (byId.length === 1) return byId[0]!;
     if (byId.length > 1) throw new UsageError(`id prefix "${ref}" matches ${byId.length} containers in room "${room}": give more characters`);
     throw new NotFoundError(`container "${ref}" not found in room "${room}"`);

@@ -1,0 +1,24 @@
+// berth container batch delete [CONTAINER...] [--file F] [--force] [--concurrency N]
+import type { CommandModule } from 'yargs';
+import { batchDelete, readBatchFile } from '../../runtime/batch.js';
+import { UsageError } from '../../runtime/errors.js';
+import type { Args, GlobalArgs } from '../context.js';
+import { batchProgress, reportBatch } from './batch-output.js';
+import { batchRefs } from './batch-refs.js';
+
+export const batchDeleteCommand: CommandModule<GlobalArgs, Args<{ containers?: string[]; file?: string; force: boolean; concurrency: number }>> = {
+  command: 'delete [containers..]',
+  describe: 'Delete many containers (names/ids, or a file listing them)',
+  builder: (y) =>
+    y
+      .positional('containers', { type: 'string', array: true, describe: 'Names, ids or id prefixes' })
+      .option('file', { type: 'string', describe: 'JSON or YAML list of names/ids (or objects with "name")' })
+      .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Also delete running containers' })
+      .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Items at once' }) as never,
+  handler: async ({ ctx, room, containers, file, force, concurrency }) => {
+    const refs = await batchRefs(containers, file, readBatchFile);
+    if (!refs.length) throw new UsageError('name the containers to delete, or give --file');
+    const results = await batchDelete(ctx.rt, await ctx.rt.room(room), refs, { force, concurrency, signal: ctx.signal, onItem: batchProgress(ctx) });
+    reportBatch(ctx, results, (r) => `deleted ${r.id.slice(0, 12)}`);
+  },
+};

@@ -1,0 +1,35 @@
+// berth container batch exec [CONTAINER...] [--file F] [--timeout T] [--concurrency N] -- CMD...
+import type { CommandModule } from 'yargs';
+import { batchExec, readBatchFile } from '../../runtime/batch.js';
+import { UsageError } from '../../runtime/errors.js';
+import { parseDuration } from '../../runtime/validate.js';
+import type { Args, GlobalArgs } from '../context.js';
+import { batchProgress, reportBatch } from './batch-output.js';
+import { batchRefs } from './batch-refs.js';
+
+export const batchExecCommand: CommandModule<GlobalArgs, Args<{ containers?: string[]; file?: string; timeout?: string; concurrency: number }>> = {
+  command: 'exec [containers..]',
+  describe: 'Run one command in many running containers (names before --, the command after)',
+  builder: (y) =>
+    y
+      .positional('containers', { type: 'string', array: true, describe: 'Names, ids or id prefixes' })
+      .option('file', { type: 'string', describe: 'JSON or YAML list of names/ids' })
+      .option('timeout', { type: 'string', describe: 'Kill each exec after this long (30, 30s, 5m)' })
+      .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Items at once' }) as never,
+  handler: async (argv) => {
+    const { ctx } = argv;
+    // Words after `--` land in argv._ behind the command path (container batch exec).
+    const cmd = argv._.slice(3).map(String);
+    if (!cmd.length) throw new UsageError('give the command after --: berth container batch exec a b -- CMD...');
+    const refs = await batchRefs(argv.containers, argv.file, readBatchFile);
+    if (!refs.length) throw new UsageError('name the containers to run in, or give --file');
+    const timeoutMs = argv.timeout !== undefined ? parseDuration(argv.timeout) : undefined;
+    const results = await batchExec(ctx.rt, await ctx.rt.room(argv.room), refs, cmd, {
+      timeoutMs,
+      concurrency: argv.concurrency,
+      signal: ctx.signal,
+      onItem: batchProgress(ctx),
+    });
+    reportBatch(ctx, results, (r) => `exit ${r.exitCode}${r.stdout.trim() ? `: ${r.stdout.trim().split('\n').pop()}` : ''}`);
+  },
+};
