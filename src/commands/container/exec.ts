@@ -1,0 +1,93 @@
+// berth container exec CONTAINER [--tty] [-i] [--user U] [--workdir D] [--env K=V] [--timeout T] [--stream] [-- CMD...]
+import type { CommandModule } from 'yargs';
+import { BerthError, UsageError } from '../../runtime/errors.js';
+import { execCommand, type ExecResult } from '../../runtime/exec.js';
+import { CommandExitError } from '../../runtime/jobs.js';
+import { ContainerTerminalSession, runInteractive } from '../../runtime/terminal-session.js';
+import { parseDuration, parseEnvList } from '../../runtime/validate.js';
+import type { Args, GlobalArgs } from '../context.js';
+import { outputWriter, trailingCommand } from './shared.js';
+
+interface ExecArgs {
+  container: string;
+  cmd?: (string | number)[];
+  _: (string | number)[];
+  tty: boolean;
+  interactive: boolean;
+  user?: string;
+  workdir?: string;
+  env?: string[];
+  timeout?: string;
+  stream: boolean;
+}
+
+export const containerExecCommand: CommandModule<GlobalArgs, Args<ExecArgs>> = {
+  command: 'exec <container> [cmd..]',
+  describe: 'Run a command in a running container (put it after --); with --tty an interactive terminal, Ctrl+] detaches',
+  builder: (y) =>
+    y
+      .positional('container', { type: 'string', demandOption: true, describe: 'Name, id or unique id prefix' })
+      .positional('cmd', { type: 'string', array: true, describe: 'Command and arguments (default with --tty/-i: the container\'s shell)' })
+      .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Interactive terminal: raw keys, resize, Ctrl+] detaches' })
+      .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Forward stdin to the command' })
+      .option('user', { alias: 'u', type: 'string', describe: 'User (name or uid[:gid])' })
+      .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory in the container' })
+      .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE (repeatable)' })
+      .option('timeout', { type: 'string', describe: 'Kill the command after this long (30, 500ms, 5m): exit code 7' })
+      .option('stream', { type: 'boolean', default: false, describe: 'Print output as it comes instead of at the end' }) as never,
+  handler: async (argv) => {
+    const { ctx } = argv;
+    const env = argv.env?.length ? parseEnvList(argv.env) : undefined;
+    const timeout = argv.timeout !== undefined ? parseDuration(argv.timeout) : undefined;
+    // Words after -- land in argv._ behind the group and verb (container exec).
+    const cmd = trailingCommand({ _: argv._, command: argv.cmd }, 2);
+    const room = await ctx.rt.room(argv.room);
+    const stdin = ctx.io.stdin;
+    const interactiveTerminal = argv.tty && Boolean(stdin?.isTTY);
+
+    if (interactiveTerminal) {
+      if (timeout !== undefined) throw new UsageError('--timeout works without --tty only');
+      const out = process.stdout;
+      const session = await ContainerTerminalSession.create(ctx.rt, argv.container, {
+        room,
+        command: cmd,
+        user: argv.user,
+        workdir: argv.workdir,
+        env,
+        cols: out.isTTY ? out.columns : undefined,
+        rows: out.isTTY ? out.rows : undefined,
+      });
+      const result = await runInteractive(session, { stdin: stdin as NodeJS.ReadStream, stdout: out });
+      if (result.detached) {
+        ctx.out.note(`berth: detached from ${session.command.join(' ')} in ${session.container.name}; it keeps running in the container`);
+        return;
+      }
+      if (result.exitCode !== 0) throw new CommandExitError(result.exitCode);
+      return;
+    }
+
+    // -i, or --tty with stdin not a terminal (a pipe): stdin is forwarded, output comes back demultiplexed.
+    const forwardStdin = argv.interactive || argv.tty;
+    if (!cmd.length && !forwardStdin) throw new UsageError('give a command after --, e.g. berth container exec web -- ls /; or use --tty for a shell');
+    const streaming = argv.stream || forwardStdin;
+    const json = ctx.out.json;
+    const printer = streaming && !json ? outputWriter(ctx) : undefined;
+    const result: ExecResult = await execCommand(ctx.rt, room, argv.container, cmd.length ? cmd : ['/bin/sh'], {
+      env,
+      user: argv.user,
+      workdir: argv.workdir,
+      timeout,
+      signal: ctx.signal,
+      stdin: forwardStdin && stdin ? (stdin as NodeJS.ReadStream) : undefined,
+      onOutput: printer,
+      collect: !printer,
+    });
+    if (json) ctx.out.line(JSON.stringify({ stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode, ...(result.timedOut ? { timed_out: true } : {}) }, null, 2));
+    else if (!printer) {
+      if (result.stdout) ctx.io.stdout.write(result.stdout);
+      if (result.stderr) ctx.io.stderr.write(result.stderr);
+    }
+    if (result.timedOut) throw new BerthError(`the command timed out after ${argv.timeout}${/^\d+(\.\d+)?$/.test(argv.timeout!) ? 's' : ''} and was killed`, 'timeout');
+    if (result.exitCode !== 0) throw new CommandExitError(result.exitCode);
+  },
+};
