@@ -173,7 +173,7 @@ export class ContainerTerminalSession extends BaseSession implements TerminalSes
         AttachStderr: true,
         // Docker's default detach keys (ctrl-p ctrl-q) would hold back every ctrl-p; berth detaches client-side.
         DetachKeys: 'ctrl-]',
-        Env: [`TERM=${process.env.TERM ?? 'xterm-256color'}`, `COLUMNS=${cols}`, `LINES=${rows}`, ...envList(opts.env), `${EXEC_MARKER}=${token}`],
+        Env: [`TERM=${process.env.TERM ?? 'xterm-256color'}`, ...envList(opts.env), `${EXEC_MARKER}=${token}`],
         ...(opts.user ? { User: opts.user } : {}),
         ...(opts.workdir ? { WorkingDir: opts.workdir } : {}),
       }),
