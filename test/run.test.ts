@@ -1,0 +1,66 @@
+// berth run: temporary jobs stream stdout/stderr apart, return the command's exit code and are always removed —
+// after success, failure, --timeout, and Ctrl+C (SIGINT to the built binary).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../src/runtime/errors.js';
+import { cliFor, expectOneLineError, IMG, roomContainers } from './container-helpers.js';
+import { removeRooms, repoRoot, tempHome, uniqueRoom, waitFor } from './helpers.js';
+
+const home = tempHome();
+const room = uniqueRoom('run');
+const cli = cliFor(home, room);
+afterAll(async () => {
+  await removeRooms([room]);
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('berth run', () => {
+  it('streams stdout and stderr apart, exits with the command\'s code and removes the job', async () => {
+    const ok = await cli('run', IMG, '--env', 'WHO=job', '--', 'sh', '-c', 'echo "out $WHO"; echo err >&2');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe('out job\n');
+    expect(ok.stderr).toBe('err\n');
+
+    const failed = await cli('run', IMG, '--', 'sh', '-c', 'seq 1 3; exit 42');
+    expect(failed.code).toBe(42);
+    expect(failed.stdout).toBe('1\n2\n3\n');
+    expect(failed.stderr).toBe('berth: command exited with code 42\n');
+    expect(await roomContainers(room)).toEqual([]);
+  });
+
+  it('kills and removes the job on --timeout with exit code 7', async () => {
+    const r = await cli('run', IMG, '--timeout', '1s', '--', 'sh', '-c', 'echo started; sleep 600');
+    expect(r.stdout).toBe('started\n');
+    expectOneLineError(r, ExitCode.timeout, 'timed out after 1s: the job was killed and removed');
+    expect(await roomContainers(room)).toEqual([]);
+  });
+
+  it('removes nothing it did not create on bad input', async () => {
+    expectOneLineError(await cli('run', IMG, '--timeout', 'never', '--', 'true'), ExitCode.usage, 'invalid --timeout "never"');
+    expectOneLineError(await cli('run', 'berth-nope:0', '--', 'true'), ExitCode.notFound, 'image "berth-nope:0" is not here');
+    expect(await roomContainers(room)).toEqual([]);
+  });
+
+  it('removes the job when interrupted with SIGINT (Ctrl+C) and exits 130', async () => {
+    const bin = path.join(repoRoot, 'bin', 'berth');
+    expect(fs.existsSync(path.join(repoRoot, 'dist', 'cli.js')), 'run `npm run build` first').toBe(true);
+    const child = spawn(process.execPath, [bin, '--room', room, 'run', IMG, '--', 'sh', '-c', 'echo ready; sleep 600'], {
+      env: { ...process.env, BERTH_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor(() => stdout.includes('ready'), 'the job to start');
+    const jobs = await roomContainers(room);
+    expect(jobs.map((c) => c.Labels['berth.kind'])).toEqual(['job']);
+    child.kill('SIGINT');
+    expect(await exited).toBe(ExitCode.cancelled);
+    expect(stderr).toContain('berth: cancelled');
+    expect(await roomContainers(room)).toEqual([]);
+  });
+});
