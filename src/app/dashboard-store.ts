@@ -80,7 +80,8 @@ export class DashboardStore {
   private reloadAgain = false;
 
   constructor(
-    private readonly rt: Runtime,
+    /** Public so the views' own stores (logs, stats) and actions share the dashboard's engine connection. */
+    readonly rt: Runtime,
     options: DashboardStoreOptions = {},
   ) {
     this.rooms = new RoomService(rt);
@@ -95,6 +96,11 @@ export class DashboardStore {
   };
 
   getSnapshot = (): DashboardState => this.published;
+
+  /** The latest state, possibly not yet published: key handlers act on this, never on a stale render. */
+  current(): DashboardState {
+    return this.state;
+  }
 
   dispatch(action: DashboardAction): void {
     const next = dashboardReducer(this.state, action);

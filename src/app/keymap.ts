@@ -1,28 +1,111 @@
-// Key bindings as data: the dispatcher and the footer/help both read this one table.
+// Key bindings as data: the one dispatcher, the footer and the help overlay all read this table.
 import type { Key } from 'ink';
 
-export type Pane = 'rooms' | 'containers';
+/**
+ * Where a binding applies. The App computes the active contexts in priority order (a modal first, then a text
+ * input, then the focused view, then 'global'); the first context with a binding for the key wins.
+ */
+export type KeyContext =
+  | 'help' // the help overlay (modal)
+  | 'confirm' // a confirmation modal
+  | 'input' // a text input (table filter, log search): unbound printable keys are typed
+  | 'rooms' // rooms view, room list focused
+  | 'table' // rooms view, container table focused
+  | 'container' // a container's detail view, any tab
+  | 'logs'
+  | 'stats'
+  | 'info'
+  | 'global';
 
-export type Command = 'quit' | 'help' | 'up' | 'down' | 'focus-next' | 'top' | 'bottom';
+export type Command =
+  | 'quit'
+  | 'help'
+  | 'close'
+  | 'up'
+  | 'down'
+  | 'page-up'
+  | 'page-down'
+  | 'top'
+  | 'bottom'
+  | 'focus-next'
+  | 'open'
+  | 'back'
+  | 'filter'
+  | 'toggle-select'
+  | 'start'
+  | 'stop'
+  | 'restart'
+  | 'pause'
+  | 'delete'
+  | 'next-tab'
+  | 'prev-tab'
+  | 'tab-logs'
+  | 'tab-stats'
+  | 'tab-info'
+  | 'search'
+  | 'search-next'
+  | 'search-prev'
+  | 'timestamps'
+  | 'confirm-yes'
+  | 'confirm-no'
+  | 'input-submit'
+  | 'input-cancel'
+  | 'input-backspace';
 
 export interface Binding {
   keys: string[];
   command: Command;
   description: string;
-  /** Where the binding applies; omitted means everywhere. */
-  when?: Pane[];
+  /** Contexts the binding applies in; omitted means 'global'. */
+  when?: KeyContext[];
   /** Shown in the footer (the help lists every binding). */
   footer?: boolean;
 }
 
+const VIEW: KeyContext[] = ['table', 'container'];
+
 export const bindings: Binding[] = [
-  { keys: ['up', 'k'], command: 'up', description: 'move up', footer: true },
-  { keys: ['down', 'j'], command: 'down', description: 'move down', footer: true },
-  { keys: ['g'], command: 'top', description: 'first row' },
-  { keys: ['G'], command: 'bottom', description: 'last row' },
-  { keys: ['tab'], command: 'focus-next', description: 'switch pane', footer: true },
+  // Modals and inputs first: they take keys before anything else.
+  { keys: ['?', 'escape', 'q'], command: 'close', description: 'close help', when: ['help'] },
+  { keys: ['y'], command: 'confirm-yes', description: 'confirm', when: ['confirm'], footer: true },
+  { keys: ['n', 'escape'], command: 'confirm-no', description: 'cancel', when: ['confirm'], footer: true },
+  { keys: ['enter'], command: 'input-submit', description: 'apply', when: ['input'], footer: true },
+  { keys: ['escape'], command: 'input-cancel', description: 'cancel', when: ['input'], footer: true },
+  { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
+  // Moving around.
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info'], footer: true },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info'], footer: true },
+  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info'] },
+  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info'] },
+  { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: true },
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open', when: ['rooms', 'table'], footer: true },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: true },
+  { keys: ['escape'], command: 'back', description: 'clear filter and selection', when: ['table'] },
+  // The container table and the detail view act on containers.
+  { keys: ['/'], command: 'filter', description: 'filter containers', when: ['table'], footer: true },
+  { keys: [' '], command: 'toggle-select', description: 'select / unselect', when: ['table'], footer: true },
+  { keys: ['s'], command: 'start', description: 'start', when: VIEW, footer: true },
+  { keys: ['x'], command: 'stop', description: 'stop', when: VIEW, footer: true },
+  { keys: ['r'], command: 'restart', description: 'restart', when: VIEW, footer: true },
+  { keys: ['p'], command: 'pause', description: 'pause / unpause', when: VIEW, footer: true },
+  { keys: ['d'], command: 'delete', description: 'delete (asks first)', when: VIEW, footer: true },
+  // The detail view's tabs.
+  { keys: ['tab'], command: 'next-tab', description: 'next tab', when: ['container'], footer: true },
+  { keys: ['shift+tab'], command: 'prev-tab', description: 'previous tab', when: ['container'] },
+  { keys: ['1'], command: 'tab-logs', description: 'logs tab', when: ['container'] },
+  { keys: ['2'], command: 'tab-stats', description: 'stats tab', when: ['container'] },
+  { keys: ['3'], command: 'tab-info', description: 'info tab', when: ['container'] },
+  { keys: ['/'], command: 'search', description: 'search the log', when: ['logs'], footer: true },
+  { keys: ['n'], command: 'search-next', description: 'next match', when: ['logs'], footer: true },
+  { keys: ['N'], command: 'search-prev', description: 'previous match', when: ['logs'] },
+  { keys: ['t'], command: 'timestamps', description: 'show / hide timestamps', when: ['logs'], footer: true },
+  // Everywhere.
   { keys: ['?'], command: 'help', description: 'help', footer: true },
   { keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit', footer: true },
+  // Ctrl+C quits even while a modal or a text input has the keys.
+  { keys: ['ctrl+c'], command: 'quit', description: 'quit', when: ['help', 'confirm', 'input'] },
 ];
 
 /** The name a keypress goes by in the table: 'up', 'tab', 'ctrl+c' or the character itself. */
@@ -31,22 +114,76 @@ export function keyName(input: string, key: Key): string {
   if (key.downArrow) return 'down';
   if (key.leftArrow) return 'left';
   if (key.rightArrow) return 'right';
-  if (key.tab) return 'tab';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
   if (key.return) return 'enter';
   if (key.escape) return 'escape';
   if (key.pageUp) return 'pageup';
   if (key.pageDown) return 'pagedown';
+  if (key.backspace || key.delete) return 'backspace';
   if (key.ctrl && input) return `ctrl+${input}`;
   return input;
 }
 
-export function resolveCommand(name: string, pane: Pane): Command | undefined {
-  return bindings.find((b) => b.keys.includes(name) && (!b.when || b.when.includes(pane)))?.command;
+function applies(binding: Binding, context: KeyContext): boolean {
+  return binding.when ? binding.when.includes(context) : context === 'global';
 }
 
-export function footerText(pane: Pane): string {
-  return bindings
-    .filter((b) => b.footer && (!b.when || b.when.includes(pane)))
-    .map((b) => `${b.keys[0]} ${b.description}`)
+/** The command for a key in the active contexts (highest priority first), or undefined when nothing binds it. */
+export function resolveCommand(name: string, contexts: readonly KeyContext[]): Command | undefined {
+  for (const context of contexts) {
+    const hit = bindings.find((b) => b.keys.includes(name) && applies(b, context));
+    if (hit) return hit.command;
+  }
+  return undefined;
+}
+
+/** The bindings in effect, first context first, one per command (a later context's duplicate key is shadowed). */
+export function activeBindings(contexts: readonly KeyContext[]): Binding[] {
+  const seen = new Set<string>();
+  const out: Binding[] = [];
+  for (const context of contexts) {
+    for (const b of bindings) {
+      if (!applies(b, context) || seen.has(b.command)) continue;
+      seen.add(b.command);
+      out.push(b);
+    }
+  }
+  return out;
+}
+
+const display: Record<string, string> = {
+  ' ': 'space',
+  escape: 'esc',
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  pageup: 'PgUp',
+  pagedown: 'PgDn',
+};
+
+export function keyLabel(key: string): string {
+  return display[key] ?? key;
+}
+
+export function footerText(contexts: readonly KeyContext[]): string {
+  return activeBindings(contexts)
+    .filter((b) => b.footer)
+    .map((b) => `${keyLabel(b.keys[0]!)} ${b.description}`)
     .join('  ');
+}
+
+/** The help overlay's groups: each command once, with every key bound to it outside modals. */
+export const helpGroups: { title: string; commands: Command[] }[] = [
+  { title: 'Move', commands: ['up', 'down', 'page-up', 'page-down', 'top', 'bottom', 'focus-next', 'open', 'back'] },
+  { title: 'Containers', commands: ['filter', 'toggle-select', 'start', 'stop', 'restart', 'pause', 'delete'] },
+  { title: 'Container view', commands: ['next-tab', 'prev-tab', 'tab-logs', 'tab-stats', 'tab-info'] },
+  { title: 'Logs', commands: ['search', 'search-next', 'search-prev', 'timestamps'] },
+  { title: 'General', commands: ['help', 'quit'] },
+];
+
+export function helpEntry(command: Command): { keys: string[]; description: string } {
+  const matching = bindings.filter((b) => b.command === command && !b.when?.every((w) => w === 'help' || w === 'confirm' || w === 'input'));
+  const keys = [...new Set(matching.flatMap((b) => b.keys))];
+  return { keys, description: matching[0]?.description ?? command };
 }

@@ -1,52 +1,184 @@
-// The container table of the selected room: name, image, state, status; a window of rows around the cursor.
+// The container table of the selected room: agent, image, state, status, CPU %, memory, uptime, ports; only the
+// rows that fit are rendered, and columns are sized to their content, dropping the least important when narrow.
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerSummary } from '../runtime/containers.js';
-import { truncate } from '../runtime/format.js';
+import { formatBytes, formatDuration, formatPercent, formatPorts, truncate } from '../runtime/format.js';
+import type { StatsSnapshot } from '../app/stats-store.js';
 
 export interface ContainerTableProps {
   room?: string;
+  /** The rows after filtering. */
   containers: ContainerSummary[];
+  /** How many the room has before filtering. */
+  total: number;
   cursor: number;
   focused: boolean;
   height: number;
   width: number;
+  selected: ReadonlySet<string>;
+  stats: StatsSnapshot;
+  filter: string;
+  filterEditing: boolean;
+  now: number;
 }
 
-const stateColor: Record<string, string> = {
+export const stateColor: Record<string, string> = {
   running: 'green',
   exited: 'gray',
   dead: 'red',
   paused: 'yellow',
   restarting: 'yellow',
   created: 'blue',
+  removing: 'red',
 };
 
-export function ContainerTable({ room, containers, cursor, focused, height, width }: ContainerTableProps) {
+/** Border, title and header take four lines; the rest are rows. */
+export function visibleRowCount(height: number): number {
+  return Math.max(1, height - 4);
+}
+
+/** The first row shown: the window only moves when the cursor would leave it. */
+export function tableWindowStart(count: number, cursor: number, visible: number): number {
+  return Math.min(Math.max(0, cursor - visible + 1), Math.max(0, count - visible));
+}
+
+interface Cell {
+  text: string;
+  color?: string;
+}
+
+interface ColumnSpec {
+  header: string;
+  /** Lower is more important: columns are kept in this order while they fit. */
+  priority: number;
+  min: number;
+  max: number;
+  right?: boolean;
+  /** Fixed-width columns do not measure their content. */
+  fixed?: number;
+  cell: (c: ContainerSummary, ctx: { stats: StatsSnapshot; now: number }) => Cell;
+}
+
+/** Uptime to the minute past the first minute, so an idle table is not redrawn every second. */
+function uptime(startedAt: string | undefined, now: number): string {
+  if (!startedAt) return '-';
+  const ms = Math.max(0, now - Date.parse(startedAt));
+  return formatDuration(ms < 60_000 ? ms : Math.floor(ms / 60_000) * 60_000);
+}
+
+const columns: ColumnSpec[] = [
+  { header: 'NAME', priority: 0, min: 6, max: 28, cell: (c) => ({ text: c.name }) },
+  { header: 'IMAGE', priority: 2, min: 8, max: 36, cell: (c) => ({ text: c.image }) },
+  { header: 'STATE', priority: 1, min: 7, max: 10, cell: (c) => ({ text: c.state, color: stateColor[c.state] }) },
+  { header: 'STATUS', priority: 3, min: 8, max: 28, cell: (c) => ({ text: c.status }) },
+  { header: 'AGENT', priority: 6, min: 5, max: 14, cell: (c) => ({ text: c.agent || '-' }) },
+  {
+    header: 'CPU %',
+    priority: 4,
+    min: 6,
+    max: 7,
+    fixed: 6,
+    right: true,
+    cell: (c, { stats }) => ({ text: c.state === 'running' ? formatPercent(stats.latest.get(c.id)?.cpuPercent) : '-' }),
+  },
+  {
+    header: 'MEM',
+    priority: 5,
+    min: 7,
+    max: 8,
+    fixed: 7,
+    right: true,
+    cell: (c, { stats }) => ({ text: c.state === 'running' ? formatBytes(stats.latest.get(c.id)?.memoryUsed) : '-' }),
+  },
+  {
+    header: 'UPTIME',
+    priority: 7,
+    min: 6,
+    max: 7,
+    fixed: 6,
+    cell: (c, { stats, now }) => ({ text: c.state === 'running' ? uptime(stats.startedAt.get(c.id), now) : '-' }),
+  },
+  { header: 'PORTS', priority: 8, min: 8, max: 40, cell: (c) => ({ text: formatPorts(c.ports) || '-' }) },
+];
+
+/** Picks columns by priority at their content width while they fit; the first that does not fit gets what is left. */
+function layout(rows: ContainerSummary[], width: number, ctx: { stats: StatsSnapshot; now: number }) {
+  const ideal = columns.map((col) => {
+    if (col.fixed) return col.fixed;
+    let w = col.header.length;
+    for (const row of rows) w = Math.max(w, col.cell(row, ctx).text.length);
+    return Math.min(col.max, w);
+  });
+  const widths = new Map<ColumnSpec, number>();
+  let used = 0;
+  for (const i of columns.map((_, i) => i).sort((a, b) => columns[a]!.priority - columns[b]!.priority)) {
+    const col = columns[i]!;
+    const gap = widths.size ? 1 : 0;
+    const left = width - used - gap;
+    if (ideal[i]! <= left) {
+      widths.set(col, ideal[i]!);
+      used += ideal[i]! + gap;
+    } else {
+      if (left >= col.min) widths.set(col, left);
+      break;
+    }
+  }
+  return columns.filter((c) => widths.has(c)).map((c) => ({ col: c, width: widths.get(c)! }));
+}
+
+function pad(text: string, width: number, right?: boolean): string {
+  const t = truncate(text, width);
+  return right ? t.padStart(width) : t.padEnd(width);
+}
+
+export function ContainerTable(props: ContainerTableProps) {
+  const { room, containers, total, cursor, focused, height, width, selected, stats, filter, filterEditing, now } = props;
   const inner = Math.max(20, width - 4);
-  const nameW = Math.max(8, Math.floor(inner * 0.28));
-  const imageW = Math.max(8, Math.floor(inner * 0.3));
-  const stateW = 10;
-  const statusW = Math.max(6, inner - nameW - imageW - stateW - 3);
-  const visible = Math.max(1, height - 4);
+  const visible = visibleRowCount(height);
   // Only the rows that fit are rendered, so a room with thousands of containers draws as fast as one with ten.
-  const start = Math.min(Math.max(0, cursor - visible + 1), Math.max(0, containers.length - visible));
+  const start = tableWindowStart(containers.length, cursor, visible);
   const rows = containers.slice(start, start + visible);
-  const row = (name: string, image: string, state: string, status: string) =>
-    `${truncate(name, nameW).padEnd(nameW)} ${truncate(image, imageW).padEnd(imageW)} ${truncate(state, stateW).padEnd(stateW)} ${truncate(status, statusW)}`;
+  const ctx = { stats, now };
+  const cols = layout(containers, inner - 2, ctx);
+  const header = cols.map(({ col, width: w }) => pad(col.header, w, col.right)).join(' ');
+  const count = filter ? `${containers.length} of ${total}` : String(total);
   return (
     <Box flexDirection="column" flexGrow={1} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} paddingX={1}>
-      <Text bold>
-        Containers{room ? ` in ${room}` : ''} <Text dimColor>({containers.length})</Text>
+      <Text bold wrap="truncate">
+        Containers{room ? ` in ${room}` : ''} <Text dimColor>({count})</Text>
+        {selected.size ? <Text color="magenta"> {selected.size} selected</Text> : null}
+        {filter || filterEditing ? (
+          <Text color="yellow">
+            {' '}
+            filter: {filter}
+            {filterEditing ? '▏' : ''}
+          </Text>
+        ) : null}
       </Text>
-      <Text dimColor>{row('NAME', 'IMAGE', 'STATE', 'STATUS')}</Text>
-      {containers.length === 0 ? <Text dimColor>no containers in this room</Text> : null}
+      <Text dimColor wrap="truncate">
+        {'  '}
+        {header}
+      </Text>
+      {containers.length === 0 ? (
+        <Text dimColor>{total === 0 ? 'no containers in this room' : 'no containers match the filter'}</Text>
+      ) : null}
       {rows.map((c, i) => {
-        const selected = focused && start + i === cursor;
+        const isCursor = focused && start + i === cursor;
         return (
-          <Text key={c.id} inverse={selected} wrap="truncate">
-            {truncate(c.name, nameW).padEnd(nameW)} {truncate(c.image, imageW).padEnd(imageW)}{' '}
-            <Text color={stateColor[c.state]}>{truncate(c.state, stateW).padEnd(stateW)}</Text> {truncate(c.status, statusW)}
+          <Text key={c.id} inverse={isCursor} wrap="truncate">
+            <Text color="magenta">{selected.has(c.id) ? '● ' : '  '}</Text>
+            {cols.map(({ col, width: w }, j) => {
+              const cell = col.cell(c, ctx);
+              const text = pad(cell.text, w, col.right) + (j < cols.length - 1 ? ' ' : '');
+              return cell.color ? (
+                <Text key={col.header} color={cell.color}>
+                  {text}
+                </Text>
+              ) : (
+                text
+              );
+            })}
           </Text>
         );
       })}

@@ -1,17 +1,33 @@
-// The help overlay: every key binding, read from the same table the dispatcher uses.
+// The help overlay: every command and its keys, read from the same table the dispatcher uses.
 import React from 'react';
 import { Box, Text } from 'ink';
-import { bindings } from '../app/keymap.js';
+import { helpEntry, helpGroups, keyLabel } from '../app/keymap.js';
 
-export function HelpOverlay() {
+const KEY_WIDTH = 12;
+
+export function HelpOverlay({ width = 100 }: { width?: number }) {
+  // Three columns when they fit, else as many as do.
+  const columnWidth = Math.max(30, Math.floor((width - 6) / 3));
   return (
     <Box flexDirection="column" borderStyle="double" borderColor="cyan" paddingX={2}>
       <Text bold>Keys</Text>
-      {bindings.map((b) => (
-        <Text key={b.command}>
-          <Text color="cyan">{b.keys.join(', ').padEnd(14)}</Text> {b.description}
-        </Text>
-      ))}
+      <Box flexDirection="row" flexWrap="wrap">
+        {helpGroups.map((group) => (
+          <Box key={group.title} flexDirection="column" width={columnWidth} marginBottom={1}>
+            <Text bold color="yellow">
+              {group.title}
+            </Text>
+            {group.commands.map((command) => {
+              const { keys, description } = helpEntry(command);
+              return (
+                <Text key={command} wrap="truncate">
+                  <Text color="cyan">{keys.map(keyLabel).join(', ').padEnd(KEY_WIDTH)}</Text> {description}
+                </Text>
+              );
+            })}
+          </Box>
+        ))}
+      </Box>
       <Text dimColor>press ? or escape to close</Text>
     </Box>
   );

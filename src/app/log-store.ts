@@ -1,0 +1,167 @@
+// The focused container's log outside React: one follow stream at a time (aborted when the focus changes), lines
+// buffered as they arrive and moved into a capped ring buffer on a timer, published as a small snapshot.
+import { containerLogBatches, type LogLine } from '../runtime/logs.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { RingBuffer } from './ring-buffer.js';
+
+export interface LogSnapshot {
+  /** Which container the lines belong to. */
+  containerId?: string;
+  /** Sequence numbers of the oldest kept line and one past the newest. */
+  first: number;
+  end: number;
+  /** Lines that arrived before the oldest kept one and were dropped by the cap. */
+  dropped: number;
+  /** The stream ended (the container stopped); no more lines will come. */
+  ended: boolean;
+  error?: string;
+}
+
+export interface LogStoreOptions {
+  /** Ring buffer size: settings ui.logLines. */
+  capacity?: number;
+  /** How often buffered lines are moved into the ring and subscribers hear about them. */
+  flushMs?: number;
+}
+
+const EMPTY: LogSnapshot = { first: 0, end: 0, dropped: 0, ended: false };
+
+export class LogStore {
+  private ring: RingBuffer<LogLine>;
+  private pending: LogLine[][] = [];
+  private snapshot: LogSnapshot = EMPTY;
+  private state: LogSnapshot = EMPTY;
+  private controller?: AbortController;
+  private flushTimer?: NodeJS.Timeout;
+  private readonly listeners = new Set<() => void>();
+  private readonly flushMs: number;
+  private lines: number;
+
+  constructor(
+    private readonly rt: Runtime,
+    options: LogStoreOptions = {},
+  ) {
+    this.lines = Math.max(100, options.capacity ?? 5000);
+    this.ring = new RingBuffer(this.lines);
+    this.flushMs = options.flushMs ?? 75;
+  }
+
+  get capacity(): number {
+    return this.ring.capacity;
+  }
+
+  /** Changes the cap (settings ui.logLines); takes effect from the next follow(). */
+  setCapacity(lines: number): void {
+    if (Number.isSafeInteger(lines) && lines >= 100) this.lines = lines;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): LogSnapshot => this.snapshot;
+
+  /** The line with this sequence number (between snapshot.first and snapshot.end). */
+  at(seq: number): LogLine | undefined {
+    return this.ring.at(seq);
+  }
+
+  /**
+   * Follows one container's log from its last `capacity` lines, replacing whatever was followed before. Timestamps
+   * are always fetched so the view can toggle them without reconnecting.
+   */
+  follow(room: string, containerId: string): void {
+    this.close();
+    this.ring = new RingBuffer(this.lines);
+    const controller = new AbortController();
+    this.controller = controller;
+    this.state = { containerId, first: 0, end: 0, dropped: 0, ended: false };
+    this.publish();
+    void (async () => {
+      try {
+        for await (const batch of containerLogBatches(this.rt, room, containerId, {
+          follow: true,
+          tail: this.ring.capacity,
+          timestamps: true,
+          signal: controller.signal,
+        })) {
+          this.pending.push(batch);
+          this.schedule();
+        }
+        if (!controller.signal.aborted) this.update({ ended: true });
+      } catch (err) {
+        if (!controller.signal.aborted) this.update({ ended: true, error: (err as Error).message });
+      }
+    })();
+  }
+
+  /** Stops following and forgets the lines. */
+  close(): void {
+    this.controller?.abort();
+    this.controller = undefined;
+    this.pending = [];
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.state = EMPTY;
+    this.publish();
+  }
+
+  dispose(): void {
+    this.close();
+    this.listeners.clear();
+  }
+
+  private update(patch: Partial<LogSnapshot>): void {
+    this.state = { ...this.state, ...patch };
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const batches = this.pending;
+    this.pending = [];
+    for (const batch of batches) this.ring.pushAll(batch);
+    this.state = { ...this.state, first: this.ring.first, end: this.ring.end, dropped: this.ring.first };
+    this.publish();
+  }
+
+  private publish(): void {
+    if (this.snapshot === this.state) return;
+    this.snapshot = this.state;
+    for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * The nearest line matching `term` (case-insensitive) strictly after (dir 1) or before (dir -1) `from`, wrapping
+   * around the buffer; undefined when no kept line matches.
+   */
+  findMatch(term: string, from: number, dir: 1 | -1): number | undefined {
+    const needle = term.toLowerCase();
+    if (!needle) return undefined;
+    const { first, end } = this.snapshot;
+    const size = end - first;
+    for (let step = 1; step <= size; step++) {
+      const seq = first + ((((from - first + dir * step) % size) + size) % size);
+      if (this.ring.at(seq)?.text.toLowerCase().includes(needle)) return seq;
+    }
+    return undefined;
+  }
+
+  /** Which match (1-based, oldest first) `seq` is among all kept lines matching `term`, and how many there are. */
+  matchPosition(term: string, seq: number): { index: number; total: number } {
+    const needle = term.toLowerCase();
+    let total = 0;
+    let index = 0;
+    for (let s = this.snapshot.first; s < this.snapshot.end; s++) {
+      if (!this.ring.at(s)?.text.toLowerCase().includes(needle)) continue;
+      total++;
+      if (s === seq) index = total;
+    }
+    return { index, total };
+  }
+}

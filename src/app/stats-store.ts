@@ -1,0 +1,148 @@
+// Live CPU/memory for the containers on screen, outside React: one engine stats stream per watched container
+// (started when a row becomes visible, aborted when it scrolls away or the room changes), a capped history for the
+// sparklines, published at most once per flush interval.
+import { inspectContainer } from '../runtime/inspect.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { watchStatsById, type StatsSample } from '../runtime/stats.js';
+
+export interface WatchedContainer {
+  id: string;
+  name: string;
+  /** Changes when the container restarts, so its stream is re-opened (e.g. `${id}:${state}`). */
+  key: string;
+}
+
+export interface StatsHistory {
+  cpu: number[];
+  memory: number[];
+}
+
+export interface StatsSnapshot {
+  latest: ReadonlyMap<string, StatsSample>;
+  history: ReadonlyMap<string, StatsHistory>;
+  /** When each watched container last started (ISO), for the uptime column. */
+  startedAt: ReadonlyMap<string, string>;
+}
+
+export interface StatsStoreOptions {
+  flushMs?: number;
+  /** Samples kept per container for the sparklines. */
+  historySize?: number;
+}
+
+interface Watch {
+  key: string;
+  controller: AbortController;
+}
+
+export class ContainerStatsStore {
+  private readonly watches = new Map<string, Watch>();
+  private readonly latest = new Map<string, StatsSample>();
+  private readonly history = new Map<string, StatsHistory>();
+  private readonly startedAt = new Map<string, string>();
+  private snapshot: StatsSnapshot = { latest: new Map(), history: new Map(), startedAt: new Map() };
+  private dirty = false;
+  private flushTimer?: NodeJS.Timeout;
+  private readonly listeners = new Set<() => void>();
+  private readonly flushMs: number;
+  readonly historySize: number;
+
+  constructor(
+    private readonly rt: Runtime,
+    options: StatsStoreOptions = {},
+  ) {
+    this.flushMs = options.flushMs ?? 500;
+    this.historySize = options.historySize ?? 120;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): StatsSnapshot => this.snapshot;
+
+  /** The containers to sample now; streams of the others are aborted and their data dropped. */
+  setWatched(containers: readonly WatchedContainer[]): void {
+    const wanted = new Map(containers.map((c) => [c.id, c]));
+    for (const [id, watch] of this.watches) {
+      if (wanted.get(id)?.key === watch.key) continue;
+      watch.controller.abort();
+      this.watches.delete(id);
+      this.forget(id);
+    }
+    for (const c of containers) {
+      if (this.watches.has(c.id)) continue;
+      const controller = new AbortController();
+      this.watches.set(c.id, { key: c.key, controller });
+      void this.sample(c, controller.signal);
+    }
+  }
+
+  /** Ids with a live stream (for tests and the idle benchmark's sanity checks). */
+  watchedIds(): string[] {
+    return [...this.watches.keys()];
+  }
+
+  dispose(): void {
+    this.setWatched([]);
+    clearTimeout(this.flushTimer);
+    this.listeners.clear();
+  }
+
+  private async sample(c: WatchedContainer, signal: AbortSignal): Promise<void> {
+    try {
+      const engine = await this.rt.engine();
+      void inspectContainer(this.rt, c.id)
+        .then((info) => {
+          if (signal.aborted || !info.State?.Running) return;
+          this.startedAt.set(c.id, info.State.StartedAt);
+          this.markDirty();
+        })
+        .catch(() => {});
+      for await (const sample of watchStatsById(engine, c.id, c.name, signal)) {
+        this.latest.set(c.id, sample);
+        const h = this.history.get(c.id) ?? { cpu: [], memory: [] };
+        h.cpu.push(sample.cpuPercent);
+        h.memory.push(sample.memoryUsed);
+        if (h.cpu.length > this.historySize) h.cpu.splice(0, h.cpu.length - this.historySize);
+        if (h.memory.length > this.historySize) h.memory.splice(0, h.memory.length - this.historySize);
+        this.history.set(c.id, h);
+        this.markDirty();
+      }
+    } catch {
+      // A container that stops or goes away ends its stream; the events-driven reload updates the row.
+    }
+    // Still wanted (e.g. restarted faster than the events-driven reload could notice): try again shortly.
+    if (!signal.aborted) {
+      const retry = setTimeout(() => {
+        if (!signal.aborted && this.watches.get(c.id)?.controller.signal === signal) void this.sample(c, signal);
+      }, 2000);
+      signal.addEventListener('abort', () => clearTimeout(retry), { once: true });
+    }
+  }
+
+  private forget(id: string): void {
+    const had = this.latest.delete(id) || this.history.delete(id) || this.startedAt.delete(id);
+    this.history.delete(id);
+    this.startedAt.delete(id);
+    if (had) this.markDirty();
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.snapshot = {
+      latest: new Map(this.latest),
+      history: new Map([...this.history].map(([id, h]) => [id, { cpu: [...h.cpu], memory: [...h.memory] }])),
+      startedAt: new Map(this.startedAt),
+    };
+    for (const listener of this.listeners) listener();
+  }
+}

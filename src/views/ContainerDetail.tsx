@@ -1,0 +1,47 @@
+// A container's detail view: a header (name, image, state, live CPU/memory), the tab bar, and the open tab.
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { ContainerSummary } from '../runtime/containers.js';
+import { formatBytes, formatPercent } from '../runtime/format.js';
+import type { StatsSample } from '../runtime/stats.js';
+import type { Tab } from '../app/ui-state.js';
+import { TABS } from '../app/ui-state.js';
+import { stateColor } from './ContainerTable.js';
+
+export interface ContainerDetailProps {
+  container?: ContainerSummary;
+  tab: Tab;
+  sample?: StatsSample;
+  height: number;
+  children: React.ReactNode;
+}
+
+export function ContainerDetail({ container, tab, sample, height, children }: ContainerDetailProps) {
+  return (
+    <Box flexDirection="column" height={height} borderStyle="round" borderColor="cyan" paddingX={1}>
+      {container ? (
+        <Text wrap="truncate">
+          <Text bold>{container.name}</Text> <Text dimColor>{container.image}</Text>{' '}
+          <Text color={stateColor[container.state]}>{container.state}</Text> <Text dimColor>{container.status}</Text>
+          {sample && container.state === 'running' ? (
+            <Text>
+              {'  '}cpu {formatPercent(sample.cpuPercent)} mem {formatBytes(sample.memoryUsed)}
+            </Text>
+          ) : null}
+        </Text>
+      ) : (
+        <Text color="red">this container is gone (deleted?): esc to go back</Text>
+      )}
+      <Text>
+        {TABS.map((t, i) => (
+          <Text key={t} inverse={t === tab} color={t === tab ? 'cyan' : undefined}>
+            {` ${i + 1} ${t} `}
+          </Text>
+        ))}
+      </Text>
+      <Box flexDirection="column" flexGrow={1}>
+        {children}
+      </Box>
+    </Box>
+  );
+}
