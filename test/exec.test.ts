@@ -70,9 +70,9 @@ describe('execCommand (library)', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  it('kills the whole process tree on timeout', async () => {
+  it('kills the whole process tree on timeout, also for a non-root user', async () => {
     const rt = runtimeFor(home);
-    const r = await execCommand(rt, room, 'box', ['sh', '-c', 'echo started; sleep 51 & sleep 52'], { timeout: 500 });
+    const r = await execCommand(rt, room, 'box', ['sh', '-c', 'echo started; sleep 51 & sleep 52'], { timeout: 500, user: '1234' });
     rt.close();
     expect(r.timedOut).toBe(true);
     expect(r.stdout).toBe('started\n');

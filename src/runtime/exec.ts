@@ -91,7 +91,7 @@ export async function execCommand(rt: Runtime, room: string, ref: string, cmd: s
     let timedOut = false;
     let cancelled = false;
     // If the processes cannot be signalled, stop reading so the caller is not held: the result says it timed out.
-    const killAll = () => void signalExec(engine, target.id, token, 'KILL', exec).catch(() => stream.destroy());
+    const killAll = () => void signalExec(engine, target.id, token, 'KILL', { exec, user: opts.user }).catch(() => stream.destroy());
     const timer = opts.timeout !== undefined ? setTimeout(() => ((timedOut = true), killAll()), opts.timeout) : undefined;
     const onAbort = () => ((cancelled = true), killAll());
     if (opts.signal?.aborted) onAbort();
@@ -164,18 +164,26 @@ export type ExecSignal = 'KILL' | 'TERM' | 'HUP' | 'INT';
 
 /**
  * Sends a signal to every process of one exec, children included. Docker has no exec-kill API and exec inspect's
- * Pid is a host pid (meaningless inside the container), so a second exec (as root) looks through the container's
- * /proc for processes whose environment carries this exec's marker and signals them. Without /bin/sh in the image,
+ * Pid is a host pid (meaningless inside the container), so a second exec looks through the container's /proc for
+ * processes whose environment carries this exec's marker and signals them. It runs as the exec's own user: without
+ * CAP_SYS_PTRACE (not in Docker's defaults) even root cannot read another user's /proc/PID/environ. Without /bin/sh in the image,
  * and only when the engine runs on this machine, the exec's host pid is signalled directly (after checking the
  * marker, so a recycled pid is never hit).
  */
-export async function signalExec(engine: Engine, containerId: string, token: string, signal: ExecSignal, exec?: Docker.Exec): Promise<void> {
+export async function signalExec(
+  engine: Engine,
+  containerId: string,
+  token: string,
+  signal: ExecSignal,
+  opts: { exec?: Docker.Exec; user?: string } = {},
+): Promise<void> {
+  const { exec } = opts;
   const marker = `${EXEC_MARKER}=${token}`;
   // environ is NUL-separated; busybox grep stops at a NUL, so split it into lines first.
   const script = `for p in /proc/[0-9]*; do tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qxF '${marker}' && kill -${signal} "\${p#/proc/}" 2>/dev/null; done; exit 0`;
   try {
     const killer = await engine.call('signal exec', (d) =>
-      d.getContainer(containerId).exec({ Cmd: ['/bin/sh', '-c', script], User: '0', AttachStdout: true, AttachStderr: true }),
+      d.getContainer(containerId).exec({ Cmd: ['/bin/sh', '-c', script], AttachStdout: true, AttachStderr: true, ...(opts.user ? { User: opts.user } : {}) }),
     );
     const out = (await engine.call('signal exec', () => killer.start({}))) as Readable;
     out.resume();

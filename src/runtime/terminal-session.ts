@@ -148,6 +148,7 @@ export class ContainerTerminalSession extends BaseSession implements TerminalSes
     private readonly exec: Docker.Exec,
     private readonly token: string,
     private readonly socket: Duplex,
+    private readonly user: string | undefined,
     cols: number,
     rows: number,
   ) {
@@ -188,7 +189,7 @@ export class ContainerTerminalSession extends BaseSession implements TerminalSes
       result: 'ok',
       details: { cmd: command, tty: true, ...(opts.user ? { user: opts.user } : {}), ...(opts.env ? { env: envList(opts.env) } : {}) },
     });
-    const session = new ContainerTerminalSession(engine, target, command, exec, token, socket, cols, rows);
+    const session = new ContainerTerminalSession(engine, target, command, exec, token, socket, opts.user, cols, rows);
     session.resize(cols, rows);
     return session;
   }
@@ -224,7 +225,7 @@ export class ContainerTerminalSession extends BaseSession implements TerminalSes
 
   async signal(signal: ExecSignal): Promise<void> {
     if (this.ended) return;
-    await signalExec(this.engine, this.container.id, this.token, signal, this.exec);
+    await signalExec(this.engine, this.container.id, this.token, signal, { exec: this.exec, user: this.user });
   }
 
   /** Leaves the process running in the container and closes berth's end; wait() rejects. */
