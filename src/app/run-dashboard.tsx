@@ -1,33 +1,101 @@
-// Opens the full-screen dashboard and owns its exit: the terminal is restored on quit, signal or crash.
+// Opens the full-screen dashboard and owns the terminal: the terminal is restored on quit, signal or crash, and it
+// is handed over whole to a terminal session while one is attached (Ink sees no keys and draws nothing meanwhile).
+import { PassThrough } from 'node:stream';
 import React from 'react';
 import { render } from 'ink';
 import { Runtime } from '../runtime/runtime.js';
-import { onFatal, signalExitCode, takeTerminal } from '../runtime/terminal.js';
+import { ESC, onFatal, signalExitCode, takeTerminal } from '../runtime/terminal.js';
+import { pipeTerminal } from '../runtime/terminal-session.js';
 import { App } from './App.js';
 import { DashboardStore } from './dashboard-store.js';
+import { SessionManager } from './sessions.js';
+
+/** Back to the dashboard's screen after a session: whatever modes the session's programs left on are turned off. */
+const DASHBOARD_SCREEN =
+  ESC.resetAttributes + ESC.bracketedPasteOff + ESC.mouseOff + '\x1b[?1l\x1b>' + ESC.altScreenOn + ESC.cursorHide + '\x1b[2J\x1b[H';
+const SESSION_SCREEN = ESC.resetAttributes + '\x1b[2J\x1b[H' + ESC.cursorShow;
+
+/**
+ * The terminal as Ink sees it: keys come only from what we feed it, and drawing goes through a gate that is shut
+ * while a session has the screen. Raw mode belongs to takeTerminal, not to Ink.
+ */
+function inkTerminal(stdout: NodeJS.WriteStream) {
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: true,
+    isRaw: true,
+    setRawMode: () => stdin,
+    ref: () => stdin,
+    unref: () => stdin,
+  });
+  const gate = { open: true };
+  const screen = new Proxy(stdout, {
+    get(target, prop) {
+      if (prop === 'write') return (chunk: string | Uint8Array, ...rest: unknown[]) => (gate.open ? target.write(chunk, ...(rest as [])) : true);
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { stdin: stdin as unknown as NodeJS.ReadStream, screen, gate };
+}
 
 export async function runDashboard(options: { host?: string } = {}): Promise<number> {
   const rt = new Runtime({ host: options.host });
   const endpoint = await rt.endpoint();
   const settings = await rt.settings();
   const store = new DashboardStore(rt);
-  const terminal = takeTerminal({ stdin: process.stdin, stdout: process.stdout }, { altScreen: true, hideCursor: true });
+  const sessions = new SessionManager({ host: options.host });
+  const { stdin, stdout } = process;
+  const terminal = takeTerminal({ stdin, stdout }, { altScreen: true, hideCursor: true, raw: true });
+  const ink = inkTerminal(stdout);
+  /** Where typed bytes go: Ink, or the attached session's input. */
+  let sessionInput: PassThrough | undefined;
+  const route = (chunk: Buffer) => (sessionInput ?? ink.stdin).write(chunk);
+  stdin.on('data', route);
+  stdin.resume();
+
+  const attach = async (id: number) => {
+    const entry = sessions.get(id);
+    if (!entry || sessionInput) return;
+    ink.gate.open = false;
+    stdout.write(SESSION_SCREEN);
+    sessionInput = new PassThrough();
+    try {
+      await pipeTerminal(entry.session, { stdin: sessionInput, stdout }, { replay: sessions.replay(id) });
+    } catch {
+      // ended without an exit code (stopped): the Sessions view shows it
+    } finally {
+      sessionInput.destroy();
+      sessionInput = undefined;
+      stdout.write(DASHBOARD_SCREEN);
+      ink.gate.open = true;
+      stdout.emit('resize'); // Ink redraws the whole frame (and the size may have changed while attached)
+    }
+  };
+  sessions.onAttachRequest((id) => void attach(id));
+
   let instance: ReturnType<typeof render> | undefined;
   const shutdown = () => {
+    sessions.onAttachRequest(undefined);
     store.stop();
     instance?.unmount();
+    stdin.off('data', route);
+    stdin.pause();
     terminal.restore();
     rt.close();
   };
+  /** Sessions get a hang-up (their exec clients pass it on to the container), bounded so exit is never held long. */
+  const endSessions = () => Promise.race([sessions.stopAll(), new Promise((r) => setTimeout(r, 4000).unref())]);
   const disposeFatal = onFatal(({ signal, error }) => {
     shutdown();
     if (error) process.stderr.write(`berth: dashboard crashed: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(signal ? signalExitCode[signal]! : 1);
+    void endSessions().finally(() => process.exit(signal ? signalExitCode[signal]! : 1));
   });
   try {
     let quit!: () => void;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
     instance = render(<App store={store} endpoint={endpoint.url} onQuit={() => quit()} />, {
+      stdin: ink.stdin,
+      stdout: ink.screen,
       exitOnCtrlC: false,
       patchConsole: false,
       maxFps: settings.get('ui').maxFps,
@@ -38,5 +106,6 @@ export async function runDashboard(options: { host?: string } = {}): Promise<num
   } finally {
     disposeFatal();
     shutdown();
+    await endSessions();
   }
 }

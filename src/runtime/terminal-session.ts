@@ -356,9 +356,10 @@ export class HostTerminalSession extends BaseSession implements TerminalSession 
   }
 }
 
+/** What pipeTerminal needs of a terminal: a byte source, and a sink that may report its size and resizes. */
 export interface TerminalStreamsLike {
-  stdin: NodeJS.ReadStream;
-  stdout: NodeJS.WriteStream;
+  stdin: Pick<NodeJS.ReadableStream, 'on' | 'off' | 'resume' | 'pause'>;
+  stdout: Pick<NodeJS.WriteStream, 'write' | 'on' | 'off'> & { columns?: number; rows?: number; isTTY?: boolean };
 }
 
 export type PipeResult = { detached: true } | { detached: false; exitCode: number };
@@ -404,7 +405,7 @@ export async function pipeTerminal(session: TerminalSession, streams: TerminalSt
  * on every path — detach, exit, engine lost (the error is re-thrown), and SIGTERM/SIGHUP/crash, where the remote
  * processes get SIGHUP (the terminal went away) and the process exits with 128+signal (1 on a crash).
  */
-export async function runInteractive(session: ContainerTerminalSession, streams: TerminalStreamsLike): Promise<PipeResult> {
+export async function runInteractive(session: ContainerTerminalSession, streams: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream }): Promise<PipeResult> {
   const terminal = takeTerminal(streams, { raw: true });
   const disposeFatal = onFatal(({ signal, error }) => {
     terminal.restore();

@@ -1,0 +1,56 @@
+// The Sessions view: every terminal session of this dashboard (container, command, started, running or exited with
+// its code); enter re-attaches one full screen.
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { SessionInfo } from '../app/sessions.js';
+import { formatAge, truncate } from '../runtime/format.js';
+
+export interface SessionsViewProps {
+  sessions: readonly SessionInfo[];
+  cursor: number;
+  height: number;
+  width: number;
+  now: number;
+}
+
+/** Border, title and header take four lines. */
+function visibleRows(height: number): number {
+  return Math.max(1, height - 4);
+}
+
+export function sessionState(s: SessionInfo): { text: string; color: string } {
+  if (s.running) return { text: 'running', color: 'green' };
+  return { text: s.exitCode === undefined ? 'ended' : `exited (${s.exitCode})`, color: s.exitCode === 0 ? 'gray' : 'red' };
+}
+
+export function SessionsView({ sessions, cursor, height, width, now }: SessionsViewProps) {
+  const visible = visibleRows(height);
+  const start = Math.min(Math.max(0, cursor - visible + 1), Math.max(0, sessions.length - visible));
+  const inner = Math.max(30, width - 6);
+  const w = { id: 4, state: 12, started: 9 };
+  const flexible = Math.max(10, inner - w.id - w.state - w.started - 4);
+  const target = Math.max(6, Math.floor(flexible * 0.4));
+  const command = Math.max(4, flexible - target);
+  const row = (cells: string[]) =>
+    [cells[0]!.padEnd(w.id), truncate(cells[1]!, target).padEnd(target), truncate(cells[2]!, command).padEnd(command), cells[3]!.padEnd(w.started)].join(' ');
+  return (
+    <Box flexDirection="column" height={height} borderStyle="round" borderColor="cyan" paddingX={1}>
+      <Text bold wrap="truncate">
+        Sessions <Text dimColor>({sessions.length}) enter attaches · Ctrl+] inside a session comes back here</Text>
+      </Text>
+      <Text dimColor wrap="truncate">
+        {row(['#', 'CONTAINER', 'COMMAND', 'STARTED'])} STATE
+      </Text>
+      {sessions.length === 0 ? <Text dimColor>no sessions: press e on a running container</Text> : null}
+      {sessions.slice(start, start + visible).map((s, i) => {
+        const state = sessionState(s);
+        const label = s.kind === 'container' ? `${s.target}${s.room ? ` (${s.room})` : ''}` : 'host';
+        return (
+          <Text key={s.id} inverse={start + i === cursor} wrap="truncate">
+            {row([String(s.id), label, s.command, formatAge(s.startedAt, now)])} <Text color={state.color}>{state.text}</Text>
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
