@@ -62,6 +62,16 @@ describe('container run', () => {
     expect((await roomContainers(room)).length).toBe(before);
   });
 
+  it('refuses a host port already in use as a conflict and leaves no half-created container', async () => {
+    const first = await cli('container', 'run', IMG, '-d', '--name', 'porta', '--port', '127.0.0.1::80', '--', 'sleep', '600');
+    const info = await docker.getContainer(first.stdout.trim()).inspect();
+    const hostPort = info.NetworkSettings.Ports['80/tcp']![0]!.HostPort;
+    const before = (await roomContainers(room)).length;
+    const r = await cli('container', 'run', IMG, '-d', '--name', 'portb', '--port', `127.0.0.1:${hostPort}:80`, '--', 'sleep', '600');
+    expectOneLineError(r, ExitCode.conflict, `start container portb: host port 127.0.0.1:${hostPort} is already in use`);
+    expect((await roomContainers(room)).length).toBe(before);
+  });
+
   it('reads --env-file, with --env winning', async () => {
     const file = path.join(home, 'env.list');
     fs.writeFileSync(file, '# comment\nA=from-file\n\nB=keep=equals\n');

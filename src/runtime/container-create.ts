@@ -261,7 +261,16 @@ export async function createFromSpec(
     if (opts.start !== false) await engine.call(`start container ${spec.name}`, () => container.start());
   } catch (err) {
     await container.remove({ force: true, v: true }).catch(() => {});
-    throw err;
+    throw startError(err, spec.name);
   }
   return { id: container.id, name: spec.name, pulled };
+}
+
+/** A start failure in one line: a taken host port is a conflict; other engine errors keep their own message. */
+function startError(err: unknown, name: string): unknown {
+  const message = (err as { json?: { message?: string } })?.json?.message ?? (err as Error)?.message ?? '';
+  const bind = /Bind for (\S+) failed: port is already allocated|listen tcp[^:]*:? ?(\S+): bind: address already in use/.exec(message);
+  if (bind) return new ConflictError(`start container ${name}: host port ${bind[1] ?? bind[2]} is already in use`);
+  if (err instanceof BerthError || !message) return err;
+  return new BerthError(`start container ${name}: ${message.split('\n')[0]!.trim()}`, 'failure', { cause: err });
 }
