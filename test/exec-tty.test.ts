@@ -2,6 +2,7 @@
 // typing, Ctrl+C reaching the container, resize, remote exit code, Ctrl+] detach, signals, and the terminal modes
 // (stty -g) identical before and after on every path.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
@@ -33,13 +34,13 @@ afterAll(async () => {
 });
 
 /** Runs `berth ARGS` in a pty between two `stty -g`, so the test can compare the terminal modes around it. */
-function berthInPty(args: string) {
+function berthInPty(args: string, extraEnv: Record<string, string> = {}) {
   const term = pty.spawn('/bin/sh', ['-c', `stty -g; "${process.execPath}" "${bin}" ${args}; echo "EXIT=$?"; stty -g`], {
     name: 'xterm-256color',
     cols: 100,
     rows: 30,
     cwd: repoRoot,
-    env,
+    env: { ...env, ...extraEnv },
   });
   let output = '';
   term.onData((d) => (output += d));
@@ -126,6 +127,28 @@ describe('berth container exec --tty in a pseudo-terminal', () => {
     expect(r.exitCode).toBe(code);
     expect(r.stty[1]).toBe(r.stty[0]);
     await waitFor(async () => !(await containerProcesses()).includes(marker), 'the remote processes to get the hang-up');
+  });
+
+  it('restores the terminal and says so when the engine goes away mid-session', async () => {
+    // A real engine behind a unix-socket relay this test can cut, as when dockerd stops or restarts.
+    const sock = path.join(home, 'engine.sock');
+    const conns = new Set<net.Socket>();
+    const relay = net.createServer((client) => {
+      const upstream = net.connect('/var/run/docker.sock');
+      conns.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(sock, resolve));
+    const s = berthInPty('container exec --tty box', { DOCKER_HOST: `unix://${sock}` });
+    await s.waitFor('# ');
+    relay.close();
+    for (const c of conns) c.destroy();
+    const r = await s.finished();
+    expect(r.exitCode).toBe(5);
+    expect(r.output).toContain(`berth: cannot reach the Docker engine at unix://${sock}`);
+    expect(r.stty[1]).toBe(r.stty[0]);
   });
 
   it('gives one line for an unknown container and leaves the terminal as it was', async () => {
