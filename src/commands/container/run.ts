@@ -65,9 +65,9 @@ export function toRunOptions(argv: Args<RunFlags> & { _: (string | number)[] }, 
 
 export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
   command: 'run <image> [command..]',
-  describe: 'Run a container in the room; stays attached to its output until it exits unless --detach',
+  describe: 'Run a container in the room; stays attached to its output until it exits unless --detach (or -o json)',
   builder: (y) =>
-    runOptionsBuilder(y).option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the id and return at once' }) as never,
+    runOptionsBuilder(y).option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the id and return at once (Ctrl+C while attached also leaves it running)' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);
