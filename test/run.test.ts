@@ -13,6 +13,9 @@ const room = uniqueRoom('run');
 const cli = cliFor(home, room);
 afterAll(async () => {
   await removeRooms([room]);
+  // A job being removed by its own berth process can still hold the network for a moment: wait, then retry.
+  await waitFor(async () => (await roomContainers(room)).length === 0, 'the jobs to be gone').catch(() => {});
+  await removeRooms([room]);
   fs.rmSync(home, { recursive: true, force: true });
 });
 
