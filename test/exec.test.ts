@@ -89,10 +89,15 @@ describe('berth container exec (CLI, no tty)', () => {
     expect(r.stderr).toContain('to-err\n');
   });
 
-  it('prints {stdout, stderr, exit_code} with -o json', async () => {
-    const r = await runCli(['container', 'exec', 'box', '-o', 'json', '--env', 'A=1', '--', 'sh', '-c', 'echo $A; echo x >&2; exit 2'], env);
+  it('prints {stdout, stderr, exit_code} with -o json and audits the exec with secrets masked', async () => {
+    const args = ['container', 'exec', 'box', '-o', 'json', '--env', 'A=1', '--env', 'API_TOKEN=hunter2', '--', 'sh', '-c', 'echo $A; echo x >&2; exit 2'];
+    const r = await runCli(args, env);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({ stdout: '1\n', stderr: 'x\n', exit_code: 2 });
+    const audit = fs.readFileSync(path.join(home, 'data', 'actions.jsonl'), 'utf8');
+    expect(audit).not.toContain('hunter2');
+    const line = audit.trim().split('\n').map((l) => JSON.parse(l)).findLast((l) => l.action === 'container.exec');
+    expect(line).toMatchObject({ target: `${room}/box`, result: 'ok', details: { env: ['A=1', 'API_TOKEN=***'] } });
   });
 
   it('--timeout kills the command and exits with the timeout code', async () => {

@@ -2,6 +2,7 @@
 // running in the background, each with a capped output buffer replayed on re-attach; a store React reads.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { useSyncExternalStore } from 'react';
 import { HostTerminalSession, type TerminalSession } from '../runtime/terminal-session.js';
 
 export interface SessionInfo {
@@ -153,4 +154,12 @@ export class SessionManager {
     this.snapshot = [...this.entries.values()].map((e) => e.info);
     for (const listener of this.listeners) listener();
   }
+}
+
+const noSessions: readonly SessionInfo[] = [];
+const noSubscription = () => () => {};
+
+/** The session list for React; empty when the dashboard runs without sessions (component tests). */
+export function useSessionList(manager: SessionManager | undefined): readonly SessionInfo[] {
+  return useSyncExternalStore(manager?.subscribe ?? noSubscription, manager?.getSnapshot ?? (() => noSessions));
 }
