@@ -96,7 +96,7 @@ describe('berth container exec (CLI, no tty)', () => {
     expect(JSON.parse(r.stdout)).toEqual({ stdout: '1\n', stderr: 'x\n', exit_code: 2 });
     const audit = fs.readFileSync(path.join(home, 'data', 'actions.jsonl'), 'utf8');
     expect(audit).not.toContain('hunter2');
-    const line = audit.trim().split('\n').map((l) => JSON.parse(l)).findLast((l) => l.action === 'container.exec');
+    const line = audit.trim().split('\n').map((l) => JSON.parse(l) as { action: string }).filter((l) => l.action === 'container.exec').pop();
     expect(line).toMatchObject({ target: `${room}/box`, result: 'ok', details: { env: ['A=1', 'API_TOKEN=***'] } });
   });
 
