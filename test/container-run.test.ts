@@ -72,10 +72,11 @@ describe('container run', () => {
     expect((await roomContainers(room)).length).toBe(before);
   });
 
-  it('reads --env-file, with --env winning', async () => {
+  it('reads --env-file, with --env winning, and takes the image after repeatable flags', async () => {
     const file = path.join(home, 'env.list');
     fs.writeFileSync(file, '# comment\nA=from-file\n\nB=keep=equals\n');
-    const r = await cli('container', 'run', IMG, '-d', '--name', 'envf', '--env-file', file, '--env', 'A=from-flag', '--', 'sleep', '600');
+    // Repeatable flags before the image must not swallow it.
+    const r = await cli('container', 'run', '--env-file', file, '--env', 'A=from-flag', '--tag', 't1', IMG, '-d', '--name', 'envf', '--', 'sleep', '600');
     expect(r.code, r.stderr).toBe(0);
     const env = (await docker.getContainer(r.stdout.trim()).inspect()).Config.Env;
     expect(env).toEqual(expect.arrayContaining(['A=from-flag', 'B=keep=equals']));

@@ -6,8 +6,9 @@ import { collect, containerColumns } from './shared.js';
 
 interface ListArgs {
   all: boolean;
-  status?: string[];
-  tag?: string[];
+  /** Repeatable: yargs gives a string once, an array when repeated (not `array: true`, which would swallow the next positional). */
+  status?: string | string[];
+  tag?: string | string[];
   agent?: string;
   limit?: number;
   cursor?: string;
@@ -19,8 +20,8 @@ export const containerListCommand: CommandModule<GlobalArgs, Args<ListArgs>> = {
   builder: (y) =>
     y
       .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Include stopped containers' })
-      .option('status', { type: 'string', array: true, describe: 'Only these states (created, running, paused, exited, ...)' })
-      .option('tag', { type: 'string', array: true, describe: 'Only containers with every one of these tags' })
+      .option('status', { type: 'string', describe: 'Only these states (created, running, paused, exited, ...)' })
+      .option('tag', { type: 'string', describe: 'Only containers with every one of these tags' })
       .option('agent', { type: 'string', describe: 'Only containers started by this agent' })
       .option('limit', { type: 'number', describe: 'At most this many per page' })
       .option('cursor', { type: 'string', describe: 'Continue after a previous page (its next_cursor)' }) as never,

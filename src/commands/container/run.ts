@@ -10,14 +10,15 @@ import { collect, outputWriter, pullProgress, trailingCommand } from './shared.j
 export interface RunFlags {
   image: string;
   command?: (string | number)[];
-  env?: string[];
+  /** Repeatable: yargs gives a string once, an array when repeated (not `array: true`, which would swallow the next positional). */
+  env?: string | string[];
   envFile?: string;
   name?: string;
-  tag?: string[];
+  tag?: string | string[];
   cpus?: string;
   memory?: string;
   pids?: string;
-  port?: string[];
+  port?: string | string[];
   mountPath?: string;
   mountSubpath?: string;
   agent?: string;
@@ -29,15 +30,15 @@ export interface RunFlags {
 export function runOptionsBuilder<T>(y: import('yargs').Argv<T>) {
   return y
     .positional('image', { type: 'string', demandOption: true, describe: 'Image reference (pulled when missing)' })
-    .positional('command', { type: 'string', array: true, describe: 'Command to run instead of the image default (after --)' })
-    .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE (repeatable)' })
+    .positional('command', { type: 'string', describe: 'Command to run instead of the image default (after --)' })
+    .option('env', { alias: 'e', type: 'string', describe: 'KEY=VALUE (repeatable)' })
     .option('env-file', { type: 'string', describe: 'File of KEY=VALUE lines' })
     .option('name', { type: 'string', describe: 'Name in the room (default: generated)' })
-    .option('tag', { type: 'string', array: true, describe: 'Tag for filtering (repeatable)' })
+    .option('tag', { type: 'string', describe: 'Tag for filtering (repeatable)' })
     .option('cpus', { type: 'string', describe: 'CPU limit, e.g. 0.5 or 2' })
     .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit, e.g. 512m or 1g' })
     .option('pids', { type: 'string', describe: 'Process count limit' })
-    .option('port', { alias: 'p', type: 'string', array: true, describe: 'Publish host:container[/tcp|udp] (repeatable)' })
+    .option('port', { alias: 'p', type: 'string', describe: 'Publish host:container[/tcp|udp] (repeatable)' })
     .option('mount-path', { type: 'string', describe: 'Mount the room storage at this path in the container' })
     .option('mount-subpath', { type: 'string', describe: 'Mount only this directory of the room storage' })
     .option('agent', { type: 'string', describe: 'Who starts it (default: BERTH_AGENT, then config defaultAgent)' })

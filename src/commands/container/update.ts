@@ -6,15 +6,16 @@ import { collect, pullProgress } from './shared.js';
 
 interface UpdateArgs {
   container: string;
-  env?: string[];
-  unsetEnv?: string[];
-  tag?: string[];
+  /** Repeatable: yargs gives a string once, an array when repeated (not `array: true`, which would swallow the next positional). */
+  env?: string | string[];
+  unsetEnv?: string | string[];
+  tag?: string | string[];
   clearTags?: boolean;
   cpus?: string;
   memory?: string;
   pids?: string;
   image?: string;
-  port?: string[];
+  port?: string | string[];
   clearPorts?: boolean;
   time?: number;
 }
@@ -25,15 +26,15 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
   builder: (y) =>
     y
       .positional('container', { type: 'string', demandOption: true, describe: 'Name, id or id prefix' })
-      .option('env', { alias: 'e', type: 'string', array: true, describe: 'Add or change KEY=VALUE (repeatable)' })
-      .option('unset-env', { type: 'string', array: true, describe: 'Remove a variable (repeatable)' })
-      .option('tag', { type: 'string', array: true, describe: 'Replace the tags with these (repeatable)' })
+      .option('env', { alias: 'e', type: 'string', describe: 'Add or change KEY=VALUE (repeatable)' })
+      .option('unset-env', { type: 'string', describe: 'Remove a variable (repeatable)' })
+      .option('tag', { type: 'string', describe: 'Replace the tags with these (repeatable)' })
       .option('clear-tags', { type: 'boolean', describe: 'Remove every tag' })
       .option('cpus', { type: 'string', describe: 'CPU limit (other limits are kept)' })
       .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit (other limits are kept)' })
       .option('pids', { type: 'string', describe: 'Process count limit (other limits are kept)' })
       .option('image', { type: 'string', describe: 'Run this image instead' })
-      .option('port', { alias: 'p', type: 'string', array: true, describe: 'Replace the published ports with these' })
+      .option('port', { alias: 'p', type: 'string', describe: 'Replace the published ports with these' })
       .option('clear-ports', { type: 'boolean', describe: 'Unpublish every port' })
       .option('time', { alias: 't', type: 'number', describe: 'Grace seconds when the old container stops for a recreate' })
       .conflicts('tag', 'clear-tags')
@@ -44,14 +45,14 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
       await ctx.rt.room(argv.room),
       argv.container,
       {
-        env: argv.env && collect(argv.env),
-        unsetEnv: argv.unsetEnv && collect(argv.unsetEnv),
-        tags: argv.clearTags ? [] : argv.tag && collect(argv.tag),
+        env: argv.env !== undefined ? collect(argv.env) : undefined,
+        unsetEnv: argv.unsetEnv !== undefined ? collect(argv.unsetEnv) : undefined,
+        tags: argv.clearTags ? [] : argv.tag !== undefined ? collect(argv.tag) : undefined,
         cpus: argv.cpus,
         memory: argv.memory,
         pids: argv.pids,
         image: argv.image,
-        ports: argv.clearPorts ? [] : argv.port && collect(argv.port),
+        ports: argv.clearPorts ? [] : argv.port !== undefined ? collect(argv.port) : undefined,
         time: argv.time,
       },
       { signal: ctx.signal, onPull: pullProgress(ctx) },
