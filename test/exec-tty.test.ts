@@ -151,6 +151,22 @@ describe('berth container exec --tty in a pseudo-terminal', () => {
     expect(r.stty[1]).toBe(r.stty[0]);
   });
 
+  it('restores the terminal when the client crashes, and hangs up the remote shell', async () => {
+    // A real uncaught exception in the running client, injected through a preload that throws on SIGUSR2.
+    const preload = path.join(home, 'crash-on-usr2.mjs');
+    fs.writeFileSync(preload, "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected crash'); }));\n");
+    const s = berthInPty('container exec --tty box', { NODE_OPTIONS: `--import ${preload}` });
+    await s.waitFor('# ');
+    s.term.write('sleep 65\r');
+    await waitFor(async () => (await containerProcesses()).includes('sleep 65'), 'sleep to run in the container');
+    process.kill(s.berthPid(), 'SIGUSR2');
+    const r = await s.finished();
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain('berth: exec client crashed: injected crash');
+    expect(r.stty[1]).toBe(r.stty[0]);
+    await waitFor(async () => !(await containerProcesses()).includes('sleep 65'), 'the remote processes to get the hang-up');
+  });
+
   it('gives one line for an unknown container and leaves the terminal as it was', async () => {
     const r = await berthInPty('container exec --tty ghost').finished();
     expect(r.exitCode).toBe(3);
