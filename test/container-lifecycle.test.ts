@@ -96,6 +96,8 @@ describe('lifecycle verbs', () => {
     expectOneLineError(await cli('container', 'pause', 'life'), ExitCode.conflict, `container "life" in room "${room}" is not running (exited)`);
     expect(await state()).toBe('exited'); // nothing changed
     expectOneLineError(await cli('container', 'stop', 'life'), ExitCode.conflict, 'is not running');
+    expectOneLineError(await cli('container', 'restart', 'life', '--time', 'soon'), ExitCode.usage, 'invalid --time "soon": use a whole number, 0 or more');
+    expect(await state()).toBe('exited');
 
     expect((await cli('container', 'start', 'life')).stdout).toContain('started life (running)');
     expectOneLineError(await cli('container', 'start', 'life'), ExitCode.conflict, 'is already running');

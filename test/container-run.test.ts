@@ -115,6 +115,7 @@ describe('container list', () => {
       expectOneLineError(await l('container', 'list', '--status', 'sleeping'), ExitCode.usage, 'invalid --status "sleeping"');
       expectOneLineError(await l('container', 'list', '--cursor', 'garbage'), ExitCode.usage, 'invalid --cursor "garbage"');
       expectOneLineError(await l('container', 'list', '--limit', '0'), ExitCode.usage, 'invalid --limit "0"');
+      expectOneLineError(await l('container', 'list', '--limit', 'ten'), ExitCode.usage, 'invalid --limit "ten": use a whole number, 1 or more');
     } finally {
       await removeRooms([lroom]);
     }

@@ -147,6 +147,13 @@ export function parsePids(text: string | number, flag = '--pids'): number {
   return n;
 }
 
+/** A whole number from a flag, shown as typed when it is not one (yargs' number type would turn "abc" into NaN). */
+export function parseWholeNumber(flag: string, text: string | number, min = 0): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(String(text).trim()) || n < min) throw new UsageError(`invalid ${flag} "${text}": use a whole number, ${min} or more`);
+  return n;
+}
+
 export function validateSeconds(flag: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw new UsageError(`invalid ${flag} "${value}": use whole seconds, 0 or more`);
   return value;

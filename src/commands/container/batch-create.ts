@@ -1,19 +1,20 @@
 // berth container batch create --file F [--concurrency N]
 import type { CommandModule } from 'yargs';
 import { batchCreate, readBatchFile } from '../../runtime/batch.js';
+import { parseWholeNumber } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { batchProgress, reportBatch } from './batch-output.js';
 
-export const batchCreateCommand: CommandModule<GlobalArgs, Args<{ file: string; concurrency: number }>> = {
+export const batchCreateCommand: CommandModule<GlobalArgs, Args<{ file: string; concurrency: string }>> = {
   command: 'create',
   describe: 'Create and start containers from a JSON/YAML file (a list of run options: image, name, env, ...)',
   builder: (y) =>
     y
       .option('file', { alias: 'f', type: 'string', demandOption: true, describe: 'JSON or YAML list (or {items: [...]})' })
-      .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Items at once' }) as never,
+      .option('concurrency', { alias: 'c', type: 'string', default: '4', describe: 'Items at once' }) as never,
   handler: async ({ ctx, room, file, concurrency }) => {
     const entries = await readBatchFile(file);
-    const results = await batchCreate(ctx.rt, await ctx.rt.room(room), entries, { concurrency, signal: ctx.signal, onItem: batchProgress(ctx) });
+    const results = await batchCreate(ctx.rt, await ctx.rt.room(room), entries, { concurrency: parseWholeNumber('--concurrency', concurrency, 1), signal: ctx.signal, onItem: batchProgress(ctx) });
     reportBatch(ctx, results, (r) => `${r.name} ${r.id.slice(0, 12)} ${r.state}`);
   },
 };

@@ -2,11 +2,12 @@
 import type { CommandModule } from 'yargs';
 import { batchDelete, readBatchFile } from '../../runtime/batch.js';
 import { UsageError } from '../../runtime/errors.js';
+import { parseWholeNumber } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { batchProgress, reportBatch } from './batch-output.js';
 import { batchRefs } from './batch-refs.js';
 
-export const batchDeleteCommand: CommandModule<GlobalArgs, Args<{ containers?: string[]; file?: string; force: boolean; concurrency: number }>> = {
+export const batchDeleteCommand: CommandModule<GlobalArgs, Args<{ containers?: string[]; file?: string; force: boolean; concurrency: string }>> = {
   command: 'delete [containers..]',
   describe: 'Delete many containers (names/ids, or a file listing them)',
   builder: (y) =>
@@ -14,11 +15,11 @@ export const batchDeleteCommand: CommandModule<GlobalArgs, Args<{ containers?: s
       .positional('containers', { type: 'string', array: true, describe: 'Names, ids or id prefixes' })
       .option('file', { type: 'string', describe: 'JSON or YAML list of names/ids (or objects with "name")' })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Also delete running containers' })
-      .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Items at once' }) as never,
+      .option('concurrency', { alias: 'c', type: 'string', default: '4', describe: 'Items at once' }) as never,
   handler: async ({ ctx, room, containers, file, force, concurrency }) => {
     const refs = await batchRefs(containers, file, readBatchFile);
     if (!refs.length) throw new UsageError('name the containers to delete, or give --file');
-    const results = await batchDelete(ctx.rt, await ctx.rt.room(room), refs, { force, concurrency, signal: ctx.signal, onItem: batchProgress(ctx) });
+    const results = await batchDelete(ctx.rt, await ctx.rt.room(room), refs, { force, concurrency: parseWholeNumber('--concurrency', concurrency, 1), signal: ctx.signal, onItem: batchProgress(ctx) });
     reportBatch(ctx, results, (r) => `deleted ${r.id.slice(0, 12)}`);
   },
 };

@@ -2,12 +2,12 @@
 import type { CommandModule } from 'yargs';
 import { batchExec, readBatchFile } from '../../runtime/batch.js';
 import { UsageError } from '../../runtime/errors.js';
-import { parseDuration } from '../../runtime/validate.js';
+import { parseDuration, parseWholeNumber } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { batchProgress, reportBatch } from './batch-output.js';
 import { batchRefs } from './batch-refs.js';
 
-export const batchExecCommand: CommandModule<GlobalArgs, Args<{ containers?: string[]; file?: string; timeout?: string; concurrency: number }>> = {
+export const batchExecCommand: CommandModule<GlobalArgs, Args<{ containers?: string[]; file?: string; timeout?: string; concurrency: string }>> = {
   command: 'exec [containers..]',
   describe: 'Run one command in many running containers (names before --, the command after)',
   builder: (y) =>
@@ -15,7 +15,7 @@ export const batchExecCommand: CommandModule<GlobalArgs, Args<{ containers?: str
       .positional('containers', { type: 'string', array: true, describe: 'Names, ids or id prefixes' })
       .option('file', { type: 'string', describe: 'JSON or YAML list of names/ids' })
       .option('timeout', { type: 'string', describe: 'Kill each exec after this long (30, 30s, 5m)' })
-      .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Items at once' }) as never,
+      .option('concurrency', { alias: 'c', type: 'string', default: '4', describe: 'Items at once' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
     // Words after `--` land in argv._ behind the command path (container batch exec).
@@ -26,7 +26,7 @@ export const batchExecCommand: CommandModule<GlobalArgs, Args<{ containers?: str
     const timeoutMs = argv.timeout !== undefined ? parseDuration(argv.timeout) : undefined;
     const results = await batchExec(ctx.rt, await ctx.rt.room(argv.room), refs, cmd, {
       timeoutMs,
-      concurrency: argv.concurrency,
+      concurrency: parseWholeNumber('--concurrency', argv.concurrency, 1),
       signal: ctx.signal,
       onItem: batchProgress(ctx),
     });

@@ -1,6 +1,7 @@
 // berth container list [--all] [--status S] [--tag T] [--agent A] [--limit N --cursor C]
 import type { CommandModule } from 'yargs';
 import { ContainerService } from '../../runtime/containers.js';
+import { parseWholeNumber } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, containerColumns } from './shared.js';
 
@@ -10,7 +11,7 @@ interface ListArgs {
   status?: string | string[];
   tag?: string | string[];
   agent?: string;
-  limit?: number;
+  limit?: string;
   cursor?: string;
 }
 
@@ -23,7 +24,7 @@ export const containerListCommand: CommandModule<GlobalArgs, Args<ListArgs>> = {
       .option('status', { type: 'string', describe: 'Only these states (created, running, paused, exited, ...)' })
       .option('tag', { type: 'string', describe: 'Only containers with every one of these tags' })
       .option('agent', { type: 'string', describe: 'Only containers started by this agent' })
-      .option('limit', { type: 'number', describe: 'At most this many per page' })
+      .option('limit', { type: 'string', describe: 'At most this many per page' })
       .option('cursor', { type: 'string', describe: 'Continue after a previous page (its next_cursor)' }) as never,
   handler: async ({ ctx, room, all, status, tag, agent, limit, cursor }) => {
     const page = await new ContainerService(ctx.rt).query(await ctx.rt.room(room), {
@@ -31,7 +32,7 @@ export const containerListCommand: CommandModule<GlobalArgs, Args<ListArgs>> = {
       status: collect(status).flatMap((s) => s.split(',')).filter(Boolean),
       tags: collect(tag),
       agent,
-      limit,
+      limit: limit !== undefined ? parseWholeNumber('--limit', limit, 1) : undefined,
       cursor,
       signal: ctx.signal,
     });

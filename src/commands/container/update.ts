@@ -1,6 +1,7 @@
 // berth container update CONTAINER: resources in place; env, tags, image, ports by recreating under the same name.
 import type { CommandModule } from 'yargs';
 import { ContainerService } from '../../runtime/containers.js';
+import { parseWholeNumber } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, pullProgress } from './shared.js';
 
@@ -17,7 +18,7 @@ interface UpdateArgs {
   image?: string;
   port?: string | string[];
   clearPorts?: boolean;
-  time?: number;
+  time?: string;
 }
 
 export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>> = {
@@ -36,7 +37,7 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
       .option('image', { type: 'string', describe: 'Run this image instead' })
       .option('port', { alias: 'p', type: 'string', describe: 'Replace the published ports with these' })
       .option('clear-ports', { type: 'boolean', describe: 'Unpublish every port' })
-      .option('time', { alias: 't', type: 'number', describe: 'Grace seconds when the old container stops for a recreate' })
+      .option('time', { alias: 't', type: 'string', describe: 'Grace seconds when the old container stops for a recreate' })
       .conflicts('tag', 'clear-tags')
       .conflicts('port', 'clear-ports') as never,
   handler: async (argv) => {
@@ -53,7 +54,7 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
         pids: argv.pids,
         image: argv.image,
         ports: argv.clearPorts ? [] : argv.port !== undefined ? collect(argv.port) : undefined,
-        time: argv.time,
+        time: argv.time !== undefined ? parseWholeNumber('--time', argv.time) : undefined,
       },
       { signal: ctx.signal, onPull: pullProgress(ctx) },
     );
