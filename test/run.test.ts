@@ -1,12 +1,13 @@
 // berth run: temporary jobs stream stdout/stderr apart, return the command's exit code and are always removed —
 // after success, failure, --timeout, and Ctrl+C (SIGINT to the built binary).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../src/runtime/errors.js';
+import { runJob } from '../src/runtime/jobs.js';
 import { cliFor, expectOneLineError, IMG, roomContainers } from './container-helpers.js';
-import { removeRooms, repoRoot, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('run');
@@ -43,6 +44,27 @@ describe('berth run', () => {
   it('removes nothing it did not create on bad input', async () => {
     expectOneLineError(await cli('run', IMG, '--timeout', 'never', '--', 'true'), ExitCode.usage, 'invalid --timeout "never"');
     expectOneLineError(await cli('run', 'berth-nope:0', '--', 'true'), ExitCode.notFound, 'image "berth-nope:0" is not here');
+    expect(await roomContainers(room)).toEqual([]);
+  });
+
+  it('feeds stdin with -i (and through the library), closing it at EOF', async () => {
+    const bin = path.join(repoRoot, 'bin', 'berth');
+    const r = spawnSync(process.execPath, [bin, '--room', room, 'run', '-i', IMG, '--', 'sh', '-c', 'tr a-z A-Z; echo eof'], {
+      env: { ...process.env, BERTH_HOME: home },
+      input: 'piped in\n',
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('PIPED IN\neof\n');
+    const rt = runtimeFor(home);
+    try {
+      let out = '';
+      const job = await runJob(rt, room, { image: IMG, command: ['sh', '-c', 'wc -l'], stdin: 'a\nb\nc\n' }, { onOutput: (_s, c) => (out += c) });
+      expect(job.exitCode).toBe(0);
+      expect(out.trim()).toBe('3');
+    } finally {
+      rt.close();
+    }
     expect(await roomContainers(room)).toEqual([]);
   });
 

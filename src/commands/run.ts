@@ -1,4 +1,5 @@
 // berth run IMAGE -- CMD...: a temporary container; streams its output, exits with its exit code, always removed.
+import type { Readable } from 'node:stream';
 import type { CommandModule } from 'yargs';
 import { CommandExitError, runJob } from '../runtime/jobs.js';
 import { parseDuration } from '../runtime/validate.js';
@@ -6,18 +7,20 @@ import type { Args, GlobalArgs } from './context.js';
 import { outputWriter, pullProgress } from './container/shared.js';
 import { runOptionsBuilder, toRunOptions, type RunFlags } from './container/run.js';
 
-export const runCommand: CommandModule<GlobalArgs, Args<Omit<RunFlags, 'detach'> & { timeout?: string }>> = {
+export const runCommand: CommandModule<GlobalArgs, Args<Omit<RunFlags, 'detach'> & { timeout?: string; interactive: boolean }>> = {
   command: 'run <image> [command..]',
   describe: 'Run one command in a temporary container: output streamed, its exit code returned, the container removed',
   builder: (y) =>
-    runOptionsBuilder(y).option('timeout', { type: 'string', describe: 'Kill and remove it after this long (30, 30s, 5m); exit code 7' }) as never,
+    runOptionsBuilder(y)
+      .option('timeout', { type: 'string', describe: 'Kill and remove it after this long (30, 30s, 5m); exit code 7' })
+      .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Feed berth\'s stdin to the command (EOF closes it)' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
     const timeoutMs = argv.timeout !== undefined ? parseDuration(argv.timeout) : undefined;
     const result = await runJob(
       ctx.rt,
       await ctx.rt.room(argv.room),
-      { ...toRunOptions(argv as never, 1), timeoutMs },
+      { ...toRunOptions(argv as never, 1), timeoutMs, ...(argv.interactive && ctx.io.stdin ? { stdin: ctx.io.stdin as NodeJS.ReadableStream as Readable } : {}) },
       { signal: ctx.signal, onPull: pullProgress(ctx), onOutput: outputWriter(ctx) },
     );
     if (result.exitCode !== 0) throw new CommandExitError(result.exitCode);

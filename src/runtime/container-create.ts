@@ -66,6 +66,8 @@ export interface RunSpec {
   mount?: { source: string; target: string };
   agent: string;
   role?: string;
+  /** Keep stdin open for one attached writer (jobs fed from a pipe); closed when that writer closes it. */
+  openStdin?: boolean;
 }
 
 export type PullProgress = { status: string; id?: string; progress?: string };
@@ -155,6 +157,7 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: specLabels(spec),
     ExposedPorts: exposed,
+    ...(spec.openStdin ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,

@@ -1,6 +1,6 @@
 // Temporary containers (berth.kind=job): run one command, stream its stdout and stderr apart, return its exit code,
 // and always remove the container — on exit, failure, timeout or cancellation.
-import { Writable } from 'node:stream';
+import { Writable, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
 import { BerthError, CancelledError } from './errors.js';
@@ -11,6 +11,8 @@ export type OutputStream = 'stdout' | 'stderr';
 export interface JobOptions extends RunOptions {
   /** Kill and remove the job after this many milliseconds (exit code 7). */
   timeoutMs?: number;
+  /** Fed to the command's stdin, which then closes (EOF). Without it the command gets no stdin. */
+  stdin?: string | Uint8Array | Readable;
 }
 
 export interface JobCallbacks extends CreateCallbacks {
@@ -46,7 +48,7 @@ export class TimeoutError extends BerthError {
  */
 export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: JobCallbacks = {}): Promise<JobResult> {
   if (opts.timeoutMs !== undefined && !(opts.timeoutMs > 0)) throw new BerthError(`invalid --timeout "${opts.timeoutMs}"`, 'usage');
-  const spec = await toRunSpec(rt, room, opts, 'job');
+  const spec = { ...(await toRunSpec(rt, room, opts, 'job')), openStdin: opts.stdin !== undefined };
   if (cb.signal?.aborted) throw new CancelledError();
   const engine = await rt.engine();
   return rt.audit.record(
@@ -54,6 +56,7 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
     async () => {
       let container: Docker.Container | undefined;
       let outputDone: Promise<void> = Promise.resolve();
+      let attached: Duplex | undefined;
       const stop = new AbortController();
       let reason: 'timeout' | 'cancelled' | undefined;
       const onAbort = () => {
@@ -69,8 +72,13 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
           beforeStart: async (c) => {
             container = c;
             const stream = (await engine.call(`attach to job ${spec.name}`, () =>
-              c.attach({ stream: true, stdout: true, stderr: true }),
+              c.attach(
+                opts.stdin !== undefined
+                  ? { stream: true, stdin: true, stdout: true, stderr: true, hijack: true }
+                  : { stream: true, stdout: true, stderr: true },
+              ),
             )) as NodeJS.ReadableStream;
+            attached = stream as unknown as Duplex;
             outputDone = new Promise<void>((resolve) => {
               stream.on('end', resolve);
               stream.on('close', resolve);
@@ -81,6 +89,7 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
           },
         });
         cb.onStarted?.({ id: created.id, name: created.name });
+        if (opts.stdin !== undefined && attached) feedStdin(attached, opts.stdin);
         if (stop.signal.aborted) throw stopError(reason, opts.timeoutMs);
         const waited = engine.call(`wait for job ${spec.name}`, () =>
           container!.wait({ condition: 'not-running', abortSignal: stop.signal } as object),
@@ -109,6 +118,16 @@ function stopError(reason: 'timeout' | 'cancelled' | undefined, timeoutMs?: numb
 
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** Writes the input, then half-closes the hijacked connection so Docker closes the command's stdin (EOF). */
+function feedStdin(stream: Duplex, input: string | Uint8Array | Readable): void {
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    stream.end(input);
+    return;
+  }
+  input.on('error', () => stream.end());
+  input.pipe(stream, { end: true });
 }
 
 function sink(stream: OutputStream, onOutput: JobCallbacks['onOutput']): Writable {
