@@ -92,6 +92,12 @@ describe('berth container exec --tty in a pseudo-terminal', () => {
       return /22 77/.test(s.output().slice(mark));
     }, 'the resize to reach the container');
 
+    // Bytes pass through untouched: a bare \n from a program in raw mode gets no \r added on our side.
+    mark = s.output().length;
+    s.term.write("stty -onlcr; printf 'p1\\np2\\n'; stty onlcr\r");
+    await s.waitFor('p2', mark);
+    expect(s.output().slice(mark)).toContain('p1\np2\n');
+
     mark = s.output().length;
     s.term.write('exit 3\r');
     const r = await s.finished();

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import React from 'react';
 import { render } from 'ink';
 import { Runtime } from '../runtime/runtime.js';
-import { ESC, onFatal, signalExitCode, takeTerminal } from '../runtime/terminal.js';
+import { ESC, onFatal, setOutputProcessing, signalExitCode, takeTerminal } from '../runtime/terminal.js';
 import { pipeTerminal } from '../runtime/terminal-session.js';
 import { App } from './App.js';
 import { DashboardStore } from './dashboard-store.js';
@@ -58,6 +58,7 @@ export async function runDashboard(options: { host?: string } = {}): Promise<num
     if (!entry || sessionInput) return;
     ink.gate.open = false;
     stdout.write(SESSION_SCREEN);
+    setOutputProcessing(stdin, false); // the session's bytes go out as they are; Ink needs it back on
     sessionInput = new PassThrough();
     try {
       await pipeTerminal(entry.session, { stdin: sessionInput, stdout }, { replay: sessions.replay(id) });
@@ -66,6 +67,7 @@ export async function runDashboard(options: { host?: string } = {}): Promise<num
     } finally {
       sessionInput.destroy();
       sessionInput = undefined;
+      setOutputProcessing(stdin, true);
       stdout.write(DASHBOARD_SCREEN);
       ink.gate.open = true;
       stdout.emit('resize'); // Ink redraws the whole frame (and the size may have changed while attached)

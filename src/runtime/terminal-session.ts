@@ -406,7 +406,7 @@ export async function pipeTerminal(session: TerminalSession, streams: TerminalSt
  * processes get SIGHUP (the terminal went away) and the process exits with 128+signal (1 on a crash).
  */
 export async function runInteractive(session: ContainerTerminalSession, streams: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream }): Promise<PipeResult> {
-  const terminal = takeTerminal(streams, { raw: true });
+  const terminal = takeTerminal(streams, { raw: true, rawOutput: true });
   const disposeFatal = onFatal(({ signal, error }) => {
     terminal.restore();
     if (error) process.stderr.write(`berth: exec client crashed: ${(error as Error)?.message ?? String(error)}\n`);

@@ -1,4 +1,5 @@
 // Terminal ownership: enter raw/alternate-screen modes and restore them exactly once on every exit path.
+import { spawnSync } from 'node:child_process';
 
 export const ESC = {
   altScreenOn: '\x1b[?1049h',
@@ -27,7 +28,7 @@ export interface TerminalGuard {
  */
 export function takeTerminal(
   streams: TerminalStreams,
-  opts: { altScreen?: boolean; hideCursor?: boolean; raw?: boolean } = {},
+  opts: { altScreen?: boolean; hideCursor?: boolean; raw?: boolean; rawOutput?: boolean } = {},
 ): TerminalGuard {
   const { stdin, stdout } = streams;
   const wasRaw = Boolean(stdin.isTTY && stdin.isRaw);
@@ -35,6 +36,8 @@ export function takeTerminal(
   if (opts.altScreen) stdout.write(ESC.altScreenOn);
   if (opts.hideCursor) stdout.write(ESC.cursorHide);
   if (opts.raw && stdin.isTTY) stdin.setRawMode(true);
+  // Leaving raw mode restores the termios saved before it, output processing included.
+  if (opts.raw && opts.rawOutput && !wasRaw) setOutputProcessing(stdin, false);
 
   const restore = () => {
     if (restored) return;
@@ -83,3 +86,15 @@ export function onFatal(handler: (reason: { signal?: NodeJS.Signals; error?: unk
 }
 
 export const signalExitCode: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Turns the terminal's output processing (OPOST: "\n" becomes "\r\n") off or on. Node's raw mode keeps it on,
+ * which is right for Ink but wrong for bytes relayed from another terminal: a full-screen program in a container
+ * moves the cursor down with a bare "\n" and must not get a carriage return added. Node has no API for it, so
+ * stty does it on our tty; where that is impossible, output keeps its processing.
+ */
+export function setOutputProcessing(stdin: NodeJS.ReadStream, on: boolean): void {
+  const fd = (stdin as { fd?: unknown }).fd;
+  if (!stdin.isTTY || typeof fd !== 'number') return;
+  spawnSync('stty', [on ? 'opost' : '-opost'], { stdio: [fd, 'ignore', 'ignore'] });
+}
