@@ -2,7 +2,7 @@
 // stderr kept apart (multiplexed and TTY containers), abort, and the CLI's streams and bad input.
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { containerLogs, type LogLine } from '../src/runtime/logs.js';
+import { containerLogBatches, containerLogs, type LogLine } from '../src/runtime/logs.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();
@@ -45,6 +45,29 @@ describe('container logs', () => {
     expect((await docker.getContainer(`${room}.follow`).inspect()).State.Running).toBe(false);
     expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['out1', 'out2']);
     expect(lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['err1', 'err2']);
+    rt.close();
+  });
+
+  it('a slow reader following a fast container still gets every line, once, in order', async () => {
+    const rt = runtimeFor(home);
+    await startContainer('fast', 'seq 400000');
+    let count = 0;
+    let last = '';
+    let ordered = true;
+    let paused = false;
+    for await (const batch of containerLogBatches(rt, room, 'fast', { follow: true })) {
+      if (!paused) {
+        // Fall behind until the container has exited: dockerd (20.10) then ends the follow long before the end.
+        paused = true;
+        await exited('fast');
+      }
+      for (const line of batch) {
+        count++;
+        if (line.text !== String(count)) ordered = false;
+        last = line.text;
+      }
+    }
+    expect({ count, last, ordered }).toEqual({ count: 400000, last: '400000', ordered: true });
     rt.close();
   });
 

@@ -10,7 +10,7 @@ export type LogStreamName = 'stdout' | 'stderr';
 export interface LogLine {
   stream: LogStreamName;
   text: string;
-  /** RFC 3339 time Docker recorded for the line; only with `timestamps`. */
+  /** RFC 3339 time Docker recorded for the line; with `timestamps`, and always when following. */
   time?: string;
 }
 
@@ -146,55 +146,54 @@ export class LogDecoder {
   }
 }
 
-interface LogSource {
+interface LogTarget {
   id: string;
+  name: string;
   tty: boolean;
-  stream: NodeJS.ReadableStream & { destroy(): void };
 }
 
-async function openLogs(rt: Runtime, room: string, ref: string, opts: LogOptions): Promise<LogSource> {
-  const tail = parseTail(opts.tail);
-  const since = opts.since !== undefined ? parseSince(opts.since) : undefined;
-  const container = await new ContainerService(rt).resolve(room, ref, opts.signal);
+type LogByteStream = NodeJS.ReadableStream & { destroy(): void };
+
+async function resolveTarget(rt: Runtime, room: string, ref: string, signal?: AbortSignal): Promise<LogTarget> {
+  const container = await new ContainerService(rt).resolve(room, ref, signal);
   const engine = await rt.engine();
   const info = await engine.call(`inspect container ${container.name}`, (d) => d.getContainer(container.id).inspect());
-  const query: Record<string, unknown> = {
-    stdout: true,
-    stderr: true,
-    follow: Boolean(opts.follow),
-    timestamps: Boolean(opts.timestamps),
-    tail: tail === 'all' ? 'all' : String(tail),
-  };
-  if (since !== undefined) query.since = String(since);
+  return { id: container.id, name: container.name, tty: Boolean(info.Config?.Tty) };
+}
+
+async function dialLogs(rt: Runtime, target: LogTarget, query: Record<string, unknown>, signal?: AbortSignal): Promise<LogByteStream> {
+  const engine = await rt.engine();
   // Dialled directly so the response is always a stream: dockerode buffers the whole log unless following.
-  const stream = await engine.call(`logs of ${container.name}`, (d) =>
-    new Promise<LogSource['stream']>((resolve, reject) =>
+  return engine.call(`logs of ${target.name}`, (d) =>
+    new Promise<LogByteStream>((resolve, reject) =>
       d.modem.dial(
         {
-          path: `/containers/${container.id}/logs?`,
+          path: `/containers/${target.id}/logs?`,
           method: 'GET',
           isStream: true,
-          abortSignal: opts.signal,
+          abortSignal: signal,
           statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-          options: query,
+          options: { stdout: true, stderr: true, ...query },
         } as never,
-        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as LogSource['stream'])),
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as LogByteStream)),
       ),
     ),
   );
-  return { id: container.id, tty: Boolean(info.Config?.Tty), stream };
 }
 
-/**
- * A container's log as batches of lines, one batch per chunk read from the engine: the cheap way to move a flood
- * of lines (the CLI writes each batch with one write per stream; the dashboard buffers batches).
- */
-export async function* containerLogBatches(rt: Runtime, room: string, ref: string, opts: LogOptions = {}): AsyncGenerator<LogLine[]> {
-  const { tty, stream } = await openLogs(rt, room, ref, opts);
-  const signal = opts.signal;
+/** Docker's RFC 3339 nano time as the "seconds.nanoseconds" the Engine API's `since` takes, without float rounding. */
+export function unixNanoString(rfc3339: string): string | undefined {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(rfc3339);
+  if (!m) return undefined;
+  const seconds = Date.parse(`${m[1]}${m[3]}`) / 1000;
+  if (!Number.isFinite(seconds)) return undefined;
+  return `${seconds}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
+}
+
+/** Reads one log response to its end, yielding a batch per chunk. */
+async function* readBatches(stream: LogByteStream, decoder: LogDecoder, signal?: AbortSignal): AsyncGenerator<LogLine[]> {
   const onAbort = () => stream.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
-  const decoder = new LogDecoder(!tty, Boolean(opts.timestamps));
   try {
     for await (const chunk of stream) {
       const lines = decoder.push(chunk as Buffer);
@@ -202,12 +201,67 @@ export async function* containerLogBatches(rt: Runtime, room: string, ref: strin
     }
     const rest = decoder.end();
     if (rest.length) yield rest;
-  } catch (err) {
-    if (signal?.aborted) return;
-    throw (await rt.engine()).translate(err, 'logs');
   } finally {
     signal?.removeEventListener('abort', onAbort);
     stream.destroy();
+  }
+}
+
+/**
+ * A container's log as batches of lines, one batch per chunk read from the engine: the cheap way to move a flood
+ * of lines (the CLI writes each batch with one write per stream; the dashboard buffers batches).
+ *
+ * Following asks Docker for timestamps even when the caller did not (lines then carry `time`): dockerd can end a
+ * follow early when the container exits while the reader is behind (seen with 20.10: a slow reader of a fast
+ * `seq 1000000` lost its last lines), so when the stream ends berth reads again from the last time it saw and
+ * skips the lines it already has.
+ */
+export async function* containerLogBatches(rt: Runtime, room: string, ref: string, opts: LogOptions = {}): AsyncGenerator<LogLine[]> {
+  const tail = parseTail(opts.tail);
+  const since = opts.since !== undefined ? parseSince(opts.since) : undefined;
+  const signal = opts.signal;
+  const target = await resolveTarget(rt, room, ref, signal);
+  const timestamps = Boolean(opts.timestamps || opts.follow);
+  const query: Record<string, unknown> = { follow: Boolean(opts.follow), timestamps, tail: tail === 'all' ? 'all' : String(tail) };
+  if (since !== undefined) query.since = String(since);
+  let lastTime: string | undefined;
+  let seenAtLastTime = 0;
+  try {
+    const stream = await dialLogs(rt, target, query, signal);
+    for await (const batch of readBatches(stream, new LogDecoder(!target.tty, timestamps), signal)) {
+      if (opts.follow) {
+        for (const line of batch) {
+          if (line.time === lastTime) seenAtLastTime++;
+          else {
+            lastTime = line.time;
+            seenAtLastTime = 1;
+          }
+        }
+      }
+      yield batch;
+    }
+    if (!opts.follow || signal?.aborted) return;
+    // Catch up on whatever the follow missed (see above); nothing new is written once the container has stopped.
+    // With nothing seen at all, the second read is simply the whole (non-follow) answer.
+    const from = lastTime ? unixNanoString(lastTime) : undefined;
+    if (lastTime && !from) return;
+    const again = await dialLogs(rt, target, { ...query, follow: false, ...(from ? { since: from, tail: 'all' } : {}) }, signal);
+    let skip = lastTime ? seenAtLastTime : 0;
+    for await (const batch of readBatches(again, new LogDecoder(!target.tty, timestamps), signal)) {
+      let start = 0;
+      if (lastTime) {
+        // Lines before the last seen time cannot come back (since filters them); drop the ones already yielded.
+        while (start < batch.length && batch[start]!.time === lastTime && skip > 0) {
+          start++;
+          skip--;
+        }
+        if (start < batch.length) lastTime = undefined; // past the overlap
+      }
+      if (start < batch.length) yield start ? batch.slice(start) : batch;
+    }
+  } catch (err) {
+    if (signal?.aborted) return;
+    throw (await rt.engine()).translate(err, 'logs');
   }
 }
 

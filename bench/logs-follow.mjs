@@ -1,0 +1,90 @@
+// logs --follow throughput: a container that printed 1M numbered lines (`seq 1000000`), read with
+// `berth container logs --follow` and `docker logs --follow` in one run: lines/s, every line there, peak RSS.
+// Also one "live" pass each, following a fresh container from its start while it is still printing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { berthBin, ensureBuilt, node, percentile, runOnce } from './lib.mjs';
+
+const LINES = Number(process.env.BENCH_LOG_LINES ?? 1_000_000);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const IMAGE = 'berth-fixture:latest';
+
+function ensureFixture() {
+  if (spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status === 0) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-fixture-'));
+  fs.copyFileSync('/bin/busybox', path.join(dir, 'busybox'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["/bin/sh"]\n');
+  execFileSync('docker', ['build', '-q', '-t', IMAGE, dir], { stdio: 'ignore' });
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+ensureBuilt();
+ensureFixture();
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
+const env = { ...process.env, BERTH_HOME: home };
+const room = `bench-logs-${process.pid}`;
+execFileSync(node, [berthBin, 'room', 'create', room], { env, stdio: 'ignore' });
+
+function startSeq(name) {
+  execFileSync('docker', [
+    'run', '-d', '--name', `${room}.${name}`, '--network', `berth-${room}`,
+    '--label', `berth.room=${room}`, '--label', 'berth.kind=container', '--label', `berth.name=${name}`,
+    IMAGE, 'seq', String(LINES),
+  ], { stdio: 'ignore' });
+}
+
+/** Runs one reader, checks no line was lost (count and last line), returns seconds and peak RSS. */
+function measure(label, cmd, args) {
+  const r = runOnce(cmd, args, { env });
+  if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
+  const out = r.stdout;
+  let count = 0;
+  for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n', i + 1)) count++;
+  const last = out.slice(out.lastIndexOf('\n', out.length - 2) + 1).trim();
+  if (count !== LINES || last !== String(LINES)) throw new Error(`${label} lost lines: ${count} lines, last "${last}"`);
+  return { seconds: r.ms / 1000, rssKiB: r.rssKiB };
+}
+
+try {
+  startSeq('seq');
+  execFileSync('docker', ['wait', `${room}.seq`], { stdio: 'ignore' });
+  const cases = [
+    { name: 'berth container logs --follow', cmd: node, args: [berthBin, 'container', 'logs', '--follow', 'seq', '--room', room] },
+    { name: 'docker logs --follow', cmd: 'docker', args: ['logs', '--follow', `${room}.seq`] },
+  ].map((c) => ({ ...c, seconds: [], rss: [] }));
+  for (let i = 0; i < runs; i++) {
+    for (const c of cases) {
+      const m = measure(c.name, c.cmd, c.args);
+      c.seconds.push(m.seconds);
+      c.rss.push(m.rssKiB);
+    }
+  }
+
+  // Live: follow a container from its start while it prints, until it exits.
+  const live = [];
+  for (const [name, cmd, args] of [
+    ['berth (live)', node, (n) => [berthBin, 'container', 'logs', '--follow', n, '--room', room]],
+    ['docker (live)', 'docker', (n) => ['logs', '--follow', `${room}.${n}`]],
+  ]) {
+    const n = `live-${live.length}`;
+    startSeq(n);
+    live.push({ name, ...measure(name, cmd, args(n)) });
+  }
+
+  console.log(`## logs --follow, ${LINES.toLocaleString('en')} lines (${runs} runs each, interleaved; every run checked: line count and last line)\n`);
+  console.log('| reader | median s | lines/s | peak RSS MiB | ratio to docker |');
+  console.log('|---|---|---|---|---|');
+  const dockerMedian = percentile(cases[1].seconds, 50);
+  for (const c of cases) {
+    const med = percentile(c.seconds, 50);
+    console.log(`| ${c.name} | ${med.toFixed(2)} | ${Math.round(LINES / med).toLocaleString('en')} | ${(percentile(c.rss, 50) / 1024).toFixed(1)} | ${(med / dockerMedian).toFixed(2)}× |`);
+  }
+  for (const l of live) {
+    console.log(`| ${l.name}: container started, followed to its exit | ${l.seconds.toFixed(2)} | ${Math.round(LINES / l.seconds).toLocaleString('en')} | ${(l.rssKiB / 1024).toFixed(1)} | |`);
+  }
+} finally {
+  spawnSync(node, [berthBin, 'room', 'delete', room, '--force'], { env, stdio: 'ignore' });
+  fs.rmSync(home, { recursive: true, force: true });
+}
