@@ -43,8 +43,20 @@ try {
     if (rows !== count) throw new Error(`${c.name}: expected ${count} rows, got ${rows}`);
   }
   const rows = compare(cases, runs);
-  console.log(`\n## container list vs docker ps (${runs} runs each, interleaved; node ${process.version}, ${os.cpus().length} CPUs)\n`);
+  // CPU time (user+sys) as well: on a busy machine wall time mostly measures the queue for a CPU.
+  const cpu = cases.map((c) => {
+    const values = [];
+    for (let i = 0; i < runs; i++) {
+      const r = spawnSync('/usr/bin/time', ['-f', '%U %S', c.cmd, ...c.args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const [user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+      values.push((user + sys) * 1000);
+    }
+    values.sort((a, b) => a - b);
+    return { name: c.name, median: values[Math.floor(values.length / 2)] };
+  });
+  console.log(`\n## container list vs docker ps (${runs} runs each, interleaved; node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)})\n`);
   console.log(table(rows, cases[1].name));
+  console.log(`\nCPU time (user+sys, median): ${cpu.map((c) => `${c.name} ${c.median.toFixed(0)} ms`).join(', ')}; ratio ${(cpu[0].median / cpu[1].median).toFixed(2)}×`);
 } finally {
   spawnSync(berth[0], [berth[1], 'room', 'delete', room, '--force', '--purge-storage', '-q'], { env, stdio: 'ignore' });
   const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim();
