@@ -58,8 +58,8 @@ export interface Binding {
   description: string;
   /** Contexts the binding applies in; omitted means 'global'. */
   when?: KeyContext[];
-  /** Shown in the footer (the help lists every binding). */
-  footer?: boolean;
+  /** What the footer shows for it, if anything (the help lists every binding in full). */
+  footer?: string;
 }
 
 const VIEW: KeyContext[] = ['table', 'container'];
@@ -67,43 +67,43 @@ const VIEW: KeyContext[] = ['table', 'container'];
 export const bindings: Binding[] = [
   // Modals and inputs first: they take keys before anything else.
   { keys: ['?', 'escape', 'q'], command: 'close', description: 'close help', when: ['help'] },
-  { keys: ['y'], command: 'confirm-yes', description: 'confirm', when: ['confirm'], footer: true },
-  { keys: ['n', 'escape'], command: 'confirm-no', description: 'cancel', when: ['confirm'], footer: true },
-  { keys: ['enter'], command: 'input-submit', description: 'apply', when: ['input'], footer: true },
-  { keys: ['escape'], command: 'input-cancel', description: 'cancel', when: ['input'], footer: true },
+  { keys: ['y'], command: 'confirm-yes', description: 'confirm', when: ['confirm'], footer: 'y confirm' },
+  { keys: ['n', 'escape'], command: 'confirm-no', description: 'cancel', when: ['confirm'], footer: 'n cancel' },
+  { keys: ['enter'], command: 'input-submit', description: 'apply', when: ['input'], footer: 'enter apply' },
+  { keys: ['escape'], command: 'input-cancel', description: 'cancel', when: ['input'], footer: 'esc cancel' },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info'], footer: true },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info'], footer: true },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info'] },
   { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info'] },
   { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info'] },
   { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info'] },
   { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info'] },
-  { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: true },
-  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open', when: ['rooms', 'table'], footer: true },
-  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: true },
+  { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open', when: ['rooms', 'table'], footer: 'enter open' },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: 'esc back' },
   { keys: ['escape'], command: 'back', description: 'clear filter and selection', when: ['table'] },
   // The container table and the detail view act on containers.
-  { keys: ['/'], command: 'filter', description: 'filter containers', when: ['table'], footer: true },
-  { keys: [' '], command: 'toggle-select', description: 'select / unselect', when: ['table'], footer: true },
-  { keys: ['s'], command: 'start', description: 'start', when: VIEW, footer: true },
-  { keys: ['x'], command: 'stop', description: 'stop', when: VIEW, footer: true },
-  { keys: ['r'], command: 'restart', description: 'restart', when: VIEW, footer: true },
-  { keys: ['p'], command: 'pause', description: 'pause / unpause', when: VIEW, footer: true },
-  { keys: ['d'], command: 'delete', description: 'delete (asks first)', when: VIEW, footer: true },
+  { keys: ['/'], command: 'filter', description: 'filter containers', when: ['table'], footer: '/ filter' },
+  { keys: [' '], command: 'toggle-select', description: 'select / unselect', when: ['table'], footer: 'space select' },
+  { keys: ['s'], command: 'start', description: 'start', when: VIEW, footer: 's start' },
+  { keys: ['x'], command: 'stop', description: 'stop', when: VIEW, footer: 'x stop' },
+  { keys: ['r'], command: 'restart', description: 'restart', when: VIEW, footer: 'r restart' },
+  { keys: ['p'], command: 'pause', description: 'pause / unpause', when: VIEW, footer: 'p pause' },
+  { keys: ['d'], command: 'delete', description: 'delete (asks first)', when: VIEW, footer: 'd delete' },
   // The detail view's tabs.
-  { keys: ['tab'], command: 'next-tab', description: 'next tab', when: ['container'], footer: true },
+  { keys: ['tab'], command: 'next-tab', description: 'next tab', when: ['container'], footer: 'tab/1-3 tabs' },
   { keys: ['shift+tab'], command: 'prev-tab', description: 'previous tab', when: ['container'] },
   { keys: ['1'], command: 'tab-logs', description: 'logs tab', when: ['container'] },
   { keys: ['2'], command: 'tab-stats', description: 'stats tab', when: ['container'] },
   { keys: ['3'], command: 'tab-info', description: 'info tab', when: ['container'] },
-  { keys: ['/'], command: 'search', description: 'search the log', when: ['logs'], footer: true },
-  { keys: ['n'], command: 'search-next', description: 'next match', when: ['logs'], footer: true },
+  { keys: ['/'], command: 'search', description: 'search the log', when: ['logs'], footer: '/ search' },
+  { keys: ['n'], command: 'search-next', description: 'next match', when: ['logs'], footer: 'n/N match' },
   { keys: ['N'], command: 'search-prev', description: 'previous match', when: ['logs'] },
-  { keys: ['t'], command: 'timestamps', description: 'show / hide timestamps', when: ['logs'], footer: true },
+  { keys: ['t'], command: 'timestamps', description: 'show / hide timestamps', when: ['logs'], footer: 't times' },
   // Everywhere.
-  { keys: ['?'], command: 'help', description: 'help', footer: true },
-  { keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit', footer: true },
+  { keys: ['?'], command: 'help', description: 'help', footer: '? help' },
+  { keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit', footer: 'q quit' },
   // Ctrl+C quits even while a modal or a text input has the keys.
   { keys: ['ctrl+c'], command: 'quit', description: 'quit', when: ['help', 'confirm', 'input'] },
 ];
@@ -168,8 +168,7 @@ export function keyLabel(key: string): string {
 
 export function footerText(contexts: readonly KeyContext[]): string {
   return activeBindings(contexts)
-    .filter((b) => b.footer)
-    .map((b) => `${keyLabel(b.keys[0]!)} ${b.description}`)
+    .flatMap((b) => (b.footer ? [b.footer] : []))
     .join('  ');
 }
 

@@ -6,7 +6,7 @@ import { formatBytes, formatPercent } from '../runtime/format.js';
 import type { StatsSample } from '../runtime/stats.js';
 import type { Tab } from '../app/ui-state.js';
 import { TABS } from '../app/ui-state.js';
-import { stateColor } from './ContainerTable.js';
+import { stableStatus, stateColor } from './ContainerTable.js';
 
 export interface ContainerDetailProps {
   container?: ContainerSummary;
@@ -22,7 +22,7 @@ export function ContainerDetail({ container, tab, sample, height, children }: Co
       {container ? (
         <Text wrap="truncate">
           <Text bold>{container.name}</Text> <Text dimColor>{container.image}</Text>{' '}
-          <Text color={stateColor[container.state]}>{container.state}</Text> <Text dimColor>{container.status}</Text>
+          <Text color={stateColor[container.state]}>{container.state}</Text> <Text dimColor>{stableStatus(container.status)}</Text>
           {sample && container.state === 'running' ? (
             <Text>
               {'  '}cpu {formatPercent(sample.cpuPercent)} mem {formatBytes(sample.memoryUsed)}

@@ -60,6 +60,18 @@ interface ColumnSpec {
   cell: (c: ContainerSummary, ctx: { stats: StatsSnapshot; now: number }) => Cell;
 }
 
+const RELATIVE_TIME =
+  / (?:Less than a second|About an? (?:minute|hour)|an? (?:second|minute|hour|day|week|month|year)|\d+ (?:seconds?|minutes?|hours?|days?|weeks?|months?|years?))(?: ago)?/;
+
+/**
+ * Docker's status without its relative time ("Up 3 minutes (healthy)" -> "Up (healthy)", "Exited (0) 2 hours ago"
+ * -> "Exited (0)"): the list is refreshed by events, not a timer, so a time in it would go stale; the UPTIME
+ * column and the info tab carry the times.
+ */
+export function stableStatus(status: string): string {
+  return status.replace(RELATIVE_TIME, '');
+}
+
 /** Uptime to the minute past the first minute, so an idle table is not redrawn every second. */
 function uptime(startedAt: string | undefined, now: number): string {
   if (!startedAt) return '-';
@@ -71,7 +83,7 @@ const columns: ColumnSpec[] = [
   { header: 'NAME', priority: 0, min: 6, max: 28, cell: (c) => ({ text: c.name }) },
   { header: 'IMAGE', priority: 2, min: 8, max: 36, cell: (c) => ({ text: c.image }) },
   { header: 'STATE', priority: 1, min: 7, max: 10, cell: (c) => ({ text: c.state, color: stateColor[c.state] }) },
-  { header: 'STATUS', priority: 3, min: 8, max: 28, cell: (c) => ({ text: c.status }) },
+  { header: 'STATUS', priority: 3, min: 8, max: 28, cell: (c) => ({ text: stableStatus(c.status) }) },
   { header: 'AGENT', priority: 6, min: 5, max: 14, cell: (c) => ({ text: c.agent || '-' }) },
   {
     header: 'CPU %',
