@@ -136,11 +136,16 @@ describe('lifecycle verbs', () => {
 
   it('wait returns when the state is reached and exits 7 on timeout', async () => {
     await cli('container', 'run', IMG, '-d', '--name', 'short', '--', 'sh', '-c', 'sleep 1; exit 3');
-    const running = await cli('container', 'wait', 'short', '--for', 'running', '--timeout', '20s');
-    expect(running.code, running.stderr).toBe(0);
     const exited = await cli('container', 'wait', 'short', '--for', 'exited', '--timeout', '30s');
     expect(exited.code, exited.stderr).toBe(0);
     expect(exited.stdout).toContain('short is exited (exit code 3)');
+
+    expectOneLineError(await cli('container', 'wait', 'short', '--for', 'running', '--timeout', '300ms'), ExitCode.timeout, 'to be running (it is exited)');
+    const waiting = cli('container', 'wait', 'short', '--for', 'running', '--timeout', '30s');
+    expect((await cli('container', 'start', 'short')).code).toBe(0);
+    const running = await waiting;
+    expect(running.code, running.stderr).toBe(0);
+    expect(running.stdout).toContain('short is running');
 
     const timeout = await cli('container', 'wait', 'st', '--for', 'exited', '--timeout', '300ms');
     expectOneLineError(timeout, ExitCode.timeout, 'timed out waiting for container "st" to be exited (it is running)');

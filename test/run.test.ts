@@ -35,9 +35,9 @@ describe('berth run', () => {
   });
 
   it('kills and removes the job on --timeout with exit code 7', async () => {
-    const r = await cli('run', IMG, '--timeout', '1s', '--', 'sh', '-c', 'echo started; sleep 600');
+    const r = await cli('run', IMG, '--timeout', '2s', '--', 'sh', '-c', 'echo started; sleep 600');
     expect(r.stdout).toBe('started\n');
-    expectOneLineError(r, ExitCode.timeout, 'timed out after 1s: the job was killed and removed');
+    expectOneLineError(r, ExitCode.timeout, 'timed out after 2s: the job was killed and removed');
     expect(await roomContainers(room)).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import type { Runtime } from './runtime.js';
 export type OutputStream = 'stdout' | 'stderr';
 
 export interface JobOptions extends RunOptions {
-  /** Kill and remove the job after this many milliseconds (exit code 7). */
+  /** Kill and remove the job this many milliseconds after it started (exit code 7). */
   timeoutMs?: number;
   /** Fed to the command's stdin, which then closes (EOF). Without it the command gets no stdin. */
   stdin?: string | Uint8Array | Readable;
@@ -64,7 +64,7 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
         stop.abort();
       };
       cb.signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = opts.timeoutMs !== undefined ? setTimeout(() => ((reason ??= 'timeout'), stop.abort()), opts.timeoutMs) : undefined;
+      let timer: NodeJS.Timeout | undefined;
       try {
         const created = await createFromSpec(rt, spec, {
           signal: stop.signal,
@@ -88,6 +88,8 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
             engine.docker.modem.demuxStream(stream, sink('stdout', cb.onOutput), sink('stderr', cb.onOutput));
           },
         });
+        // The timeout limits the command, not the pull or create before it (Ctrl+C covers those).
+        if (opts.timeoutMs !== undefined) timer = setTimeout(() => ((reason ??= 'timeout'), stop.abort()), opts.timeoutMs);
         cb.onStarted?.({ id: created.id, name: created.name });
         if (opts.stdin !== undefined && attached) feedStdin(attached, opts.stdin);
         if (stop.signal.aborted) throw stopError(reason, opts.timeoutMs);
