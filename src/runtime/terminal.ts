@@ -66,13 +66,21 @@ export function takeTerminal(
 }
 
 /**
- * Runs `onSignal` for SIGTERM/SIGHUP/uncaught errors while `body` runs; returns the disposer. Signal handlers
- * restore and then exit with the conventional code (128 + signal number).
+ * Calls `handler` once, for the first of SIGTERM, SIGHUP or an uncaught error, until disposed; returns the
+ * disposer. Handlers restore the terminal and then exit with the conventional code (128 + signal number).
  */
 export function onFatal(handler: (reason: { signal?: NodeJS.Signals; error?: unknown }) => void): () => void {
-  const onTerm = () => handler({ signal: 'SIGTERM' });
-  const onHup = () => handler({ signal: 'SIGHUP' });
-  const onError = (error: unknown) => handler({ error });
+  // The first reason wins. What follows is usually caused by it — on a hung-up terminal every write fails with EIO —
+  // and handling each again (writing again, failing again) would loop forever without ever reaching the exit.
+  let fired = false;
+  const fire = (reason: { signal?: NodeJS.Signals; error?: unknown }) => {
+    if (fired) return;
+    fired = true;
+    handler(reason);
+  };
+  const onTerm = () => fire({ signal: 'SIGTERM' });
+  const onHup = () => fire({ signal: 'SIGHUP' });
+  const onError = (error: unknown) => fire({ error });
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHup);
   process.on('uncaughtException', onError);
