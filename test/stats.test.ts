@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeStats, containerStats, watchContainerStats, type StatsSample } from '../src/runtime/stats.js';
+import { main } from '../src/commands/main.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
 
 const home = tempHome();
@@ -77,6 +78,31 @@ describe('container stats', () => {
       pids_stats: { current: 3 },
     });
     expect(s).toMatchObject({ cpuPercent: 200, memoryUsed: 6_000, memoryLimit: 100_000, netRx: 6, netTx: 8, blockRead: 11, blockWrite: 20, pids: 3, name: 'r.web' });
+  });
+
+  it('CLI: --follow -o json prints one sample per line until interrupted', async () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    let pending = '';
+    const io = {
+      stdout: {
+        write: (t: string) => {
+          pending += t;
+          const parts = pending.split('\n');
+          pending = parts.pop()!;
+          lines.push(...parts);
+          if (lines.length >= 3) controller.abort();
+        },
+        isTTY: false,
+      },
+      stderr: { write: () => {}, isTTY: false },
+      env: { ...process.env, ...env },
+    };
+    await main(['container', 'stats', 'busy', 'idle', '--follow', '-o', 'json'], { io, signal: controller.signal });
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const samples = lines.map((l) => JSON.parse(l) as StatsSample);
+    expect(new Set(samples.map((s) => s.name)).size).toBeGreaterThanOrEqual(1);
+    expect(samples.every((s) => ['busy', 'idle'].includes(s.name) && s.memoryLimit === MEMORY_LIMIT)).toBe(true);
   });
 
   it('CLI: table and json, one named container, unknown container', async () => {
