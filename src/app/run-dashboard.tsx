@@ -91,7 +91,7 @@ export async function runDashboard(options: { host?: string } = {}): Promise<num
     shutdown();
     if (error) process.stderr.write(`berth: dashboard crashed: ${(error as Error)?.stack ?? String(error)}\n`);
     void endSessions().finally(() => process.exit(signal ? signalExitCode[signal]! : 1));
-  });
+  }, { exclusive: true });
   try {
     let quit!: () => void;
     const quitting = new Promise<void>((resolve) => (quit = resolve));

@@ -411,9 +411,10 @@ export async function runInteractive(session: ContainerTerminalSession, streams:
     terminal.restore();
     if (error) process.stderr.write(`berth: exec client crashed: ${(error as Error)?.message ?? String(error)}\n`);
     const code = signal ? signalExitCode[signal]! : 1;
-    const hangUp = Promise.race([session.hangUp().catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+    // Bounded: a busy engine must not hold the exit for long, but the hang-up needs one exec round trip.
+    const hangUp = Promise.race([session.hangUp().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
     void hangUp.finally(() => process.exit(code));
-  });
+  }, { exclusive: true });
   try {
     const result = await pipeTerminal(session, streams);
     if (result.detached) session.detach();

@@ -67,17 +67,31 @@ export function takeTerminal(
 
 /**
  * Calls `handler` once, for the first of SIGTERM, SIGHUP or an uncaught error, until disposed; returns the
- * disposer. Handlers restore the terminal and then exit with the conventional code (128 + signal number).
+ * disposer. Handlers restore the terminal and then exit with the conventional code (128 + signal number). With
+ * `exclusive`, once it fires no other signal listener runs, so the handler's own exit is the one that happens.
  */
-export function onFatal(handler: (reason: { signal?: NodeJS.Signals; error?: unknown }) => void): () => void {
+export function onFatal(
+  handler: (reason: { signal?: NodeJS.Signals; error?: unknown }) => void,
+  opts: { exclusive?: boolean } = {},
+): () => void {
   // The first reason wins. What follows is usually caused by it — on a hung-up terminal every write fails with EIO —
   // and handling each again (writing again, failing again) would loop forever without ever reaching the exit.
   let fired = false;
   const fire = (reason: { signal?: NodeJS.Signals; error?: unknown }) => {
     if (fired) return;
     fired = true;
+    // Exclusive: the handler alone decides when the process exits (it may have async cleanup, like hanging up a
+    // remote shell). Other listeners would exit first: cli.ts exits on a second signal, and when-exit (under conf)
+    // re-raises the signal it caught, which is that second signal. Ours stay registered and swallow the rest.
+    if (opts.exclusive) {
+      for (const name of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
+        for (const listener of process.listeners(name)) if (listener !== onTerm && listener !== onHup && listener !== onInt) process.off(name, listener);
+      }
+      process.on('SIGINT', onInt);
+    }
     handler(reason);
   };
+  const onInt = () => {};
   const onTerm = () => fire({ signal: 'SIGTERM' });
   const onHup = () => fire({ signal: 'SIGHUP' });
   const onError = (error: unknown) => fire({ error });
@@ -86,6 +100,7 @@ export function onFatal(handler: (reason: { signal?: NodeJS.Signals; error?: unk
   process.on('uncaughtException', onError);
   process.on('unhandledRejection', onError);
   return () => {
+    process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onHup);
     process.off('uncaughtException', onError);
