@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RoomService } from '../src/runtime/rooms.js';
 import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
@@ -28,6 +28,18 @@ beforeAll(async () => {
   });
   await c.start();
 });
+/** Every pty a test opened: closed after each test, so a failing one leaves no client behind. */
+const opened = new Set<pty.IPty>();
+afterEach(() => {
+  for (const term of opened) {
+    try {
+      term.kill();
+    } catch {
+      // already gone
+    }
+  }
+  opened.clear();
+});
 afterAll(async () => {
   await removeRooms([room]);
   fs.rmSync(home, { recursive: true, force: true });
@@ -42,6 +54,7 @@ function berthInPty(args: string, extraEnv: Record<string, string> = {}) {
     cwd: repoRoot,
     env: { ...env, ...extraEnv },
   });
+  opened.add(term);
   let output = '';
   term.onData((d) => (output += d));
   const exited = new Promise<void>((resolve) => term.onExit(() => resolve()));
