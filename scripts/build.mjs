@@ -5,17 +5,22 @@ import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-// dockerode loads its BuildKit session support (gRPC + protobuf, ~100 ms) at import time; berth never uses it on
-// start-up, so the bundle requires it from node_modules only on first call.
-const lazyDockerodeSession = {
-  name: 'lazy-dockerode-session',
+// dockerode loads its BuildKit session support (gRPC + protobuf, ~100 ms) and docker-modem loads ssh2 (~35 ms, with
+// a crypto self-test) at import time. Most commands need neither, so the bundle requires each from node_modules on
+// first call only.
+const lazyModules = {
+  './session': { importer: `${path.sep}dockerode${path.sep}`, real: 'dockerode/lib/session.js' },
+  './ssh': { importer: `${path.sep}docker-modem${path.sep}`, real: 'docker-modem/lib/ssh.js' },
+};
+const lazyRequire = {
+  name: 'lazy-require',
   setup(b) {
-    b.onResolve({ filter: /^\.\/session$/ }, (args) =>
-      args.importer.includes(`${path.sep}dockerode${path.sep}`) ? { path: 'session', namespace: 'lazy-session' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-session' }, () => ({
-      contents:
-        "let real; module.exports = function (...args) { real = real || require('dockerode/lib/session.js'); return real.apply(this, args); };",
+    b.onResolve({ filter: /^\.\/(session|ssh)$/ }, (args) => {
+      const lazy = lazyModules[args.path];
+      return args.importer.includes(lazy.importer) ? { path: lazy.real, namespace: 'lazy' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: `let real; module.exports = function (...args) { real = real || require(${JSON.stringify(args.path)}); return real.apply(this, args); };`,
       loader: 'js',
     }));
   },
@@ -32,8 +37,8 @@ const result = await build({
   sourcemap: 'linked',
   metafile: true,
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules.
-  external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'dockerode/lib/session.js'],
-  plugins: [lazyDockerodeSession],
+  external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', ...Object.values(lazyModules).map((m) => m.real)],
+  plugins: [lazyRequire],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",

@@ -34,7 +34,12 @@ export interface SettingsStore {
 
 /** Opens the settings file; conf (and its schema validator) is loaded only when a command needs settings. */
 export async function openSettings(paths: BerthPaths): Promise<SettingsStore> {
+  // conf loads atomically, whose when-exit hook re-raises SIGINT/SIGTERM after its own handler: that second signal
+  // would kill berth before Ctrl+C cleanup finishes. berth owns signal handling, so drop the hooks it added.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: Conf } = await import('conf');
+  for (const [signal, had] of before) for (const l of process.listeners(signal)) if (!had.has(l)) process.off(signal, l);
   const conf = new Conf<BerthSettings>({
     projectName: 'berth',
     projectSuffix: '',
