@@ -66,24 +66,32 @@ async function idle(label, file, args, ready) {
   const exited = new Promise((resolve) => term.onExit(resolve));
   await ready(term, () => screen);
   await sleep(WARMUP_MS);
+  // The dashboard's header counts the room events it saw: other activity on a shared engine is not "nothing".
+  const eventsSeen = () => Number([...plain(screen).matchAll(/(\d+) events/g)].pop()?.[1] ?? NaN);
+  const eventsBefore = eventsSeen();
   const before = cpuSeconds(term.pid);
   measuring = true;
   await sleep(SECONDS * 1000);
   measuring = false;
   const cpu = cpuSeconds(term.pid) - before;
+  const events = eventsSeen() - eventsBefore;
   term.write('q');
   setTimeout(() => term.kill(), 2000);
   await exited;
-  return { label, cpu, bytes, chunks, frames };
+  return { label, cpu, bytes, chunks, frames, events };
+}
+
+function plain(text) {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
 async function waitScreen(screen, test, what, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (test(screen())) return;
+    if (test(plain(screen()))) return;
     await sleep(100);
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what}; screen ends with: ${JSON.stringify(plain(screen()).slice(-300))}`);
 }
 
 try {
@@ -91,21 +99,24 @@ try {
   const berth = await idle('berth dashboard', node, [berthBin], async (term, screen) => {
     await waitScreen(screen, (s) => s.includes('Rooms'), 'the dashboard');
     // Walk the room list to the benchmark room (other rooms may exist on this engine).
-    for (let i = 0; i < 200 && !screen().includes(`Containers in ${room}`); i++) {
+    for (let i = 0; i < 200 && !plain(screen()).includes(`Containers in ${room}`); i++) {
       term.write('j');
       await sleep(150);
     }
     await waitScreen(screen, (s) => /c0\d\d\s+berth-fixture:latest\s+running/.test(s), 'the containers');
   });
+  console.error(`berth done: ${JSON.stringify(berth)}`);
   const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).trim().split('\n');
   const docker = await idle('docker stats (same containers)', 'docker', ['stats', ...ids], async (_term, screen) => {
-    await waitScreen(screen, (s) => s.includes('CPU %'), 'docker stats');
+    await waitScreen(screen, (s) => s.includes('CPU %'), 'docker stats', 120_000);
   });
   console.log(`## Dashboard idle: ${COUNT} running containers, ${SECONDS} s untouched in a 140x40 pty (after ${WARMUP_MS / 1000} s warm-up)\n`);
-  console.log('| program | CPU s used | CPU % of one core | bytes written | writes | redraws |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs\n`);
+  console.log('| program | CPU s used | CPU % of one core | bytes written | writes | redraws | engine events for berth rooms in the window |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of [berth, docker]) {
-    console.log(`| ${r.label} | ${r.cpu.toFixed(2)} | ${((r.cpu / SECONDS) * 100).toFixed(1)}% | ${r.bytes.toLocaleString('en')} | ${r.chunks} | ${r.frames} |`);
+    const events = Number.isFinite(r.events) ? String(r.events) : '-';
+    console.log(`| ${r.label} | ${r.cpu.toFixed(2)} | ${((r.cpu / SECONDS) * 100).toFixed(1)}% | ${r.bytes.toLocaleString('en')} | ${r.chunks} | ${r.frames} | ${events} |`);
   }
 } finally {
   const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, ensureBuilt, node, percentile, runOnce } from './lib.mjs';
+import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
 
 const LINES = Number(process.env.BENCH_LOG_LINES ?? 1_000_000);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -35,16 +35,22 @@ function startSeq(name) {
   ], { stdio: 'ignore' });
 }
 
-/** Runs one reader, checks no line was lost (count and last line), returns seconds and peak RSS. */
+/**
+ * Runs one reader under /usr/bin/time, checks no line was lost (count and last line), returns wall seconds, CPU
+ * seconds (user + system: what the reader itself spent, which a loaded machine distorts far less) and peak RSS.
+ */
 function measure(label, cmd, args) {
-  const r = runOnce(cmd, args, { env });
+  const start = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
+  const [rssKiB, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
   const out = r.stdout;
   let count = 0;
   for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n', i + 1)) count++;
   const last = out.slice(out.lastIndexOf('\n', out.length - 2) + 1).trim();
   if (count !== LINES || last !== String(LINES)) throw new Error(`${label} lost lines: ${count} lines, last "${last}"`);
-  return { seconds: r.ms / 1000, rssKiB: r.rssKiB };
+  return { seconds, cpu: user + sys, rssKiB };
 }
 
 try {
@@ -53,11 +59,12 @@ try {
   const cases = [
     { name: 'berth container logs --follow', cmd: node, args: [berthBin, 'container', 'logs', '--follow', 'seq', '--room', room] },
     { name: 'docker logs --follow', cmd: 'docker', args: ['logs', '--follow', `${room}.seq`] },
-  ].map((c) => ({ ...c, seconds: [], rss: [] }));
+  ].map((c) => ({ ...c, seconds: [], cpu: [], rss: [] }));
   for (let i = 0; i < runs; i++) {
     for (const c of cases) {
       const m = measure(c.name, c.cmd, c.args);
       c.seconds.push(m.seconds);
+      c.cpu.push(m.cpu);
       c.rss.push(m.rssKiB);
     }
   }
@@ -74,15 +81,20 @@ try {
   }
 
   console.log(`## logs --follow, ${LINES.toLocaleString('en')} lines (${runs} runs each, interleaved; every run checked: line count and last line)\n`);
-  console.log('| reader | median s | lines/s | peak RSS MiB | ratio to docker |');
-  console.log('|---|---|---|---|---|');
-  const dockerMedian = percentile(cases[1].seconds, 50);
+  console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs\n`);
+  console.log('| reader | median wall s | lines/s | median CPU s (user+sys) | peak RSS MiB | wall ratio to docker | CPU ratio to docker |');
+  console.log('|---|---|---|---|---|---|---|');
+  const dockerWall = percentile(cases[1].seconds, 50);
+  const dockerCpu = percentile(cases[1].cpu, 50);
   for (const c of cases) {
-    const med = percentile(c.seconds, 50);
-    console.log(`| ${c.name} | ${med.toFixed(2)} | ${Math.round(LINES / med).toLocaleString('en')} | ${(percentile(c.rss, 50) / 1024).toFixed(1)} | ${(med / dockerMedian).toFixed(2)}× |`);
+    const wall = percentile(c.seconds, 50);
+    const cpu = percentile(c.cpu, 50);
+    console.log(
+      `| ${c.name} | ${wall.toFixed(2)} | ${Math.round(LINES / wall).toLocaleString('en')} | ${cpu.toFixed(2)} | ${(percentile(c.rss, 50) / 1024).toFixed(1)} | ${(wall / dockerWall).toFixed(2)}× | ${(cpu / dockerCpu).toFixed(2)}× |`,
+    );
   }
   for (const l of live) {
-    console.log(`| ${l.name}: container started, followed to its exit | ${l.seconds.toFixed(2)} | ${Math.round(LINES / l.seconds).toLocaleString('en')} | ${(l.rssKiB / 1024).toFixed(1)} | |`);
+    console.log(`| ${l.name}: started, followed to its exit | ${l.seconds.toFixed(2)} | ${Math.round(LINES / l.seconds).toLocaleString('en')} | ${l.cpu.toFixed(2)} | ${(l.rssKiB / 1024).toFixed(1)} | | |`);
   }
 } finally {
   spawnSync(node, [berthBin, 'room', 'delete', room, '--force'], { env, stdio: 'ignore' });

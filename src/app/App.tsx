@@ -17,7 +17,14 @@ import { footerText, keyName, resolveCommand, type Command, type KeyContext } fr
 import { LogStore } from './log-store.js';
 import { ContainerStatsStore } from './stats-store.js';
 import { TABS, initialUiState, uiReducer, type UiAction, type UiState } from './ui-state.js';
-import { useContainerDetail, useDashboardState, useLogSnapshot, useStatsSnapshot, useTerminalSize } from './use-dashboard.js';
+import {
+  useContainerDetail,
+  useDashboardState,
+  useLogSnapshot,
+  useMinuteClock,
+  useStatsSnapshot,
+  useTerminalSize,
+} from './use-dashboard.js';
 
 export interface AppProps {
   store: DashboardStore;
@@ -148,6 +155,9 @@ export function App({ store, endpoint, onQuit }: AppProps) {
   const watched = onScreen.filter((c) => c.state === 'running').map((c) => ({ id: c.id, name: c.name, key: `${c.id}:${c.state}` }));
   const watchKey = watched.map((w) => w.key).join(',');
   useEffect(() => stats.setWatched(watched), [stats, watchKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => stats.setFocus(detailId), [stats, detailId]);
+  // The uptime column counts minutes; one redraw a minute keeps it current without redrawing an idle table every second.
+  const now = useMinuteClock();
 
   // One log stream, for the open container; re-opened when it starts again after stopping.
   const logKey = detailId && room ? `${room}\n${detailId}\n${detail?.state === 'running'}` : '';
@@ -378,7 +388,7 @@ export function App({ store, endpoint, onQuit }: AppProps) {
           stats={statsSnap}
           filter={ui.filter}
           filterEditing={ui.input?.kind === 'filter'}
-          now={Date.now()}
+          now={now}
         />
       </Box>
     );

@@ -29,6 +29,8 @@ export const initialDashboardState: DashboardState = { rooms: [], containers: []
 export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
   switch (action.type) {
     case 'rooms-loaded': {
+      // A reload that found nothing new keeps the same objects, so nothing re-renders.
+      if (state.loaded && !state.error && sameJson(action.rooms, state.rooms)) return state;
       const stillThere = action.rooms.some((r) => r.name === state.selectedRoom);
       const selectedRoom = stillThere ? state.selectedRoom : action.rooms[0]?.name;
       return {
@@ -43,6 +45,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     case 'containers-loaded':
       // A slow reload for a room the user already left must not overwrite the current room.
       if (action.room !== state.selectedRoom) return state;
+      if (!state.error && sameJson(action.containers, state.containers)) return state;
       return { ...state, containers: action.containers, error: undefined };
     case 'room-selected':
       if (action.room === state.selectedRoom) return state;
@@ -56,6 +59,10 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return never;
     }
   }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export interface DashboardStoreOptions {

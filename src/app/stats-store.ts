@@ -3,6 +3,7 @@
 // sparklines, published at most once per flush interval.
 import { inspectContainer } from '../runtime/inspect.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { formatBytes, formatPercent } from '../runtime/format.js';
 import { watchStatsById, type StatsSample } from '../runtime/stats.js';
 
 export interface WatchedContainer {
@@ -40,6 +41,9 @@ export class ContainerStatsStore {
   private readonly latest = new Map<string, StatsSample>();
   private readonly history = new Map<string, StatsHistory>();
   private readonly startedAt = new Map<string, string>();
+  /** What the table last showed per container, so unchanged samples cause no redraw. */
+  private readonly shown = new Map<string, string>();
+  private focus?: string;
   private snapshot: StatsSnapshot = { latest: new Map(), history: new Map(), startedAt: new Map() };
   private dirty = false;
   private flushTimer?: NodeJS.Timeout;
@@ -79,6 +83,11 @@ export class ContainerStatsStore {
     }
   }
 
+  /** The container whose every sample is published (its sparklines move); others only when their numbers change. */
+  setFocus(id: string | undefined): void {
+    this.focus = id;
+  }
+
   /** Ids with a live stream (for tests and the idle benchmark's sanity checks). */
   watchedIds(): string[] {
     return [...this.watches.keys()];
@@ -108,7 +117,11 @@ export class ContainerStatsStore {
         if (h.cpu.length > this.historySize) h.cpu.splice(0, h.cpu.length - this.historySize);
         if (h.memory.length > this.historySize) h.memory.splice(0, h.memory.length - this.historySize);
         this.history.set(c.id, h);
-        this.markDirty();
+        // Publish only what changes the screen: the table shows formatted CPU and memory, so an idle room with
+        // steady numbers causes no redraws; the focused container's every sample moves its sparklines.
+        const shown = `${formatPercent(sample.cpuPercent)} ${formatBytes(sample.memoryUsed)}`;
+        if (c.id === this.focus || this.shown.get(c.id) !== shown) this.markDirty();
+        this.shown.set(c.id, shown);
       }
     } catch {
       // A container that stops or goes away ends its stream; the events-driven reload updates the row.
@@ -126,6 +139,7 @@ export class ContainerStatsStore {
     const had = this.latest.delete(id) || this.history.delete(id) || this.startedAt.delete(id);
     this.history.delete(id);
     this.startedAt.delete(id);
+    this.shown.delete(id);
     if (had) this.markDirty();
   }
 

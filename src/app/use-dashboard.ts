@@ -39,6 +39,16 @@ export function useContainerDetail(
   return result;
 }
 
+/** The time, updated once a minute (for coarse displays such as uptime). */
+export function useMinuteClock(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
 /** Terminal size, updated on resize. */
 export function useTerminalSize(): { columns: number; rows: number } {
   const { stdout } = useStdout();

@@ -72,11 +72,11 @@ export function stableStatus(status: string): string {
   return status.replace(RELATIVE_TIME, '');
 }
 
-/** Uptime to the minute past the first minute, so an idle table is not redrawn every second. */
+/** Uptime to the minute, so an idle table needs one redraw a minute, not one a second. */
 function uptime(startedAt: string | undefined, now: number): string {
   if (!startedAt) return '-';
   const ms = Math.max(0, now - Date.parse(startedAt));
-  return formatDuration(ms < 60_000 ? ms : Math.floor(ms / 60_000) * 60_000);
+  return ms < 60_000 ? '<1m' : formatDuration(Math.floor(ms / 60_000) * 60_000);
 }
 
 const columns: ColumnSpec[] = [
