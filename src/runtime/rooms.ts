@@ -47,7 +47,7 @@ export class RoomService {
     const engine = await this.rt.engine();
     return this.rt.audit.record({ actor: this.rt.actor, action: 'room.create', target: name }, async () => {
       if (await this.findNetwork(name)) throw new ConflictError(`room "${name}" already exists`);
-      await engine.call(`create network for room ${name}`, (d) =>
+      const created = await engine.call(`create network for room ${name}`, (d) =>
         d.createNetwork({
           Name: roomNetworkName(name),
           Driver: 'bridge',
@@ -55,6 +55,7 @@ export class RoomService {
           Labels: { [LABEL.room]: name, [LABEL.kind]: 'room', [LABEL.managed]: 'true' },
         }),
       );
+      await this.settleDuplicate(name, created.id);
       fs.mkdirSync(this.storageDir(name), { recursive: true });
       return this.inspect(name);
     });
@@ -144,6 +145,23 @@ export class RoomService {
     );
   }
 
+  /**
+   * The engine does not always refuse a second network of the same name (two processes creating one room at once).
+   * Every racer keeps the earliest created (a later creator always sees it) and removes its own if that is not it.
+   */
+  private async settleDuplicate(room: string, ownId: string): Promise<void> {
+    const engine = await this.rt.engine();
+    const nets = await engine.call('list networks', (d) => d.listNetworks({ filters: { name: [roomNetworkName(room)] } }));
+    const same = nets
+      .filter((n) => n.Name === roomNetworkName(room))
+      .map((n) => ({ id: n.Id, created: sortableTime((n as { Created?: string }).Created ?? '') }))
+      .sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+    if (same.length > 1 && same[0]!.id !== ownId) {
+      await engine.call(`remove duplicate network of room ${room}`, (d) => d.getNetwork(ownId).remove());
+      throw new ConflictError(`room "${room}" already exists`);
+    }
+  }
+
   private async findNetwork(room: string) {
     const engine = await this.rt.engine();
     const nets = await engine.call('list networks', (d) =>
@@ -177,4 +195,9 @@ export class RoomService {
       services: services.length,
     };
   }
+}
+
+/** Docker's RFC 3339 times trim trailing zeros from the fraction; pad it so the strings sort in time order. */
+function sortableTime(time: string): string {
+  return time.replace(/(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/, (_m, frac: string | undefined, zone: string) => `.${(frac ?? '').padEnd(9, '0')}${zone}`);
 }
