@@ -190,6 +190,36 @@ export function unixNanoString(rfc3339: string): string | undefined {
   return `${seconds}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
 }
 
+/** How many of the last lines the catch-up after a follow reads first (see containerLogBatches). */
+const CATCH_UP_PROBE = 1000;
+
+/** Orders two Docker RFC 3339 nano times (which drop trailing zeros, so text order is not time order). */
+function compareTimes(a: string, b: string): number {
+  const x = unixNanoString(a);
+  const y = unixNanoString(b);
+  if (!x || !y) return a.localeCompare(b);
+  const [xs, xn] = x.split('.') as [string, string];
+  const [ys, yn] = y.split('.') as [string, string];
+  return Number(xs) - Number(ys) || xn.localeCompare(yn);
+}
+
+/**
+ * The lines of `tail` after the `seen`-th line stamped `lastTime`, or undefined when `tail` starts after that point
+ * (the gap is longer than the tail, or the tail is empty).
+ */
+function afterOverlap(tail: LogLine[], lastTime: string, seen: number): LogLine[] | undefined {
+  // Starting at or after lastTime, the tail might begin inside that instant's lines: let `since` decide.
+  if (!tail.length || compareTimes(tail[0]!.time ?? '', lastTime) >= 0) return undefined;
+  let i = 0;
+  while (i < tail.length && compareTimes(tail[i]!.time ?? '', lastTime) < 0) i++;
+  let skip = seen;
+  while (i < tail.length && skip > 0 && tail[i]!.time === lastTime) {
+    i++;
+    skip--;
+  }
+  return tail.slice(i);
+}
+
 /** Reads one log response to its end, yielding a batch per chunk. */
 async function* readBatches(stream: LogByteStream, decoder: LogDecoder, signal?: AbortSignal): AsyncGenerator<LogLine[]> {
   const onAbort = () => stream.destroy();
@@ -242,20 +272,37 @@ export async function* containerLogBatches(rt: Runtime, room: string, ref: strin
     }
     if (!opts.follow || signal?.aborted) return;
     // Catch up on whatever the follow missed (see above); nothing new is written once the container has stopped.
-    // With nothing seen at all, the second read is simply the whole (non-follow) answer.
-    const from = lastTime ? unixNanoString(lastTime) : undefined;
-    if (lastTime && !from) return;
-    const again = await dialLogs(rt, target, { ...query, follow: false, ...(from ? { since: from, tail: 'all' } : {}) }, signal);
-    let skip = lastTime ? seenAtLastTime : 0;
+    if (!lastTime) {
+      // Nothing seen at all: the non-follow answer is the whole answer.
+      const again = await dialLogs(rt, target, { ...query, follow: false }, signal);
+      yield* readBatches(again, new LogDecoder(!target.tty, timestamps), signal);
+      return;
+    }
+    // First the cheap check: dockerd reads a tail backwards from the file's end, while `since` decodes the whole
+    // file. In the usual case (nothing missed) the last lines end exactly where the follow ended.
+    const probe: LogLine[] = [];
+    const tailStream = await dialLogs(rt, target, { ...query, follow: false, tail: String(CATCH_UP_PROBE) }, signal);
+    for await (const batch of readBatches(tailStream, new LogDecoder(!target.tty, timestamps), signal)) probe.push(...batch);
+    const missed = afterOverlap(probe, lastTime, seenAtLastTime);
+    if (missed) {
+      if (missed.length) yield missed;
+      return;
+    }
+    // More than the probe was missed: read everything since the last time seen, skipping what was already yielded.
+    const from = unixNanoString(lastTime);
+    if (!from) return;
+    const again = await dialLogs(rt, target, { ...query, follow: false, since: from, tail: 'all' }, signal);
+    let skip = seenAtLastTime;
+    let overlap = true;
     for await (const batch of readBatches(again, new LogDecoder(!target.tty, timestamps), signal)) {
       let start = 0;
-      if (lastTime) {
+      if (overlap) {
         // Lines before the last seen time cannot come back (since filters them); drop the ones already yielded.
         while (start < batch.length && batch[start]!.time === lastTime && skip > 0) {
           start++;
           skip--;
         }
-        if (start < batch.length) lastTime = undefined; // past the overlap
+        if (start < batch.length) overlap = false;
       }
       if (start < batch.length) yield start ? batch.slice(start) : batch;
     }
