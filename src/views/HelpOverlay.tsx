@@ -13,7 +13,7 @@ export function HelpOverlay({ width = 100 }: { width?: number }) {
       <Text bold>Keys</Text>
       <Box flexDirection="row" flexWrap="wrap">
         {helpGroups.map((group) => (
-          <Box key={group.title} flexDirection="column" width={columnWidth} marginBottom={1}>
+          <Box key={group.title} flexDirection="column" width={columnWidth} paddingRight={2} marginBottom={1}>
             <Text bold color="yellow">
               {group.title}
             </Text>
