@@ -2,7 +2,7 @@
 // stderr kept apart (multiplexed and TTY containers), abort, and the CLI's streams and bad input.
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { containerLogBatches, containerLogs, type LogLine } from '../src/runtime/logs.js';
+import { LogDecoder, containerLogBatches, containerLogs, unixNanoString, type LogLine } from '../src/runtime/logs.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();
@@ -135,6 +135,35 @@ describe('container logs', () => {
     const stamped = await runCli(['container', 'logs', 'cli', '--timestamps', '--follow'], env);
     expect(stamped.code).toBe(0);
     expect(stamped.stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+Z hello\n\S+Z bye\n$/);
+  });
+
+  it('decodes frames and UTF-8 characters cut anywhere across chunks', () => {
+    const frame = (type: number, text: string) => {
+      const payload = Buffer.from(text);
+      const header = Buffer.alloc(8);
+      header[0] = type;
+      header.writeUInt32BE(payload.length, 4);
+      return Buffer.concat([header, payload]);
+    };
+    const bytes = Buffer.concat([
+      frame(1, 'héllo wörld\n'),
+      frame(2, 'err ✓ one\nerr two\n'),
+      frame(1, 'a long line cut '),
+      frame(1, 'across two frames\n'),
+      frame(1, 'no newline at the end'),
+    ]);
+    const decoder = new LogDecoder(true, false);
+    const lines: LogLine[] = [];
+    for (let i = 0; i < bytes.length; i++) lines.push(...decoder.push(bytes.subarray(i, i + 1))); // one byte at a time
+    lines.push(...decoder.end());
+    expect(lines).toEqual([
+      { stream: 'stdout', text: 'héllo wörld' },
+      { stream: 'stderr', text: 'err ✓ one' },
+      { stream: 'stderr', text: 'err two' },
+      { stream: 'stdout', text: 'a long line cut across two frames' },
+      { stream: 'stdout', text: 'no newline at the end' },
+    ]);
+    expect(unixNanoString('2026-11-22T06:46:13.08603727Z')).toBe(`${Date.parse('2026-11-22T06:46:13Z') / 1000}.086037270`);
   });
 
   it('CLI: bad input is one clear line with the right exit code', async () => {
