@@ -85,6 +85,12 @@ export class DashboardStore {
   private readonly flushMs: number;
   private reloading?: Promise<void>;
   private reloadAgain = false;
+  /**
+   * Whether the selected room's container list needs listing again: events in other rooms only change the room
+   * list's counts, so a busy engine does not re-list (and re-render) the table on every foreign event.
+   */
+  private containersStale = true;
+  private loadedRoom?: string;
 
   constructor(
     /** Public so the views' own stores (logs, stats) and actions share the dashboard's engine connection. */
@@ -131,6 +137,7 @@ export class DashboardStore {
 
   selectRoom(room: string): void {
     this.dispatch({ type: 'room-selected', room });
+    this.containersStale = true;
     this.scheduleReload(0);
   }
 
@@ -151,6 +158,9 @@ export class DashboardStore {
           backoff = 500;
           if (isRoomEvent(event)) {
             this.dispatch({ type: 'event-seen' });
+            if (event.Type !== 'container' || event.Actor.Attributes?.[LABEL.room] === this.state.selectedRoom) {
+              this.containersStale = true;
+            }
             this.scheduleReload(this.reloadDelayMs);
           }
         }
@@ -161,6 +171,7 @@ export class DashboardStore {
       if (signal.aborted) return;
       await new Promise((resolve) => setTimeout(resolve, backoff));
       backoff = Math.min(backoff * 2, 5000);
+      this.containersStale = true;
       this.scheduleReload(0); // catch up on whatever happened while disconnected
     }
   }
@@ -187,11 +198,14 @@ export class DashboardStore {
           const rooms = await this.rooms.list(signal);
           this.dispatch({ type: 'rooms-loaded', rooms });
           const room = this.state.selectedRoom;
-          if (room) {
+          if (room && (this.containersStale || room !== this.loadedRoom)) {
+            this.containersStale = false;
             const containers = await this.containers.list(room, { all: true, signal });
+            this.loadedRoom = room;
             this.dispatch({ type: 'containers-loaded', room, containers });
           }
         } catch (err) {
+          this.containersStale = true;
           if (signal.aborted) return;
           this.dispatch({ type: 'failed', message: (err as Error).message });
         }
