@@ -21,7 +21,7 @@ const image = process.env.BERTH_BENCH_IMAGE ?? 'berth-fixture:latest';
 const room = `bench-${randomBytes(3).toString('hex')}`;
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
 const env = { ...process.env, BERTH_HOME: home, BERTH_ROOM: room, TERM: 'xterm-256color' };
-const PROMPT = /[#$] (\x1b\[6n)?$/;
+const PROMPT = /[#$] (\x1b\[(6n|J))?$/; // busybox ash asks for the cursor position (ESC[6n) and may redraw (ESC[J)
 /** `seq 200000` through a pty: every number and "\r\n". */
 const SEQ_PAYLOAD = Array.from({ length: 200000 }, (_, i) => String(i + 1).length + 2).reduce((a, b) => a + b, 0);
 
