@@ -10,11 +10,13 @@ import { HelpOverlay } from '../views/HelpOverlay.js';
 import { InfoPane, infoLines } from '../views/InfoPane.js';
 import { LogPane } from '../views/LogPane.js';
 import { RoomList } from '../views/RoomList.js';
+import { SessionsView } from '../views/SessionsView.js';
 import { StatsPane } from '../views/StatsPane.js';
 import { progressMessage, runContainerAction, type ContainerAction } from './actions.js';
 import type { DashboardState, DashboardStore } from './dashboard-store.js';
 import { footerText, keyName, resolveCommand, type Command, type KeyContext } from './keymap.js';
 import { LogStore } from './log-store.js';
+import { useSessionList, type SessionManager } from './sessions.js';
 import { ContainerStatsStore } from './stats-store.js';
 import { TABS, initialUiState, uiReducer, type UiAction, type UiState } from './ui-state.js';
 import {
@@ -30,6 +32,8 @@ export interface AppProps {
   store: DashboardStore;
   endpoint: string;
   onQuit: () => void;
+  /** Exec sessions; without it (component tests) `e` and the Sessions view say sessions are unavailable. */
+  sessions?: SessionManager;
 }
 
 /** The key contexts in effect, highest priority first. */
@@ -42,6 +46,8 @@ export function activeContexts(ui: UiState): KeyContext[] {
       return [ui.tab, 'container', 'global'];
     case 'rooms':
       return [ui.pane, 'global'];
+    case 'sessions':
+      return ['sessions', 'global'];
     default: {
       const never: never = ui.view;
       return never;
@@ -111,7 +117,7 @@ export function keyNames(input: string, key: Parameters<typeof keyName>[1]): str
   });
 }
 
-export function App({ store, endpoint, onQuit }: AppProps) {
+export function App({ store, endpoint, onQuit, sessions }: AppProps) {
   const state = useDashboardState(store);
   const { columns, rows } = useTerminalSize();
   const [ui, dispatch, uiNow] = useUiState();
@@ -119,6 +125,7 @@ export function App({ store, endpoint, onQuit }: AppProps) {
   const [stats] = useState(() => new ContainerStatsStore(store.rt));
   const logSnap = useLogSnapshot(logs);
   const statsSnap = useStatsSnapshot(stats);
+  const sessionList = useSessionList(sessions);
 
   useEffect(() => {
     store.rt
@@ -214,6 +221,10 @@ export function App({ store, endpoint, onQuit }: AppProps) {
       void runContainerAction(store.rt, room, action, list).then((status) => dispatch({ type: 'status', status }));
     };
 
+    const sessionRows = sessions?.getSnapshot() ?? [];
+    const sessionAt = Math.min(ui.sessionCursor, Math.max(0, sessionRows.length - 1));
+    const moveSession = (to: number) => dispatch({ type: 'session-cursor', index: Math.min(Math.max(0, to), Math.max(0, sessionRows.length - 1)) });
+
     switch (command) {
       case 'quit':
         return onQuit();
@@ -230,6 +241,7 @@ export function App({ store, endpoint, onQuit }: AppProps) {
         if (top === 'table') return moveCursor(cursor + (Math.abs(step) === 1 ? step : Math.sign(step) * visible));
         if (top === 'logs') return scrollLog(step);
         if (top === 'info') return dispatch({ type: 'info-scroll', to: ui.infoScroll + step });
+        if (top === 'sessions') return moveSession(sessionAt + Math.sign(step));
         return;
       }
       case 'top':
@@ -239,16 +251,23 @@ export function App({ store, endpoint, onQuit }: AppProps) {
         if (top === 'table') return moveCursor(first ? 0 : filtered.length - 1);
         if (top === 'logs') return scrollLog(first ? 'top' : 'bottom');
         if (top === 'info') return dispatch({ type: 'info-scroll', to: first ? 0 : info.detail ? infoLines(info.detail).length : 0 });
+        if (top === 'sessions') return moveSession(first ? 0 : sessionRows.length - 1);
         return;
       }
       case 'focus-next':
         return dispatch({ type: 'focus-pane', pane: ui.pane === 'rooms' ? 'table' : 'rooms' });
       case 'open':
         if (top === 'rooms') return dispatch({ type: 'focus-pane', pane: 'table' });
+        if (top === 'sessions') {
+          const s = sessionRows[sessionAt];
+          if (s && !s.running) return dispatch({ type: 'status', status: { text: `session ${s.id} has ended (exit code ${s.exitCode ?? '-'}): x removes it`, tone: 'info' } });
+          if (s) sessions?.requestAttach(s.id);
+          return;
+        }
         if (current) dispatch({ type: 'open-view', view: { kind: 'container', id: current.id } });
         return;
       case 'back':
-        if (ui.view.kind === 'container') return dispatch({ type: 'back' });
+        if (ui.view.kind !== 'rooms') return dispatch({ type: 'back' });
         dispatch({ type: 'clear-selection' });
         return dispatch({ type: 'clear-filter' });
       case 'filter':
@@ -305,6 +324,29 @@ export function App({ store, endpoint, onQuit }: AppProps) {
       }
       case 'input-cancel':
         return dispatch({ type: 'input-close', apply: false });
+      case 'exec': {
+        const target = detailId ? detail : current;
+        if (!sessions || !room || !target) return dispatch({ type: 'status', status: { text: 'no container to open a session in', tone: 'error' } });
+        if (target.state !== 'running') return dispatch({ type: 'status', status: { text: `${target.name} is not running (${target.state})`, tone: 'error' } });
+        dispatch({ type: 'status', status: { text: `opening a shell in ${target.name}…`, tone: 'info' } });
+        void sessions.openContainer(room, target, { cols: columns, rows }).then(
+          (s) => {
+            dispatch({ type: 'status', status: { text: `session ${s.id} in ${target.name}: S lists sessions`, tone: 'ok' } });
+            sessions.requestAttach(s.id);
+          },
+          (err: Error) => dispatch({ type: 'status', status: { text: err.message, tone: 'error' } }),
+        );
+        return;
+      }
+      case 'sessions':
+        if (!sessions) return dispatch({ type: 'status', status: { text: 'sessions are not available here', tone: 'error' } });
+        return dispatch({ type: 'open-view', view: { kind: 'sessions' } });
+      case 'close-session': {
+        const s = sessionRows[sessionAt];
+        if (!s || !sessions) return;
+        void sessions.close(s.id);
+        return dispatch({ type: 'status', status: { text: `session ${s.id} ${s.running ? 'ended' : 'removed'}`, tone: 'ok' } });
+      }
       case 'input-backspace':
         return dispatch({ type: 'input-text', text: (ui.input?.text ?? '').slice(0, -1) });
       default: {
@@ -346,6 +388,8 @@ export function App({ store, endpoint, onQuit }: AppProps) {
         />
       </Box>
     );
+  } else if (ui.view.kind === 'sessions') {
+    body = <SessionsView sessions={sessionList} cursor={Math.min(ui.sessionCursor, Math.max(0, sessionList.length - 1))} height={bodyHeight} width={columns} now={Date.now()} />;
   } else if (ui.view.kind === 'container') {
     const sample = detailId ? statsSnap.latest.get(detailId) : undefined;
     body = (

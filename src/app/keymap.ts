@@ -15,6 +15,7 @@ export type KeyContext =
   | 'logs'
   | 'stats'
   | 'info'
+  | 'sessions' // the exec Sessions view
   | 'global';
 
 export type Command =
@@ -50,7 +51,10 @@ export type Command =
   | 'confirm-no'
   | 'input-submit'
   | 'input-cancel'
-  | 'input-backspace';
+  | 'input-backspace'
+  | 'exec'
+  | 'sessions'
+  | 'close-session';
 
 export interface Binding {
   keys: string[];
@@ -73,15 +77,15 @@ export const bindings: Binding[] = [
   { keys: ['escape'], command: 'input-cancel', description: 'cancel', when: ['input'], footer: 'esc cancel' },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
   { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info'] },
   { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open', when: ['rooms', 'table'], footer: 'enter open' },
-  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: 'esc back' },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container', 'sessions'], footer: 'esc back' },
   { keys: ['escape'], command: 'back', description: 'clear filter and selection', when: ['table'] },
   // The container table and the detail view act on containers.
   { keys: ['/'], command: 'filter', description: 'filter containers', when: ['table'], footer: '/ filter' },
@@ -91,6 +95,10 @@ export const bindings: Binding[] = [
   { keys: ['r'], command: 'restart', description: 'restart', when: VIEW, footer: 'r restart' },
   { keys: ['p'], command: 'pause', description: 'pause / unpause', when: VIEW, footer: 'p pause' },
   { keys: ['d'], command: 'delete', description: 'delete (asks first)', when: VIEW, footer: 'd delete' },
+  { keys: ['e'], command: 'exec', description: 'shell in the container (a session)', when: VIEW, footer: 'e shell' },
+  // Exec sessions.
+  { keys: ['enter'], command: 'open', description: 'attach (Ctrl+] comes back)', when: ['sessions'], footer: 'enter attach' },
+  { keys: ['x'], command: 'close-session', description: 'end the session', when: ['sessions'], footer: 'x end' },
   // The detail view's tabs.
   { keys: ['tab'], command: 'next-tab', description: 'next tab', when: ['container'], footer: 'tab/1-3 tabs' },
   { keys: ['shift+tab'], command: 'prev-tab', description: 'previous tab', when: ['container'] },
@@ -102,6 +110,7 @@ export const bindings: Binding[] = [
   { keys: ['N'], command: 'search-prev', description: 'previous match', when: ['logs'] },
   { keys: ['t'], command: 'timestamps', description: 'show / hide timestamps', when: ['logs'], footer: 't times' },
   // Everywhere.
+  { keys: ['S'], command: 'sessions', description: 'exec sessions', footer: 'S sessions' },
   { keys: ['?'], command: 'help', description: 'help', footer: '? help' },
   { keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit', footer: 'q quit' },
   // Ctrl+C quits even while a modal or a text input has the keys.
@@ -178,6 +187,7 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Containers', commands: ['filter', 'toggle-select', 'start', 'stop', 'restart', 'pause', 'delete'] },
   { title: 'Container view', commands: ['next-tab', 'prev-tab', 'tab-logs', 'tab-stats', 'tab-info'] },
   { title: 'Logs', commands: ['search', 'search-next', 'search-prev', 'timestamps'] },
+  { title: 'Sessions', commands: ['exec', 'sessions', 'close-session'] },
   { title: 'General', commands: ['help', 'quit'] },
 ];
 

@@ -95,7 +95,7 @@ export async function runDashboard(options: { host?: string } = {}): Promise<num
   try {
     let quit!: () => void;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
-    instance = render(<App store={store} endpoint={endpoint.url} onQuit={() => quit()} />, {
+    instance = render(<App store={store} endpoint={endpoint.url} onQuit={() => quit()} sessions={sessions} />, {
       stdin: ink.stdin,
       stdout: ink.screen,
       exitOnCtrlC: false,

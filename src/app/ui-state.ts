@@ -10,7 +10,7 @@ import type { ContainerSummary } from '../runtime/containers.js';
 export type Tab = 'logs' | 'stats' | 'info';
 export const TABS: readonly Tab[] = ['logs', 'stats', 'info'];
 
-export type View = { kind: 'rooms' } | { kind: 'container'; id: string };
+export type View = { kind: 'rooms' } | { kind: 'container'; id: string } | { kind: 'sessions' };
 
 export type Modal = { kind: 'confirm-delete'; targets: ContainerSummary[] };
 
@@ -39,6 +39,8 @@ export interface UiState {
   logSearch: string;
   logTimestamps: boolean;
   infoScroll: number;
+  /** Row of the Sessions view. */
+  sessionCursor: number;
 }
 
 export const initialUiState: UiState = {
@@ -53,6 +55,7 @@ export const initialUiState: UiState = {
   logSearch: '',
   logTimestamps: false,
   infoScroll: 0,
+  sessionCursor: 0,
 };
 
 export type UiAction =
@@ -73,7 +76,8 @@ export type UiAction =
   | { type: 'log-anchor'; anchor: number | null }
   | { type: 'log-timestamps' }
   | { type: 'info-scroll'; to: number }
-  | { type: 'room-changed' };
+  | { type: 'room-changed' }
+  | { type: 'session-cursor'; index: number };
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
@@ -124,6 +128,8 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, logTimestamps: !state.logTimestamps };
     case 'info-scroll':
       return { ...state, infoScroll: Math.max(0, action.to) };
+    case 'session-cursor':
+      return { ...state, sessionCursor: Math.max(0, action.index) };
     case 'room-changed':
       return { ...state, cursorId: undefined, cursorIndex: 0, selected: new Set(), filter: '', input: undefined };
     default: {
