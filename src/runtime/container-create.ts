@@ -101,7 +101,7 @@ export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kin
     const source = opts.mountSubpath ? resolveInside(storage, opts.mountSubpath) : storage;
     mount = { source, target };
   }
-  const agent = validateIdentity(opts.agent ?? rt.env.BERTH_AGENT ?? (await rt.settings()).get('defaultAgent'), '--agent');
+  const agent = validateIdentity(opts.agent ?? rt.env.BERTH_AGENT ?? (await rt.setting('defaultAgent')), '--agent');
   const role = opts.role !== undefined ? validateIdentity(opts.role, '--role') : undefined;
   return { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role };
 }

@@ -1,6 +1,8 @@
 // The runtime context every surface builds once: paths, settings, engine, state store and audit log, each opened lazily.
 import { AuditLog } from './audit.js';
-import { openSettings, type SettingsStore } from './config.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultSettings, openSettings, type BerthSettings, type SettingsStore } from './config.js';
 import { connectEngine, resolveEndpoint, type Engine, type EngineEndpoint } from './engine.js';
 import { resolvePaths, type BerthPaths } from './paths.js';
 import { openDatabase, type Database } from './store.js';
@@ -36,10 +38,19 @@ export class Runtime {
     return this.settingsPromise;
   }
 
+  /**
+   * One setting for a command's hot path: the default when no settings file exists yet, so most commands never load
+   * conf and its schema validator (~30 ms of start-up).
+   */
+  async setting<K extends keyof BerthSettings>(key: K): Promise<BerthSettings[K]> {
+    if (!this.settingsPromise && !fs.existsSync(path.join(this.paths.configDir, 'config.json'))) return defaultSettings[key];
+    return (await this.settings()).get(key);
+  }
+
   async endpoint(): Promise<EngineEndpoint> {
     // Config is read only when no flag or environment names the engine, to keep start-up light.
     const needsConfig = !this.options.host && !this.env.DOCKER_HOST;
-    const configHost = needsConfig ? (await this.settings()).get('host') : undefined;
+    const configHost = needsConfig ? await this.setting('host') : undefined;
     return resolveEndpoint({ host: this.options.host, configHost, env: this.env });
   }
 
@@ -55,7 +66,7 @@ export class Runtime {
 
   /** The room a command acts on: the flag, then BERTH_ROOM, then config. */
   async room(flag?: string): Promise<string> {
-    return flag ?? this.env.BERTH_ROOM ?? (await this.settings()).get('defaultRoom');
+    return flag ?? this.env.BERTH_ROOM ?? (await this.setting('defaultRoom'));
   }
 
   close(): void {
