@@ -9,16 +9,23 @@ const help = (args) => {
 };
 const top = help([]);
 const groups = [...top.matchAll(/^ {2}berth ([a-z]+)/gm)].map((m) => m[1]);
+// Global options repeat on every page; the reference shows them once, at the top.
+const GLOBAL = /^\s+(-H, --host|-o, --output|-q, --quiet|-r, --room|--debug|--version|-h, --help)\b|^\s{10,}(local )?socket\s+\[string\]$/;
+function ownLines(page) {
+  const lines = page.split('\n').filter((l) => !GLOBAL.test(l));
+  // Drop an "Options:" heading left with nothing under it.
+  return lines
+    .filter((l, i) => !(l === 'Options:' && (i === lines.length - 1 || lines[i + 1] === '')))
+    .join('\n')
+    .trimEnd();
+}
 let text = '```\n' + top + '\n```\n';
 for (const group of groups) {
   const groupHelp = help([group]);
-  text += `\n### berth ${group}\n\n\`\`\`\n${groupHelp}\n\`\`\`\n`;
+  text += `\n### berth ${group}\n\n\`\`\`\n${ownLines(groupHelp)}\n\`\`\`\n`;
   const verbs = [...groupHelp.matchAll(new RegExp(`^ {2}berth ${group} ([a-z-]+)`, 'gm'))].map((m) => m[1]);
   for (const verb of verbs) {
-    const verbHelp = help([group, verb]);
-    // Global options repeat on every page; the reference shows them once, at the top.
-    const own = verbHelp.split('\n').filter((l) => !/^\s+(-H, --host|-o, --output|-q, --quiet|-r, --room|--debug|--version|-h, --help)\b/.test(l) && !/^\s+local socket|^\s+\[string\]$/.test(l));
-    text += `\n\`\`\`\n${own.join('\n').trimEnd()}\n\`\`\`\n`;
+    text += `\n\`\`\`\n${ownLines(help([group, verb]))}\n\`\`\`\n`;
   }
 }
 const readme = readFileSync('README.md', 'utf8');
