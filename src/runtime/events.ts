@@ -1,4 +1,5 @@
 // The Docker events stream as an async iterable of parsed events, ended by an AbortSignal.
+import type Docker from 'dockerode';
 import type { Engine } from './engine.js';
 
 export interface EngineEvent {
@@ -9,14 +10,26 @@ export interface EngineEvent {
   timeNano: number;
 }
 
-export async function* watchEvents(
+export function watchEvents(engine: Engine, filters: Record<string, string[]>, signal: AbortSignal): AsyncGenerator<EngineEvent> {
+  return engineJsonLines<EngineEvent>(
+    engine,
+    'events',
+    (d) => d.getEvents({ filters, abortSignal: signal } as object) as Promise<NodeJS.ReadableStream>,
+    signal,
+  );
+}
+
+/**
+ * An engine endpoint that streams one JSON document per line (events, stats) as an async iterable; the signal
+ * ends it, and connection errors become the engine's typed errors.
+ */
+export async function* engineJsonLines<T>(
   engine: Engine,
-  filters: Record<string, string[]>,
+  what: string,
+  open: (docker: Docker) => Promise<NodeJS.ReadableStream>,
   signal: AbortSignal,
-): AsyncGenerator<EngineEvent> {
-  const stream = (await engine.call('events', (d) =>
-    d.getEvents({ filters, abortSignal: signal } as object),
-  )) as NodeJS.ReadableStream & { destroy(): void };
+): AsyncGenerator<T> {
+  const stream = (await engine.call(what, open)) as NodeJS.ReadableStream & { destroy(): void };
   const onAbort = () => stream.destroy();
   signal.addEventListener('abort', onAbort, { once: true });
   let pending = '';
@@ -27,11 +40,11 @@ export async function* watchEvents(
       while ((newline = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, newline).trim();
         pending = pending.slice(newline + 1);
-        if (line) yield JSON.parse(line) as EngineEvent;
+        if (line) yield JSON.parse(line) as T;
       }
     }
   } catch (err) {
-    if (!signal.aborted) throw engine.translate(err, 'events');
+    if (!signal.aborted) throw engine.translate(err, what);
   } finally {
     signal.removeEventListener('abort', onAbort);
     stream.destroy();

@@ -2,6 +2,7 @@
 // `docker stats` computes them.
 import { ContainerService, type ContainerSummary } from './containers.js';
 import type { Engine } from './engine.js';
+import { engineJsonLines } from './events.js';
 import type { Runtime } from './runtime.js';
 
 export interface StatsSample {
@@ -96,28 +97,13 @@ export async function sampleStatsById(engine: Engine, id: string, name: string, 
 
 /** A container's samples as the engine streams them (about one a second) until it stops or the signal aborts. */
 export async function* watchStatsById(engine: Engine, id: string, name: string, signal: AbortSignal): AsyncGenerator<StatsSample> {
-  const stream = (await engine.call(`stats of ${name}`, (d) =>
-    d.getContainer(id).stats({ stream: true, abortSignal: signal } as { stream: true }),
-  )) as unknown as NodeJS.ReadableStream & { destroy(): void };
-  const onAbort = () => stream.destroy();
-  signal.addEventListener('abort', onAbort, { once: true });
-  let pending = '';
-  try {
-    for await (const chunk of stream) {
-      pending += chunk.toString();
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline).trim();
-        pending = pending.slice(newline + 1);
-        if (line) yield computeStats({ ...(JSON.parse(line) as RawStats), id }, name);
-      }
-    }
-  } catch (err) {
-    if (!signal.aborted) throw engine.translate(err, `stats of ${name}`);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    stream.destroy();
-  }
+  const raw = engineJsonLines<RawStats>(
+    engine,
+    `stats of ${name}`,
+    (d) => d.getContainer(id).stats({ stream: true, abortSignal: signal } as { stream: true }) as unknown as Promise<NodeJS.ReadableStream>,
+    signal,
+  );
+  for await (const sample of raw) yield computeStats({ ...sample, id }, name);
 }
 
 /** The containers stats reports on: the named ones (any state), else the room's running containers. */
