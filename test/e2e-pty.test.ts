@@ -21,7 +21,8 @@ function spawnInPty(script: string) {
     cols: 120,
     rows: 30,
     cwd: repoRoot,
-    env: { ...process.env, BERTH_HOME: home, TERM: 'xterm-256color' } as Record<string, string>,
+    // CI=true as in CI: the dashboard must still draw every frame, in colour, on a real terminal.
+    env: { ...process.env, BERTH_HOME: home, TERM: 'xterm-256color', CI: 'true' } as Record<string, string>,
   });
   let output = '';
   term.onData((d) => (output += d));
@@ -41,6 +42,7 @@ describe('bin/berth in a pseudo-terminal', () => {
     const s = spawnInPty(`stty -g; echo BEFORE-DONE; "${process.execPath}" "${bin}"; echo "EXIT=$?"; stty -g`);
     await waitFor(() => s.output().includes('Rooms') && s.output().includes(room), 'the dashboard to draw the room');
     expect(s.output()).toContain('\x1b[?1049h'); // alternate screen entered
+    expect(s.output()).toMatch(/\x1b\[3\dm/); // coloured
     s.term.write(key);
     expect(await s.exited).toBe(0);
     const out = s.output();

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RoomService } from '../src/runtime/rooms.js';
-import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('tty');
@@ -19,14 +19,7 @@ beforeAll(async () => {
   const rt = runtimeFor(home);
   await new RoomService(rt).ensure(room);
   rt.close();
-  const c = await docker.createContainer({
-    Image: FIXTURE_IMAGE,
-    Cmd: ['sleep', '600'],
-    name: `${room}.box`,
-    Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': 'box' },
-    HostConfig: { NetworkMode: `berth-${room}` },
-  });
-  await c.start();
+  const c = await roomContainer(room, 'box');
 });
 /** Every pty a test opened: closed after each test, so a failing one leaves no client behind. */
 const opened = new Set<pty.IPty>();

@@ -7,22 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../src/runtime/errors.js';
 import { execCommand } from '../src/runtime/exec.js';
 import { RoomService } from '../src/runtime/rooms.js';
-import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('exec');
 const env = { BERTH_HOME: home, BERTH_ROOM: room };
 
 async function member(name: string, start = true) {
-  const c = await docker.createContainer({
-    Image: FIXTURE_IMAGE,
-    Cmd: ['sleep', '600'],
-    name: `${room}.${name}`,
-    Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': name },
-    HostConfig: { NetworkMode: `berth-${room}` },
-  });
-  if (start) await c.start();
-  return c;
+  return roomContainer(room, name, { start });
 }
 
 /** The container's processes as `ps` shows them from the host (command lines). */

@@ -74,3 +74,20 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/** A container placed in a room the way berth labels it (test set-up only); started unless start is false. */
+export async function roomContainer(
+  room: string,
+  name: string,
+  opts: { cmd?: string[]; network?: boolean; start?: boolean; labels?: Record<string, string> } = {},
+): Promise<Docker.Container> {
+  const c = await docker.createContainer({
+    Image: FIXTURE_IMAGE,
+    Cmd: opts.cmd ?? ['sleep', '600'],
+    name: `${room}.${name}`,
+    Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': name, ...opts.labels },
+    HostConfig: opts.network === false ? {} : { NetworkMode: `berth-${room}` },
+  });
+  if (opts.start !== false) await c.start();
+  return c;
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/runtime/audit.js';
 import { ExitCode } from '../src/runtime/errors.js';
-import { FIXTURE_IMAGE, docker, removeRooms, runCli, tempHome, uniqueRoom } from './helpers.js';
+import { docker, removeRooms, runCli, tempHome, uniqueRoom, roomContainer } from './helpers.js';
 
 const home = tempHome();
 const env = { BERTH_HOME: home };
@@ -15,15 +15,7 @@ afterAll(async () => {
 });
 
 async function startMember(room: string, name: string) {
-  const c = await docker.createContainer({
-    Image: FIXTURE_IMAGE,
-    Cmd: ['sleep', '300'],
-    name: `${room}.${name}`,
-    Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': name },
-    HostConfig: { NetworkMode: `berth-${room}` },
-  });
-  await c.start();
-  return c;
+  return roomContainer(room, name);
 }
 
 describe('room lifecycle', () => {

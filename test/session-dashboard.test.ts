@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomService } from '../src/runtime/rooms.js';
-import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();
 // Rooms are listed by name: a leading digit puts this one first, where the dashboard starts.
@@ -17,14 +17,7 @@ beforeAll(async () => {
   const rt = runtimeFor(home);
   await new RoomService(rt).ensure(room);
   rt.close();
-  const c = await docker.createContainer({
-    Image: FIXTURE_IMAGE,
-    Cmd: ['sleep', '600'],
-    name: `${room}.box`,
-    Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': 'box' },
-    HostConfig: { NetworkMode: `berth-${room}` },
-  });
-  await c.start();
+  const c = await roomContainer(room, 'box');
   boxId = c.id;
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionManager } from '../src/app/sessions.js';
 import { RoomService } from '../src/runtime/rooms.js';
-import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('sm');
@@ -15,14 +15,7 @@ beforeAll(async () => {
   const rt = runtimeFor(home);
   await new RoomService(rt).ensure(room);
   rt.close();
-  const c = await docker.createContainer({
-    Image: FIXTURE_IMAGE,
-    Cmd: ['sleep', '600'],
-    name: `${room}.box`,
-    Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': 'box' },
-    HostConfig: { NetworkMode: `berth-${room}` },
-  });
-  await c.start();
+  const c = await roomContainer(room, 'box');
   box = { id: c.id, name: 'box' };
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RoomService } from '../src/runtime/rooms.js';
 import { ContainerTerminalSession, HostTerminalSession, type TerminalSession } from '../src/runtime/terminal-session.js';
-import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('sess');
@@ -13,14 +13,7 @@ let containerId = '';
 
 beforeAll(async () => {
   await new RoomService(rt).ensure(room);
-  const c = await docker.createContainer({
-    Image: FIXTURE_IMAGE,
-    Cmd: ['sleep', '600'],
-    name: `${room}.box`,
-    Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': 'box' },
-    HostConfig: { NetworkMode: `berth-${room}` },
-  });
-  await c.start();
+  const c = await roomContainer(room, 'box');
   containerId = c.id;
 });
 afterAll(async () => {
