@@ -93,6 +93,12 @@ describe('berth container exec (CLI, no tty)', () => {
     expect(line).toMatchObject({ target: `${room}/box`, result: 'ok', details: { env: ['A=1', 'API_TOKEN=***'] } });
   });
 
+  it('takes repeated -e flags before the container name, as docker exec does', async () => {
+    const r = await runCli(['container', 'exec', '-e', 'A=1', '-e', 'B=2', 'box', '--', 'sh', '-c', 'echo $A$B'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('12\n');
+  });
+
   it('--timeout kills the command and exits with the timeout code', async () => {
     const r = await runCli(['container', 'exec', 'box', '--timeout', '300ms', '--', 'sh', '-c', 'echo before; sleep 53'], env);
     expect(r.code).toBe(ExitCode.timeout);

@@ -6,7 +6,7 @@ import { CommandExitError } from '../../runtime/jobs.js';
 import { ContainerTerminalSession, runInteractive } from '../../runtime/terminal-session.js';
 import { parseDuration, parseEnvList } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
-import { outputWriter, trailingCommand } from './shared.js';
+import { collect, outputWriter, trailingCommand } from './shared.js';
 
 interface ExecArgs {
   container: string;
@@ -16,7 +16,7 @@ interface ExecArgs {
   interactive: boolean;
   user?: string;
   workdir?: string;
-  env?: string[];
+  env?: string | string[];
   timeout?: string;
   stream: boolean;
 }
@@ -32,12 +32,13 @@ export const containerExecCommand: CommandModule<GlobalArgs, Args<ExecArgs>> = {
       .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Forward stdin to the command' })
       .option('user', { alias: 'u', type: 'string', describe: 'User (name or uid[:gid])' })
       .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory in the container' })
-      .option('env', { alias: 'e', type: 'string', array: true, describe: 'KEY=VALUE (repeatable)' })
+      .option('env', { alias: 'e', type: 'string', describe: 'KEY=VALUE (repeatable)' })
       .option('timeout', { type: 'string', describe: 'Kill the command after this long (30, 500ms, 5m): exit code 7' })
       .option('stream', { type: 'boolean', default: false, describe: 'Print output as it comes instead of at the end' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
-    const env = argv.env?.length ? parseEnvList(argv.env) : undefined;
+    const envList = collect(argv.env);
+    const env = envList.length ? parseEnvList(envList) : undefined;
     const timeout = argv.timeout !== undefined ? parseDuration(argv.timeout) : undefined;
     // Words after -- land in argv._ behind the group and verb (container exec).
     const cmd = trailingCommand({ _: argv._, command: argv.cmd }, 2);
