@@ -1,5 +1,6 @@
 // The dashboard's state outside React: rooms and the selected room's containers, reloaded (throttled) on Docker
 // events, changed only through a reducer, and published to React at most once per flush interval.
+import { BatchedPublisher } from './batched-publisher.js';
 import type { ContainerSummary } from '../runtime/containers.js';
 import { ContainerService } from '../runtime/containers.js';
 import { watchEvents, type EngineEvent } from '../runtime/events.js';
@@ -75,14 +76,12 @@ export interface DashboardStoreOptions {
 export class DashboardStore {
   private state = initialDashboardState;
   private published = initialDashboardState;
-  private readonly listeners = new Set<() => void>();
-  private flushTimer?: NodeJS.Timeout;
+  private readonly publisher: BatchedPublisher;
   private reloadTimer?: NodeJS.Timeout;
   private readonly rooms: RoomService;
   private readonly containers: ContainerService;
   private readonly controller = new AbortController();
   private readonly reloadDelayMs: number;
-  private readonly flushMs: number;
   private reloading?: Promise<void>;
   private reloadAgain = false;
   /**
@@ -100,13 +99,14 @@ export class DashboardStore {
     this.rooms = new RoomService(rt);
     this.containers = new ContainerService(rt);
     this.reloadDelayMs = options.reloadDelayMs ?? 100;
-    this.flushMs = options.flushMs ?? 50;
+    this.publisher = new BatchedPublisher(options.flushMs ?? 50, () => {
+      if (this.published === this.state) return false;
+      this.published = this.state;
+      return true;
+    });
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  subscribe = (listener: () => void): (() => void) => this.publisher.subscribe(listener);
 
   getSnapshot = (): DashboardState => this.published;
 
@@ -119,14 +119,7 @@ export class DashboardStore {
     const next = dashboardReducer(this.state, action);
     if (next === this.state) return;
     this.state = next;
-    this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
-  }
-
-  private flush(): void {
-    this.flushTimer = undefined;
-    if (this.published === this.state) return;
-    this.published = this.state;
-    for (const listener of this.listeners) listener();
+    this.publisher.schedule();
   }
 
   /** Loads everything once, then follows the events stream until stop(); reconnects when the engine drops it. */
@@ -143,9 +136,8 @@ export class DashboardStore {
 
   stop(): void {
     this.controller.abort();
-    clearTimeout(this.flushTimer);
     clearTimeout(this.reloadTimer);
-    this.listeners.clear();
+    this.publisher.dispose();
   }
 
   private async follow(): Promise<void> {

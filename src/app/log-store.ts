@@ -2,6 +2,7 @@
 // buffered as they arrive and moved into a capped ring buffer on a timer, published as a small snapshot.
 import { containerLogBatches, type LogLine } from '../runtime/logs.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { BatchedPublisher } from './batched-publisher.js';
 import { RingBuffer } from './ring-buffer.js';
 
 export interface LogSnapshot {
@@ -32,9 +33,7 @@ export class LogStore {
   private snapshot: LogSnapshot = EMPTY;
   private state: LogSnapshot = EMPTY;
   private controller?: AbortController;
-  private flushTimer?: NodeJS.Timeout;
-  private readonly listeners = new Set<() => void>();
-  private readonly flushMs: number;
+  private readonly publisher: BatchedPublisher;
   private lines: number;
 
   constructor(
@@ -43,7 +42,7 @@ export class LogStore {
   ) {
     this.lines = Math.max(100, options.capacity ?? 5000);
     this.ring = new RingBuffer(this.lines);
-    this.flushMs = options.flushMs ?? 75;
+    this.publisher = new BatchedPublisher(options.flushMs ?? 75, () => this.flush());
   }
 
   get capacity(): number {
@@ -55,10 +54,7 @@ export class LogStore {
     if (Number.isSafeInteger(lines) && lines >= 100) this.lines = lines;
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  subscribe = (listener: () => void): (() => void) => this.publisher.subscribe(listener);
 
   getSnapshot = (): LogSnapshot => this.snapshot;
 
@@ -101,15 +97,14 @@ export class LogStore {
     this.controller?.abort();
     this.controller = undefined;
     this.pending = [];
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
+    this.publisher.cancel();
     this.state = EMPTY;
     this.publish();
   }
 
   dispose(): void {
     this.close();
-    this.listeners.clear();
+    this.publisher.dispose();
   }
 
   private update(patch: Partial<LogSnapshot>): void {
@@ -118,22 +113,27 @@ export class LogStore {
   }
 
   private schedule(): void {
-    this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
+    this.publisher.schedule();
   }
 
-  private flush(): void {
-    this.flushTimer = undefined;
+  /** Moves buffered batches into the ring; true when the snapshot changed. */
+  private flush(): boolean {
     const batches = this.pending;
     this.pending = [];
     for (const batch of batches) this.ring.pushAll(batch);
     this.state = { ...this.state, first: this.ring.first, end: this.ring.end, dropped: this.ring.first };
-    this.publish();
+    return this.takeSnapshot();
   }
 
+  /** Publishes the current state now, not at the next flush. */
   private publish(): void {
-    if (this.snapshot === this.state) return;
+    if (this.takeSnapshot()) this.publisher.notify();
+  }
+
+  private takeSnapshot(): boolean {
+    if (this.snapshot === this.state) return false;
     this.snapshot = this.state;
-    for (const listener of this.listeners) listener();
+    return true;
   }
 
   /**

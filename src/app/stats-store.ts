@@ -5,6 +5,7 @@ import { inspectContainer } from '../runtime/inspect.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatBytes, formatPercent } from '../runtime/format.js';
 import { watchStatsById, type StatsSample } from '../runtime/stats.js';
+import { BatchedPublisher } from './batched-publisher.js';
 
 export interface WatchedContainer {
   id: string;
@@ -46,23 +47,18 @@ export class ContainerStatsStore {
   private focus?: string;
   private snapshot: StatsSnapshot = { latest: new Map(), history: new Map(), startedAt: new Map() };
   private dirty = false;
-  private flushTimer?: NodeJS.Timeout;
-  private readonly listeners = new Set<() => void>();
-  private readonly flushMs: number;
+  private readonly publisher: BatchedPublisher;
   readonly historySize: number;
 
   constructor(
     private readonly rt: Runtime,
     options: StatsStoreOptions = {},
   ) {
-    this.flushMs = options.flushMs ?? 500;
+    this.publisher = new BatchedPublisher(options.flushMs ?? 500, () => this.flush());
     this.historySize = options.historySize ?? 120;
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  subscribe = (listener: () => void): (() => void) => this.publisher.subscribe(listener);
 
   getSnapshot = (): StatsSnapshot => this.snapshot;
 
@@ -95,8 +91,7 @@ export class ContainerStatsStore {
 
   dispose(): void {
     this.setWatched([]);
-    clearTimeout(this.flushTimer);
-    this.listeners.clear();
+    this.publisher.dispose();
   }
 
   private async sample(c: WatchedContainer, signal: AbortSignal): Promise<void> {
@@ -145,18 +140,18 @@ export class ContainerStatsStore {
 
   private markDirty(): void {
     this.dirty = true;
-    this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
+    this.publisher.schedule();
   }
 
-  private flush(): void {
-    this.flushTimer = undefined;
-    if (!this.dirty) return;
+  /** Copies the samples into a new snapshot; true when anything changed since the last one. */
+  private flush(): boolean {
+    if (!this.dirty) return false;
     this.dirty = false;
     this.snapshot = {
       latest: new Map(this.latest),
       history: new Map([...this.history].map(([id, h]) => [id, { cpu: [...h.cpu], memory: [...h.memory] }])),
       startedAt: new Map(this.startedAt),
     };
-    for (const listener of this.listeners) listener();
+    return true;
   }
 }
