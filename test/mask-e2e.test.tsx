@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import React from 'react';
 import { render } from 'ink-testing-library';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ContainerService } from '../src/runtime/containers.js';
 import { ExitCode } from '../src/runtime/errors.js';
 import { MASK } from '../src/runtime/mask.js';
@@ -220,6 +220,22 @@ describe('secrets never reach output', () => {
     const audit = fs.readFileSync(path.join(home, 'data', 'actions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(audit.at(-1)).toMatchObject({ action: 'container.show-secrets', target: `${room}/app`, result: 'ok' });
     expectNoSecrets('the audit log after --show-secrets', audit.map((l) => JSON.stringify(l)).join('\n'));
+  });
+
+  it('reads the stored secrets only when it masks for output, once per command', async () => {
+    const reads = vi.spyOn(fs, 'readdirSync');
+    const secretsReads = () => reads.mock.calls.filter(([p]) => String(p).endsWith(`${path.sep}secrets`)).length;
+    try {
+      const list = await runCli(['--room', room, 'container', 'list'], { BERTH_HOME: home });
+      expect(list.code, list.stderr).toBe(0);
+      expect(secretsReads()).toBe(0);
+      const get = await runCli(['--room', room, 'container', 'get', 'app'], { BERTH_HOME: home });
+      expect(get.code, get.stderr).toBe(0);
+      expect(get.stdout).toContain(`PLAIN_SETTING=${MASK}`);
+      expect(secretsReads()).toBe(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('the built binary masks the same way', async () => {

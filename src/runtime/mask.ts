@@ -21,9 +21,21 @@ const NON_SECRET_KEY_WORDS = new Set(['public', 'primary', 'foreign', 'sort', 'p
 /** Names that match a rule above but are never secret. */
 const NON_SECRET_NAMES = new Set(['pwd', 'oldpwd', 'ssh_auth_sock']);
 
+const nameCache = new Map<string, boolean>();
+
 /** Whether a variable, flag or field name says its value is secret. */
 export function isSecretName(name: string): boolean {
   if (!name) return false;
+  let secret = nameCache.get(name);
+  if (secret === undefined) {
+    // Names repeat (the same env keys on every container): decide each once.
+    if (nameCache.size > 2000) nameCache.clear();
+    nameCache.set(name, (secret = decideSecretName(name)));
+  }
+  return secret;
+}
+
+function decideSecretName(name: string): boolean {
   const snake = name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/[^A-Za-z0-9]+/g, '_')
@@ -75,6 +87,9 @@ const TOKEN_PATTERNS: RegExp[] = [
   new RegExp(`${NOT_TOKEN_CHAR}eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{2,}(?:\\.[A-Za-z0-9_-]*){0,3}`, 'g'),
 ];
 
+/** All token formats in one pass. */
+const TOKENS = new RegExp(TOKEN_PATTERNS.map((p) => `(?:${p.source})`).join('|'), 'g');
+
 /** PEM private keys (RSA, EC, OPENSSH, ENCRYPTED, PGP blocks), to the END line or, cut short, to the end of the text. */
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g;
 /** scheme://user:password@host: the password is masked, the rest of the URL kept. Userinfo runs to the last @. */
@@ -117,24 +132,25 @@ function maskAssignments(text: string): string {
 }
 /** "name": "value" in JSON-like text. */
 const JSON_FIELD = /"([A-Za-z0-9_.-]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
-/** A cheap pre-check: text without any of these cannot hold a shape-masked secret, so most strings skip the regexes. */
-const MAYBE_SECRET = /[:=@]|eyJ|-----BEGIN|bearer|basic|token|AKIA|ASIA|_|-|AIza|ya29|SG\.|AGE-/i;
+/** Every token format has a run of at least 11 token characters (or is a Slack webhook URL). */
+const MAYBE_TOKEN = /[A-Za-z0-9_-]{11}|hooks\.slack\.com/;
 
 /** Masks what looks secret in a piece of text, plus any occurrence of the known secret values given. */
 export function maskText(text: string, known: readonly string[] = []): string {
   if (!text) return text;
   let out = maskKnown(text, known);
-  if (!MAYBE_SECRET.test(out)) return out;
+  // Each rule runs only when the text holds what it looks for, so ordinary strings cost a few index scans.
   const whole = WHOLE_CREDENTIAL.exec(out.trim());
   if (whole && looksLikeToken(whole[1]!)) return MASK;
-  out = out.replace(PEM_PRIVATE_KEY, MASK);
-  out = out.replace(ENV_LINE, (line, key: string) => (isSecretName(key) ? `${key}=${MASK}` : line));
-  out = out.replace(JSON_FIELD, (field, key: string, sep: string) => (isSecretName(key) ? `"${key}"${sep}"${MASK}"` : field));
-  out = out.replace(URL_USERINFO, (_m, scheme: string, user: string, password: string) => (password ? `${scheme}${user}:${MASK}@` : _m));
-  out = out.replace(AUTHORIZATION, (m, head: string, scheme: string | undefined, cred: string) => (cred === MASK ? m : `${head}${scheme ? `${scheme} ` : ''}${MASK}`));
-  out = out.replace(BEARER, (m, head: string, token: string) => (looksLikeToken(token) ? `${head}${MASK}` : m));
-  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, MASK);
-  out = maskAssignments(out);
+  if (out.includes('-----BEGIN')) out = out.replace(PEM_PRIVATE_KEY, MASK);
+  const assigns = out.includes('=') || out.includes(':');
+  if (out.includes('=')) out = out.replace(ENV_LINE, (line, key: string) => (isSecretName(key) ? `${key}=${MASK}` : line));
+  if (out.includes('"') && out.includes(':')) out = out.replace(JSON_FIELD, (field, key: string, sep: string) => (isSecretName(key) ? `"${key}"${sep}"${MASK}"` : field));
+  if (out.includes('://') && out.includes('@')) out = out.replace(URL_USERINFO, (m, scheme: string, user: string, password: string) => (password ? `${scheme}${user}:${MASK}@` : m));
+  if (/authorization/i.test(out)) out = out.replace(AUTHORIZATION, (m, head: string, scheme: string | undefined, cred: string) => (cred === MASK ? m : `${head}${scheme ? `${scheme} ` : ''}${MASK}`));
+  if (/bearer/i.test(out)) out = out.replace(BEARER, (m, head: string, token: string) => (looksLikeToken(token) ? `${head}${MASK}` : m));
+  if (MAYBE_TOKEN.test(out)) out = out.replace(TOKENS, MASK);
+  if (assigns) out = maskAssignments(out);
   return out;
 }
 
