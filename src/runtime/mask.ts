@@ -94,6 +94,8 @@ const TOKENS = new RegExp(TOKEN_PATTERNS.map((p) => `(?:${p.source})`).join('|')
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g;
 /** scheme://user:password@host: the password is masked, the rest of the URL kept. Userinfo runs to the last @. */
 const URL_USERINFO = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#]*)@/g;
+/** The same with an unencoded "/" in the password (invalid, but people write base64 passwords so); not host:port/path@. */
+const URL_USERINFO_SLASH = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s?#@]+)@/g;
 /** Authorization: <scheme> <credentials> (headers, curl -H, config lines). */
 const AUTHORIZATION = /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(basic|bearer|token|digest|negotiate|aws4-hmac-sha256|[A-Za-z][A-Za-z0-9-]*)\s+)?([^\s"',;]+)/gi;
 /** "Bearer <token>" anywhere; short words after it ("bearer of") are prose, not tokens. */
@@ -146,7 +148,12 @@ export function maskText(text: string, known: readonly string[] = []): string {
   const assigns = out.includes('=') || out.includes(':');
   if (out.includes('=')) out = out.replace(ENV_LINE, (line, key: string) => (isSecretName(key) ? `${key}=${MASK}` : line));
   if (out.includes('"') && out.includes(':')) out = out.replace(JSON_FIELD, (field, key: string, sep: string) => (isSecretName(key) ? `"${key}"${sep}"${MASK}"` : field));
-  if (out.includes('://') && out.includes('@')) out = out.replace(URL_USERINFO, (m, scheme: string, user: string, password: string) => (password ? `${scheme}${user}:${MASK}@` : m));
+  if (out.includes('://') && out.includes('@')) {
+    out = out.replace(URL_USERINFO, (m, scheme: string, user: string, password: string) => (password ? `${scheme}${user}:${MASK}@` : m));
+    out = out.replace(URL_USERINFO_SLASH, (m, scheme: string, user: string, password: string) =>
+      password === MASK || /^\d*(\/|$)/.test(password) ? m : `${scheme}${user}:${MASK}@`,
+    );
+  }
   if (/authorization/i.test(out)) out = out.replace(AUTHORIZATION, (m, head: string, scheme: string | undefined, cred: string) => (cred === MASK ? m : `${head}${scheme ? `${scheme} ` : ''}${MASK}`));
   if (/bearer/i.test(out)) out = out.replace(BEARER, (m, head: string, token: string) => (looksLikeToken(token) ? `${head}${MASK}` : m));
   if (MAYBE_TOKEN.test(out)) out = out.replace(TOKENS, MASK);
