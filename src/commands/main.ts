@@ -2,6 +2,8 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { UsageError } from '../runtime/errors.js';
 import { berthVersion } from '../runtime/health.js';
+import { Masker } from '../runtime/mask.js';
+import { resolvePaths } from '../runtime/paths.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { containerCommand } from './container.js';
@@ -74,6 +76,10 @@ export async function main(args: string[], options: MainOptions = {}): Promise<v
       helpText = output;
     });
     if (helpText) io.stdout.write(`${helpText}\n`);
+  } catch (err) {
+    // Error messages are output too: a value echoed back (a URL, a token) is masked before anyone prints it.
+    const env = io.env ?? process.env;
+    throw (ctx?.rt.mask ?? new Masker({ dataDir: resolvePaths(env).dataDir, env })).error(err);
   } finally {
     ctx?.rt.close();
   }
