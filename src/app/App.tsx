@@ -299,11 +299,11 @@ export function App({ store, endpoint, onQuit, sessions, initialView }: AppProps
     </Text>
   ) : nav.status ? (
     <Text color={nav.status.tone === 'error' ? 'red' : nav.status.tone === 'ok' ? 'green' : undefined} wrap="truncate">
-      {nav.status.text}
+      {store.rt.mask.text(nav.status.text)}
     </Text>
   ) : state.error ? (
     <Text color="red" wrap="truncate">
-      {state.error}
+      {store.rt.mask.text(state.error)}
     </Text>
   ) : (
     <Text> </Text>
