@@ -4,13 +4,16 @@ import { UsageError } from '../runtime/errors.js';
 import { berthVersion } from '../runtime/health.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { buildCommand } from './build.js';
 import { containerCommand } from './container.js';
 import { healthCommand } from './health.js';
+import { imageCommand } from './image.js';
 import { Output } from './output.js';
+import { registryCommand } from './registry.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand];
 
 export interface MainOptions {
   io?: CliIo;

@@ -125,7 +125,9 @@ async function* walk(root: string, filter: ContextFilter, rel = ''): AsyncGenera
 
 /** Packs a context directory into a tar stream that is produced only as fast as the engine reads it. */
 export async function packContext(opts: ContextOptions): Promise<PackedContext> {
-  const { pack: createPack } = await import('tar-stream');
+  // CommonJS: Node's ESM loader gives named exports, the esbuild bundle only a default.
+  const tar = (await import('tar-stream')) as typeof import('tar-stream') & { default?: typeof import('tar-stream') };
+  const createPack = (tar.default ?? tar).pack;
   const outside = path.isAbsolute(opts.dockerfile);
   const dockerfileName = outside ? `.dockerfile.${Math.random().toString(36).slice(2, 12)}` : opts.dockerfile;
   const filter = await contextFilter(readIgnorePatterns(opts.dir), opts.dockerfile);
