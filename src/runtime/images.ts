@@ -346,17 +346,36 @@ function cleanDigests(digests: string[] | null | undefined): string[] {
   return (digests ?? []).filter((d) => !d.startsWith('<none>@'));
 }
 
+interface ImageUser {
+  /** room/name for berth containers, the Docker name otherwise. */
+  name: string;
+  /** The image name the container was created with (as the engine lists it). */
+  image: string;
+}
+
 /** Containers (any state) by the image id they were created from. */
-async function containersByImage(engine: Engine): Promise<Map<string, string[]>> {
+async function containersByImage(engine: Engine): Promise<Map<string, ImageUser[]>> {
   const containers = await engine.call('list containers', (d) => d.listContainers({ all: true }));
-  const by = new Map<string, string[]>();
+  const by = new Map<string, ImageUser[]>();
   for (const c of containers) {
     const name = c.Labels?.[LABEL.room] && c.Labels?.[LABEL.name] ? `${c.Labels[LABEL.room]}/${c.Labels[LABEL.name]}` : (c.Names?.[0] ?? c.Id).replace(/^\//, '');
     const list = by.get(c.ImageID) ?? [];
-    list.push(name);
+    list.push({ name, image: c.Image });
     by.set(c.ImageID, list);
   }
   return by;
+}
+
+/** The same name as the engine would list it (`busybox` is `busybox:latest`), or the text itself when not a reference. */
+function sameName(a: string, b: string): boolean {
+  const norm = (t: string) => {
+    try {
+      return familiarName(parseImageRef(t));
+    } catch {
+      return t;
+    }
+  };
+  return norm(a) === norm(b);
 }
 
 /**
@@ -379,9 +398,15 @@ export async function listImages(rt: Runtime, opts: { room: string; all?: boolea
   }
   const roomsById = new Map<string, Set<string>>();
   for (const c of claims) (roomsById.get(c.image_id) ?? roomsById.set(c.image_id, new Set()).get(c.image_id)!).add(c.room);
+  // In a room, an image shows under the names the room gave it (another room's or docker's names are not its own).
+  const roomRefs = new Map<string, Set<string>>();
+  for (const c of claims) if (c.room === opts.room) (roomRefs.get(c.image_id) ?? roomRefs.set(c.image_id, new Set()).get(c.image_id)!).add(c.ref);
   return images
     .filter((i) => opts.all || roomsById.get(i.Id)?.has(opts.room))
-    .map((i) => toSummary(i, [...(roomsById.get(i.Id) ?? [])].sort(), used.get(i.Id) ?? []))
+    .map((i) => {
+      const summary = toSummary(i, [...(roomsById.get(i.Id) ?? [])].sort(), (used.get(i.Id) ?? []).map((u) => u.name));
+      return opts.all ? summary : { ...summary, tags: summary.tags.filter((t) => roomRefs.get(i.Id)?.has(t)) };
+    })
     .sort((a, b) => b.created.localeCompare(a.created) || (a.tags[0] ?? '').localeCompare(b.tags[0] ?? ''));
 }
 
@@ -441,15 +466,6 @@ export async function deleteImage(rt: Runtime, opts: DeleteImageOptions): Promis
   const image = await resolveImage(rt, opts.ref);
   const engine = await rt.engine();
   const ownClaims = claimsOf(rt, { room: opts.room, imageId: image.Id });
-  if (!opts.all && ownClaims.length === 0) {
-    throw new NotFoundError(`image "${opts.ref}" is not in room "${opts.room}" (berth image list --all shows every image; delete --all removes any)`);
-  }
-  const users = (await containersByImage(engine)).get(image.Id) ?? [];
-  if (users.length && !opts.force) {
-    throw new ConflictError(
-      `image "${opts.ref}" is used by ${users.length} container${users.length === 1 ? '' : 's'} (${users.slice(0, 3).join(', ')}${users.length > 3 ? ', …' : ''}): delete ${users.length === 1 ? 'it' : 'them'} first, or use --force`,
-    );
-  }
   const tags = cleanTags(image.RepoTags);
   let asTag: string | undefined;
   try {
@@ -458,6 +474,18 @@ export async function deleteImage(rt: Runtime, opts: DeleteImageOptions): Promis
     if (!ref.digest && tags.includes(name)) asTag = name;
   } catch {
     // an id, not a reference
+  }
+  // By name, the room must hold that name; by id, the image under any name.
+  if (!opts.all && (asTag ? !ownClaims.some((c) => c.ref === asTag) : ownClaims.length === 0)) {
+    throw new NotFoundError(`image "${opts.ref}" is not in room "${opts.room}" (berth image list --all shows every image; delete --all removes any)`);
+  }
+  // Removing one name of several only untags: that touches the containers created under that name, no others.
+  const removesImage = !asTag || tags.length <= 1;
+  const users = ((await containersByImage(engine)).get(image.Id) ?? []).filter((u) => removesImage || sameName(u.image, asTag!)).map((u) => u.name);
+  if (users.length && !opts.force) {
+    throw new ConflictError(
+      `image "${opts.ref}" is used by ${users.length} container${users.length === 1 ? '' : 's'} (${users.slice(0, 3).join(', ')}${users.length > 3 ? ', …' : ''}): delete ${users.length === 1 ? 'it' : 'them'} first, or use --force`,
+    );
   }
   return rt.audit.record(
     { actor: rt.actor, action: 'image.delete', target: `${opts.room}/${asTag ?? image.Id}`, details: { id: image.Id, force: Boolean(opts.force), all: Boolean(opts.all) } },
@@ -472,7 +500,7 @@ export async function deleteImage(rt: Runtime, opts: DeleteImageOptions): Promis
         db.prepare('DELETE FROM images_room_claims WHERE room = ? AND image_id = ?').run(opts.room, image.Id);
       }
       const others = claimsOf(rt, { imageId: image.Id });
-      result.keptFor = [...new Set(others.map((c) => c.room))].sort();
+      result.keptFor = [...new Set(others.map((c) => c.room))].filter((r) => r !== opts.room).sort();
       const removeRef = async (what: string, force: boolean) => {
         const out = (await engine.call(`delete image ${what}`, (d) => d.getImage(what).remove({ force }))) as { Untagged?: string; Deleted?: string }[];
         for (const o of out ?? []) {
@@ -509,7 +537,7 @@ export async function inspectImage(rt: Runtime, opts: { room: string; ref: strin
   ]);
   const cfg = info.Config ?? ({} as typeof info.Config);
   return {
-    ...toSummary(image, roomsHolding(rt, image.Id), used.get(image.Id) ?? []),
+    ...toSummary(image, roomsHolding(rt, image.Id), (used.get(image.Id) ?? []).map((u) => u.name)),
     architecture: info.Architecture,
     os: info.Os,
     entrypoint: [cfg.Entrypoint ?? []].flat() as string[],
