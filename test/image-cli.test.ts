@@ -13,10 +13,13 @@ const name = (t: string) => `berth-test-img-${roomA}:${t}`;
 const env = { DOCKER_CONFIG: path.join(home, 'docker') };
 const a = cliFor(home, roomA, env);
 const b = cliFor(home, roomB, env);
+/** Images built here, removed by id after the containers using them (a forced delete leaves them dangling). */
+const builtIds: string[] = [];
 
 afterAll(async () => {
   await removeRooms([roomA, roomB]);
   for (const t of ['one', 'two', 'shared', 'used']) await docker.getImage(name(t)).remove({ force: true }).catch(() => {});
+  for (const id of builtIds) await docker.getImage(id).remove({ force: true }).catch(() => {});
   fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -83,6 +86,7 @@ describe('berth image in rooms', () => {
     const r = await a('build', built, '-t', name('used'), '-q');
     expect(r.code, r.stderr).toBe(0);
     const id = r.stdout.trim();
+    builtIds.push(id);
     expect(id).toMatch(/^sha256:/);
     const run = await a('container', 'run', name('used'), '-d', '--name', 'user', '--', 'sleep', '600');
     expect(run.code, run.stderr).toBe(0);
