@@ -6,13 +6,16 @@ import { Masker } from '../runtime/mask.js';
 import { resolvePaths } from '../runtime/paths.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { buildCommand } from './build.js';
 import { containerCommand } from './container.js';
 import { healthCommand } from './health.js';
+import { imageCommand } from './image.js';
 import { Output } from './output.js';
+import { registryCommand } from './registry.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand];
 
 export interface MainOptions {
   io?: CliIo;
