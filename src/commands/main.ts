@@ -10,8 +10,9 @@ import { Output } from './output.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
 import { trustCommand } from './trust.js';
+import { agentCommand } from './agent.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, trustCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, trustCommand, agentCommand];
 
 export interface MainOptions {
   io?: CliIo;

@@ -294,6 +294,8 @@ class ScriptWalker {
   private bareWord(node: SyntaxNode): string | null {
     const text = node.text;
     if (SAFE_WORD.test(text)) return text;
+    // A tilde expands only at the start of a word or after = or : (HEAD~3 is plain text).
+    if (/^[^~]/.test(text) && !/[=:]~/.test(text) && SAFE_WORD.test(text.replace(/~/g, ''))) return text;
     const ascii = text.replace(/[^\x00-\x7f]/g, '');
     if (NON_ASCII.test(text) && (ascii === '' || SAFE_WORD.test(ascii))) return text;
     let construct: Construct = 'unsupported syntax';
