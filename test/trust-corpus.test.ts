@@ -95,6 +95,9 @@ const BYPASSES: [string, string][] = [
   ['coproc rm -rf /tmp/x', 'runs another program'],
   ['awk \'BEGIN{system("id")}\'', 'runs another program'],
   ['less notes', 'runs another program'],
+  ["let 'a[$(id)]'", 'runs another program'],
+  ['hash -p /tmp/evil ls; ls', 'runs another program'],
+  ["read 'a[$(id)]' < /dev/null", 'redirection'],
   // subshells, groups, compound commands, comments
   ['(rm -rf /tmp/x)', 'subshell'],
   ['(ls)', 'subshell'],
@@ -308,6 +311,11 @@ describe('trust rules: deny, scope, wildcards, flags named by a rule', () => {
     }
     expect((await argv(['git', '-C', 'sub', 'log', '--oneline'], rules)).decision).toBe('allow');
     expect((await argv(['git', '--no-pager', 'log'], rules)).decision).toBe('allow');
+  });
+
+  it('printf -v evaluates its subscript: only a rule naming -v allows it', async () => {
+    expect((await argv(['printf', '-v', 'a[$(id)]', 'x'], [rule('printf')])).reason).toMatch(/^dangerous flag: `-v`/);
+    expect((await argv(['printf', '%s\n', 'x'], [rule('printf')])).decision).toBe('allow');
   });
 
   it('a rule that names a wrapper itself allows it; a wildcard never does', async () => {

@@ -9,6 +9,9 @@ export const RUNS_OTHER_PROGRAMS = new Set([
   // shells and shell builtins that run code
   'sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'fish', 'csh', 'tcsh', 'busybox', 'toybox',
   'eval', 'exec', 'source', '.', 'command', 'builtin', 'trap', 'alias', 'enable', 'coproc', 'time', 'fc',
+  // builtins that change how later names resolve, or evaluate array subscripts (`let 'a[$(id)]'` runs id)
+  'hash', 'shopt', 'set', 'let', 'read', 'mapfile', 'readarray', 'test', 'wait', 'typeset', 'declare', 'local',
+  'export', 'readonly', 'unset', 'getopts', 'bind', 'complete', 'compgen', 'history',
   // wrappers
   'env', 'sudo', 'doas', 'su', 'runuser', 'pkexec', 'xargs', 'timeout', 'nice', 'ionice', 'nohup', 'stdbuf',
   'chroot', 'setsid', 'flock', 'watch', 'strace', 'ltrace', 'gdb', 'unshare', 'nsenter', 'chrt', 'taskset',
@@ -119,6 +122,11 @@ export function dangerousArgs(argv: readonly string[], check: ArgCheck): string 
       return undefined;
     case 'git':
       return gitDanger(argv, open);
+    case 'printf':
+      for (let i = 1; i < argv.length; i++) {
+        if (open(i) && /^-v/.test(argv[i]!)) return `\`${argv[i]}\` makes printf assign a variable (its subscript is evaluated); no rule names it`;
+      }
+      return undefined;
     case 'rg':
       for (let i = 1; i < argv.length; i++) {
         if (open(i) && /^--pre(=|$)/.test(argv[i]!)) return `\`${argv[i]}\` makes rg run a program; no rule names it`;
