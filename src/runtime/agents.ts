@@ -157,11 +157,13 @@ export interface AgentSummary {
 }
 
 /** Every agent with limits or running containers: what it runs, uses now, and may use. */
-export async function listAgents(rt: Runtime, opts: { signal?: AbortSignal } = {}): Promise<AgentSummary[]> {
+export async function listAgents(rt: Runtime, opts: { signal?: AbortSignal; room?: string } = {}): Promise<AgentSummary[]> {
   const engine = await rt.engine();
   const { sampleStatsById } = await import('./stats.js');
   const limitsByAgent = (await rt.setting('agentLimits')) ?? {};
-  const running = await engine.call('list containers', (d) => d.listContainers({ filters: { label: [LABEL.agent], status: ['running', 'paused', 'restarting'] } }));
+  // Limits count every room; --room only narrows which containers are shown.
+  const label = [LABEL.agent, ...(opts.room ? [`${LABEL.room}=${validateRoomName(opts.room)}`] : [])];
+  const running = await engine.call('list containers', (d) => d.listContainers({ filters: { label, status: ['running', 'paused', 'restarting'] } }));
   const agents = new Set<string>([...Object.keys(limitsByAgent), ...running.map((c) => c.Labels[LABEL.agent]!).filter(Boolean)]);
   const hasDb = fs.existsSync(rt.paths.database);
   return Promise.all(

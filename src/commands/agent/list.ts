@@ -23,9 +23,9 @@ function round(n: number): string {
 
 export const agentListCommand: CommandModule<GlobalArgs, Args> = {
   command: ['list', 'ls'],
-  describe: 'List agents (with limits or running containers): containers running, CPU and memory in use, limits',
-  handler: async ({ ctx }) => {
-    const agents = await listAgents(ctx.rt, { signal: ctx.signal });
+  describe: 'List agents (with limits or running containers): containers running, CPU and memory in use, limits (-r: only that room\'s containers)',
+  handler: async ({ ctx, room }) => {
+    const agents = await listAgents(ctx.rt, { signal: ctx.signal, room });
     ctx.out.list(agents, columns, { id: (a) => a.agent });
   },
 };
