@@ -16,6 +16,7 @@ export type KeyContext =
   | 'stats'
   | 'info'
   | 'sessions' // the exec Sessions view
+  | 'agents' // the Agents view
   | 'global';
 
 export type Command =
@@ -82,12 +83,12 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'agents'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'agents'] },
   { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info'] },
   { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'agents'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'agents'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
   { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: 'esc back' },
