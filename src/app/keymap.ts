@@ -18,6 +18,7 @@ export type KeyContext =
   | 'sessions' // the exec Sessions view
   | 'images' // the Images view's list
   | 'image-detail' // one image full screen (history, layers, labels)
+  | 'agents' // the Agents view
   | 'global';
 
 export type Command =
@@ -87,12 +88,12 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents'] },
   { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
   { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
   { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: 'esc back' },

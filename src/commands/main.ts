@@ -14,8 +14,10 @@ import { Output } from './output.js';
 import { registryCommand } from './registry.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
+import { trustCommand } from './trust.js';
+import { agentCommand } from './agent.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, trustCommand, agentCommand];
 
 export interface MainOptions {
   io?: CliIo;

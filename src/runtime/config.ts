@@ -1,5 +1,6 @@
 // User settings (conf): default room and agent, engine host, trusted patterns, agent limits, UI.
 import type { BerthPaths } from './paths.js';
+import type { TrustRule } from './trust.js';
 
 export interface AgentLimits {
   cpus?: number;
@@ -15,6 +16,8 @@ export interface BerthSettings {
   trustedPatterns: string[];
   agentLimits: Record<string, AgentLimits>;
   ui: { maxFps: number; logLines: number };
+  /** Trusted patterns (agents helper): allow/deny rules over parsed host commands, see src/runtime/trust.ts. */
+  trustRules: TrustRule[];
 }
 
 export const defaultSettings: BerthSettings = {
@@ -23,6 +26,7 @@ export const defaultSettings: BerthSettings = {
   trustedPatterns: [],
   agentLimits: {},
   ui: { maxFps: 20, logLines: 5000 },
+  trustRules: [],
 };
 
 export interface SettingsStore {

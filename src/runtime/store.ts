@@ -34,6 +34,24 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (room, image_id, ref)
    );
    CREATE INDEX images_room_claims_image ON images_room_claims(image_id);`,
+  // agents (issue 12): admission tickets (queue order and starts in flight) and a lease lock per agent, for the
+  // per-agent limits checked atomically across berth processes.
+  `CREATE TABLE agent_admissions (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     agent        TEXT NOT NULL,
+     pid          INTEGER NOT NULL,
+     state        TEXT NOT NULL CHECK (state IN ('waiting', 'admitted')),
+     nano_cpus    INTEGER NOT NULL DEFAULT 0,
+     container    TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     heartbeat_at INTEGER NOT NULL
+   );
+   CREATE INDEX agent_admissions_agent ON agent_admissions(agent, id);
+   CREATE TABLE agent_admission_locks (
+     agent      TEXT PRIMARY KEY,
+     holder     TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
 
 export function openDatabase(file: string): Database {
