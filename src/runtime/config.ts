@@ -15,6 +15,8 @@ export interface BerthSettings {
   trustedPatterns: string[];
   agentLimits: Record<string, AgentLimits>;
   ui: { maxFps: number; logLines: number };
+  /** Bounded container logs (hardening): json-file max-size and max-file for every container berth creates. */
+  logs: { maxSize: string; maxFiles: number };
 }
 
 export const defaultSettings: BerthSettings = {
@@ -23,6 +25,7 @@ export const defaultSettings: BerthSettings = {
   trustedPatterns: [],
   agentLimits: {},
   ui: { maxFps: 20, logLines: 5000 },
+  logs: { maxSize: '10m', maxFiles: 3 },
 };
 
 export interface SettingsStore {

@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import type { Engine } from './engine.js';
 import { BerthError, ConflictError, NotFoundError } from './errors.js';
 import { LABEL, dockerContainerName, roomNetworkName, type ObjectKind } from './labels.js';
+import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService } from './rooms.js';
 import type { Runtime } from './runtime.js';
 import {
@@ -25,7 +26,7 @@ import {
 } from './validate.js';
 
 /** What a caller (CLI, batch file, agent script) may ask for; strings are validated like the CLI flags. */
-export interface RunOptions {
+export interface RunOptions extends LogLimitOptions {
   image: string;
   /** Overrides the image's CMD. */
   command?: string[];
@@ -66,6 +67,8 @@ export interface RunSpec {
   mount?: { source: string; target: string };
   agent: string;
   role?: string;
+  /** json-file max-size × max-file; every container berth creates has bounded logs. */
+  logs: LogLimits;
   /** Keep stdin open for one attached writer (jobs fed from a pipe); closed when that writer closes it. */
   openStdin?: boolean;
 }
@@ -103,7 +106,8 @@ export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kin
   }
   const agent = validateIdentity(opts.agent ?? rt.env.BERTH_AGENT ?? (await rt.setting('defaultAgent')), '--agent');
   const role = opts.role !== undefined ? validateIdentity(opts.role, '--role') : undefined;
-  return { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role };
+  const logs = await resolveLogLimits(rt, opts);
+  return { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role, logs };
 }
 
 function toEnvMap(env: RunOptions['env']): Record<string, string> {
@@ -161,6 +165,7 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,
+      LogConfig: logConfig(spec.logs),
       ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
       ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
       ...(spec.resources.pids ? { PidsLimit: spec.resources.pids } : {}),
@@ -183,6 +188,7 @@ export function auditDetails(spec: RunSpec): Record<string, unknown> {
     mount: spec.mount,
     agent: spec.agent,
     role: spec.role,
+    logs: spec.logs,
   };
 }
 
