@@ -1,5 +1,6 @@
 // Engine health: reachable, versions, swarm state, uptime, and where berth keeps its data.
 import fs from 'node:fs';
+import { EngineUnreachableError } from './errors.js';
 import type { Runtime } from './runtime.js';
 
 export interface HealthReport {
@@ -41,7 +42,8 @@ export async function checkHealth(rt: Runtime): Promise<HealthReport> {
     };
   } catch (err) {
     return {
-      engine: { endpoint: endpoint.url, source: endpoint.source, reachable: false, error: (err as Error).message },
+      // The cause alone: the report and the error line name the endpoint once themselves.
+      engine: { endpoint: endpoint.url, source: endpoint.source, reachable: false, error: err instanceof EngineUnreachableError ? err.detail : (err as Error).message },
       swarm: 'unknown',
       berth,
     };

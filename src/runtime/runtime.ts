@@ -55,7 +55,7 @@ export class Runtime {
   }
 
   engine(): Promise<Engine> {
-    this.enginePromise ??= this.endpoint().then(connectEngine);
+    this.enginePromise ??= this.endpoint().then((e) => connectEngine(e, this.env));
     return this.enginePromise;
   }
 
