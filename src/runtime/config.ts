@@ -17,6 +17,8 @@ export interface BerthSettings {
   ui: { maxFps: number; logLines: number };
   /** Bounded container logs (hardening): json-file max-size and max-file for every container berth creates. */
   logs: { maxSize: string; maxFiles: number };
+  /** berth health warns when the engine's data root is at least this full (percent used; hardening). */
+  dataRootWarnPercent: number;
 }
 
 export const defaultSettings: BerthSettings = {
@@ -26,6 +28,7 @@ export const defaultSettings: BerthSettings = {
   agentLimits: {},
   ui: { maxFps: 20, logLines: 5000 },
   logs: { maxSize: '10m', maxFiles: 3 },
+  dataRootWarnPercent: 90,
 };
 
 export interface SettingsStore {

@@ -1,5 +1,6 @@
 // Engine health: reachable, versions, swarm state, uptime, and where berth keeps its data.
 import fs from 'node:fs';
+import { dataRootUsage, engineIsLocal, type DataRootUsage } from './disk-usage.js';
 import { EngineUnreachableError } from './errors.js';
 import type { Runtime } from './runtime.js';
 
@@ -9,6 +10,8 @@ export interface HealthReport {
   /** When the daemon started, where it can be known (a local daemon's process); the API has no uptime field. */
   engineStarted?: string;
   containers?: { total: number; running: number };
+  /** The filesystem of the engine's data root, where it can be measured (a local engine). */
+  dataRoot?: DataRootUsage & { warning?: string };
   berth: { version: string; dataDir: string; configDir: string };
 }
 
@@ -38,6 +41,7 @@ export async function checkHealth(rt: Runtime): Promise<HealthReport> {
         : ((info as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState ?? 'inactive'),
       engineStarted: endpoint.url.startsWith('unix://') ? localDaemonStart() : undefined,
       containers: { total: info.Containers, running: info.ContainersRunning },
+      dataRoot: engineIsLocal(endpoint.url) ? await dataRootReport(rt, (info as { DockerRootDir?: string }).DockerRootDir) : undefined,
       berth,
     };
   } catch (err) {
@@ -48,6 +52,15 @@ export async function checkHealth(rt: Runtime): Promise<HealthReport> {
       berth,
     };
   }
+}
+
+async function dataRootReport(rt: Runtime, dir: string | undefined): Promise<HealthReport['dataRoot']> {
+  const usage = dataRootUsage(dir);
+  if (!usage) return undefined;
+  const limit = await rt.setting('dataRootWarnPercent');
+  return usage.usedPercent >= limit
+    ? { ...usage, warning: `the engine's data root ${usage.path} is ${usage.usedPercent}% full (warning at ${limit}%): containers' logs and layers may fill it and stop dockerd` }
+    : usage;
 }
 
 /** Start time of a local dockerd from its pid file and /proc (Linux); undefined where that cannot be read. */

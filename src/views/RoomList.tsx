@@ -1,8 +1,8 @@
-// The room list pane: one row per room with running/total containers.
+// The room list pane: one row per room with running/total containers, and the selected room's disk use.
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { RoomSummary } from '../runtime/rooms.js';
-import { truncate } from '../runtime/format.js';
+import { formatBytes, truncate } from '../runtime/format.js';
 
 export interface RoomListProps {
   rooms: RoomSummary[];
@@ -12,6 +12,8 @@ export interface RoomListProps {
 }
 
 export function RoomList({ rooms, selected, focused, width }: RoomListProps) {
+  // The selected room's disk use (measured in the background), under the list.
+  const disk = rooms.find((r) => r.name === selected)?.disk;
   return (
     <Box flexDirection="column" width={width} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} paddingX={1}>
       <Text bold>Rooms</Text>
@@ -26,6 +28,11 @@ export function RoomList({ rooms, selected, focused, width }: RoomListProps) {
           </Text>
         );
       })}
+      {disk ? (
+        <Text dimColor wrap="truncate">
+          disk {formatBytes(disk.total)}: layers {formatBytes(disk.writable)}, logs {disk.logsKnown ? formatBytes(disk.logs) : '?'}, storage {formatBytes(disk.storage)}
+        </Text>
+      ) : null}
     </Box>
   );
 }
