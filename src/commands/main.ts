@@ -4,13 +4,15 @@ import { UsageError } from '../runtime/errors.js';
 import { berthVersion } from '../runtime/health.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { completeCommand } from './complete.js';
+import { completionCommand } from './completion.js';
 import { containerCommand } from './container.js';
 import { healthCommand } from './health.js';
 import { Output } from './output.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, completionCommand, completeCommand];
 
 export interface MainOptions {
   io?: CliIo;
