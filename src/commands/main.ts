@@ -4,6 +4,7 @@ import { UsageError } from '../runtime/errors.js';
 import { berthVersion } from '../runtime/health.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { auditCommand } from './audit.js';
 import { completeCommand } from './complete.js';
 import { completionCommand } from './completion.js';
 import { containerCommand } from './container.js';
@@ -12,7 +13,7 @@ import { Output } from './output.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, completionCommand, completeCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, auditCommand, completionCommand, completeCommand];
 
 export interface MainOptions {
   io?: CliIo;

@@ -1,5 +1,6 @@
 // The runtime context every surface builds once: paths, settings, engine, state store and audit log, each opened lazily.
 import { AuditLog } from './audit.js';
+import { auditLimitsFromEnv } from './audit-file.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultSettings, openSettings, type BerthSettings, type SettingsStore } from './config.js';
@@ -26,7 +27,7 @@ export class Runtime {
   constructor(readonly options: RuntimeOptions = {}) {
     this.env = options.env ?? process.env;
     this.paths = resolvePaths(this.env);
-    this.audit = new AuditLog(this.paths.auditLog);
+    this.audit = new AuditLog(this.paths.auditLog, auditLimitsFromEnv(this.env));
   }
 
   get actor(): string {
