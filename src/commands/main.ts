@@ -7,6 +7,9 @@ import { resolvePaths } from '../runtime/paths.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { buildCommand } from './build.js';
+import { auditCommand } from './audit.js';
+import { completeCommand } from './complete.js';
+import { completionCommand } from './completion.js';
 import { containerCommand } from './container.js';
 import { healthCommand } from './health.js';
 import { imageCommand } from './image.js';
@@ -17,7 +20,7 @@ import { runCommand } from './run.js';
 import { trustCommand } from './trust.js';
 import { agentCommand } from './agent.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, trustCommand, agentCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand];
 
 export interface MainOptions {
   io?: CliIo;

@@ -6,6 +6,7 @@ import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type Run
 import { updateContainer, type UpdateOptions, type UpdateResult } from './container-update.js';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
+import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
 import { maskValue } from './mask.js';
 import type { Runtime } from './runtime.js';
 import { validateRoomName, validateSeconds, validateSignal, validateTag } from './validate.js';
@@ -40,6 +41,7 @@ export interface ContainerDetail extends ContainerSummary {
   resources: { cpus?: number; memory?: number; pids?: number };
   mounts: { source: string; target: string; type: string; readOnly: boolean }[];
   network: { name: string; ip?: string; aliases: string[] } | null;
+  logs: ContainerLogSettings;
   startedAt?: string;
   finishedAt?: string;
 }
@@ -254,6 +256,7 @@ export class ContainerService {
       ports: c.ports.length ? c.ports : portsFromBindings(hc.PortBindings),
       mounts: (info.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, type: m.Type, readOnly: !m.RW })),
       network: net ? { name: roomNetworkName(room), ip: net.IPAddress || undefined, aliases: ((net.Aliases ?? []) as string[]).filter((a) => !c.id.startsWith(a)) } : null,
+      logs: readLogSettings(hc.LogConfig as never),
       startedAt: validTime(info.State?.StartedAt),
       finishedAt: validTime(info.State?.FinishedAt),
     };
