@@ -15,6 +15,8 @@ export interface BerthSettings {
   trustedPatterns: string[];
   agentLimits: Record<string, AgentLimits>;
   ui: { maxFps: number; logLines: number };
+  /** Caps for archives berth unpacks or forwards (files helper): entries, uncompressed bytes, compression ratio. */
+  files: { maxEntries: number; maxBytes: number; maxRatio: number };
 }
 
 export const defaultSettings: BerthSettings = {
@@ -23,6 +25,7 @@ export const defaultSettings: BerthSettings = {
   trustedPatterns: [],
   agentLimits: {},
   ui: { maxFps: 20, logLines: 5000 },
+  files: { maxEntries: 50_000, maxBytes: 16 * 1024 ** 3, maxRatio: 500 },
 };
 
 export interface SettingsStore {
