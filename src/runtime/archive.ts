@@ -271,7 +271,7 @@ export async function* tarEntries(input: Readable, opts: { gzip?: boolean; limit
         mode: h.mode ?? 0o644,
         mtime: h.mtime,
         linkname: h.linkname ?? undefined,
-        body: tarType(h.type) === 'file' ? (stream as unknown as ArchiveEntry['body']) : undefined,
+        body: tarType(h.type) === 'file' ? tarBody(stream as unknown as AsyncIterable<Buffer>) : undefined,
       };
       stream.resume();
     }
@@ -280,6 +280,15 @@ export async function* tarEntries(input: Readable, opts: { gzip?: boolean; limit
   } finally {
     source.unpipe?.();
     input.destroy();
+  }
+}
+
+/** A tar entry's data; a stream that ends early (its size header lied) is a refused archive, not a crash. */
+async function* tarBody(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream) yield chunk;
+  } catch (err) {
+    throw err instanceof BerthError ? err : new ArchiveRefusedError(`not a readable tar archive: ${(err as Error).message}`);
   }
 }
 

@@ -47,6 +47,7 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
   const guard = new EntryGuard(opts);
   const dirModes: [string, number, Date | undefined][] = [];
   let rootMode: number | undefined;
+  const madeDirs = new Set<string>([staging]);
   const result: ExtractResult = { target: absTarget, files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   try {
     for await (const entry of entries) {
@@ -58,7 +59,11 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
         continue;
       }
       const dest = path.join(staging, ...checked.rel.split('/'));
-      fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 });
+      const parent = path.dirname(dest);
+      if (!madeDirs.has(parent)) {
+        fs.mkdirSync(parent, { recursive: true, mode: 0o700 });
+        madeDirs.add(parent);
+      }
       switch (entry.type) {
         case 'directory':
           if (!lstatOrNull(dest)) fs.mkdirSync(dest, { mode: 0o700 });

@@ -180,8 +180,13 @@ async function spool(input: Uint8Array | Readable, signal?: AbortSignal): Promis
  * Reads an untrusted archive twice: first every entry through the guard (nothing reaches the engine if any is
  * refused), then again to repack it, so the engine gets exactly the entries that were checked.
  */
-async function checkArchive(file: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<{ entries: number; bytes: number }> {
-  const guard = new EntryGuard({ limits, foldCase: false, externalSymlinks: 'refuse' });
+async function checkArchive(
+  file: string,
+  limits: ArchiveLimits,
+  signal?: AbortSignal,
+  rules: { foldCase: boolean; externalSymlinks: 'refuse' | 'keep' } = { foldCase: false, externalSymlinks: 'refuse' },
+): Promise<{ entries: number; bytes: number }> {
+  const guard = new EntryGuard({ limits, ...rules });
   let bytes = 0;
   for await (const entry of fileEntries(file, limits)) {
     if (signal?.aborted) throw signal.reason ?? new CancelledError();
@@ -686,4 +691,20 @@ export async function uploadAndRun(rt: Runtime, room: string, ref: string, opts:
 /** What a container path is (the last component not followed, unless it ends in /). */
 export async function statContainerPath(rt: Runtime, room: string, ref: string, p: string, signal?: AbortSignal): Promise<PathStat> {
   return (await resolvePath(rt, room, ref, p, signal)).st;
+}
+
+/** Unpacks a zip or tar (gzip'd or not) from the host into a host directory through the archive guard, all or nothing. */
+export async function extractArchiveFile(
+  rt: Runtime,
+  file: string,
+  dir: string,
+  opts: { signal?: AbortSignal; externalSymlinks?: 'refuse' | 'keep'; limits?: Partial<ArchiveLimits> } = {},
+): Promise<ExtractResult> {
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new NotFoundError(`no such archive "${file}"`);
+  const limits = { ...(await archiveLimits(rt)), ...opts.limits };
+  const rules = { foldCase: true, externalSymlinks: opts.externalSymlinks ?? 'refuse' } as const;
+  // A file can be read twice: check every entry first (a bad archive is refused before one byte is written, and
+  // fast), then unpack, checking again as it goes.
+  await checkArchive(file, limits, opts.signal, rules);
+  return extractEntries(fileEntries(file, limits), dir, { limits, ...rules, signal: opts.signal });
 }

@@ -154,6 +154,21 @@ export class StorageService {
     );
   }
 
+  /** Unpacks a host zip/tar into a storage directory (created when missing) through the archive guard. */
+  async extract(scope: StorageScope, archive: string, dst: string): Promise<{ from: string; to: string; files: number; bytes: number }> {
+    if (!dst.startsWith(':')) throw new UsageError('storage cp --extract ARCHIVE :DIR: the destination must be a storage path');
+    const r = this.resolve(scope, dst, { create: true });
+    if (lstatOrNull(r.abs)?.isSymbolicLink()) throw new UsageError(`invalid storage path "${dst}": it is a symlink, and storage paths never follow symlinks`);
+    return this.rt.audit.record(
+      { actor: this.rt.actor, action: 'storage.extract', target: `${scope.room}${scope.agent ? `/${scope.agent}` : ''}`, details: { archive, dst } },
+      async () => {
+        const { extractArchiveFile } = await import('./files.js');
+        const result = await extractArchiveFile(this.rt, archive, r.abs);
+        return { from: archive, to: `:${r.rel}`, files: result.files, bytes: result.bytes };
+      },
+    );
+  }
+
   async remove(scope: StorageScope, p: string, opts: { recursive?: boolean } = {}): Promise<{ path: string }> {
     const { abs, rel, label } = this.resolve(scope, p);
     if (!rel) throw new UsageError(`refusing to remove the whole ${label}`);
