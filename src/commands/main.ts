@@ -20,7 +20,9 @@ import { runCommand } from './run.js';
 import { trustCommand } from './trust.js';
 import { agentCommand } from './agent.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand];
+import { storageCommand } from './storage.js';
+
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, storageCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand];
 
 export interface MainOptions {
   io?: CliIo;

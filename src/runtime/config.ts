@@ -22,6 +22,8 @@ export interface BerthSettings {
   logs: { maxSize: string; maxFiles: number };
   /** berth health warns when the engine's data root is at least this full (percent used; hardening). */
   dataRootWarnPercent: number;
+  /** Caps for archives berth unpacks or forwards (files helper): entries, uncompressed bytes, compression ratio. */
+  files: { maxEntries: number; maxBytes: number; maxRatio: number };
 }
 
 export const defaultSettings: BerthSettings = {
@@ -33,6 +35,7 @@ export const defaultSettings: BerthSettings = {
   trustRules: [],
   logs: { maxSize: '10m', maxFiles: 3 },
   dataRootWarnPercent: 90,
+  files: { maxEntries: 50_000, maxBytes: 16 * 1024 ** 3, maxRatio: 500 },
 };
 
 export interface SettingsStore {
