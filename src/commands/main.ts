@@ -4,13 +4,15 @@ import { UsageError } from '../runtime/errors.js';
 import { berthVersion } from '../runtime/health.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { approvalsCommand } from './approvals.js';
 import { containerCommand } from './container.js';
 import { healthCommand } from './health.js';
 import { Output } from './output.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
+import { shellCommand } from './shell.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, shellCommand, approvalsCommand];
 
 export interface MainOptions {
   io?: CliIo;

@@ -24,6 +24,36 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX container_records_room ON container_records(room);
    CREATE INDEX container_records_container ON container_records(container_id);`,
+  // approvals: the host shell approval queue (src/runtime/approvals.ts). Times are epoch milliseconds.
+  `CREATE TABLE approval_requests (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     status       TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired','cancelled')),
+     agent        TEXT NOT NULL,
+     room         TEXT,
+     kind         TEXT NOT NULL CHECK (kind IN ('argv','script')),
+     argv         TEXT,
+     script       TEXT,
+     command      TEXT NOT NULL,
+     cwd          TEXT NOT NULL,
+     env          TEXT NOT NULL,
+     env_added    TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     expires_at   INTEGER NOT NULL,
+     caller_pid   INTEGER NOT NULL,
+     caller_start TEXT,
+     caller_host  TEXT NOT NULL,
+     caller_boot  TEXT,
+     decided_at   INTEGER,
+     decided_by   TEXT,
+     decided_via  TEXT CHECK (decided_via IN ('person','rule','expiry','caller')),
+     reason       TEXT,
+     rule         TEXT,
+     started_at   INTEGER,
+     ended_at     INTEGER,
+     exit_code    INTEGER,
+     end_reason   TEXT CHECK (end_reason IN ('exited','caller-lost','not-run'))
+   );
+   CREATE INDEX approval_requests_open ON approval_requests(status, ended_at);`,
 ];
 
 export function openDatabase(file: string): Database {
