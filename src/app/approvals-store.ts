@@ -72,12 +72,17 @@ export class ApprovalsStore {
     this.timer.unref?.();
   }
 
+  /** Stops polling and following; subscribers stay, so start() can resume. */
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
     this.unfollow();
-    this.publisher.dispose();
-    this.outputPublisher.dispose();
+    this.outputPublisher.cancel();
+  }
+
+  /** Replaces what happens for each new pending request (the dashboard rings its terminal's bell). */
+  onNewRequest(callback: ((req: ApprovalRequest) => void) | undefined): void {
+    this.options.onNewRequest = callback;
   }
 
   /** Re-reads now (after this process's own decisions, which data_version does not report to its own connection). */
@@ -117,8 +122,9 @@ export class ApprovalsStore {
   }
 
   /** A person's decision from the dashboard; throws (one line) when refused or already decided. */
-  decide(id: number, decision: 'approved' | 'denied', reason?: string): ApprovalRequest {
-    assertPerson(this.rt.env, this.options.stdinIsTTY ?? Boolean(process.stdin.isTTY));
+  decide(id: number, decision: 'approved' | 'denied', opts: { reason?: string; stdinIsTTY?: boolean } = {}): ApprovalRequest {
+    const { reason } = opts;
+    assertPerson(this.rt.env, opts.stdinIsTTY ?? this.options.stdinIsTTY ?? Boolean(process.stdin.isTTY));
     try {
       return this.queue.decide(id, decision, { actor: this.rt.actor, ...(reason ? { reason } : {}) });
     } finally {

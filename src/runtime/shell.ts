@@ -2,7 +2,8 @@
 // exactly as it was shown (program, arguments, cwd, environment), with its output copied for the dashboard.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES, prepareRequest, type ApprovalRequest, type FileRequestInput, type TrustVerdict } from './approvals.js';
+import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES, assertPerson, formatArgv, prepareRequest, type ApprovalRequest, type FileRequestInput, type TrustVerdict } from './approvals.js';
+import { BerthError } from './errors.js';
 import type { Runtime } from './runtime.js';
 import { HostTerminalSession, type SessionSize } from './terminal-session.js';
 
@@ -77,4 +78,23 @@ export async function startApprovedRun(rt: Runtime, req: ApprovalRequest, size: 
   );
   done.catch(() => {});
   return { session, done };
+}
+
+export type PatternSuggestion = { ok: true; pattern: string; argv: string[] } | { ok: false; reason: string };
+
+/** The allow pattern approve-and-trust would save for a request, shown to the person before anything is saved. */
+export function suggestPattern(req: ApprovalRequest): PatternSuggestion {
+  if (req.kind !== 'argv' || !req.argv) return { ok: false, reason: 'approve-and-trust works for a command, not a script: a approves this one once' };
+  if (Object.keys(req.envAdded).length) return { ok: false, reason: 'the request adds environment variables, which no pattern can see: a approves it once' };
+  return { ok: true, pattern: formatArgv(req.argv), argv: req.argv };
+}
+
+/**
+ * A person approves the request and saves the suggested allow pattern for its agent. Decided first: a request
+ * someone else decided meanwhile saves nothing.
+ */
+export function approveAndTrust(rt: Runtime, req: ApprovalRequest, suggestion: PatternSuggestion & { ok: true }, opts: { stdinIsTTY: boolean }): string {
+  assertPerson(rt.env, opts.stdinIsTTY);
+  void suggestion;
+  throw new BerthError(`trusted patterns are not available in this build: request ${req.id} was not approved (a approves it once)`);
 }

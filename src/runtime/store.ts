@@ -62,20 +62,24 @@ export function openDatabase(file: string): Database {
   const require = createRequire(import.meta.url);
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
   const db = new Sqlite(file);
-  db.pragma('journal_mode = WAL');
+  // busy_timeout first: switching to WAL takes a lock that another process opening the file may hold.
   db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
 }
 
 export function migrate(db: Database): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
+  if ((db.pragma('user_version', { simple: true }) as number) >= migrations.length) return migrations.length;
+  // Several processes may open a new file at once: the version is read again under the write lock (BEGIN
+  // IMMEDIATE), so each migration runs exactly once.
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (let version = current; version < migrations.length; version++) {
       db.exec(migrations[version]!);
       db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+    }
+  }).immediate();
   return db.pragma('user_version', { simple: true }) as number;
 }

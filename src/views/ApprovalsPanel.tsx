@@ -6,17 +6,6 @@ import type { ApprovalsSnapshot, OutputSnapshot } from '../app/approvals-store.j
 import { commandLine, quoteArg, visibleText, type ApprovalRequest } from '../runtime/approvals.js';
 import { formatAge, formatDuration, truncate } from '../runtime/format.js';
 
-export interface ApprovalsPanelProps {
-  snapshot: ApprovalsSnapshot;
-  output: OutputSnapshot;
-  cursor: number;
-  width: number;
-  height: number;
-  now: number;
-  /** A suggested trust pattern being confirmed (approve-and-trust), shown before it is saved. */
-  suggestion?: string;
-}
-
 export function statusColor(r: ApprovalRequest): string {
   switch (r.status) {
     case 'pending':
@@ -30,7 +19,7 @@ export function statusColor(r: ApprovalRequest): string {
   }
 }
 
-function stateText(r: ApprovalRequest): string {
+export function stateText(r: ApprovalRequest): string {
   if (r.status !== 'approved') return r.status;
   if (r.exitCode !== null) return `exit ${r.exitCode}`;
   if (r.endReason === 'caller-lost') return 'lost';
@@ -38,14 +27,74 @@ function stateText(r: ApprovalRequest): string {
   return r.startedAt ? 'running' : 'approved';
 }
 
+export interface ApprovalListProps {
+  snapshot: ApprovalsSnapshot;
+  cursor: number;
+  width: number;
+  height: number;
+  now: number;
+}
+
+/** Border, title and header take four rows. */
+export function listRows(height: number): number {
+  return Math.max(1, height - 4);
+}
+
+export function ApprovalList({ snapshot, cursor, width, height, now }: ApprovalListProps) {
+  const { requests } = snapshot;
+  const visible = listRows(height);
+  const start = Math.min(Math.max(0, cursor - visible + 1), Math.max(0, requests.length - visible));
+  const inner = Math.max(20, width - 4);
+  const showAgent = inner >= 50;
+  const showAge = inner >= 40;
+  const w = { id: 4, state: 9, agent: 10, age: 8 };
+  const cmd = Math.max(6, inner - w.id - w.state - (showAgent ? w.agent + 1 : 0) - (showAge ? w.age + 1 : 0) - 2);
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={snapshot.pending ? 'yellow' : 'cyan'} paddingX={1}>
+      <Text bold wrap="truncate">
+        Approvals{' '}
+        <Text color={snapshot.pending ? 'yellow' : undefined} dimColor={!snapshot.pending}>
+          ({snapshot.pending} pending)
+        </Text>
+      </Text>
+      <Text dimColor wrap="truncate">
+        {'#'.padEnd(w.id)} {'STATE'.padEnd(w.state)} {showAgent ? `${'AGENT'.padEnd(w.agent)} ` : ''}
+        {'COMMAND'.padEnd(cmd)}
+        {showAge ? ` ${'AGE'}` : ''}
+      </Text>
+      {snapshot.error ? (
+        <Text color="red" wrap="truncate">
+          {snapshot.error}
+        </Text>
+      ) : null}
+      {requests.length === 0 ? (
+        <Text dimColor wrap="truncate">
+          no requests: agents ask with berth shell --agent NAME -- CMD
+        </Text>
+      ) : null}
+      {requests.slice(start, start + visible).map((r, i) => (
+        <Text key={r.id} inverse={start + i === cursor} wrap="truncate">
+          {String(r.id).padEnd(w.id)} <Text color={statusColor(r)}>{truncate(stateText(r), w.state).padEnd(w.state)}</Text>{' '}
+          {showAgent ? `${truncate(r.agent, w.agent).padEnd(w.agent)} ` : ''}
+          {truncate(commandLine(r), cmd).padEnd(cmd)}
+          {showAge ? ` ${formatAge(r.createdAt, now).replace(' ago', '')}` : ''}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
 /** The command as it will be spawned: the program bold, each argument its own colour, so boundaries are visible. */
-export function HighlightedCommand({ req, width }: { req: ApprovalRequest; width: number }) {
+export function HighlightedCommand({ req }: { req: ApprovalRequest }) {
   if (req.kind === 'script') {
     const lines = visibleText(req.script ?? '').split('\n');
     return (
       <Box flexDirection="column">
         <Text wrap="wrap">
-          <Text bold color="cyan">{quoteArg(req.command[0]!)}</Text> <Text color="magenta">-c</Text> <Text dimColor>script:</Text>
+          <Text bold color="cyan">
+            {quoteArg(req.command[0]!)}
+          </Text>{' '}
+          <Text color="magenta">-c</Text> <Text dimColor>with this script:</Text>
         </Text>
         {lines.map((line, i) => (
           <Text key={i} wrap="wrap" color="yellowBright">
@@ -58,31 +107,58 @@ export function HighlightedCommand({ req, width }: { req: ApprovalRequest; width
   }
   const [program, ...args] = req.command;
   return (
-    <Box width={width}>
-      <Text wrap="wrap">
-        <Text bold color="cyan">{quoteArg(program!)}</Text>
-        {args.map((a, i) => (
-          <Text key={i} color={i % 2 === 0 ? 'yellowBright' : 'greenBright'}>
-            {' '}
-            {quoteArg(a)}
-          </Text>
-        ))}
+    <Text wrap="wrap">
+      <Text bold color="cyan">
+        {quoteArg(program!)}
       </Text>
-    </Box>
+      {args.map((a, i) => (
+        <Text key={i} color={i % 2 === 0 ? 'yellowBright' : 'greenBright'} bold>
+          {' '}
+          {quoteArg(a)}
+        </Text>
+      ))}
+    </Text>
   );
 }
 
-function Detail({ req, width, now }: { req: ApprovalRequest; width: number; now: number }) {
-  const added = Object.entries(req.envAdded);
+export interface ApprovalDetailProps {
+  req: ApprovalRequest | undefined;
+  output: OutputSnapshot;
+  width: number;
+  height: number;
+  now: number;
+  /** Whether decisions are possible here (not when BERTH_AGENT is set): the hint line says so. */
+  canDecide: boolean;
+}
+
+export function ApprovalDetail({ req, output, width, height, now, canDecide }: ApprovalDetailProps) {
   const label = (text: string) => <Text dimColor>{text.padEnd(9)}</Text>;
+  if (!req) {
+    return (
+      <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="gray" paddingX={1}>
+        <Text dimColor wrap="truncate">
+          no request selected
+        </Text>
+      </Box>
+    );
+  }
+  const added = Object.entries(req.envAdded);
   const expiresIn = Date.parse(req.expiresAt) - now;
+  // Title, command (at least a line), cwd, agent, env, decided, hint: what is left shows output.
+  const commandRows = req.kind === 'script' ? (req.script ?? '').split('\n').length + 1 : Math.ceil(commandLine(req).length / Math.max(10, width - 4));
+  const outputRows = Math.max(1, height - 2 - 7 - commandRows - (req.status !== 'pending' ? 1 : 0) - 1);
+  const lines = output.id === req.id ? output.lines.slice(-outputRows) : [];
   return (
-    <Box flexDirection="column">
-      <HighlightedCommand req={req} width={width} />
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={req.status === 'pending' ? 'yellow' : 'cyan'} paddingX={1} overflow="hidden">
+      <Text bold wrap="truncate">
+        Request {req.id} <Text color={statusColor(req)}>{stateText(req)}</Text>
+        {req.status === 'pending' ? <Text dimColor> expires in {formatDuration(Math.max(0, expiresIn))}</Text> : null}
+      </Text>
+      <HighlightedCommand req={req} />
       {req.kind === 'argv' && req.argv && req.argv[0] !== req.command[0] ? (
         <Text wrap="truncate">
           {label('asked as')}
-          {truncate(commandLine({ kind: 'argv', command: req.argv, script: null }), width - 10)}
+          {commandLine({ kind: 'argv', command: req.argv, script: null })}
         </Text>
       ) : null}
       <Text wrap="truncate">
@@ -92,20 +168,12 @@ function Detail({ req, width, now }: { req: ApprovalRequest; width: number; now:
       <Text wrap="truncate">
         {label('agent')}
         <Text color="cyan">{req.agent}</Text>
-        {req.room ? <Text dimColor> room </Text> : null}
-        {req.room ?? ''}
-        <Text dimColor> requested </Text>
-        {formatAge(req.createdAt, now)}
-        {req.status === 'pending' ? (
-          <>
-            <Text dimColor> expires in </Text>
-            {formatDuration(Math.max(0, expiresIn))}
-          </>
-        ) : null}
+        {req.room ? ` · room ${req.room}` : ''}
+        <Text dimColor> · asked {formatAge(req.createdAt, now)} · pid {req.caller.pid}</Text>
       </Text>
-      <Text wrap="wrap">
+      <Text wrap="truncate">
         {label('env')}
-        {added.length ? <Text color="magenta">{added.map(([k, v]) => quoteArg(`${k}=${v}`)).join(' ')}</Text> : <Text dimColor>no additions (PATH={req.env.PATH})</Text>}
+        {added.length ? <Text color="magenta">{added.map(([k, v]) => quoteArg(`${k}=${v}`)).join(' ')}</Text> : <Text dimColor>no additions (fixed PATH, HOME, USER, TERM, LANG)</Text>}
       </Text>
       {req.status !== 'pending' ? (
         <Text wrap="truncate">
@@ -114,68 +182,22 @@ function Detail({ req, width, now }: { req: ApprovalRequest; width: number; now:
           {req.decidedVia === 'rule' ? ` by trusted pattern ${req.decidedBy}` : req.decidedVia === 'person' ? ` by ${req.decidedBy}` : ''}
           {req.reason ? <Text dimColor> ({req.reason})</Text> : null}
         </Text>
-      ) : null}
-    </Box>
-  );
-}
-
-export function ApprovalsPanel({ snapshot, output, cursor, width, height, now, suggestion }: ApprovalsPanelProps) {
-  const { requests } = snapshot;
-  const selected = requests[cursor];
-  const inner = Math.max(30, width - 4);
-  const listRows = Math.max(1, Math.min(requests.length || 1, Math.floor((height - 4) / 3)));
-  const start = Math.min(Math.max(0, cursor - listRows + 1), Math.max(0, requests.length - listRows));
-  const w = { id: 5, state: 10, agent: 12, age: 9 };
-  const cmdWidth = Math.max(8, inner - w.id - w.state - w.agent - w.age - 4);
-  const row = (cells: string[]) =>
-    [cells[0]!.padEnd(w.id), truncate(cells[1]!, w.state).padEnd(w.state), truncate(cells[2]!, w.agent).padEnd(w.agent), truncate(cells[3]!, cmdWidth).padEnd(cmdWidth), cells[4]!].join(' ');
-  const outputRows = Math.max(0, height - 2 - 1 - listRows - 9);
-  const shownOutput = output.id !== undefined && output.id === selected?.id ? output.lines.slice(-Math.max(1, outputRows)) : [];
-  return (
-    <Box flexDirection="column" height={height} borderStyle="round" borderColor={snapshot.pending ? 'yellow' : 'cyan'} paddingX={1}>
-      <Text bold wrap="truncate">
-        Approvals{' '}
-        <Text color={snapshot.pending ? 'yellow' : undefined} dimColor={!snapshot.pending}>
-          ({snapshot.pending} pending)
+      ) : (
+        <Text color="yellow" wrap="truncate">
+          {canDecide ? 'a approve · d deny · t approve and trust' : 'deciding is a person\'s act: BERTH_AGENT is set here'}
         </Text>
-        <Text dimColor> host commands agents asked to run · a approve · d deny · t approve and trust</Text>
-      </Text>
-      {snapshot.error ? <Text color="red">{snapshot.error}</Text> : null}
-      <Text dimColor wrap="truncate">
-        {row(['#', 'STATE', 'AGENT', 'COMMAND', 'AGE'])}
-      </Text>
-      {requests.length === 0 ? <Text dimColor>no requests: agents ask with berth shell --agent NAME -- CMD</Text> : null}
-      {requests.slice(start, start + listRows).map((r, i) => (
-        <Text key={r.id} inverse={start + i === cursor} wrap="truncate">
-          {String(r.id).padEnd(w.id)} <Text color={statusColor(r)}>{stateText(r).padEnd(w.state)}</Text> {truncate(r.agent, w.agent).padEnd(w.agent)}{' '}
-          {truncate(commandLine(r), cmdWidth).padEnd(cmdWidth)} {formatAge(r.createdAt, now)}
-        </Text>
-      ))}
-      {selected ? (
-        <Box flexDirection="column" marginTop={1}>
-          <Text bold>
-            Request {selected.id}{' '}
-            <Text color={statusColor(selected)}>{stateText(selected)}</Text>
+      )}
+      {req.startedAt ? (
+        <Box flexDirection="column">
+          <Text dimColor wrap="truncate">
+            ── output{output.dropped ? ` (${output.dropped} earlier lines dropped)` : ''}
+            {req.endedAt ? ` · ended ${req.exitCode !== null ? `with exit code ${req.exitCode}` : `(${req.endReason})`}` : ' · live'} ──
           </Text>
-          <Detail req={selected} width={inner} now={now} />
-          {suggestion !== undefined ? (
-            <Text color="yellow" wrap="wrap">
-              approve and trust: saves the allow pattern <Text bold>{suggestion}</Text> for agent {selected.agent} · y save and approve · n cancel
+          {lines.map((line, i) => (
+            <Text key={i} wrap="truncate">
+              {line || ' '}
             </Text>
-          ) : null}
-          {selected.startedAt ? (
-            <Box flexDirection="column" marginTop={1}>
-              <Text dimColor wrap="truncate">
-                output{output.dropped ? ` (${output.dropped} earlier lines dropped)` : ''}
-                {selected.endedAt ? ` · ended ${selected.exitCode !== null ? `with exit code ${selected.exitCode}` : `(${selected.endReason})`}` : ' · live'}
-              </Text>
-              {shownOutput.map((line, i) => (
-                <Text key={i} wrap="truncate">
-                  {line || ' '}
-                </Text>
-              ))}
-            </Box>
-          ) : null}
+          ))}
         </Box>
       ) : null}
     </Box>
