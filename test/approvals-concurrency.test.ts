@@ -26,8 +26,6 @@ beforeAll(async () => {
     packages: 'external',
     logLevel: 'warning',
   });
-  // The schema exists before the workers race to open it.
-  runtimeFor(home).db();
 });
 afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
@@ -62,6 +60,27 @@ function startWorker(mode: 'file' | 'decide', name: string, count: number): Work
 }
 
 describe('approval queue across processes', () => {
+  it('processes that open a new database file at the same moment each migrate it once and file their request', async () => {
+    const fresh = tempHome();
+    try {
+      const ws = Array.from({ length: 8 }, (_, i) => {
+        const child = spawn(process.execPath, [worker, 'file', fresh, `opener${i}`, '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        children.add(child);
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d));
+        child.stderr!.on('data', (d: Buffer) => (out += d));
+        return new Promise<string>((resolve) => child.once('exit', (code) => (children.delete(child), resolve(`${code} ${out}`))));
+      });
+      const results = await Promise.all(ws);
+      for (const r of results) expect(r).toMatch(/^0 filed \d+/);
+      const rt = runtimeFor(fresh);
+      expect(new ApprovalQueue(rt).list({}).length).toBe(8);
+      rt.close();
+    } finally {
+      fs.rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('decides each request exactly once with racing deciders and random SIGKILLs; none lost; dead callers cancelled', async () => {
     const all: Worker[] = [];
     const live = new Set<Worker>();
