@@ -65,8 +65,8 @@ describe('preparing a request', () => {
   it('runs a script with bash -c, the text unchanged', () => {
     const p = prepareRequest({ ...base, argv: undefined, script: 'make test && make lint\n' });
     expect(p.kind).toBe('script');
-    expect(p.command.slice(1)).toEqual(['-c', 'make test && make lint\n']);
-    expect(commandLine(p)).toBe(`${p.command[0]} -c $'make test && make lint\\n'`);
+    expect(p.command.slice(1)).toEqual(['--norc', '--noprofile', '-c', 'make test && make lint\n']);
+    expect(commandLine(p)).toBe(`${p.command[0]} --norc --noprofile -c $'make test && make lint\\n'`);
   });
 
   it.each([

@@ -174,4 +174,33 @@ describe('berth shell end to end', () => {
     expect(item.reason).toContain(`pid ${child.pid}`);
     expect((await decideInPty('approve', req.id)).code).toBe(4);
   });
+
+  it('runs a script request with bash, exactly its text, and watch reports each step as JSON lines', async () => {
+    const watch = spawn(process.execPath, [bin, 'approvals', 'watch', '-o', 'json'], { env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let events = '';
+    watch.stdout.on('data', (d) => (events += d));
+    const parsed = () => events.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; request: ApprovalRequest });
+    try {
+      const child = spawn(process.execPath, [bin, 'shell', '--agent', 'scripter', '-c', 'echo "one $((1+1))" && echo two; exit 5'], { env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const req = await requestWith('echo two; exit 5');
+      expect(req.kind).toBe('script');
+      expect(req.script).toBe('echo "one $((1+1))" && echo two; exit 5');
+      expect(req.command.slice(-4)).toEqual(['--norc', '--noprofile', '-c', req.script]);
+      await waitFor(() => parsed().some((e) => e.event === 'request' && e.request.id === req.id), 'watch to see the request');
+      expect((await decideInPty('approve', req.id)).code).toBe(0);
+      expect(await exited).toBe(5);
+      expect(stdout).toBe('one 2\ntwo\n');
+      await waitFor(() => parsed().some((e) => e.event === 'exit' && e.request.id === req.id), 'watch to see the exit');
+      const mine = parsed().filter((e) => e.request.id === req.id);
+      expect(mine.map((e) => e.event)).toEqual(['request', 'decision', 'start', 'exit']);
+      expect(mine[1]!.request.status).toBe('approved');
+      expect(mine[3]!.request.exitCode).toBe(5);
+    } finally {
+      watch.kill('SIGINT');
+      await new Promise((resolve) => watch.once('exit', resolve));
+    }
+  });
 });

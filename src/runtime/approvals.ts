@@ -49,7 +49,7 @@ export interface ApprovalRequest {
   kind: 'argv' | 'script';
   /** The argv as the agent gave it (argv requests). */
   argv: string[] | null;
-  /** The script text (script requests), run by `command[0] -c`. */
+  /** The script text (script requests), run by `bash --norc --noprofile -c` (the last element of command). */
   script: string | null;
   /** Exactly what is spawned: the program's absolute path and its arguments. */
   command: string[];
@@ -297,7 +297,7 @@ export function visibleText(text: string): string {
 
 /** The one-line summary tables use. */
 export function commandLine(req: Pick<ApprovalRequest, 'kind' | 'command' | 'script'>): string {
-  if (req.kind === 'script') return `${req.command[0]} -c ${quoteArg(req.script ?? '')}`;
+  if (req.kind === 'script') return formatArgv(req.command);
   return formatArgv(req.command);
 }
 
@@ -345,8 +345,10 @@ export function prepareRequest(input: FileRequestInput): PreparedRequest {
   const envAdded = validateEnvAdditions(input.env ?? {});
   const cwd = resolveCwd(input.cwd);
   const env = { ...baseEnvironment(input.callerEnv ?? process.env), ...envAdded };
+  const shell = input.script !== undefined ? shellProgram(env.PATH!) : '';
+  // bash reads no startup files (and the fixed environment has no BASH_ENV or ENV unless the request adds them).
   const command = input.script !== undefined
-    ? [shellProgram(env.PATH!), '-c', input.script]
+    ? [shell, ...(path.basename(shell) === 'bash' ? ['--norc', '--noprofile'] : []), '-c', input.script]
     : [resolveProgram(input.argv![0]!, cwd, env.PATH ?? ''), ...input.argv!.slice(1)];
   return {
     agent,

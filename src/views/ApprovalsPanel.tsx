@@ -94,7 +94,7 @@ export function HighlightedCommand({ req }: { req: ApprovalRequest }) {
           <Text bold color="cyan">
             {quoteArg(req.command[0]!)}
           </Text>{' '}
-          <Text color="magenta">-c</Text> <Text dimColor>with this script:</Text>
+          <Text color="magenta">{req.command.slice(1, -1).map(quoteArg).join(' ')}</Text> <Text dimColor>with this script:</Text>
         </Text>
         {lines.map((line, i) => (
           <Text key={i} wrap="wrap" color="yellowBright">

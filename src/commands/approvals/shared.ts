@@ -46,7 +46,7 @@ export function requestPairs(r: ApprovalRequest): [string, string][] {
   ];
   if (r.room) pairs.push(['room', r.room]);
   if (r.kind === 'script') {
-    pairs.push(['runs', `${formatArgv([r.command[0]!, '-c'])} SCRIPT`]);
+    pairs.push(['runs', `${formatArgv(r.command.slice(0, -1))} SCRIPT`]);
     pairs.push(['script', `\n${visibleText(r.script ?? '').replace(/^/gm, '  | ')}`]);
   } else pairs.push(['command', formatArgv(r.command)]);
   if (r.kind === 'argv' && r.argv && r.argv[0] !== r.command[0]) pairs.push(['asked as', formatArgv(r.argv)]);
