@@ -28,6 +28,21 @@ export async function fileShellRequest(rt: Runtime, input: FileRequestInput): Pr
   return new ApprovalQueue(rt).file(prepared, verdict);
 }
 
+/** Output files are kept for the dashboard a week after they were last written, then removed by the next run. */
+export const OUTPUT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+function pruneOutputFiles(dir: string, now = Date.now()): void {
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.endsWith('.out')) continue;
+      const file = path.join(dir, name);
+      if (now - fs.statSync(file).mtimeMs > OUTPUT_RETENTION_MS) fs.rmSync(file, { force: true });
+    }
+  } catch {
+    // pruning is housekeeping: never a reason not to run
+  }
+}
+
 export interface ApprovedRun {
   session: HostTerminalSession;
   /** The exit code, once recorded in the queue and the audit log. */
@@ -43,6 +58,7 @@ export async function startApprovedRun(rt: Runtime, req: ApprovalRequest, size: 
   queue.markStarted(req.id);
   const file = queue.outputFile(req.id);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  pruneOutputFiles(path.dirname(file));
   const fd = fs.openSync(file, 'a', 0o600);
   let written = 0;
   let session: HostTerminalSession;
