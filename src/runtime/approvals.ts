@@ -584,6 +584,7 @@ export class ApprovalQueue {
    */
   async waitForDecision(id: number, opts: { signal?: AbortSignal; pollMs?: number } = {}): Promise<ApprovalRequest> {
     const pollMs = opts.pollMs ?? 100;
+    const expiresAt = Date.parse(this.get(id).expiresAt);
     let lastVersion = -1;
     for (;;) {
       if (opts.signal?.aborted) {
@@ -595,7 +596,6 @@ export class ApprovalQueue {
       const req = version === lastVersion ? undefined : this.get(id);
       lastVersion = version;
       if (req && req.status !== 'pending') return req;
-      const expiresAt = Date.parse((req ?? this.get(id)).expiresAt);
       if (Date.now() >= expiresAt) {
         this.expire(id);
         lastVersion = -1;
