@@ -6,7 +6,7 @@ import { BerthError, CancelledError, UsageError } from '../runtime/errors.js';
 import { CommandExitError } from '../runtime/jobs.js';
 import { fileShellRequest, startApprovedRun } from '../runtime/shell.js';
 import { onFatal, takeTerminal } from '../runtime/terminal.js';
-import { parseDuration, parseEnvList } from '../runtime/validate.js';
+import { parseDuration, parseEnvList, validateRoomName } from '../runtime/validate.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect } from './container/shared.js';
 
@@ -41,9 +41,11 @@ export const shellCommand: CommandModule<GlobalArgs, Args<ShellArgs>> = {
     const timeoutMs = parseDuration(argv.timeout ?? DEFAULT_SHELL_TIMEOUT);
     const agent = argv.agent ?? ctx.rt.env.BERTH_AGENT ?? (await ctx.rt.setting('defaultAgent'));
     if (argv.script !== undefined && command.length) throw new UsageError('give either a command after -- or --script, not both');
+    // The room only scopes trusted patterns here (rules can be limited to a room); no room needs to exist.
+    const room = argv.room ?? ctx.rt.env.BERTH_ROOM;
     const req = await fileShellRequest(ctx.rt, {
       agent,
-      room: argv.room ?? ctx.rt.env.BERTH_ROOM,
+      ...(room ? { room: validateRoomName(room) } : {}),
       ...(argv.script !== undefined ? { script: argv.script } : { argv: command }),
       cwd: argv.cwd,
       env: parseEnvList(collect(argv.env)),
