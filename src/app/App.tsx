@@ -117,7 +117,7 @@ function Header({ state, endpoint, active, badges, width }: { state: DashboardSt
           {showEndpoint ? <Text dimColor> {endpoint}</Text> : null}{' '}
           {views.map((v, i) => (
             <Text key={v.id} inverse={v.id === active} color={v.id === active ? 'cyan' : undefined}>
-              {` ${i + 1} ${v.title} `}
+              {v.id === active ? `[${i + 1} ${v.title}]` : ` ${i + 1} ${v.title} `}
             </Text>
           ))}
           {badges.map((b) => (

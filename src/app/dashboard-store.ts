@@ -3,6 +3,8 @@
 import { BatchedPublisher } from './batched-publisher.js';
 import type { ContainerSummary } from '../runtime/containers.js';
 import { ContainerService } from '../runtime/containers.js';
+import { isConnectionError } from '../runtime/engine.js';
+import { EngineUnreachableError } from '../runtime/errors.js';
 import { watchEvents, type EngineEvent } from '../runtime/events.js';
 import { LABEL } from '../runtime/labels.js';
 import { RoomService, type RoomSummary } from '../runtime/rooms.js';
@@ -176,9 +178,11 @@ export class DashboardStore {
             this.scheduleReload(this.reloadDelayMs);
           }
         }
+        // dockerd never ends an events stream by itself: it went away (stopped, restarted, the connection dropped).
+        if (!signal.aborted) this.dispatch({ type: 'failed', message: 'lost the connection to the engine; reconnecting…', engine: true });
       } catch (err) {
         if (signal.aborted) return;
-        this.dispatch({ type: 'failed', message: (err as Error).message });
+        this.dispatch({ type: 'failed', message: (err as Error).message, engine: isEngineLoss(err) });
       }
       if (signal.aborted) return;
       await new Promise((resolve) => setTimeout(resolve, backoff));
@@ -219,7 +223,7 @@ export class DashboardStore {
         } catch (err) {
           this.containersStale = true;
           if (signal.aborted) return;
-          this.dispatch({ type: 'failed', message: (err as Error).message });
+          this.dispatch({ type: 'failed', message: (err as Error).message, engine: isEngineLoss(err) });
         }
       } while (this.reloadAgain && !this.controller.signal.aborted);
     })();
@@ -229,6 +233,10 @@ export class DashboardStore {
       this.reloading = undefined;
     }
   }
+}
+
+function isEngineLoss(err: unknown): boolean {
+  return err instanceof EngineUnreachableError || isConnectionError(err);
 }
 
 function isRoomEvent(event: EngineEvent): boolean {

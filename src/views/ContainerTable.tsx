@@ -22,6 +22,8 @@ export interface ContainerTableProps {
   stats: StatsSnapshot;
   filter: string;
   filterEditing: boolean;
+  /** The engine is not answering: the rows are the last known state. */
+  stale?: boolean;
   now: number;
 }
 
@@ -150,7 +152,7 @@ function pad(text: string, width: number, right?: boolean): string {
 }
 
 export function ContainerTable(props: ContainerTableProps) {
-  const { room, allRooms, containers, total, cursor, focused, height, width, selected, stats, filter, filterEditing, now } = props;
+  const { room, allRooms, containers, total, cursor, focused, height, width, selected, stats, filter, filterEditing, stale, now } = props;
   const inner = Math.max(8, width - 4);
   const visible = visibleRowCount(height);
   // Only the rows that fit are rendered, so a room with thousands of containers draws as fast as one with ten.
@@ -164,6 +166,7 @@ export function ContainerTable(props: ContainerTableProps) {
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} paddingX={1}>
       <Text bold wrap="truncate">
         Containers{allRooms ? ' in all rooms' : room ? ` in ${room}` : ''} <Text dimColor>({count})</Text>
+        {stale ? <Text color="red"> stale</Text> : null}
         {selected.size ? <Text color="magenta"> {selected.size} selected</Text> : null}
         {filter || filterEditing ? (
           <Text color="yellow">

@@ -49,7 +49,7 @@ export function containersLayout(width: number, height: number, roomCount: numbe
   const split = !zoomed && width >= SPLIT_MIN_COLUMNS;
   const leftWidth = split ? Math.floor(width * 0.5) : width;
   // Split: rooms stacked above the table (lazydocker's side panels); narrow: rooms beside the table.
-  const roomRows = split ? Math.min(roomCount + 3, Math.max(4, Math.floor(height / 3))) : height;
+  const roomRows = split ? Math.min(roomCount + (roomCount > 1 ? 3 : 4), Math.max(5, Math.floor(height / 3))) : height;
   const roomWidth = split ? leftWidth : Math.min(32, Math.max(18, Math.floor(width * 0.25)));
   const tableHeight = split ? Math.max(5, height - roomRows) : height;
   const tableWidth = split ? leftWidth : width - roomWidth;
@@ -144,6 +144,11 @@ function useContainersData(api: ViewApi, size: { width: number; height: number }
     const timer = setTimeout(() => logs.follow(r!, id!), ui.zoom ? 0 : 120);
     return () => clearTimeout(timer);
   }, [logs, logKey]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Back from an engine outage: the interrupted log follow continues where it stopped.
+  useEffect(() => {
+    if (state.connected) logs.resume();
+  }, [logs, state.connected]);
 
   const info = useContainerDetail(rt, paneTarget?.room, ui.tab === 'info' ? paneTarget?.id : undefined, paneTarget?.state ?? '');
   return { state, ui, dispatch, uiNow, logs, logSnap, statsSnap, info, now, layout, paneTarget, filtered, cursor };
@@ -379,6 +384,7 @@ function ContainersScreen({ data, api, width, height }: ViewProps<ContainersData
       stats={statsSnap}
       filter={ui.filter}
       filterEditing={api.prompting('filter')}
+      stale={!state.connected}
       now={now}
     />
   );
