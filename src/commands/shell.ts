@@ -26,13 +26,14 @@ export const shellCommand: CommandModule<GlobalArgs, Args<ShellArgs>> = {
   describe: 'Ask a person to run a host command (after --): waits for approval, then runs it in a pty and exits with its code',
   builder: (y) =>
     y
+      .usage('$0 shell [--agent A] [--cwd DIR] [--timeout D] [-e K=V]... -- CMD [ARG...]\n$0 shell [--agent A] ... -c SCRIPT\n\nFiles a request in the approval queue and waits; approved, the command runs on this host in a pty and berth exits with its exit code; denied: 6; expired: 7.')
       // Words after -- must reach the command exactly as typed: yargs would turn "1e3" into 1000 and "0x10" into 16.
       .parserConfiguration({ 'parse-positional-numbers': false })
       .option('agent', { type: 'string', describe: 'Who asks (default: BERTH_AGENT, then config defaultAgent)' })
       .option('cwd', { type: 'string', describe: 'Directory to run in (default: the current one)' })
       .option('timeout', { type: 'string', describe: `How long to wait for a decision (default ${DEFAULT_SHELL_TIMEOUT}); expired: exit code 7` })
       .option('env', { alias: 'e', type: 'string', describe: 'KEY=VALUE added to the environment, shown to the person (repeatable)' })
-      .option('script', { alias: 'c', type: 'string', describe: 'Script text run by bash -c, instead of a command after --' })
+      .option('script', { alias: 'c', type: 'string', describe: 'Script text run by bash --norc --noprofile -c, instead of a command after --' })
       .example('$0 shell --agent builder -- git log -n 3', 'ask to run git log on the host')
       .example("$0 shell --agent builder -c 'make test && make lint'", 'ask to run a script') as never,
   handler: async (argv) => {
