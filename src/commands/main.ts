@@ -9,8 +9,9 @@ import { healthCommand } from './health.js';
 import { Output } from './output.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
+import { secretCommand } from './secret.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, secretCommand];
 
 export interface MainOptions {
   io?: CliIo;
