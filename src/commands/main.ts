@@ -10,8 +10,11 @@ import { Output } from './output.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
 import { secretCommand } from './secret.js';
+import { deployCommand } from './deploy.js';
+import { serviceCommand } from './service.js';
+import { proxyCommand } from './proxy.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, secretCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, secretCommand, deployCommand, serviceCommand, proxyCommand];
 
 export interface MainOptions {
   io?: CliIo;

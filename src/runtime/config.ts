@@ -15,6 +15,10 @@ export interface BerthSettings {
   trustedPatterns: string[];
   agentLimits: Record<string, AgentLimits>;
   ui: { maxFps: number; logLines: number };
+  /** deploy: how many revisions (specs) each service keeps for rollback. */
+  deploy: { keepRevisions: number };
+  /** berth proxy: where it listens (loopback by default). */
+  proxy: { bind: string };
 }
 
 export const defaultSettings: BerthSettings = {
@@ -23,6 +27,8 @@ export const defaultSettings: BerthSettings = {
   trustedPatterns: [],
   agentLimits: {},
   ui: { maxFps: 20, logLines: 5000 },
+  deploy: { keepRevisions: 10 },
+  proxy: { bind: '127.0.0.1:8480' },
 };
 
 export interface SettingsStore {

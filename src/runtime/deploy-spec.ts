@@ -23,6 +23,8 @@ import {
 export interface DeployOptions {
   /** The image reference; also where the service name comes from. */
   tag: string;
+  /** A directory to build the image from first (its Dockerfile), tagged `tag`. */
+  path?: string;
   name?: string;
   env?: string[];
   /** NAME=SECRET_ID: env var NAME gets the value of stored secret SECRET_ID. */

@@ -135,7 +135,7 @@ export class DeployState {
   }
 
   /** Allocates the next revision number and records the spec as deploying. */
-  begin(spec: DeploySpec, mode: ServiceRow['mode'], actor: string, rollbackOf?: number): number {
+  begin(spec: DeploySpec, mode: ServiceRow['mode'], actor: string, rollbackOf?: number, minRevision = 0): number {
     return this.db.transaction(() => {
       const t = now();
       this.db
@@ -147,7 +147,8 @@ export class DeployState {
       const { last_revision } = this.db.prepare('SELECT last_revision FROM deploy_services WHERE room = ? AND name = ?').get(spec.room, spec.name) as {
         last_revision: number;
       };
-      const revision = last_revision + 1;
+      // Container names carry the revision: never reuse one the engine still has (the store may have been reset).
+      const revision = Math.max(last_revision, minRevision) + 1;
       this.db.prepare('UPDATE deploy_services SET last_revision = ?, updated_at = ? WHERE room = ? AND name = ?').run(revision, t, spec.room, spec.name);
       this.db
         .prepare(
