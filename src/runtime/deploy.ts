@@ -467,8 +467,9 @@ export class DeployService {
         const info = await engine.call(`inspect container ${c.name}`, (d) => d.getContainer(c.id).inspect());
         const st = info.State;
         if (!st.Running || st.Restarting || (info.RestartCount ?? 0) > 0) {
-          const code = st.Running ? '' : ` with code ${st.ExitCode}`;
-          throw new BerthError(`${c.name} exited${code}${st.OOMKilled ? ' (out of memory)' : ''}${st.Error ? `: ${st.Error}` : ''}`);
+          // Restarting (the restart policy is at work) still carries the exit code of the run that ended.
+          const what = !st.Running || st.Restarting ? `exited with code ${st.ExitCode}` : 'restarted after exiting';
+          throw new BerthError(`${c.name} ${what}${st.OOMKilled ? ' (out of memory)' : ''}${st.Error ? `: ${st.Error}` : ''}`);
         }
         if (spec.liveness?.kind === 'cmd') {
           const h = (st as { Health?: { Status?: string; Log?: { ExitCode: number; Output: string }[] } }).Health;
