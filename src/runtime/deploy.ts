@@ -322,7 +322,9 @@ export class DeployService {
     const containers = await this.containers(engine, spec.room, spec.name);
     let active = state.activeRevision(spec.room, spec.name);
     const maxSeen = Math.max(0, ...containers.map((c) => c.revision));
-    if (active === null && containers.length) {
+    // Adopt only when the store knows nothing of the service (it was reset): a row without an active revision
+    // means its first deploy never reached the switch, so its containers are orphans like any other.
+    if (active === null && !state.service(spec.room, spec.name) && containers.length) {
       const running = containers.filter((c) => c.state === 'running').map((c) => c.revision);
       if (running.length) {
         active = Math.max(...running);
