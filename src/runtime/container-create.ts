@@ -44,6 +44,8 @@ export interface RunOptions {
   mountSubpath?: string;
   agent?: string;
   role?: string;
+  /** Track the container as a container record (records.ts); only `container run` reads it. */
+  record?: boolean;
 }
 
 export interface Resources {

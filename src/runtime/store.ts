@@ -24,6 +24,16 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX container_records_room ON container_records(room);
    CREATE INDEX container_records_container ON container_records(container_id);`,
+  // records (plugins helper): the plugin release, env with secret values masked, and what berth last saw of the
+  // container (Docker state, exit code, OOM kill, finish time) so reconciling can tell a change from an old status.
+  `ALTER TABLE container_records ADD COLUMN release TEXT;
+   ALTER TABLE container_records ADD COLUMN env TEXT NOT NULL DEFAULT '{}';
+   ALTER TABLE container_records ADD COLUMN exit_code INTEGER;
+   ALTER TABLE container_records ADD COLUMN oom_killed INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE container_records ADD COLUMN container_state TEXT;
+   ALTER TABLE container_records ADD COLUMN finished_at TEXT;
+   CREATE INDEX container_records_status ON container_records(status);
+   CREATE INDEX container_records_release ON container_records(release);`,
 ];
 
 export function openDatabase(file: string): Database {

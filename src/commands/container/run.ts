@@ -4,6 +4,7 @@ import type { RunOptions } from '../../runtime/container-create.js';
 import { ContainerService } from '../../runtime/containers.js';
 import { CancelledError } from '../../runtime/errors.js';
 import { CommandExitError, followUntilExit } from '../../runtime/jobs.js';
+import { RecordService } from '../../runtime/records.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, pullProgress, trailingCommand } from './shared.js';
 
@@ -24,6 +25,7 @@ export interface RunFlags {
   agent?: string;
   role?: string;
   detach: boolean;
+  record?: boolean;
 }
 
 /** The flags `container run`, `berth run` and batch files share. */
@@ -68,11 +70,14 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
   command: 'run <image> [command..]',
   describe: 'Run a container in the room; stays attached to its output until it exits unless --detach (or -o json)',
   builder: (y) =>
-    runOptionsBuilder(y).option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the id and return at once (Ctrl+C while attached also leaves it running)' }) as never,
+    runOptionsBuilder(y)
+      .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the id and return at once (Ctrl+C while attached also leaves it running)' })
+      .option('record', { type: 'boolean', default: false, describe: 'Track it as a container record (berth records), its tags as the record\'s labels' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);
-    const c = await new ContainerService(ctx.rt).run(room, toRunOptions(argv as never, 2), { signal: ctx.signal, onPull: pullProgress(ctx) });
+    const c = await new ContainerService(ctx.rt).run(room, { ...toRunOptions(argv as never, 2), record: argv.record }, { signal: ctx.signal, onPull: pullProgress(ctx) });
+    if (c.record !== undefined && !ctx.out.json && !ctx.out.options.quiet) ctx.out.note(`record ${c.record}`);
     if (argv.detach || ctx.out.json) {
       ctx.out.done(c.id, c, c.id);
       return;
@@ -88,6 +93,8 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
       if (ctx.signal.aborted) throw new CancelledError(`detached from ${c.name}; it keeps running (berth container stop ${c.name})`);
       throw err;
     }
+    // This process saw the exit: the record says so at once, not only at the next records command.
+    if (c.record !== undefined) await new RecordService(ctx.rt).reconcile({ ids: [c.record] });
     if (code !== 0) throw new CommandExitError(code, `container ${c.name}`);
   },
 };
