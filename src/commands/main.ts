@@ -7,11 +7,12 @@ import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { containerCommand } from './container.js';
 import { healthCommand } from './health.js';
 import { Output } from './output.js';
+import { pluginCommand } from './plugin.js';
 import { recordsCommand } from './records.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, recordsCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, pluginCommand, recordsCommand];
 
 export interface MainOptions {
   io?: CliIo;

@@ -34,6 +34,20 @@ export const migrations: readonly string[] = [
    ALTER TABLE container_records ADD COLUMN finished_at TEXT;
    CREATE INDEX container_records_status ON container_records(status);
    CREATE INDEX container_records_release ON container_records(release);`,
+  // plugins (plugins helper): the registry of plugin releases code@version. The files themselves are a snapshot under
+  // <dataDir>/plugins/<code>/<version>; env defaults are kept here with secret-looking values masked.
+  `CREATE TABLE plugin_releases (
+     code          TEXT NOT NULL,
+     version       TEXT NOT NULL,
+     description   TEXT NOT NULL DEFAULT '',
+     digest        TEXT NOT NULL,
+     params_schema TEXT NOT NULL,
+     env           TEXT NOT NULL DEFAULT '{}',
+     source        TEXT NOT NULL,
+     created_at    TEXT NOT NULL,
+     updated_at    TEXT NOT NULL,
+     PRIMARY KEY (code, version)
+   );`,
 ];
 
 export function openDatabase(file: string): Database {
