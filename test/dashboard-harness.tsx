@@ -18,13 +18,20 @@ export interface Dashboard {
   close(): void;
 }
 
-/** Creates the room if needed and renders the dashboard with it selected and the container table focused. */
-export async function openDashboard(home: string, room: string): Promise<Dashboard> {
+/**
+ * Creates the room if needed and renders the dashboard with it selected and the container table focused; `columns`
+ * widens the terminal from ink-testing-library's 100 (the split layout needs 120).
+ */
+export async function openDashboard(home: string, room: string, options: { columns?: number } = {}): Promise<Dashboard> {
   const rt = runtimeFor(home);
   await new RoomService(rt).ensure(room);
   const store = new DashboardStore(rt);
   let quit = false;
   const app = render(<App store={store} endpoint="test-engine" onQuit={() => (quit = true)} />);
+  if (options.columns) {
+    Object.defineProperty(app.stdout, 'columns', { get: () => options.columns });
+    app.stdout.emit('resize');
+  }
   await store.start();
   store.selectRoom(room);
   const frame = () => app.lastFrame() ?? '';

@@ -30,7 +30,6 @@ export function progressMessage(action: ContainerAction, targets: readonly Conta
 /** Runs one action on each target concurrently; never throws: failures are reported in the message. */
 export async function runContainerAction(
   rt: Runtime,
-  room: string,
   action: ContainerAction,
   targets: readonly ContainerSummary[],
 ): Promise<StatusMessage> {
@@ -38,6 +37,7 @@ export async function runContainerAction(
   const done: string[] = [];
   const results = await Promise.allSettled(
     targets.map(async (c) => {
+      const room = c.room;
       switch (action) {
         case 'start':
           await service.start(room, c.id);

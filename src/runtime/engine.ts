@@ -157,7 +157,11 @@ function describeConnectionError(err: unknown): string {
       return 'permission denied (add your user to the docker group, or use sudo)';
     case 'ETIMEDOUT':
       return 'timed out';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'the connection was lost (did dockerd stop or restart?)';
     default:
+      if (/socket hang up|^aborted$/i.test(e.message ?? '')) return 'the connection was lost (did dockerd stop or restart?)';
       return (e.message ?? String(err)).split('\n')[0]!;
   }
 }
