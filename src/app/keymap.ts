@@ -16,6 +16,7 @@ export type KeyContext =
   | 'stats'
   | 'info'
   | 'sessions' // the exec Sessions view
+  | 'records' // the container Records view
   | 'global';
 
 export type Command =
@@ -82,16 +83,16 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
-  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info'] },
-  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'records'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'records'] },
+  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'records'] },
+  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'records'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'records'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'records'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
   { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: 'esc back' },
-  { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table'] },
+  { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table', 'records'] },
   // The container table and the detail view act on containers.
   { keys: ['/'], command: 'filter', description: 'filter containers', when: ['table'], footer: '/ filter' },
   { keys: [' '], command: 'toggle-select', description: 'select / unselect', when: ['table'], footer: 'space select' },
@@ -104,6 +105,10 @@ export const bindings: Binding[] = [
   // Exec sessions.
   { keys: ['enter'], command: 'open', description: 'attach (Ctrl+] comes back)', when: ['sessions'], footer: 'enter attach' },
   { keys: ['x'], command: 'close-session', description: 'end the session', when: ['sessions'], footer: 'x end' },
+  // Container records.
+  { keys: ['enter'], command: 'open', description: 'open the record\'s container (full screen)', when: ['records'], footer: 'enter container' },
+  { keys: ['/'], command: 'filter', description: 'filter records', when: ['records'], footer: '/ filter' },
+  { keys: ['d'], command: 'delete', description: 'delete the record and its container (asks first)', when: ['records'], footer: 'd delete' },
   // The detail view's tabs.
   { keys: ['tab', ']'], command: 'next-tab', description: 'next tab (logs, stats, info)', when: ['container'], footer: 'tab/1-3 tabs' },
   { keys: ['shift+tab', '['], command: 'prev-tab', description: 'previous tab', when: ['container'] },

@@ -241,13 +241,14 @@ export class RecordService {
   }
 
   /** One page of records, newest first, with the total matching the filters; reconciled with Docker first. */
-  async list(q: RecordQuery = {}, signal?: AbortSignal): Promise<RecordPage> {
+  async list(q: RecordQuery = {}, signal?: AbortSignal, opts: { reconcile?: boolean } = {}): Promise<RecordPage> {
     const where = this.filters(q);
     if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit < 1)) throw new UsageError(`invalid --limit "${q.limit}": use a whole number, 1 or more`);
     if (q.page !== undefined && (!Number.isInteger(q.page) || q.page < 1)) throw new UsageError(`invalid --page "${q.page}": use a whole number, 1 or more`);
     if (q.page !== undefined && q.cursor !== undefined) throw new UsageError('give --page or --cursor, not both');
     const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    await this.reconcile({ signal });
+    // A caller that follows events (the dashboard) reconciles as they come and reads without asking Docker.
+    if (opts.reconcile !== false) await this.reconcile({ signal });
     return this.select(where, q.limit ?? DEFAULT_RECORD_LIMIT, q.page, before);
   }
 
@@ -433,7 +434,8 @@ export class RecordService {
  * Follows Docker's container events and reconciles the record of every container that starts, exits, is OOM-killed,
  * paused or removed, until the signal aborts. Events are read from just before each full reconcile (Docker replays
  * them from `since`), so nothing falls between; the stream is reopened after the engine drops it. onChange hears
- * which records changed.
+ * which records changed after each event, possibly none (a container started whose record its creator has already
+ * brought up to date: a view re-reads then).
  */
 export async function followRecords(rt: Runtime, signal: AbortSignal, onChange?: (ids: number[]) => void): Promise<void> {
   const records = new RecordService(rt);
@@ -453,8 +455,7 @@ export async function followRecords(rt: Runtime, signal: AbortSignal, onChange?:
       );
       delay = 500;
       for await (const event of events) {
-        const changed = await records.reconcile({ containerIds: [event.Actor.ID], signal });
-        if (changed.length) onChange?.(changed);
+        onChange?.(await records.reconcile({ containerIds: [event.Actor.ID], signal }));
       }
     } catch {
       // The engine went away or the stream broke: wait, then reconcile and subscribe again.
@@ -503,4 +504,32 @@ export function recordWhileCreating(
       if (id !== undefined) records.discard(id);
     },
   };
+}
+
+const pairsOf = (o: Record<string, unknown>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ') || '-';
+
+/** A record as label/value lines: `records get` and the dashboard's Records view show the same. */
+export function recordFields(r: ContainerRecord): [string, string][] {
+  return [
+    ['id', String(r.id)],
+    ['status', r.status],
+    ['exit code', r.exitCode === null ? '-' : `${r.exitCode}${r.oomKilled ? ' (OOM killed)' : ''}`],
+    ['container', r.containerId ?? '-'],
+    ['container state', r.containerState ?? '-'],
+    ['name', r.name],
+    ['room', r.room],
+    ['image', r.image],
+    ['release', r.release ?? '-'],
+    ['agent', r.agent],
+    ['params', JSON.stringify(r.params)],
+    ['env', pairsOf(r.env)],
+    ['metadata', pairsOf(r.metadata)],
+    ['labels', r.labels.join(', ') || '-'],
+    ['created', r.createdAt],
+    ['updated', r.updatedAt],
+    ['finished', r.finishedAt ?? '-'],
+  ];
 }

@@ -1,8 +1,7 @@
 // berth records get ID: one record, reconciled with its container first.
 import type { CommandModule } from 'yargs';
-import { RecordService, parseRecordId } from '../../runtime/records.js';
+import { RecordService, parseRecordId, recordFields } from '../../runtime/records.js';
 import type { Args, GlobalArgs } from '../context.js';
-import { recordPairs } from './shared.js';
 
 export const recordsGetCommand: CommandModule<GlobalArgs, Args<{ id: string }>> = {
   command: ['get <id>', 'inspect <id>'],
@@ -10,6 +9,6 @@ export const recordsGetCommand: CommandModule<GlobalArgs, Args<{ id: string }>> 
   builder: (y) => y.positional('id', { type: 'string', demandOption: true, describe: 'Record id' }) as never,
   handler: async ({ ctx, id }) => {
     const r = await new RecordService(ctx.rt).get(parseRecordId(id), ctx.signal);
-    ctx.out.item(r, recordPairs, (v) => String(v.id));
+    ctx.out.item(r, recordFields, (v) => String(v.id));
   },
 };

@@ -1,4 +1,4 @@
-// What the records commands share: the table columns and the key/value view of one record.
+// What the records commands share: the table columns (one record's fields are recordFields in the runtime).
 import type { ContainerRecord } from '../../runtime/records.js';
 import { formatAge, shortId } from '../../runtime/format.js';
 import type { Column } from '../output.js';
@@ -17,30 +17,3 @@ export const recordColumns: Column<ContainerRecord>[] = [
   { header: 'CONTAINER', value: (r) => (r.containerId ? shortId(r.containerId) : '-'), wide: true },
   { header: 'UPDATED', value: (r) => formatAge(r.updatedAt), wide: true },
 ];
-
-const pairsOf = (o: Record<string, unknown>) =>
-  Object.entries(o)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ') || '-';
-
-export function recordPairs(r: ContainerRecord): [string, string][] {
-  return [
-    ['id', String(r.id)],
-    ['status', r.status],
-    ['exit code', r.exitCode === null ? '-' : `${r.exitCode}${r.oomKilled ? ' (OOM killed)' : ''}`],
-    ['container', r.containerId ?? '-'],
-    ['container state', r.containerState ?? '-'],
-    ['name', r.name],
-    ['room', r.room],
-    ['image', r.image],
-    ['release', r.release ?? '-'],
-    ['agent', r.agent],
-    ['params', JSON.stringify(r.params)],
-    ['env', pairsOf(r.env)],
-    ['metadata', pairsOf(r.metadata)],
-    ['labels', r.labels.join(', ') || '-'],
-    ['created', r.createdAt],
-    ['updated', r.updatedAt],
-    ['finished', r.finishedAt ?? '-'],
-  ];
-}
