@@ -64,7 +64,9 @@ describe('container run --record', () => {
     expect((await docker.getContainer(id).inspect()).Config.Env).toContain('API_TOKEN=hunter2secret');
     const dbFile = fs.readFileSync(runtimeFor(home).paths.database);
     expect(dbFile.includes('hunter2secret')).toBe(false);
-    expect(fs.readFileSync(runtimeFor(home).paths.auditLog, 'utf8')).not.toContain('hunter2secret');
+    const audit = fs.readFileSync(runtimeFor(home).paths.auditLog, 'utf8');
+    expect(audit).not.toContain('hunter2secret');
+    expect(audit).toContain(`"action":"record.create","target":"record/${record}","result":"ok"`);
     const table = await rcli('records', 'get', String(record));
     expect(table.stdout).toMatch(/^status:\s+running$/m);
     expect(table.stdout).not.toContain('hunter2secret');

@@ -187,7 +187,8 @@ function decodeCursor(cursor: string): number {
 export class RecordService {
   constructor(private readonly rt: Runtime) {}
 
-  /** Stores a record for a container that exists (called between create and start, so a failed start can drop it). */
+  /** Stores a record for a container that exists (called between create and start, so a failed start can drop it);
+   * the create path audits it once the container started. */
   create(input: NewRecord): ContainerRecord {
     const now = new Date().toISOString();
     const labels = [...new Set((input.labels ?? []).map((l) => validateTag(l, '--label')))];
@@ -211,15 +212,7 @@ export class RecordService {
         now,
         now,
       );
-    const id = Number(result.lastInsertRowid);
-    this.rt.audit.append({
-      actor: this.rt.actor,
-      action: 'record.create',
-      target: `record/${id}`,
-      result: 'ok',
-      details: { room: input.room, name: input.name, container: input.containerId, release: input.release, labels },
-    });
-    return this.read(id)!;
+    return this.read(Number(result.lastInsertRowid))!;
   }
 
   /** A record as stored, without asking Docker (the events follower and tests read this way). */
@@ -497,7 +490,16 @@ export function recordWhileCreating(
       }).id;
     },
     started: async () => {
-      if (id !== undefined) await records.reconcile({ ids: [id] });
+      if (id === undefined) return undefined;
+      await records.reconcile({ ids: [id] });
+      const r = records.read(id)!;
+      rt.audit.append({
+        actor: rt.actor,
+        action: 'record.create',
+        target: `record/${id}`,
+        result: 'ok',
+        details: { room: r.room, name: r.name, container: r.containerId, release: r.release ?? undefined, labels: r.labels },
+      });
       return id;
     },
     undo: () => {
