@@ -17,6 +17,8 @@ export type KeyContext =
   | 'info'
   | 'sessions' // the exec Sessions view
   | 'records' // the container Records view
+  | 'images' // the Images view's list
+  | 'image-detail' // one image full screen (history, layers, labels)
   | 'global';
 
 export type Command =
@@ -57,7 +59,10 @@ export type Command =
   | 'close-session'
   | 'palette'
   | 'input-complete'
-  | 'goto';
+  | 'goto'
+  | 'pull'
+  | 'tag'
+  | 'toggle-all';
 
 export interface Binding {
   keys: string[];
@@ -83,12 +88,12 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'records'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'records'] },
-  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'records'] },
-  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'records'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'records'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'records'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'records'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'records'] },
+  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records'] },
+  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'records'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'records'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
   { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: 'esc back' },
@@ -105,6 +110,15 @@ export const bindings: Binding[] = [
   // Exec sessions.
   { keys: ['enter'], command: 'open', description: 'attach (Ctrl+] comes back)', when: ['sessions'], footer: 'enter attach' },
   { keys: ['x'], command: 'close-session', description: 'end the session', when: ['sessions'], footer: 'x end' },
+  // Images.
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the image full screen (history, layers, labels)', when: ['images'], footer: 'enter open' },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['image-detail'], footer: 'esc back' },
+  { keys: ['escape'], command: 'back', description: 'clear the filter, else back', when: ['images'] },
+  { keys: ['/'], command: 'filter', description: 'filter images', when: ['images'], footer: '/ filter' },
+  { keys: ['p'], command: 'pull', description: 'pull an image into the room', when: ['images'], footer: 'p pull' },
+  { keys: ['t'], command: 'tag', description: 'tag the image', when: ['images', 'image-detail'], footer: 't tag' },
+  { keys: ['d'], command: 'delete', description: 'delete the image (asks first)', when: ['images', 'image-detail'], footer: 'd delete' },
+  { keys: ['a'], command: 'toggle-all', description: 'the room\'s images / every image on the engine', when: ['images'], footer: 'a all' },
   // Container records.
   { keys: ['enter'], command: 'open', description: 'open the record\'s container (full screen)', when: ['records'], footer: 'enter container' },
   { keys: ['/'], command: 'filter', description: 'filter records', when: ['records'], footer: '/ filter' },
@@ -208,6 +222,7 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Container view', commands: ['next-tab', 'prev-tab', 'tab-logs', 'tab-stats', 'tab-info'] },
   { title: 'Logs', commands: ['search', 'search-next', 'search-prev', 'timestamps'] },
   { title: 'Sessions', commands: ['exec', 'close-session'] },
+  { title: 'Images', commands: ['pull', 'tag', 'toggle-all'] },
   { title: 'General', commands: ['help', 'quit'] },
 ];
 

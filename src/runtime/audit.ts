@@ -1,6 +1,7 @@
 // The append-only audit log (actions.jsonl): one JSON line per mutating action, secret values masked.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Masker } from './mask.js';
 
 export interface AuditEntry {
   time: string;
@@ -12,26 +13,15 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-const SECRET_KEY = /secret|password|passwd|token|credential|api[_-]?key|private[_-]?key|auth/i;
-export const MASK = '***';
-
-/** Masks values whose key looks secret, including KEY=VALUE strings (env lists), at any depth. */
-export function maskSecrets(value: unknown, key = ''): unknown {
-  if (SECRET_KEY.test(key) && value !== undefined && value !== null && typeof value !== 'object') return MASK;
-  if (typeof value === 'string') {
-    const eq = value.indexOf('=');
-    if (eq > 0 && SECRET_KEY.test(value.slice(0, eq))) return `${value.slice(0, eq)}=${MASK}`;
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((item) => maskSecrets(item));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
-  }
-  return value;
-}
+// Masking moved to mask.ts (one module for every surface); these stay exported for existing callers.
+export { MASK, maskSecrets } from './mask.js';
 
 export class AuditLog {
-  constructor(readonly file: string) {}
+  /** Masks details and error messages before they are written; the runtime passes its own (with stored secrets). */
+  constructor(
+    readonly file: string,
+    private readonly mask: Masker = new Masker({ dataDir: path.dirname(file) }),
+  ) {}
 
   append(entry: Omit<AuditEntry, 'time'> & { time?: string }): AuditEntry {
     const line: AuditEntry = {
@@ -40,8 +30,8 @@ export class AuditLog {
       action: entry.action,
       target: entry.target,
       result: entry.result,
-      ...(entry.error ? { error: entry.error } : {}),
-      ...(entry.details ? { details: maskSecrets(entry.details) as Record<string, unknown> } : {}),
+      ...(entry.error ? { error: this.mask.text(entry.error) } : {}),
+      ...(entry.details ? { details: this.mask.deep(entry.details) } : {}),
     };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     // One write per line with O_APPEND keeps lines whole when several berth processes append at once.

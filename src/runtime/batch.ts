@@ -132,15 +132,26 @@ export async function batchCreate(rt: Runtime, room: string, entries: unknown[],
     const name = (entry as { name?: unknown })?.name;
     return typeof name === 'string' ? name : `#${i + 1}`;
   };
-  return runBounded(
+  const results = await runBounded(
     entries,
     label,
     async (entry) => {
       const c = await service.run(room, toCreateItem(entry), { signal: opts.signal });
       return { id: c.id, name: c.name, state: c.state };
     },
-    opts,
+    masked(rt, opts),
   );
+  return maskReport(rt, results);
+}
+
+/** A batch report is output: every item's error and result is masked (progress callbacks get masked items too). */
+function maskReport<T>(rt: Runtime, results: BatchItem<T>[]): BatchItem<T>[] {
+  return results.map((r) => rt.mask.deep(r));
+}
+
+function masked(rt: Runtime, opts: BatchOptions): BatchOptions {
+  const onItem = opts.onItem;
+  return onItem ? { ...opts, onItem: (item, done, total) => onItem(rt.mask.deep(item), done, total) } : opts;
 }
 
 export async function batchDelete(
@@ -150,7 +161,7 @@ export async function batchDelete(
   opts: BatchOptions & { force?: boolean } = {},
 ): Promise<BatchItem<{ id: string; name: string }>[]> {
   const service = new ContainerService(rt);
-  return runBounded(refs, (ref) => ref, (ref) => service.delete(room, ref, { force: opts.force }), opts);
+  return maskReport(rt, await runBounded(refs, (ref) => ref, (ref) => service.delete(room, ref, { force: opts.force }), masked(rt, opts)));
 }
 
 export interface ExecItem {
@@ -178,9 +189,9 @@ export async function batchExec(
       const r = await execCommand(rt, room, ref, cmd, { timeout: opts.timeoutMs, signal: opts.signal });
       return { id: r.container.id, name: r.container.name, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
     },
-    opts,
+    masked(rt, opts),
   );
-  return results.map((r) =>
+  return maskReport(rt, results).map((r) =>
     r.ok && (r.result!.exitCode !== 0 || r.result!.timedOut)
       ? { ...r, ok: false, error: r.result!.timedOut ? 'timed out' : `exited with code ${r.result!.exitCode}` }
       : r,

@@ -24,6 +24,16 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX container_records_room ON container_records(room);
    CREATE INDEX container_records_container ON container_records(container_id);`,
+  // images: which room holds which image (pulled, built or tagged in it); Docker stays the truth for the images.
+  `CREATE TABLE images_room_claims (
+     room       TEXT NOT NULL,
+     image_id   TEXT NOT NULL,
+     ref        TEXT NOT NULL,
+     source     TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (room, image_id, ref)
+   );
+   CREATE INDEX images_room_claims_image ON images_room_claims(image_id);`,
   // records (plugins helper): the plugin release, env with secret values masked, and what berth last saw of the
   // container (Docker state, exit code, OOM kill, finish time) so reconciling can tell a change from an old status.
   `ALTER TABLE container_records ADD COLUMN release TEXT;
