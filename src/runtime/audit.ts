@@ -1,6 +1,7 @@
 // The append-only audit log (actions.jsonl): one JSON line per mutating action, secret values masked.
 import fs from 'node:fs';
 import path from 'node:path';
+import { appendLine, DEFAULT_AUDIT_LIMITS, followLines, readLines, type AuditFileLimits } from './audit-file.js';
 import { Masker } from './mask.js';
 
 export interface AuditEntry {
@@ -21,6 +22,8 @@ export class AuditLog {
   constructor(
     readonly file: string,
     private readonly mask: Masker = new Masker({ dataDir: path.dirname(file) }),
+    /** Rotation by size (audit-file.ts); appends, rotation and reads stay whole under concurrent writers. */
+    readonly limits: AuditFileLimits = DEFAULT_AUDIT_LIMITS,
   ) {}
 
   append(entry: Omit<AuditEntry, 'time'> & { time?: string }): AuditEntry {
@@ -35,7 +38,7 @@ export class AuditLog {
     };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     // One write per line with O_APPEND keeps lines whole when several berth processes append at once.
-    fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    appendLine(this.file, `${JSON.stringify(line)}\n`, this.limits);
     return line;
   }
 
@@ -54,12 +57,19 @@ export class AuditLog {
     }
   }
 
+  /** Every entry, oldest first, rotated files included. */
   read(): AuditEntry[] {
-    if (!fs.existsSync(this.file)) return [];
-    return fs
-      .readFileSync(this.file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as AuditEntry);
+    return readLines(this.file).map((line) => JSON.parse(line) as AuditEntry);
+  }
+
+  /** Entries appended from now on (across rotations) until the signal aborts. */
+  async *follow(opts: { signal?: AbortSignal; intervalMs?: number } = {}): AsyncGenerator<AuditEntry> {
+    for await (const line of followLines(this.file, opts)) {
+      try {
+        yield JSON.parse(line) as AuditEntry;
+      } catch {
+        // not an entry (a hand-edited line): skipped
+      }
+    }
   }
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunOptions } from './container-create.js';
+import { resolveLogLimits } from './log-limits.js';
 import { ContainerService } from './containers.js';
 import { BerthError, UsageError } from './errors.js';
 import { execCommand } from './exec.js';
@@ -100,6 +101,10 @@ const CREATE_FIELDS: Record<string, keyof RunOptions> = {
   mountSubpath: 'mountSubpath',
   agent: 'agent',
   role: 'role',
+  log_max_size: 'logMaxSize',
+  logMaxSize: 'logMaxSize',
+  log_max_files: 'logMaxFiles',
+  logMaxFiles: 'logMaxFiles',
 };
 
 /** Turns one batch-file entry into RunOptions; unknown fields are an error for that item, not silently ignored. */
@@ -126,7 +131,13 @@ export interface CreatedItem {
   state: string;
 }
 
-export async function batchCreate(rt: Runtime, room: string, entries: unknown[], opts: BatchOptions = {}): Promise<BatchItem<CreatedItem>[]> {
+export async function batchCreate(
+  rt: Runtime,
+  room: string,
+  entries: unknown[],
+  opts: BatchOptions & { logs?: { logMaxSize?: string; logMaxFiles?: string } } = {},
+): Promise<BatchItem<CreatedItem>[]> {
+  if (opts.logs) await resolveLogLimits(rt, opts.logs); // a bad flag is one usage error, not one per item
   const service = new ContainerService(rt);
   const label = (entry: unknown, i: number) => {
     const name = (entry as { name?: unknown })?.name;
@@ -136,7 +147,8 @@ export async function batchCreate(rt: Runtime, room: string, entries: unknown[],
     entries,
     label,
     async (entry) => {
-      const c = await service.run(room, toCreateItem(entry), { signal: opts.signal });
+      // Flags give every item's log limits; an item's own log_max_size / log_max_files win.
+      const c = await service.run(room, { ...opts.logs, ...toCreateItem(entry) }, { signal: opts.signal });
       return { id: c.id, name: c.name, state: c.state };
     },
     masked(rt, opts),

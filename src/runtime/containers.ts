@@ -1,10 +1,12 @@
 // Containers in a room: listing, resolving, lifecycle actions (start/stop/.../delete) and the summary shape both
 // the CLI table and the dashboard show.
 import type Docker from 'dockerode';
+import { admitExisting } from './agents.js';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
 import { updateContainer, type UpdateOptions, type UpdateResult } from './container-update.js';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
+import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
 import { recordWhileCreating } from './records.js';
 import { maskValue } from './mask.js';
 import type { Runtime } from './runtime.js';
@@ -40,6 +42,7 @@ export interface ContainerDetail extends ContainerSummary {
   resources: { cpus?: number; memory?: number; pids?: number };
   mounts: { source: string; target: string; type: string; readOnly: boolean }[];
   network: { name: string; ip?: string; aliases: string[] } | null;
+  logs: ContainerLogSettings;
   startedAt?: string;
   finishedAt?: string;
 }
@@ -262,6 +265,7 @@ export class ContainerService {
       ports: c.ports.length ? c.ports : portsFromBindings(hc.PortBindings),
       mounts: (info.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, type: m.Type, readOnly: !m.RW })),
       network: net ? { name: roomNetworkName(room), ip: net.IPAddress || undefined, aliases: ((net.Aliases ?? []) as string[]).filter((a) => !c.id.startsWith(a)) } : null,
+      logs: readLogSettings(hc.LogConfig as never),
       startedAt: validTime(info.State?.StartedAt),
       finishedAt: validTime(info.State?.FinishedAt),
     };
@@ -331,12 +335,13 @@ export class ContainerService {
     return toSummary(info);
   }
 
-  async start(room: string, ref: string): Promise<ContainerSummary> {
+  /** Starts a stopped container once its agent's limits admit it (refused, or queued up to `timeoutMs`). */
+  async start(room: string, ref: string, opts: AdmitOptions = {}): Promise<ContainerSummary> {
     return this.act(room, ref, 'start', {}, (c) => {
       if (c.state === 'running' || c.state === 'restarting') throw conflict(c, 'is already running');
       if (c.state === 'paused') throw conflict(c, 'is paused: use unpause');
       refuseGone(c);
-    }, (d, c) => d.getContainer(c.id).start());
+    }, (d, c) => withAdmission(this.rt, c.id, opts, () => d.getContainer(c.id).start()));
   }
 
   /** Stops with SIGTERM and a grace period (`time` seconds, Docker's default 10), or kills at once with `force`. */
@@ -354,7 +359,11 @@ export class ContainerService {
     return this.act(room, ref, 'restart', { time: opts.time }, (c) => {
       if (c.state === 'paused') throw conflict(c, 'is paused: use unpause');
       refuseGone(c);
-    }, (d, c) => d.getContainer(c.id).restart(opts.time !== undefined ? { t: opts.time } : {}));
+    }, (d, c) => {
+      const restart = () => d.getContainer(c.id).restart(opts.time !== undefined ? { t: opts.time } : {});
+      // Restarting a stopped container starts one more: the agent's limits apply as for start.
+      return c.state === 'running' ? restart() : withAdmission(this.rt, c.id, {}, restart);
+    });
   }
 
   async pause(room: string, ref: string): Promise<ContainerSummary> {
@@ -411,6 +420,22 @@ export class ContainerService {
         return this.summary(room, c.id);
       },
     );
+  }
+}
+
+export interface AdmitOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onQueued?: (why: string) => void;
+}
+
+/** Runs a start under the container's agent's limits (agents.ts), holding the admission until it returns. */
+async function withAdmission<T>(rt: Runtime, id: string, opts: AdmitOptions, start: () => Promise<T>): Promise<T> {
+  const admission = await admitExisting(rt, id, opts);
+  try {
+    return await start();
+  } finally {
+    admission.release();
   }
 }
 

@@ -69,6 +69,9 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
         const created = await createFromSpec(rt, spec, {
           signal: stop.signal,
           onPull: cb.onPull,
+          // A queued start waits at most as long as the job may run.
+          admissionTimeoutMs: cb.admissionTimeoutMs ?? opts.timeoutMs,
+          onQueued: cb.onQueued,
           beforeStart: async (c) => {
             container = c;
             const stream = (await engine.call(`attach to job ${spec.name}`, () =>

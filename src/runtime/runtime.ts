@@ -1,5 +1,6 @@
 // The runtime context every surface builds once: paths, settings, engine, state store and audit log, each opened lazily.
 import { AuditLog } from './audit.js';
+import { auditLimitsFromEnv } from './audit-file.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultSettings, openSettings, type BerthSettings, type SettingsStore } from './config.js';
@@ -30,7 +31,7 @@ export class Runtime {
     this.env = options.env ?? process.env;
     this.paths = resolvePaths(this.env);
     this.mask = new Masker({ dataDir: this.paths.dataDir, env: this.env });
-    this.audit = new AuditLog(this.paths.auditLog, this.mask);
+    this.audit = new AuditLog(this.paths.auditLog, this.mask, auditLimitsFromEnv(this.env));
   }
 
   get actor(): string {
@@ -59,7 +60,7 @@ export class Runtime {
   }
 
   engine(): Promise<Engine> {
-    this.enginePromise ??= this.endpoint().then(connectEngine);
+    this.enginePromise ??= this.endpoint().then((e) => connectEngine(e, this.env));
     return this.enginePromise;
   }
 

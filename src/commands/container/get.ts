@@ -31,6 +31,7 @@ export const containerGetCommand: CommandModule<GlobalArgs, Args<{ container: st
         ['pids', d.resources.pids !== undefined ? String(d.resources.pids) : 'unlimited'],
         ['ports', formatPorts(d.ports) || '-'],
         ['network', d.network ? `${d.network.name}${d.network.ip ? ` ${d.network.ip}` : ''} (alias ${d.network.aliases.join(', ') || '-'})` : '-'],
+        ['logs', d.logs.maxSize ? `${d.logs.driver}, ${d.logs.maxSize} × ${d.logs.maxFiles ?? 1} files` : d.logs.bounded ? d.logs.driver : `${d.logs.driver}, unbounded`],
         ['mounts', d.mounts.map((m) => `${m.source} -> ${m.target}${m.readOnly ? ' (ro)' : ''}`).join(', ') || '-'],
         ['env', d.env.join(' ') || '-'],
         ['labels', Object.entries(d.labels).map(([k, v]) => `${k}=${v}`).join(' ')],
