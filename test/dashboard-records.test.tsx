@@ -27,7 +27,7 @@ const QUICK_STOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; d
 const rowOf = (frame: string, id: number) => frame.split('\n').find((l) => new RegExp(`^│\\s*${id}\\s`).test(l)) ?? '';
 
 describe('Records view', () => {
-  it('lists records, follows events, filters, opens the container and deletes with confirmation', async () => {
+  it('lists records, follows events, filters, opens the container and deletes with confirmation', { timeout: 240_000 }, async () => {
     const alpha = await recorded('alpha', ...QUICK_STOP);
     const bravo = await recorded('bravo', ...QUICK_STOP);
     const dash = await openDashboard(home, room, { columns: 130 });

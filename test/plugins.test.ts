@@ -18,7 +18,7 @@ const cli = (...args: string[]) => runCli(args, { BERTH_HOME: home, BERTH_AGENT:
 afterAll(async () => {
   await removeRooms(rooms);
   fs.rmSync(home, { recursive: true, force: true });
-});
+}, 300_000);
 
 const ECHO_MANIFEST = `code: echo
 version: 1.0.0
@@ -180,9 +180,9 @@ describe('plugin run', () => {
       const images = await docker.listImages({ filters: { reference: [`berth-plugin/${c}`] } });
       for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(() => {});
     }
-  });
+  }, 300_000);
 
-  it('builds the image once, runs it with the params in a file and in BERTH_PARAMS, and creates a record', async () => {
+  it('builds the image once, runs it with the params in a file and in BERTH_PARAMS, and creates a record', { timeout: 240_000 }, async () => {
     const dir = pluginDir(code, ECHO_MANIFEST.replace('code: echo', `code: ${code}`));
     expect((await cli('plugin', 'add', dir)).code).toBe(0);
     const file = path.join(home, 'params.json');
@@ -219,7 +219,7 @@ describe('plugin run', () => {
     expect(filtered.total).toBe(2);
   });
 
-  it('refuses params that break the schema, one line per violation, exit 2, building and creating nothing', async () => {
+  it('refuses params that break the schema, one line per violation, exit 2, building and creating nothing', { timeout: 240_000 }, async () => {
     const dir = pluginDir(strict, ECHO_MANIFEST.replace('code: echo', `code: ${strict}`));
     expect((await cli('plugin', 'add', dir)).code).toBe(0);
     const before = (await cli('records', 'list', '--all', '-o', 'json')).stdout;
@@ -245,7 +245,7 @@ describe('plugin run', () => {
     expect((await docker.listContainers({ all: true, filters: { label: [`berth.room=${room}`, `berth.name=${strict}`] } })).length).toBe(0);
   });
 
-  it('refuses --force and remove while a record runs the release, and rebuilds after a replace', { timeout: 180_000 }, async () => {
+  it('refuses --force and remove while a record runs the release, and rebuilds after a replace', { timeout: 240_000 }, async () => {
     const manifest = `code: ${sleeper}\nversion: 1.0.0\n`;
     const dir = pluginDir(sleeper, manifest, `FROM ${FIXTURE_IMAGE}\nCMD ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]\n`);
     expect((await cli('plugin', 'add', dir)).code).toBe(0);
@@ -267,7 +267,7 @@ describe('plugin run', () => {
     expect(removed.stdout).toBe(`removed ${sleeper}@1.0.0 and image berth-plugin/${sleeper}:1.0.0\n`);
   });
 
-  it('parallel runs from separate berth processes get distinct record ids and their own params', async () => {
+  it('parallel runs from separate berth processes get distinct record ids and their own params', { timeout: 240_000 }, async () => {
     const runs = await Promise.all(
       [1, 2, 3, 4].map(async (n) => {
         const { stdout } = await execFileAsync(process.execPath, [path.join(repoRoot, 'bin/berth'), '--room', room, 'plugin', 'run', `${code}@1.0.0`, '--param', `count=${n}`, '-d', '-o', 'json'], {
