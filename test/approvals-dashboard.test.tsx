@@ -132,7 +132,8 @@ describe('dashboard Approvals view', () => {
 
       // Wide: the list and the selected request side by side.
       dash.resize(140, 30);
-      dash.press(KEY.escape, '3');
+      dash.press(KEY.escape);
+      dash.press(':approvals\r');
       await dash.waitFor((f) => f.includes('Approvals (0 pending)') && /Request \d+ (denied|exit 4)/.test(f), 'the split layout');
       expect(dash.bells()).toBe(2);
     } finally {
