@@ -24,6 +24,34 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX container_records_room ON container_records(room);
    CREATE INDEX container_records_container ON container_records(container_id);`,
+  // images: which room holds which image (pulled, built or tagged in it); Docker stays the truth for the images.
+  `CREATE TABLE images_room_claims (
+     room       TEXT NOT NULL,
+     image_id   TEXT NOT NULL,
+     ref        TEXT NOT NULL,
+     source     TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (room, image_id, ref)
+   );
+   CREATE INDEX images_room_claims_image ON images_room_claims(image_id);`,
+  // agents (issue 12): admission tickets (queue order and starts in flight) and a lease lock per agent, for the
+  // per-agent limits checked atomically across berth processes.
+  `CREATE TABLE agent_admissions (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     agent        TEXT NOT NULL,
+     pid          INTEGER NOT NULL,
+     state        TEXT NOT NULL CHECK (state IN ('waiting', 'admitted')),
+     nano_cpus    INTEGER NOT NULL DEFAULT 0,
+     container    TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     heartbeat_at INTEGER NOT NULL
+   );
+   CREATE INDEX agent_admissions_agent ON agent_admissions(agent, id);
+   CREATE TABLE agent_admission_locks (
+     agent      TEXT PRIMARY KEY,
+     holder     TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
   // approvals: the host shell approval queue (src/runtime/approvals.ts). Times are epoch milliseconds.
   `CREATE TABLE approval_requests (
      id           INTEGER PRIMARY KEY AUTOINCREMENT,
