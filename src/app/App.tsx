@@ -120,14 +120,16 @@ function Header({ state, endpoint, active, badges, width }: { state: DashboardSt
               {v.id === active ? `[${i + 1} ${v.title}]` : ` ${i + 1} ${v.title} `}
             </Text>
           ))}
-          {badges.map((b) => (
-            <Text key={b} color="yellow" bold>
-              {' '}
-              {b}
-            </Text>
-          ))}
         </Text>
       </Box>
+      {/* Badges never shrink: the tabs truncate first, so a pending count stays visible at any width. */}
+      {badges.length ? (
+        <Box flexShrink={0} marginLeft={1}>
+          <Text color="yellow" bold wrap="truncate">
+            {badges.join(' ')}
+          </Text>
+        </Box>
+      ) : null}
       <Box flexShrink={0} marginLeft={1}>
         <Text color={state.connected ? undefined : 'red'} dimColor={state.connected} bold={!state.connected} wrap="truncate">
           {right}

@@ -190,7 +190,7 @@ function usePendingBadge(api: ViewApi): string | undefined {
     };
   }, [store, stdout]);
   const { pending } = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  return pending ? `⚑ ${pending} approval${pending === 1 ? '' : 's'} pending (A)` : undefined;
+  return pending ? `⚑ ${pending} pending (A)` : undefined;
 }
 
 export const approvalsView: DashboardView<ApprovalsData> = {
