@@ -95,7 +95,7 @@ describe('dashboard Approvals view', () => {
       await dash.waitFor((f) => f.includes('⚑ 2 pending (A)'), 'the badge to count 2');
       await waitFor(() => dash.bells() === 2, 'a second bell');
 
-      dash.press('A');
+      dash.press(':approvals\r');
       await dash.waitFor((f) => f.includes('Approvals (2 pending)'), 'the Approvals view');
       const req = await requestWith('dash-out-$((2+3))');
       // Narrow (100 columns): the list alone; a opens the request in full first instead of deciding on a truncated line.
@@ -165,7 +165,7 @@ describe('dashboard Approvals view', () => {
     const dash = openApp({ BERTH_AGENT: 'sneaky' });
     try {
       await dash.waitFor((f) => f.includes('Containers'), 'the dashboard');
-      dash.press('A');
+      dash.press(':approvals\r');
       await dash.waitFor((f) => f.includes('Approvals (1 pending)'), 'the queue');
       dash.press(KEY.enter);
       await dash.waitFor((f) => f.includes(`Request ${req.id} pending`) && f.includes("deciding is a person's act"), 'the request');

@@ -5,24 +5,31 @@ import { berthVersion } from '../runtime/health.js';
 import { Masker } from '../runtime/mask.js';
 import { resolvePaths } from '../runtime/paths.js';
 import { Runtime } from '../runtime/runtime.js';
-import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { agentCommand } from './agent.js';
 import { approvalsCommand } from './approvals.js';
-import { buildCommand } from './build.js';
 import { auditCommand } from './audit.js';
+import { buildCommand } from './build.js';
 import { completeCommand } from './complete.js';
 import { completionCommand } from './completion.js';
 import { containerCommand } from './container.js';
+import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { deployCommand } from './deploy.js';
 import { healthCommand } from './health.js';
 import { imageCommand } from './image.js';
 import { Output } from './output.js';
+import { pluginCommand } from './plugin.js';
+import { proxyCommand } from './proxy.js';
+import { recordsCommand } from './records.js';
 import { registryCommand } from './registry.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
+import { secretCommand } from './secret.js';
+import { serviceCommand } from './service.js';
 import { shellCommand } from './shell.js';
+import { storageCommand } from './storage.js';
 import { trustCommand } from './trust.js';
-import { agentCommand } from './agent.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand, shellCommand, approvalsCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, storageCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand, shellCommand, approvalsCommand, secretCommand, deployCommand, serviceCommand, proxyCommand, pluginCommand, recordsCommand];
 
 export interface MainOptions {
   io?: CliIo;
