@@ -15,6 +15,7 @@ export type KeyContext =
   | 'logs'
   | 'stats'
   | 'info'
+  | 'files' // a container's Files tab, zoomed
   | 'sessions' // the exec Sessions view
   | 'global';
 
@@ -56,7 +57,10 @@ export type Command =
   | 'close-session'
   | 'palette'
   | 'input-complete'
-  | 'goto';
+  | 'goto'
+  | 'tab-files'
+  | 'download'
+  | 'upload';
 
 export interface Binding {
   keys: string[];
@@ -82,14 +86,16 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
-  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info'] },
-  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'files'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'files'] },
+  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'files'] },
+  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'files'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'files'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'files'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open the directory under the cursor', when: ['files'], footer: 'enter open' },
+  { keys: ['escape', 'left', 'backspace'], command: 'back', description: 'up one directory (at / : back)', when: ['files'], footer: 'esc up' },
   { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: 'esc back' },
   { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table'] },
   // The container table and the detail view act on containers.
@@ -105,13 +111,16 @@ export const bindings: Binding[] = [
   { keys: ['enter'], command: 'open', description: 'attach (Ctrl+] comes back)', when: ['sessions'], footer: 'enter attach' },
   { keys: ['x'], command: 'close-session', description: 'end the session', when: ['sessions'], footer: 'x end' },
   // The detail view's tabs.
-  { keys: ['tab', ']'], command: 'next-tab', description: 'next tab (logs, stats, info)', when: ['container'], footer: 'tab/1-3 tabs' },
+  { keys: ['tab', ']'], command: 'next-tab', description: 'next tab (logs, stats, info, files)', when: ['container'], footer: 'tab/1-4 tabs' },
   { keys: ['shift+tab', '['], command: 'prev-tab', description: 'previous tab', when: ['container'] },
   { keys: [']'], command: 'next-tab', description: 'next tab of the right-hand pane', when: ['table'], footer: '[ ] pane tab' },
   { keys: ['['], command: 'prev-tab', description: 'previous tab of the right-hand pane', when: ['table'] },
   { keys: ['1'], command: 'tab-logs', description: 'logs tab', when: ['container'] },
   { keys: ['2'], command: 'tab-stats', description: 'stats tab', when: ['container'] },
   { keys: ['3'], command: 'tab-info', description: 'info tab', when: ['container'] },
+  { keys: ['4'], command: 'tab-files', description: 'files tab', when: ['container'] },
+  { keys: ['D'], command: 'download', description: 'download the file or directory under the cursor to a host path', when: ['files'], footer: 'D download' },
+  { keys: ['U'], command: 'upload', description: 'upload a host file or directory here', when: ['files'], footer: 'U upload' },
   { keys: ['/'], command: 'search', description: 'search the log', when: ['logs'], footer: '/ search' },
   { keys: ['n'], command: 'search-next', description: 'next match', when: ['logs'], footer: 'n/N match' },
   { keys: ['N'], command: 'search-prev', description: 'previous match', when: ['logs'] },
@@ -200,7 +209,8 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Views', commands: ['palette', 'goto', 'back'] },
   { title: 'Move', commands: ['up', 'down', 'page-up', 'page-down', 'top', 'bottom', 'focus-next', 'open'] },
   { title: 'Containers', commands: ['filter', 'toggle-select', 'start', 'stop', 'restart', 'pause', 'delete'] },
-  { title: 'Container view', commands: ['next-tab', 'prev-tab', 'tab-logs', 'tab-stats', 'tab-info'] },
+  { title: 'Container view', commands: ['next-tab', 'prev-tab', 'tab-logs', 'tab-stats', 'tab-info', 'tab-files'] },
+  { title: 'Files', commands: ['download', 'upload'] },
   { title: 'Logs', commands: ['search', 'search-next', 'search-prev', 'timestamps'] },
   { title: 'Sessions', commands: ['exec', 'close-session'] },
   { title: 'General', commands: ['help', 'quit'] },
