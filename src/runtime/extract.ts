@@ -21,7 +21,6 @@ export interface ExtractOptions extends GuardOptions {
   onProgress?: (bytes: number) => void;
 }
 
-const WRITE_BATCH = 1024 * 1024;
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
 
 /**
@@ -83,22 +82,11 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
         case 'file': {
           const fh = await fs.promises.open(dest, WRITE_FLAGS, 0o600);
           try {
-            // Chunks are gathered into ~1 MiB vectored writes: one syscall per MiB, not per network chunk.
-            let pending: Buffer[] = [];
-            let pendingBytes = 0;
             for await (const chunk of guardedBody(guard, entry)) {
-              pending.push(chunk);
-              pendingBytes += chunk.length;
+              await fh.write(chunk);
               result.bytes += chunk.length;
-              if (pendingBytes >= WRITE_BATCH) {
-                await writeAll(fh, pending, pendingBytes);
-                pending = [];
-                pendingBytes = 0;
-                opts.onProgress?.(result.bytes);
-              }
+              opts.onProgress?.(result.bytes);
             }
-            if (pending.length) await writeAll(fh, pending, pendingBytes);
-            opts.onProgress?.(result.bytes);
             await fh.chmod(entry.mode & 0o777);
           } finally {
             await fh.close();
@@ -135,12 +123,6 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
     for (const dir of madeParents.reverse()) fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-async function writeAll(fh: fs.promises.FileHandle, buffers: Buffer[], total: number): Promise<void> {
-  const { bytesWritten } = await fh.writev(buffers);
-  // Regular files take a whole vectored write; if one ever comes up short, write the rest plainly.
-  if (bytesWritten < total) await fh.write(Buffer.concat(buffers).subarray(bytesWritten));
 }
 
 /** Before anything moves: a file may not replace a directory, nor a directory a file (docker cp refuses both). */

@@ -87,9 +87,6 @@ function containerPath(base: string, p: string | undefined): string {
   return path.posix.resolve(base, p);
 }
 
-/** Larger reads than Node's 64 KiB default: fewer chunks through the tar packer and the HTTP request. */
-const READ_CHUNK = 1024 * 1024;
-
 // Go's os.FileMode type bits, as the engine reports them in X-Docker-Container-Path-Stat.
 const MODE_DIR = 2 ** 31;
 const MODE_SYMLINK = 2 ** 27;
@@ -166,7 +163,7 @@ function* walkDir(root: string, prefix: string): Generator<PlannedEntry> {
       } else if (st.isSymbolicLink()) {
         yield { name: tarName, type: 'symlink', mode: 0o777, mtime: st.mtime, size: 0, linkname: fs.readlinkSync(childAbs) };
       } else if (st.isFile()) {
-        yield { name: tarName, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(childAbs, { highWaterMark: READ_CHUNK }) };
+        yield { name: tarName, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(childAbs) };
       }
     }
   }
@@ -359,7 +356,7 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
       if (opts.dir) for (const e of walkDir(opts.dir, prefix)) await add(e);
       for (const f of fileList) {
         const st = fs.statSync(f.local);
-        await add({ name: prefix ? `${prefix}/${f.remote}` : f.remote, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(f.local, { highWaterMark: READ_CHUNK }) });
+        await add({ name: prefix ? `${prefix}/${f.remote}` : f.remote, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(f.local) });
       }
       for (const e of mapEntries) await add(e);
       if (archiveFile) for await (const e of archivePlan(archiveFile, limits, prefix)) await add(e);
@@ -506,16 +503,13 @@ export async function downloadArchive(
     try {
       const stream = await openArchive(rt, c, full, opts.signal);
       const counter = new PassThrough();
-      const count = (chunk: Buffer) => {
+      counter.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         opts.onProgress?.(bytes);
-      };
+      });
       if (format === 'tar') {
-        // The engine's tar as it is: no extra stream in between, just counting.
-        stream.on('data', count);
-        await pipeline(stream, sink, { end: Boolean(partial) });
+        await pipeline(stream, counter, sink, { end: Boolean(partial) });
       } else {
-        counter.on('data', count);
         const yazl = await import('yazl');
         const ZipFile = yazl.ZipFile ?? (yazl as unknown as { default: typeof yazl }).default.ZipFile;
         const zip = new ZipFile();
