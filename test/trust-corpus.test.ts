@@ -45,6 +45,9 @@ const BYPASSES: [string, string][] = [
   ['cat${IFS}/etc/shadow', 'parameter expansion'],
   ['find . -name x ${IFS}-delete', 'parameter expansion'],
   ['ls $((1+1))', 'arithmetic expansion'],
+  ['ls $[1+1]', 'arithmetic expansion'],
+  ['ls ${x:-$(id)}', 'parameter expansion'],
+  ['ls "$@"', 'parameter expansion'],
   // brace expansion (also of flags), tilde, globs
   ['ls {-la,/}', 'brace expansion'],
   ['find . {-delete,-print}', 'brace expansion'],
@@ -107,6 +110,8 @@ const BYPASSES: [string, string][] = [
   ['f() { rm -rf /tmp/x; }; f', 'compound command'],
   ['! rm -rf /tmp/x', 'compound command'],
   ['[[ -f x ]] && ls', 'compound command'],
+  ['select x in a; do ls; done', 'compound command'],
+  ['until ls; do ls; done', 'compound command'],
   ['ls # harmless', 'comment'],
   ['ls #; rm -rf /tmp/x', 'comment'],
   // quoting that hides what runs
@@ -247,7 +252,7 @@ describe('trust corpus: the commands the rules are meant for', () => {
 describe('trust rules: deny, scope, wildcards, flags named by a rule', () => {
   it('a deny rule wins over an allow rule, also inside substitutions, quoted or by path', async () => {
     const rules = [...RULES, rule('git'), rule('git log', { action: 'deny' }), rule('rm', { action: 'deny' })];
-    for (const text of ['git log', 'git status; git log -p', 'ls $(rm -rf /tmp/x)', '\\rm x', "'rm' x", '/bin/rm -rf /tmp/x', 'FOO=1 rm x']) {
+    for (const text of ['git log', 'git status; git log -p', 'ls $(rm -rf /tmp/x)', 'ls > $(rm -rf /tmp/x)', '\\rm x', "'rm' x", '/bin/rm -rf /tmp/x', 'FOO=1 rm x']) {
       const d = await script(text, rules);
       expect(d.decision, text).toBe('deny');
       expect(d.reason, text).toMatch(/^deny rule: /);
