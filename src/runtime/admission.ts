@@ -160,6 +160,10 @@ function fmtCpus(nano: number): string {
 export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admission> {
   const { limits } = req;
   if (limits.maxRunning === undefined && !limits.cpus) return { release: () => {} };
+  if (limits.cpus && req.nanoCpus > Math.round(limits.cpus * 1e9)) {
+    // Waiting cannot help a container that asks more than the whole quota.
+    throw new LimitError(`agent ${req.agent}: CPU quota ${limits.cpus}; this container asks ${fmtCpus(req.nanoCpus)} on its own`);
+  }
   const db = rt.db();
   const queue = limits.onLimit === 'queue';
   const now = Date.now();
