@@ -2,7 +2,7 @@
 // find and sed -n, none may auto-approve, and each must go to a person for the right reason; the plain commands
 // those rules are meant for must auto-approve.
 import { describe, expect, it } from 'vitest';
-import { evaluateCommand, suggestRule, type TrustDecision, type TrustRule } from '../src/runtime/trust.js';
+import { evaluateCommand, suggestRule, suggestRules, type TrustDecision, type TrustRule } from '../src/runtime/trust.js';
 
 let n = 0;
 function rule(pattern: string, extra: Partial<TrustRule> = {}): TrustRule {
@@ -336,5 +336,11 @@ describe('trust rules: deny, scope, wildcards, flags named by a rule', () => {
     expect(suggestRule(['env', 'ls'])).toBeUndefined();
     expect(suggestRule(['/bin/ls'])).toBeUndefined();
     expect(suggestRule([])).toBeUndefined();
+  });
+
+  it('suggests one rule per distinct command of a script, none for commands inside substitutions', async () => {
+    expect(await suggestRules({ script: 'git log --oneline | grep fix && git log -p; ls' })).toEqual([['git', 'log'], ['grep'], ['ls']]);
+    expect(await suggestRules({ script: 'cat $(ls) | sh' })).toEqual([['cat']]);
+    expect(await suggestRules({ argv: ['git', 'status'] })).toEqual([['git', 'status']]);
   });
 });

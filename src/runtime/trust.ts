@@ -188,6 +188,26 @@ export function suggestRule(argv: readonly string[]): string[] | undefined {
   return [program];
 }
 
+/**
+ * The rules to offer for a whole request: one per distinct simple command (a script's `git log | grep x` offers
+ * `git log` and `grep`); commands no safe rule fits are left out.
+ */
+export async function suggestRules(input: TrustInput): Promise<string[][]> {
+  let commands: (string | null)[][];
+  if (input.script !== undefined) {
+    const { parseScript } = await import('./trust-parse.js');
+    commands = (await parseScript(input.script)).commands.filter((c) => !c.nested).map((c) => c.argv);
+  } else commands = [input.argv ?? []];
+  const out = new Map<string, string[]>();
+  for (const argv of commands) {
+    if (argv[0] === null) continue;
+    // A word that is not plain text (an expansion) never becomes part of a suggestion.
+    const rule = suggestRule(argv.map((a) => a ?? ''));
+    if (rule) out.set(rule.join('\0'), rule);
+  }
+  return [...out.values()];
+}
+
 function isRule(value: unknown): value is TrustRule {
   const r = value as TrustRule;
   return (
