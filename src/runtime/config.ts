@@ -18,6 +18,12 @@ export interface BerthSettings {
   ui: { maxFps: number; logLines: number };
   /** Trusted patterns (agents helper): allow/deny rules over parsed host commands, see src/runtime/trust.ts. */
   trustRules: TrustRule[];
+  /** Bounded container logs (hardening): json-file max-size and max-file for every container berth creates. */
+  logs: { maxSize: string; maxFiles: number };
+  /** berth health warns when the engine's data root is at least this full (percent used; hardening). */
+  dataRootWarnPercent: number;
+  /** Caps for archives berth unpacks or forwards (files helper): entries, uncompressed bytes, compression ratio. */
+  files: { maxEntries: number; maxBytes: number; maxRatio: number };
 }
 
 export const defaultSettings: BerthSettings = {
@@ -27,6 +33,9 @@ export const defaultSettings: BerthSettings = {
   agentLimits: {},
   ui: { maxFps: 20, logLines: 5000 },
   trustRules: [],
+  logs: { maxSize: '10m', maxFiles: 3 },
+  dataRootWarnPercent: 90,
+  files: { maxEntries: 50_000, maxBytes: 16 * 1024 ** 3, maxRatio: 500 },
 };
 
 export interface SettingsStore {

@@ -7,6 +7,7 @@ import { admitStart, applyAgentPolicy } from './agents.js';
 import type { Engine } from './engine.js';
 import { BerthError, ConflictError, NotFoundError } from './errors.js';
 import { LABEL, dockerContainerName, roomNetworkName, type ObjectKind } from './labels.js';
+import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService } from './rooms.js';
 import type { Runtime } from './runtime.js';
 import {
@@ -26,7 +27,7 @@ import {
 } from './validate.js';
 
 /** What a caller (CLI, batch file, agent script) may ask for; strings are validated like the CLI flags. */
-export interface RunOptions {
+export interface RunOptions extends LogLimitOptions {
   image: string;
   /** Overrides the image's CMD. */
   command?: string[];
@@ -69,6 +70,8 @@ export interface RunSpec {
   workspace?: { source: string; target: string };
   agent: string;
   role?: string;
+  /** json-file max-size × max-file; every container berth creates has bounded logs. */
+  logs: LogLimits;
   /** Keep stdin open for one attached writer (jobs fed from a pipe); closed when that writer closes it. */
   openStdin?: boolean;
 }
@@ -112,8 +115,9 @@ export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kin
   const agent = validateIdentity(opts.agent ?? (rt.env.BERTH_AGENT || (await rt.setting('defaultAgent'))), '--agent');
   const roleName = opts.role ?? (rt.env.BERTH_ROLE || undefined);
   const role = roleName !== undefined ? validateIdentity(roleName, '--role') : undefined;
+  const logs = await resolveLogLimits(rt, opts);
   // The agent's memory cap, CPU share and workspace mount (agents.ts).
-  return applyAgentPolicy(rt, { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role });
+  return applyAgentPolicy(rt, { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role, logs });
 }
 
 function toEnvMap(env: RunOptions['env']): Record<string, string> {
@@ -171,6 +175,7 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,
+      LogConfig: logConfig(spec.logs),
       ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
       ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
       ...(spec.resources.pids ? { PidsLimit: spec.resources.pids } : {}),
@@ -196,6 +201,7 @@ export function auditDetails(spec: RunSpec): Record<string, unknown> {
     workspace: spec.workspace?.source,
     agent: spec.agent,
     role: spec.role,
+    logs: spec.logs,
   };
 }
 

@@ -24,6 +24,8 @@ export interface RunFlags {
   mountSubpath?: string;
   agent?: string;
   role?: string;
+  logMaxSize?: string;
+  logMaxFiles?: string;
   detach: boolean;
 }
 
@@ -43,7 +45,9 @@ export function runOptionsBuilder<T>(y: import('yargs').Argv<T>) {
     .option('mount-path', { type: 'string', describe: 'Mount the room storage at this path in the container' })
     .option('mount-subpath', { type: 'string', describe: 'Mount only this directory of the room storage' })
     .option('agent', { type: 'string', describe: 'Who starts it (default: BERTH_AGENT, then config defaultAgent); its limits and workspace apply' })
-    .option('role', { type: 'string', describe: 'The agent\'s role (default: BERTH_ROLE)' });
+    .option('role', { type: 'string', describe: 'The agent\'s role (default: BERTH_ROLE)' })
+    .option('log-max-size', { type: 'string', describe: 'Largest log file before it rotates (default 10m, config logs.maxSize)' })
+    .option('log-max-files', { type: 'string', describe: 'Log files kept (default 3, config logs.maxFiles)' });
 }
 
 export function toRunOptions(argv: Args<RunFlags> & { _: (string | number)[] }, depth: number): RunOptions {
@@ -62,6 +66,8 @@ export function toRunOptions(argv: Args<RunFlags> & { _: (string | number)[] }, 
     mountSubpath: argv.mountSubpath,
     agent: argv.agent,
     role: argv.role,
+    logMaxSize: argv.logMaxSize,
+    logMaxFiles: argv.logMaxFiles,
   };
 }
 
