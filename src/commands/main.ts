@@ -13,17 +13,21 @@ import { completeCommand } from './complete.js';
 import { completionCommand } from './completion.js';
 import { containerCommand } from './container.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { deployCommand } from './deploy.js';
 import { healthCommand } from './health.js';
 import { imageCommand } from './image.js';
 import { Output } from './output.js';
+import { proxyCommand } from './proxy.js';
 import { registryCommand } from './registry.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
+import { secretCommand } from './secret.js';
+import { serviceCommand } from './service.js';
 import { shellCommand } from './shell.js';
 import { storageCommand } from './storage.js';
 import { trustCommand } from './trust.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, storageCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand, shellCommand, approvalsCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, storageCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand, shellCommand, approvalsCommand, secretCommand, deployCommand, serviceCommand, proxyCommand];
 
 export interface MainOptions {
   io?: CliIo;

@@ -24,6 +24,10 @@ export interface BerthSettings {
   dataRootWarnPercent: number;
   /** Caps for archives berth unpacks or forwards (files helper): entries, uncompressed bytes, compression ratio. */
   files: { maxEntries: number; maxBytes: number; maxRatio: number };
+  /** deploy: how many revisions (specs) each service keeps for rollback. */
+  deploy: { keepRevisions: number };
+  /** berth proxy: where it listens (loopback by default). */
+  proxy: { bind: string };
 }
 
 export const defaultSettings: BerthSettings = {
@@ -36,6 +40,8 @@ export const defaultSettings: BerthSettings = {
   logs: { maxSize: '10m', maxFiles: 3 },
   dataRootWarnPercent: 90,
   files: { maxEntries: 50_000, maxBytes: 16 * 1024 ** 3, maxRatio: 500 },
+  deploy: { keepRevisions: 10 },
+  proxy: { bind: '127.0.0.1:8480' },
 };
 
 export interface SettingsStore {

@@ -82,6 +82,40 @@ export const migrations: readonly string[] = [
      end_reason   TEXT CHECK (end_reason IN ('exited','caller-lost','not-run'))
    );
    CREATE INDEX approval_requests_open ON approval_requests(status, ended_at);`,
+  // deploy: services (active revision), their last specs and deploy progress, one deploy lock per service.
+  `CREATE TABLE deploy_services (
+     room            TEXT NOT NULL,
+     name            TEXT NOT NULL,
+     mode            TEXT NOT NULL,
+     active_revision INTEGER,
+     last_revision   INTEGER NOT NULL DEFAULT 0,
+     created_at      TEXT NOT NULL,
+     updated_at      TEXT NOT NULL,
+     PRIMARY KEY (room, name)
+   );
+   CREATE TABLE deploy_revisions (
+     room        TEXT NOT NULL,
+     name        TEXT NOT NULL,
+     revision    INTEGER NOT NULL,
+     spec        TEXT NOT NULL,
+     status      TEXT NOT NULL,
+     phase       TEXT NOT NULL,
+     message     TEXT,
+     actor       TEXT NOT NULL,
+     rollback_of INTEGER,
+     created_at  TEXT NOT NULL,
+     updated_at  TEXT NOT NULL,
+     PRIMARY KEY (room, name, revision)
+   );
+   CREATE TABLE deploy_locks (
+     room        TEXT NOT NULL,
+     name        TEXT NOT NULL,
+     pid         INTEGER NOT NULL,
+     host        TEXT NOT NULL,
+     token       TEXT NOT NULL,
+     acquired_at TEXT NOT NULL,
+     PRIMARY KEY (room, name)
+   );`,
 ];
 
 export function openDatabase(file: string): Database {
