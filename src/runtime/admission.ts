@@ -108,8 +108,11 @@ interface Ticket {
   heartbeat_at: number;
 }
 
-/** A lease lock per agent: held only while one process reads the engine and decides, never across a start. */
-async function withAgentLock<T>(db: Database, agent: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+/**
+ * A lease lock in SQLite, by key: an agent's name (held only while one process reads the engine and decides, never
+ * across a start), or a key starting with `:` (not a valid agent name) for other read-modify-write sections.
+ */
+export async function withLeaseLock<T>(db: Database, agent: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
   const holder = `${process.pid}:${randomBytes(4).toString('hex')}`;
   const take = db.transaction(() => {
     const row = db.prepare('SELECT holder, expires_at FROM agent_admission_locks WHERE agent = ?').get(agent) as { holder: string; expires_at: number } | undefined;
@@ -178,7 +181,7 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
   try {
     for (;;) {
       if (req.signal?.aborted) throw new CancelledError('cancelled while waiting for the agent\'s limits');
-      const verdict = await withAgentLock(db, req.agent, req.signal, async () => {
+      const verdict = await withLeaseLock(db, req.agent, req.signal, async () => {
         const tickets = liveTickets(db, req.agent);
         const head = tickets.find((t) => t.state === 'waiting');
         // First come, first served: in queue mode only the oldest waiting start may take a free slot.
