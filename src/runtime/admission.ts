@@ -188,7 +188,8 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
         if (queue && head && head.id !== id) {
           return { wait: `agent ${req.agent}: ${tickets.filter((t) => t.state === 'waiting' && t.id < id).length} earlier start(s) ahead in the queue` };
         }
-        const usage = await agentUsage(rt, req.agent, req.signal);
+        // No signal on these short engine calls: a long queue wait would pile one abort listener per poll on it.
+        const usage = await agentUsage(rt, req.agent);
         // A start in flight whose container already runs is counted by the engine, not twice.
         const inFlight = tickets.filter((t) => t.state === 'admitted' && !usage.names.has(t.container));
         const over = describeLimit(limits, usage, inFlight, req);
