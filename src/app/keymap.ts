@@ -16,6 +16,7 @@ export type KeyContext =
   | 'stats'
   | 'info'
   | 'sessions' // the exec Sessions view
+  | 'records' // the container Records view
   | 'images' // the Images view's list
   | 'image-detail' // one image full screen (history, layers, labels)
   | 'agents' // the Agents view
@@ -93,16 +94,16 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
-  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
-  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
+  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records'] },
+  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
   { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container', 'approval'], footer: 'esc back' },
-  { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table'] },
+  { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table', 'records'] },
   // The container table and the detail view act on containers.
   { keys: ['/'], command: 'filter', description: 'filter containers', when: ['table'], footer: '/ filter' },
   { keys: [' '], command: 'toggle-select', description: 'select / unselect', when: ['table'], footer: 'space select' },
@@ -129,6 +130,10 @@ export const bindings: Binding[] = [
   { keys: ['a'], command: 'approve', description: 'approve the request: its caller runs it', when: ['approvals', 'approval'], footer: 'a approve' },
   { keys: ['d'], command: 'deny', description: 'deny the request: its caller exits 6', when: ['approvals', 'approval'], footer: 'd deny' },
   { keys: ['t'], command: 'approve-trust', description: 'approve and trust: shows the suggested pattern, y saves it', when: ['approvals', 'approval'], footer: 't approve+trust' },
+  // Container records.
+  { keys: ['enter'], command: 'open', description: 'open the record\'s container (full screen)', when: ['records'], footer: 'enter container' },
+  { keys: ['/'], command: 'filter', description: 'filter records', when: ['records'], footer: '/ filter' },
+  { keys: ['d'], command: 'delete', description: 'delete the record and its container (asks first)', when: ['records'], footer: 'd delete' },
   // The detail view's tabs.
   { keys: ['tab', ']'], command: 'next-tab', description: 'next tab (logs, stats, info)', when: ['container'], footer: 'tab/1-3 tabs' },
   { keys: ['shift+tab', '['], command: 'prev-tab', description: 'previous tab', when: ['container'] },

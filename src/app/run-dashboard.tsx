@@ -8,6 +8,7 @@ import { ESC, onFatal, setOutputProcessing, signalExitCode, takeTerminal } from 
 import { pipeTerminal } from '../runtime/terminal-session.js';
 import { App } from './App.js';
 import { DashboardStore } from './dashboard-store.js';
+import { recordsStoreFor } from './records-store.js';
 import { SessionManager } from './sessions.js';
 
 /** Back to the dashboard's screen after a session: whatever modes the session's programs left on are turned off. */
@@ -80,6 +81,7 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   const shutdown = () => {
     sessions.onAttachRequest(undefined);
     store.stop();
+    recordsStoreFor(rt).stop();
     instance?.unmount();
     stdin.off('data', route);
     stdin.pause();
@@ -104,6 +106,8 @@ export async function runDashboard(options: { host?: string; room?: string } = {
       maxFps: settings.get('ui').maxFps,
     });
     void store.start();
+    // Records follow their containers from Docker's events for as long as the dashboard runs, whatever view is open.
+    recordsStoreFor(rt).start();
     await quitting;
     return 0;
   } finally {

@@ -17,7 +17,9 @@ import { deployCommand } from './deploy.js';
 import { healthCommand } from './health.js';
 import { imageCommand } from './image.js';
 import { Output } from './output.js';
+import { pluginCommand } from './plugin.js';
 import { proxyCommand } from './proxy.js';
+import { recordsCommand } from './records.js';
 import { registryCommand } from './registry.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
@@ -27,7 +29,7 @@ import { shellCommand } from './shell.js';
 import { storageCommand } from './storage.js';
 import { trustCommand } from './trust.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, storageCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand, shellCommand, approvalsCommand, secretCommand, deployCommand, serviceCommand, proxyCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, storageCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand, shellCommand, approvalsCommand, secretCommand, deployCommand, serviceCommand, proxyCommand, pluginCommand, recordsCommand];
 
 export interface MainOptions {
   io?: CliIo;

@@ -46,6 +46,8 @@ export interface RunOptions extends LogLimitOptions {
   mountSubpath?: string;
   agent?: string;
   role?: string;
+  /** Track the container as a container record (records.ts); only `container run` reads it. */
+  record?: boolean;
 }
 
 export interface Resources {

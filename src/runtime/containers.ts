@@ -7,6 +7,7 @@ import { updateContainer, type UpdateOptions, type UpdateResult } from './contai
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
 import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
+import { recordWhileCreating } from './records.js';
 import { maskValue } from './mask.js';
 import type { Runtime } from './runtime.js';
 import { validateRoomName, validateSeconds, validateSignal, validateTag } from './validate.js';
@@ -200,13 +201,21 @@ export class ContainerService {
   }
 
   /** Creates and starts a container in the room (created first when missing); returns its summary. */
-  async run(room: string, opts: RunOptions, cb: CreateCallbacks = {}): Promise<ContainerSummary & { pulled: boolean }> {
+  async run(room: string, opts: RunOptions, cb: CreateCallbacks = {}): Promise<ContainerSummary & { pulled: boolean; record?: number }> {
     const spec = await toRunSpec(this.rt, room, opts, 'container');
     return this.rt.audit.record(
-      { actor: this.rt.actor, action: 'container.run', target: `${room}/${spec.name}`, details: auditDetails(spec) },
+      { actor: this.rt.actor, action: 'container.run', target: `${room}/${spec.name}`, details: { ...auditDetails(spec), record: opts.record || undefined } },
       async () => {
-        const created = await createFromSpec(this.rt, spec, cb);
-        return { ...(await this.summary(room, created.id)), pulled: created.pulled };
+        // With record, the record is stored between create and start, and dropped again when the start fails.
+        const tracking = opts.record ? recordWhileCreating(this.rt, spec) : undefined;
+        try {
+          const created = await createFromSpec(this.rt, spec, tracking ? { ...cb, beforeStart: tracking.beforeStart } : cb);
+          const record = await tracking?.started();
+          return { ...(await this.summary(room, created.id)), pulled: created.pulled, ...(record ? { record } : {}) };
+        } catch (err) {
+          tracking?.undo();
+          throw err;
+        }
       },
     );
   }

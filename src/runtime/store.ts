@@ -116,6 +116,30 @@ export const migrations: readonly string[] = [
      acquired_at TEXT NOT NULL,
      PRIMARY KEY (room, name)
    );`,
+  // records (plugins helper): the plugin release, env with secret values masked, and what berth last saw of the
+  // container (Docker state, exit code, OOM kill, finish time) so reconciling can tell a change from an old status.
+  `ALTER TABLE container_records ADD COLUMN release TEXT;
+   ALTER TABLE container_records ADD COLUMN env TEXT NOT NULL DEFAULT '{}';
+   ALTER TABLE container_records ADD COLUMN exit_code INTEGER;
+   ALTER TABLE container_records ADD COLUMN oom_killed INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE container_records ADD COLUMN container_state TEXT;
+   ALTER TABLE container_records ADD COLUMN finished_at TEXT;
+   CREATE INDEX container_records_status ON container_records(status);
+   CREATE INDEX container_records_release ON container_records(release);`,
+  // plugins (plugins helper): the registry of plugin releases code@version. The files themselves are a snapshot under
+  // <dataDir>/plugins/<code>/<version>; env defaults are kept here with secret-looking values masked.
+  `CREATE TABLE plugin_releases (
+     code          TEXT NOT NULL,
+     version       TEXT NOT NULL,
+     description   TEXT NOT NULL DEFAULT '',
+     digest        TEXT NOT NULL,
+     params_schema TEXT NOT NULL,
+     env           TEXT NOT NULL DEFAULT '{}',
+     source        TEXT NOT NULL,
+     created_at    TEXT NOT NULL,
+     updated_at    TEXT NOT NULL,
+     PRIMARY KEY (code, version)
+   );`,
 ];
 
 export function openDatabase(file: string): Database {

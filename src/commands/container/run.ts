@@ -4,6 +4,7 @@ import type { RunOptions } from '../../runtime/container-create.js';
 import { ContainerService } from '../../runtime/containers.js';
 import { CancelledError } from '../../runtime/errors.js';
 import { CommandExitError, followUntilExit } from '../../runtime/jobs.js';
+import { RecordService } from '../../runtime/records.js';
 import { parseDuration } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, pullProgress, trailingCommand } from './shared.js';
@@ -27,6 +28,7 @@ export interface RunFlags {
   logMaxSize?: string;
   logMaxFiles?: string;
   detach: boolean;
+  record?: boolean;
 }
 
 /** The flags `container run`, `berth run` and batch files share. */
@@ -77,17 +79,19 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
   builder: (y) =>
     runOptionsBuilder(y)
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the id and return at once (Ctrl+C while attached also leaves it running)' })
-      .option('timeout', { type: 'string', describe: 'How long to wait when the agent\'s limits queue the start (default 10m); exit code 7' }) as never,
+      .option('timeout', { type: 'string', describe: 'How long to wait when the agent\'s limits queue the start (default 10m); exit code 7' })
+      .option('record', { type: 'boolean', default: false, describe: 'Track it as a container record (berth records), its tags as the record\'s labels' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);
     const admissionTimeoutMs = (argv as { timeout?: string }).timeout !== undefined ? parseDuration((argv as { timeout?: string }).timeout!) : undefined;
-    const c = await new ContainerService(ctx.rt).run(room, toRunOptions(argv as never, 2), {
+    const c = await new ContainerService(ctx.rt).run(room, { ...toRunOptions(argv as never, 2), record: argv.record }, {
       signal: ctx.signal,
       onPull: pullProgress(ctx),
       admissionTimeoutMs,
       onQueued: (why) => ctx.out.note(why),
     });
+    if (c.record !== undefined && !ctx.out.json && !ctx.out.options.quiet) ctx.out.note(`record ${c.record}`);
     if (argv.detach || ctx.out.json) {
       ctx.out.done(c.id, c, c.id);
       return;
@@ -103,6 +107,8 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
       if (ctx.signal.aborted) throw new CancelledError(`detached from ${c.name}; it keeps running (berth container stop ${c.name})`);
       throw err;
     }
+    // This process saw the exit: the record says so at once, not only at the next records command.
+    if (c.record !== undefined) await new RecordService(ctx.rt).reconcile({ ids: [c.record] });
     if (code !== 0) throw new CommandExitError(code, `container ${c.name}`);
   },
 };
