@@ -6,13 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { tagImage } from '../src/runtime/images.js';
 import { KEY, openDashboard } from './dashboard-harness.js';
-import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
+import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const registry = inject('registry');
 const home = tempHome();
 const room = uniqueRoom('dimg');
 const remote = `${registry.host}/berth-dimg-${room}:1`;
 const local = (t: string) => `berth-test-dimg-${room}:${t}`;
+const context = path.join(home, 'ctx');
 
 beforeAll(async () => {
   const dockerDir = path.join(home, 'docker');
@@ -36,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeRooms([room]);
-  for (const ref of [remote, local('a'), local('b')]) await docker.getImage(ref).remove().catch(() => {});
+  for (const ref of [remote, local('a'), local('b'), local('built')]) await docker.getImage(ref).remove().catch(() => {});
   fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -80,6 +81,36 @@ describe('dashboard Images view', () => {
       await dash.waitForFrame((f) => f.includes('esc back') && f.includes('HISTORY (') && f.includes('LABELS ('), 'the image full screen');
       dash.press(KEY.escape);
       await dash.waitForFrame((f) => f.includes('USED BY'), 'back to the list');
+    } finally {
+      dash.close();
+    }
+  });
+
+  it('b builds a directory with its output streaming; x stops a build on the engine', async () => {
+    fs.mkdirSync(context, { recursive: true });
+    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nRUN echo dashboard-build-step-${room}\n`);
+    const dash = await openDashboard(home, room, { columns: 200 });
+    try {
+      dash.press(':', ...'images', KEY.enter);
+      await dash.waitForFrame((f) => f.includes(`Images (room ${room}`), 'the Images view');
+      dash.press('b');
+      await dash.waitForFrame((f) => f.includes('build context directory'), 'the directory prompt');
+      dash.press(...context, KEY.enter);
+      await dash.waitForFrame((f) => f.includes(`tag for ${context}`), 'the tag prompt');
+      dash.press(...local('built'), KEY.enter);
+      await dash.waitForFrame((f) => f.includes(`dashboard-build-step-${room}`) && f.includes(`built ${local('built')}`), 'the build output and its end', 60_000);
+      expect((await docker.getImage(local('built')).inspect()).Id).toBeTruthy();
+      dash.press(KEY.escape);
+      await dash.waitForFrame((f) => /│ berth-test-dimg-\S+:built\s/.test(f), 'the built image in the list');
+
+      fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nRUN echo cancel-${room} && sleep 600\n`);
+      dash.press('b', KEY.enter);
+      await dash.waitForFrame((f) => f.includes(`tag for ${context}`), 'the tag prompt, filled in');
+      dash.press(KEY.enter);
+      await dash.waitForFrame((f) => f.includes(`cancel-${room}`) && f.includes('x stops it'), 'the long step running', 60_000);
+      dash.press('x');
+      await dash.waitForFrame((f) => f.includes(`build ${local('built')} cancelled`), 'the cancelled build');
+      await waitFor(async () => !(await docker.listContainers({ all: true })).some((c) => c.Command.includes(`cancel-${room}`)), 'the step container to go', 30_000);
     } finally {
       dash.close();
     }

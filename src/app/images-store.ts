@@ -1,6 +1,7 @@
 // The Images view's state outside React: the room's images (or every image), reloaded (throttled) on the engine's
 // image and container events, the detail of the image under the cursor, and one pull's progress line.
 import { BatchedPublisher } from './batched-publisher.js';
+import { buildImage } from '../runtime/build.js';
 import { watchEvents } from '../runtime/events.js';
 import { formatBytes } from '../runtime/format.js';
 import { deleteImage, inspectImage, listImages, pullImage, tagImage, type DeleteImageResult, type ImageDetail, type ImageSummary, type ProgressEvent } from '../runtime/images.js';
@@ -13,6 +14,20 @@ export interface PullState {
   error?: string;
 }
 
+/** A build started from the dashboard: its output (the last BUILD_LINES lines) as it streams. */
+export interface BuildState {
+  context: string;
+  tag: string;
+  lines: string[];
+  running: boolean;
+  /** Context upload progress, while it lasts. */
+  upload?: string;
+  error?: string;
+  id?: string;
+}
+
+export const BUILD_LINES = 1000;
+
 export interface ImagesSnapshot {
   room?: string;
   all: boolean;
@@ -20,6 +35,7 @@ export interface ImagesSnapshot {
   loaded: boolean;
   error?: string;
   pull?: PullState;
+  build?: BuildState;
   detail?: { id: string; detail?: ImageDetail; error?: string };
 }
 
@@ -145,6 +161,62 @@ export class ImagesStore {
       this.update({ pull: state });
       return state;
     }
+  }
+
+  private buildAbort?: AbortController;
+
+  /** Starts a build in the room (one at a time); its output lands in the snapshot, batched like every change. */
+  build(context: string, tag: string): Promise<BuildState> {
+    if (this.pending.build?.running) return Promise.resolve(this.pending.build);
+    const ctl = new AbortController();
+    this.buildAbort = ctl;
+    const onDispose = () => ctl.abort();
+    this.abort.signal.addEventListener('abort', onDispose, { once: true });
+    let lines: string[] = [];
+    let partial = '';
+    const push = (text: string) => {
+      const parts = (partial + text).split('\n');
+      partial = parts.pop() ?? '';
+      lines = [...lines, ...parts].slice(-BUILD_LINES);
+    };
+    const publish = (change: Partial<BuildState> = {}) =>
+      this.update({ build: { context, tag, lines: partial ? [...lines, partial].slice(-BUILD_LINES) : lines, running: true, ...change } });
+    publish();
+    return (async () => {
+      try {
+        const room = this.pending.room ?? (await this.rt.room());
+        const result = await buildImage(this.rt, {
+          room,
+          context,
+          tag,
+          signal: ctl.signal,
+          onEvent: (e) => {
+            if (e.type === 'context') return publish({ upload: `sending build context: ${formatBytes(e.bytes)} (${e.files} files)` });
+            if (e.type === 'output') push(e.text);
+            else if (e.event.status) push(`${e.event.id ? `${e.event.id}: ` : ''}${e.event.status}\n`);
+            publish();
+          },
+        });
+        push(`built ${result.id.replace(/^sha256:/, '').slice(0, 12)} as ${result.tags.join(', ')}\n`);
+        const state: BuildState = { context, tag, lines, running: false, id: result.id };
+        this.update({ build: state });
+        void this.reload();
+        return state;
+      } catch (err) {
+        const state: BuildState = { context, tag, lines: partial ? [...lines, partial] : lines, running: false, error: (err as Error).message };
+        this.update({ build: state });
+        return state;
+      } finally {
+        this.abort.signal.removeEventListener('abort', onDispose);
+      }
+    })();
+  }
+
+  /** Stops the running build on the engine. */
+  cancelBuild(): boolean {
+    if (!this.pending.build?.running || !this.buildAbort) return false;
+    this.buildAbort.abort();
+    return true;
   }
 
   async tag(source: string, target: string): Promise<{ ref: string }> {
