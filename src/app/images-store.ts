@@ -49,6 +49,13 @@ export function pullLine(ref: string, layers: Map<string, ProgressEvent>): strin
   return `pulling ${ref}: ${done}/${all.length} layers${bytes}`;
 }
 
+/** Every store not yet disposed: the dashboard disposes them on quit, so no pull or build holds the process open. */
+const liveStores = new Set<ImagesStore>();
+
+export function disposeImagesStores(): void {
+  for (const store of [...liveStores]) store.dispose();
+}
+
 export class ImagesStore {
   private snapshot: ImagesSnapshot = { all: false, images: [], loaded: false };
   private pending: ImagesSnapshot = this.snapshot;
@@ -58,8 +65,13 @@ export class ImagesStore {
   private reloading = false;
   private again = false;
   private started = false;
+  /** Off while the view is not on screen: events then only mark the list stale, reloaded when it comes back. */
+  private active = true;
+  private stale = false;
 
-  constructor(private readonly rt: Runtime) {}
+  constructor(private readonly rt: Runtime) {
+    liveStores.add(this);
+  }
 
   subscribe = this.publisher.subscribe;
   getSnapshot = (): ImagesSnapshot => this.snapshot;
@@ -83,20 +95,36 @@ export class ImagesStore {
     void this.reload();
   }
 
+  private watcher?: AbortController;
+
   private start(): void {
     this.started = true;
+    this.watch();
+  }
+
+  /** The engine's image and container events, only while the view is on screen. */
+  private watch(): void {
+    if (this.watcher || this.abort.signal.aborted) return;
+    const ctl = new AbortController();
+    this.watcher = ctl;
     void (async () => {
       try {
         const engine = await this.rt.engine();
-        for await (const _event of watchEvents(engine, { type: ['image', 'container'] }, this.abort.signal)) this.scheduleReload();
+        for await (const _event of watchEvents(engine, { type: ['image', 'container'] }, ctl.signal)) this.scheduleReload();
       } catch {
         // The containers view reports the engine's state; this view keeps its last list.
+      } finally {
+        if (this.watcher === ctl) this.watcher = undefined;
       }
     })();
   }
 
   /** Engine events come in bursts (a pull, a build): one reload a few hundred ms after the last. */
   scheduleReload(): void {
+    if (!this.active) {
+      this.stale = true;
+      return;
+    }
     clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => void this.reload(), 300);
   }
@@ -121,6 +149,22 @@ export class ImagesStore {
         this.again = false;
         void this.reload();
       }
+    }
+  }
+
+  /** The view came on screen or left it; a pull or build keeps running either way. */
+  setActive(active: boolean): void {
+    this.active = active;
+    if (!active) {
+      this.watcher?.abort();
+      this.watcher = undefined;
+      return;
+    }
+    if (this.started) {
+      this.watch();
+      // Whatever happened while away (events were not watched) shows now.
+      this.stale = false;
+      this.scheduleReload();
     }
   }
 
@@ -234,6 +278,9 @@ export class ImagesStore {
   }
 
   dispose(): void {
+    liveStores.delete(this);
+    this.buildAbort?.abort();
+    this.watcher?.abort();
     this.abort.abort();
     clearTimeout(this.reloadTimer);
     this.publisher.dispose();

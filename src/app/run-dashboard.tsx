@@ -8,6 +8,7 @@ import { ESC, onFatal, setOutputProcessing, signalExitCode, takeTerminal } from 
 import { pipeTerminal } from '../runtime/terminal-session.js';
 import { App } from './App.js';
 import { DashboardStore } from './dashboard-store.js';
+import { disposeImagesStores } from './images-store.js';
 import { SessionManager } from './sessions.js';
 
 /** Back to the dashboard's screen after a session: whatever modes the session's programs left on are turned off. */
@@ -80,6 +81,7 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   const shutdown = () => {
     sessions.onAttachRequest(undefined);
     store.stop();
+    disposeImagesStores();
     instance?.unmount();
     stdin.off('data', route);
     stdin.pause();

@@ -55,8 +55,12 @@ export interface ImagesData {
 
 function useImagesData(api: ViewApi, size: { width: number; height: number }): ImagesData {
   const state = useDashboardState(api.store);
-  const [store] = useState(() => new ImagesStore(api.rt));
-  useEffect(() => () => store.dispose(), [store]);
+  // The store outlives a visit, so a pull or build started here goes on while another view is shown.
+  const store = useMemo(() => api.keep('images-store', () => new ImagesStore(api.rt)).get(), [api]);
+  useEffect(() => {
+    store.setActive(true);
+    return () => store.setActive(false);
+  }, [store]);
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const kept = useMemo(() => api.keep<UiState>('images', () => initialUi), [api]);
   const [ui, setUiState] = useState(kept.get);
