@@ -5,7 +5,7 @@ import { render } from 'ink-testing-library';
 import { App } from '../src/app/App.js';
 import { DashboardStore } from '../src/app/dashboard-store.js';
 import { RoomService } from '../src/runtime/rooms.js';
-import { FIXTURE_IMAGE, docker, runtimeFor, waitFor } from './helpers.js';
+import { FIXTURE_IMAGE, TEST_LOG_CONFIG, docker, runtimeFor, waitFor } from './helpers.js';
 
 export const KEY = { enter: '\r', escape: '\x1b', tab: '\t', up: '\x1b[A', down: '\x1b[B', space: ' ' } as const;
 
@@ -57,6 +57,7 @@ export async function startContainer(room: string, name: string, cmd = 'trap "ex
     Cmd: ['sh', '-c', cmd],
     name: `${room}.${name}`,
     Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': name, 'berth.agent': 'tester' },
+    HostConfig: { LogConfig: TEST_LOG_CONFIG },
   });
   await c.start();
   return c;

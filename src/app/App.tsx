@@ -181,6 +181,10 @@ export function App({ store, endpoint, onQuit, sessions, initialView }: AppProps
     [store, sessions, update, navNow],
   );
   const badges = useBadges(api);
+  // A new engine error replaces whatever the status line said before it.
+  useLayoutEffect(() => {
+    if (state.error) update((n) => (n.status ? { ...n, status: undefined } : n));
+  }, [state.error, update]);
 
   const active = viewById(nav.history[nav.history.length - 1]!) ?? views[0]!;
   const body = bodyHeight(rows);
@@ -293,13 +297,13 @@ export function App({ store, endpoint, onQuit, sessions, initialView }: AppProps
       {prompt.label === ':' ? ':' : `${prompt.label}: `}
       {prompt.text}▏{prompt.hint ? <Text dimColor> {prompt.hint(prompt.text)}</Text> : null}
     </Text>
-  ) : state.error ? (
-    <Text color="red" wrap="truncate">
-      {state.error}
-    </Text>
   ) : nav.status ? (
     <Text color={nav.status.tone === 'error' ? 'red' : nav.status.tone === 'ok' ? 'green' : undefined} wrap="truncate">
-      {nav.status.text}
+      {store.rt.mask.text(nav.status.text)}
+    </Text>
+  ) : state.error ? (
+    <Text color="red" wrap="truncate">
+      {store.rt.mask.text(state.error)}
     </Text>
   ) : (
     <Text> </Text>

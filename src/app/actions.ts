@@ -70,7 +70,7 @@ export async function runContainerAction(
   const failures: string[] = [];
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') done.push(`${r.value} ${targets[i]!.name}`);
-    else failures.push(`${targets[i]!.name}: ${((r.reason as Error)?.message ?? String(r.reason)).split('\n')[0]}`);
+    else failures.push(`${targets[i]!.name}: ${rt.mask.text(((r.reason as Error)?.message ?? String(r.reason)).split('\n')[0]!)}`);
   });
   if (!failures.length) {
     const verbs = new Set(done.map((d) => d.split(' ')[0]));

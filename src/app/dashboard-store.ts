@@ -7,6 +7,7 @@ import { isConnectionError } from '../runtime/engine.js';
 import { EngineUnreachableError } from '../runtime/errors.js';
 import { watchEvents, type EngineEvent } from '../runtime/events.js';
 import { LABEL } from '../runtime/labels.js';
+import { roomDiskUsage, type RoomDiskUsage } from '../runtime/disk-usage.js';
 import { RoomService, type RoomSummary } from '../runtime/rooms.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -110,6 +111,10 @@ export class DashboardStore {
    */
   private containersStale = true;
   private loadedRoom?: string;
+  /** Rooms' disk use, measured in the background at most every diskEveryMs (sizing layers is slow). */
+  private disk = new Map<string, RoomDiskUsage>();
+  private diskMeasuredAt = 0;
+  private diskMeasuring = false;
 
   constructor(
     /** Public so the views' own stores (logs, stats) and actions share the dashboard's engine connection. */
@@ -192,6 +197,20 @@ export class DashboardStore {
     }
   }
 
+  private measureDisk(rooms: string[]): void {
+    if (this.diskMeasuring || Date.now() - this.diskMeasuredAt < 30_000) return;
+    this.diskMeasuring = true;
+    roomDiskUsage(this.rt, { rooms, signal: this.controller.signal })
+      .then((disk) => {
+        this.disk = disk;
+        this.diskMeasuredAt = Date.now();
+        const rooms = this.state.rooms.map((r) => ({ ...r, disk: disk.get(r.name) }));
+        this.dispatch({ type: 'rooms-loaded', rooms });
+      })
+      .catch(() => (this.diskMeasuredAt = Date.now())) // an engine error shows through the next reload
+      .finally(() => (this.diskMeasuring = false));
+  }
+
   private scheduleReload(delay: number): void {
     if (this.reloadTimer) return;
     this.reloadTimer = setTimeout(() => {
@@ -211,8 +230,9 @@ export class DashboardStore {
         this.reloadAgain = false;
         const signal = this.controller.signal;
         try {
-          const rooms = await this.rooms.list(signal);
+          const rooms = (await this.rooms.list(signal)).map((r) => ({ ...r, disk: this.disk.get(r.name) }));
           this.dispatch({ type: 'rooms-loaded', rooms });
+          this.measureDisk(rooms.map((r) => r.name));
           const room = this.state.selectedRoom;
           if (room && (this.containersStale || room !== this.loadedRoom)) {
             this.containersStale = false;

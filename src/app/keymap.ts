@@ -16,9 +16,13 @@ export type KeyContext =
   | 'stats'
   | 'info'
   | 'sessions' // the exec Sessions view
+  | 'records' // the container Records view
   | 'images' // the Images view's list
   | 'image-detail' // one image full screen (history, layers, labels)
   | 'image-build' // the dashboard's build, its output streaming full screen
+  | 'agents' // the Agents view
+  | 'approvals' // the Approvals view, the queue
+  | 'approval' // one approval request full screen (narrow terminals)
   | 'global';
 
 export type Command =
@@ -65,7 +69,10 @@ export type Command =
   | 'toggle-all'
   | 'build'
   | 'show-build'
-  | 'cancel-build';
+  | 'cancel-build'
+  | 'approve'
+  | 'deny'
+  | 'approve-trust';
 
 export interface Binding {
   keys: string[];
@@ -91,16 +98,16 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail'] },
-  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
-  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
+  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records'] },
+  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
-  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container'], footer: 'esc back' },
-  { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table'] },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container', 'approval'], footer: 'esc back' },
+  { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table', 'records'] },
   // The container table and the detail view act on containers.
   { keys: ['/'], command: 'filter', description: 'filter containers', when: ['table'], footer: '/ filter' },
   { keys: [' '], command: 'toggle-select', description: 'select / unselect', when: ['table'], footer: 'space select' },
@@ -125,6 +132,15 @@ export const bindings: Binding[] = [
   { keys: ['t'], command: 'tag', description: 'tag the image', when: ['images', 'image-detail'], footer: 't tag' },
   { keys: ['d'], command: 'delete', description: 'delete the image (asks first)', when: ['images', 'image-detail'], footer: 'd delete' },
   { keys: ['a'], command: 'toggle-all', description: 'the room\'s images / every image on the engine', when: ['images'], footer: 'a all' },
+  // The approval queue: a person's decisions.
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'the request in full', when: ['approvals'], footer: 'enter open' },
+  { keys: ['a'], command: 'approve', description: 'approve the request: its caller runs it', when: ['approvals', 'approval'], footer: 'a approve' },
+  { keys: ['d'], command: 'deny', description: 'deny the request: its caller exits 6', when: ['approvals', 'approval'], footer: 'd deny' },
+  { keys: ['t'], command: 'approve-trust', description: 'approve and trust: shows the suggested pattern, y saves it', when: ['approvals', 'approval'], footer: 't approve+trust' },
+  // Container records.
+  { keys: ['enter'], command: 'open', description: 'open the record\'s container (full screen)', when: ['records'], footer: 'enter container' },
+  { keys: ['/'], command: 'filter', description: 'filter records', when: ['records'], footer: '/ filter' },
+  { keys: ['d'], command: 'delete', description: 'delete the record and its container (asks first)', when: ['records'], footer: 'd delete' },
   // The detail view's tabs.
   { keys: ['tab', ']'], command: 'next-tab', description: 'next tab (logs, stats, info)', when: ['container'], footer: 'tab/1-3 tabs' },
   { keys: ['shift+tab', '['], command: 'prev-tab', description: 'previous tab', when: ['container'] },
@@ -141,6 +157,7 @@ export const bindings: Binding[] = [
   { keys: [':'], command: 'palette', description: 'go to a view by name (tab completes)', footer: ': view' },
   ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n): Binding => ({ keys: [String(n)], command: 'goto', target: String(n), description: `view ${n} of the tab bar`, ...(n === 1 ? { footer: '1-9 views' } : {}) })),
   { keys: ['S'], command: 'goto', target: 'sessions', description: 'exec sessions' },
+  { keys: ['A'], command: 'goto', target: 'approvals', description: 'approval queue' },
   { keys: ['escape', 'backspace'], command: 'back', description: 'back to the previous view' },
   { keys: ['?'], command: 'help', description: 'help', footer: '? help' },
   { keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit', footer: 'q quit' },
@@ -225,6 +242,7 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Logs', commands: ['search', 'search-next', 'search-prev', 'timestamps'] },
   { title: 'Sessions', commands: ['exec', 'close-session'] },
   { title: 'Images', commands: ['pull', 'tag', 'toggle-all', 'build', 'show-build', 'cancel-build'] },
+  { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
   { title: 'General', commands: ['help', 'quit'] },
 ];
 

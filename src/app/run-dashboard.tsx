@@ -9,6 +9,7 @@ import { pipeTerminal } from '../runtime/terminal-session.js';
 import { App } from './App.js';
 import { DashboardStore } from './dashboard-store.js';
 import { disposeImagesStores } from './images-store.js';
+import { recordsStoreFor } from './records-store.js';
 import { SessionManager } from './sessions.js';
 
 /** Back to the dashboard's screen after a session: whatever modes the session's programs left on are turned off. */
@@ -82,6 +83,7 @@ export async function runDashboard(options: { host?: string; room?: string } = {
     sessions.onAttachRequest(undefined);
     store.stop();
     disposeImagesStores();
+    recordsStoreFor(rt).stop();
     instance?.unmount();
     stdin.off('data', route);
     stdin.pause();
@@ -106,6 +108,8 @@ export async function runDashboard(options: { host?: string; room?: string } = {
       maxFps: settings.get('ui').maxFps,
     });
     void store.start();
+    // Records follow their containers from Docker's events for as long as the dashboard runs, whatever view is open.
+    recordsStoreFor(rt).start();
     await quitting;
     return 0;
   } finally {

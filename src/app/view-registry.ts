@@ -2,12 +2,15 @@
 // component. App renders the active one and knows no view by name; adding a view is one line in `views` below plus
 // its bindings in keymap.ts. The contract a view implements is in view-layout.ts.
 import type { DashboardView } from './view-layout.js';
+import { agentsView } from '../views/AgentsView.js';
+import { approvalsView } from '../views/ApprovalsView.js';
 import { containersView } from '../views/ContainersView.js';
 import { imagesView } from '../views/ImagesView.js';
+import { recordsView } from '../views/RecordsView.js';
 import { sessionsView } from '../views/SessionsView.js';
 
 /** Every view, in tab-bar order: number keys 1-9 open them. The first is where the dashboard starts. */
-export const views: readonly DashboardView[] = [containersView, sessionsView, imagesView];
+export const views: readonly DashboardView[] = [containersView, sessionsView, imagesView, approvalsView, recordsView, agentsView];
 
 export function viewById(id: string): DashboardView | undefined {
   return views.find((v) => v.id === id);

@@ -136,6 +136,7 @@ const CONNECTION_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
+  'ESSHCONNECT',
 ]);
 
 export function isConnectionError(err: unknown): boolean {
@@ -195,8 +196,17 @@ export class Engine {
   }
 }
 
-/** dockerode (and ssh2 behind it) is loaded only when a command actually talks to the engine. */
-export async function connectEngine(endpoint: EngineEndpoint): Promise<Engine> {
+/**
+ * dockerode is loaded only when a command actually talks to the engine. ssh endpoints go through the system ssh
+ * (ssh-connection.ts) as plain HTTP over its tunnel: docker-modem's own ssh path builds a malformed URL (Node's
+ * DEP0170 warning) and skips known_hosts.
+ */
+export async function connectEngine(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
   const { default: DockerCtor } = await import('dockerode');
-  return new Engine(endpoint, new DockerCtor(endpoint.options));
+  let options = endpoint.options;
+  if (options.protocol === 'ssh') {
+    const { sshAgent, sshTarget } = await import('./ssh-connection.js');
+    options = { protocol: 'http', host: options.host, port: options.port, agent: sshAgent(sshTarget(endpoint.url), env) } as Docker.DockerOptions;
+  }
+  return new Engine(endpoint, new DockerCtor(options));
 }

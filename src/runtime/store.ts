@@ -34,6 +34,112 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (room, image_id, ref)
    );
    CREATE INDEX images_room_claims_image ON images_room_claims(image_id);`,
+  // agents (issue 12): admission tickets (queue order and starts in flight) and a lease lock per agent, for the
+  // per-agent limits checked atomically across berth processes.
+  `CREATE TABLE agent_admissions (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     agent        TEXT NOT NULL,
+     pid          INTEGER NOT NULL,
+     state        TEXT NOT NULL CHECK (state IN ('waiting', 'admitted')),
+     nano_cpus    INTEGER NOT NULL DEFAULT 0,
+     container    TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     heartbeat_at INTEGER NOT NULL
+   );
+   CREATE INDEX agent_admissions_agent ON agent_admissions(agent, id);
+   CREATE TABLE agent_admission_locks (
+     agent      TEXT PRIMARY KEY,
+     holder     TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
+  // approvals: the host shell approval queue (src/runtime/approvals.ts). Times are epoch milliseconds.
+  `CREATE TABLE approval_requests (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     status       TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired','cancelled')),
+     agent        TEXT NOT NULL,
+     room         TEXT,
+     kind         TEXT NOT NULL CHECK (kind IN ('argv','script')),
+     argv         TEXT,
+     script       TEXT,
+     command      TEXT NOT NULL,
+     cwd          TEXT NOT NULL,
+     env          TEXT NOT NULL,
+     env_added    TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     expires_at   INTEGER NOT NULL,
+     caller_pid   INTEGER NOT NULL,
+     caller_start TEXT,
+     caller_host  TEXT NOT NULL,
+     caller_boot  TEXT,
+     decided_at   INTEGER,
+     decided_by   TEXT,
+     decided_via  TEXT CHECK (decided_via IN ('person','rule','expiry','caller')),
+     reason       TEXT,
+     rule         TEXT,
+     started_at   INTEGER,
+     ended_at     INTEGER,
+     exit_code    INTEGER,
+     end_reason   TEXT CHECK (end_reason IN ('exited','caller-lost','not-run'))
+   );
+   CREATE INDEX approval_requests_open ON approval_requests(status, ended_at);`,
+  // deploy: services (active revision), their last specs and deploy progress, one deploy lock per service.
+  `CREATE TABLE deploy_services (
+     room            TEXT NOT NULL,
+     name            TEXT NOT NULL,
+     mode            TEXT NOT NULL,
+     active_revision INTEGER,
+     last_revision   INTEGER NOT NULL DEFAULT 0,
+     created_at      TEXT NOT NULL,
+     updated_at      TEXT NOT NULL,
+     PRIMARY KEY (room, name)
+   );
+   CREATE TABLE deploy_revisions (
+     room        TEXT NOT NULL,
+     name        TEXT NOT NULL,
+     revision    INTEGER NOT NULL,
+     spec        TEXT NOT NULL,
+     status      TEXT NOT NULL,
+     phase       TEXT NOT NULL,
+     message     TEXT,
+     actor       TEXT NOT NULL,
+     rollback_of INTEGER,
+     created_at  TEXT NOT NULL,
+     updated_at  TEXT NOT NULL,
+     PRIMARY KEY (room, name, revision)
+   );
+   CREATE TABLE deploy_locks (
+     room        TEXT NOT NULL,
+     name        TEXT NOT NULL,
+     pid         INTEGER NOT NULL,
+     host        TEXT NOT NULL,
+     token       TEXT NOT NULL,
+     acquired_at TEXT NOT NULL,
+     PRIMARY KEY (room, name)
+   );`,
+  // records (plugins helper): the plugin release, env with secret values masked, and what berth last saw of the
+  // container (Docker state, exit code, OOM kill, finish time) so reconciling can tell a change from an old status.
+  `ALTER TABLE container_records ADD COLUMN release TEXT;
+   ALTER TABLE container_records ADD COLUMN env TEXT NOT NULL DEFAULT '{}';
+   ALTER TABLE container_records ADD COLUMN exit_code INTEGER;
+   ALTER TABLE container_records ADD COLUMN oom_killed INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE container_records ADD COLUMN container_state TEXT;
+   ALTER TABLE container_records ADD COLUMN finished_at TEXT;
+   CREATE INDEX container_records_status ON container_records(status);
+   CREATE INDEX container_records_release ON container_records(release);`,
+  // plugins (plugins helper): the registry of plugin releases code@version. The files themselves are a snapshot under
+  // <dataDir>/plugins/<code>/<version>; env defaults are kept here with secret-looking values masked.
+  `CREATE TABLE plugin_releases (
+     code          TEXT NOT NULL,
+     version       TEXT NOT NULL,
+     description   TEXT NOT NULL DEFAULT '',
+     digest        TEXT NOT NULL,
+     params_schema TEXT NOT NULL,
+     env           TEXT NOT NULL DEFAULT '{}',
+     source        TEXT NOT NULL,
+     created_at    TEXT NOT NULL,
+     updated_at    TEXT NOT NULL,
+     PRIMARY KEY (code, version)
+   );`,
 ];
 
 export function openDatabase(file: string): Database {
@@ -42,20 +148,24 @@ export function openDatabase(file: string): Database {
   const require = createRequire(import.meta.url);
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
   const db = new Sqlite(file);
-  db.pragma('journal_mode = WAL');
+  // busy_timeout first: switching to WAL takes a lock that another process opening the file may hold.
   db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
 }
 
 export function migrate(db: Database): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
+  if ((db.pragma('user_version', { simple: true }) as number) >= migrations.length) return migrations.length;
+  // Several processes may open a new file at once: the version is read again under the write lock (BEGIN
+  // IMMEDIATE), so each migration runs exactly once.
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (let version = current; version < migrations.length; version++) {
       db.exec(migrations[version]!);
       db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+    }
+  }).immediate();
   return db.pragma('user_version', { simple: true }) as number;
 }

@@ -1,10 +1,10 @@
 // The room list pane: "all rooms" first, then one row per room with running/total containers; only the rows that
-// fit are drawn, keeping the selected room in view.
+// fit are drawn, keeping the selected room in view; under them the selected room's disk use.
 import React from 'react';
 import { Box, Text } from 'ink';
 import { ALL_ROOMS } from '../app/dashboard-store.js';
 import type { RoomSummary } from '../runtime/rooms.js';
-import { truncate } from '../runtime/format.js';
+import { formatBytes, truncate } from '../runtime/format.js';
 
 export interface RoomListProps {
   rooms: RoomSummary[];
@@ -33,9 +33,18 @@ export function roomEntries(rooms: readonly RoomSummary[]): RoomEntry[] {
   return [all, ...rooms.map((r) => ({ name: r.name, label: r.name, running: r.running, containers: r.containers }))];
 }
 
+/** The selected room's disk use (measured in the background by the store); for all rooms, the sum once all are in. */
+function selectedDisk(rooms: readonly RoomSummary[], selected?: string): RoomSummary['disk'] {
+  if (selected !== ALL_ROOMS) return rooms.find((r) => r.name === selected)?.disk;
+  if (!rooms.length || rooms.some((r) => !r.disk)) return undefined;
+  const sum = (k: 'writable' | 'logs' | 'storage' | 'total') => rooms.reduce((n, r) => n + r.disk![k], 0);
+  return { writable: sum('writable'), logs: sum('logs'), logsKnown: rooms.every((r) => r.disk!.logsKnown), storage: sum('storage'), total: sum('total') };
+}
+
 export function RoomList({ rooms, selected, focused, width, height }: RoomListProps) {
   const entries = roomEntries(rooms);
-  const fit = height ? Math.max(1, height - 3) : entries.length;
+  const disk = selectedDisk(rooms, selected);
+  const fit = height ? Math.max(1, height - 3 - (disk ? 1 : 0)) : entries.length;
   const at = Math.max(0, entries.findIndex((e) => e.name === selected));
   const start = Math.min(Math.max(0, at - fit + 1), Math.max(0, entries.length - fit));
   const inner = Math.max(8, width - 4);
@@ -55,6 +64,11 @@ export function RoomList({ rooms, selected, focused, width, height }: RoomListPr
           </Text>
         );
       })}
+      {disk ? (
+        <Text dimColor wrap="truncate">
+          disk {formatBytes(disk.total)}: layers {formatBytes(disk.writable)}, logs {disk.logsKnown ? formatBytes(disk.logs) : '?'}, storage {formatBytes(disk.storage)}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -1,0 +1,115 @@
+// berth deploy [PATH] --tag T: create a room service from an image tag, or update it without downtime when it exists.
+import type { CommandModule } from 'yargs';
+import type { DeployOptions } from '../runtime/deploy-spec.js';
+import { DeployFailedError, DeployService, type DeployEvent } from '../runtime/deploy.js';
+import { formatPorts } from '../runtime/format.js';
+import type { Args, CliContext, GlobalArgs } from './context.js';
+import { collect, pullProgress } from './container/shared.js';
+
+interface DeployFlags {
+  path?: string;
+  tag: string;
+  name?: string;
+  env?: string | string[];
+  envSecret?: string | string[];
+  roomMount?: string | string[];
+  projectMount?: string | string[];
+  imageMount?: string | string[];
+  identity?: string;
+  token: boolean;
+  port?: string | string[];
+  liveness?: string;
+  livenessInterval?: string;
+  domain?: string;
+  replicas?: string;
+  restart?: string;
+  cpus?: string;
+  memory?: string;
+  settle?: string;
+  healthTimeout?: string;
+  drain?: string;
+}
+
+/** Progress lines on stderr (quiet with --output json or -q); the phases are also what a killed deploy resumes from. */
+export function deployProgress(ctx: CliContext) {
+  if (ctx.out.json || ctx.out.options.quiet) return undefined;
+  return (e: DeployEvent) => ctx.out.note(`${e.service}${e.revision !== undefined ? ` r${e.revision}` : ''}: ${e.message}`);
+}
+
+/** A failed deploy shows why and the new container's last log lines (secret values redacted) before exiting non-zero. */
+export function reportDeployFailure(ctx: CliContext, err: unknown): never {
+  if (err instanceof DeployFailedError && err.logs.length) {
+    ctx.out.note(`last ${err.logs.length} log line(s) of revision ${err.revision}:`);
+    for (const line of err.logs) ctx.out.note(`  ${line}`);
+  }
+  throw err;
+}
+
+export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
+  command: 'deploy [path]',
+  describe: 'Create a service from an image tag, or update it without downtime (with PATH: build it first)',
+  builder: (y) =>
+    y
+      .positional('path', { type: 'string', describe: 'Directory to build the image from (with its Dockerfile)' })
+      .option('tag', { alias: 't', type: 'string', demandOption: true, describe: 'Image reference; the service name is its last path component' })
+      .option('name', { type: 'string', describe: 'Service name (default: from the tag)' })
+      .option('env', { alias: 'e', type: 'string', describe: 'KEY=VALUE (repeatable; secrets go in --env-secret)' })
+      .option('env-secret', { type: 'string', describe: 'NAME=SECRET_ID: env NAME from a stored secret (repeatable)' })
+      .option('room-mount', { type: 'string', describe: 'SRC:DST[:ro], SRC in the room storage (repeatable)' })
+      .option('project-mount', { type: 'string', describe: 'SRC:DST[:ro], SRC in the project storage shared by all rooms (repeatable)' })
+      .option('image-mount', { type: 'string', describe: "IMAGE:DST, another image's files, read-only (repeatable)" })
+      .option('identity', { type: 'string', describe: 'Agent the service acts as (labels, BERTH_AGENT, the token)' })
+      .option('token', { type: 'boolean', default: false, describe: 'Inject a room token for the identity as BERTH_TOKEN (masked)' })
+      .option('port', { alias: 'p', type: 'string', describe: 'Container port to publish, e.g. 8080 or 53/udp (repeatable)' })
+      .option('liveness', { type: 'string', describe: 'Health check: a shell command run in the container, or http:/PATH' })
+      .option('liveness-interval', { type: 'string', describe: 'How often the liveness command runs (default 2s)' })
+      .option('domain', { type: 'string', describe: 'Host name berth proxy (and Traefik) route to the service; needs exactly one --port' })
+      .option('replicas', { type: 'string', describe: 'Number of containers (default 1)' })
+      .option('restart', { type: 'string', describe: 'Restart policy: no, always, unless-stopped (default), on-failure[:N]' })
+      .option('cpus', { type: 'string', describe: 'CPU limit per container, e.g. 0.5' })
+      .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit per container, e.g. 256m' })
+      .option('settle', { type: 'string', describe: 'Without --liveness: how long the new container must run to count as healthy (default 3s)' })
+      .option('health-timeout', { type: 'string', describe: 'Give up on a new revision that is not healthy by then (default 60s)' })
+      .option('drain', { type: 'string', describe: 'How long the old revision keeps running after the switch (default 2s)' }) as never,
+  handler: async (argv) => {
+    const { ctx } = argv;
+    const room = await ctx.rt.room(argv.room);
+    const opts: DeployOptions = {
+      tag: argv.tag,
+      name: argv.name,
+      env: collect(argv.env),
+      envSecrets: collect(argv.envSecret),
+      roomMounts: collect(argv.roomMount),
+      projectMounts: collect(argv.projectMount),
+      imageMounts: collect(argv.imageMount),
+      identity: argv.identity,
+      token: argv.token,
+      ports: collect(argv.port),
+      liveness: argv.liveness,
+      livenessInterval: argv.livenessInterval,
+      domain: argv.domain,
+      replicas: argv.replicas,
+      restart: argv.restart,
+      cpus: argv.cpus,
+      memory: argv.memory,
+      settle: argv.settle,
+      healthTimeout: argv.healthTimeout,
+      drain: argv.drain,
+    };
+    const service = new DeployService(ctx.rt);
+    let result;
+    try {
+      result = await service.deploy(room, { ...opts, path: argv.path }, {
+        signal: ctx.signal,
+        onEvent: deployProgress(ctx),
+        onPull: pullProgress(ctx),
+        onBuild: ctx.out.json || ctx.out.options.quiet ? undefined : (line) => ctx.out.note(line),
+      });
+    } catch (err) {
+      reportDeployFailure(ctx, err);
+    }
+    const ports = formatPorts(result.ports);
+    const what = result.previous !== null ? `updated service ${result.name} to revision ${result.revision} (was ${result.previous})` : `created service ${result.name} (revision ${result.revision})`;
+    ctx.out.done(`${what} in room ${room}: ${result.image}${ports ? `, ${ports}` : ''}${result.domain ? `, domain ${result.domain}` : ''}`, result, result.name);
+  },
+};

@@ -1,0 +1,163 @@
+// Plugin releases: add from a fixture directory (digest, duplicate release refused, --force), list/show/remove, bad
+// manifests refused in one line, and params validated by the manifest's JSON Schema (ajv) with one line per violation.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../src/runtime/errors.js';
+import { ParamsError, PluginService, validateParams } from '../src/runtime/plugins.js';
+import { expectOneLineError } from './container-helpers.js';
+import { FIXTURE_IMAGE, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
+
+const home = tempHome();
+const rooms: string[] = [];
+const cli = (...args: string[]) => runCli(args, { BERTH_HOME: home, BERTH_AGENT: 'tester' });
+afterAll(async () => {
+  await removeRooms(rooms);
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+const ECHO_MANIFEST = `code: echo
+version: 1.0.0
+description: Prints its params
+params:
+  type: object
+  properties:
+    count: { type: integer, minimum: 1 }
+    mode: { enum: [fast, slow], default: fast }
+    tags: { type: array, items: { type: string } }
+  required: [count]
+  additionalProperties: false
+env:
+  GREETING: hello
+  API_TOKEN: plugin-default-secret
+`;
+
+/** A plugin directory under the test home: Dockerfile FROM the fixture image plus the manifest. */
+function pluginDir(name: string, manifest = ECHO_MANIFEST, dockerfile = `FROM ${FIXTURE_IMAGE}\nCMD ["sh", "-c", "cat \\"$BERTH_PARAMS_FILE\\"; echo; echo \\"env:$BERTH_PARAMS\\"; echo \\"greeting:$GREETING\\""]\n`): string {
+  const dir = path.join(home, 'src', name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
+  fs.writeFileSync(path.join(dir, 'berth-plugin.yaml'), manifest);
+  return dir;
+}
+
+describe('plugin add, list, show, remove', () => {
+  it('registers code@version with a digest and a snapshot of the files, refuses other contents under the same release', async () => {
+    const dir = pluginDir('echo-a');
+    const added = await cli('plugin', 'add', dir, '-o', 'json');
+    expect(added.code, added.stderr).toBe(0);
+    const r = JSON.parse(added.stdout);
+    expect(r).toMatchObject({ release: 'echo@1.0.0', code: 'echo', version: '1.0.0', description: 'Prints its params', image: 'berth-plugin/echo:1.0.0', changed: 'added' });
+    expect(r.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // Env defaults are shown and stored with secret values masked.
+    expect(r.env).toEqual({ GREETING: 'hello', API_TOKEN: '***' });
+    expect(fs.readFileSync(runtimeFor(home).paths.database).includes('plugin-default-secret')).toBe(false);
+    const snapshot = path.join(home, 'data', 'plugins', 'echo', '1.0.0');
+    expect(fs.readFileSync(path.join(snapshot, 'berth-plugin.yaml'), 'utf8')).toBe(ECHO_MANIFEST);
+
+    // The same contents again (even from another directory) is a no-op.
+    const again = await cli('plugin', 'add', pluginDir('echo-copy'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^already added, same contents: echo@1\.0\.0/);
+
+    // Different contents under the same release: refused, nothing changed.
+    fs.appendFileSync(path.join(dir, 'Dockerfile'), 'LABEL changed=yes\n');
+    expectOneLineError(await cli('plugin', 'add', dir), ExitCode.conflict, 'plugin release echo@1.0.0 is already added with different contents');
+    expect(fs.readFileSync(path.join(snapshot, 'Dockerfile'), 'utf8')).not.toContain('changed=yes');
+    const shown = JSON.parse((await cli('plugin', 'show', 'echo@1.0.0', '-o', 'json')).stdout);
+    expect(shown.digest).toBe(r.digest);
+
+    // --force replaces it when nothing runs it.
+    const forced = await cli('plugin', 'add', dir, '--force', '-o', 'json');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ changed: 'replaced' });
+    expect(JSON.parse(forced.stdout).digest).not.toBe(r.digest);
+    expect(fs.readFileSync(path.join(snapshot, 'Dockerfile'), 'utf8')).toContain('changed=yes');
+
+    const list = await cli('plugin', 'list');
+    expect(list.stdout.split('\n')[0]).toMatch(/^RELEASE\s+DESCRIPTION\s+DIGEST\s+ADDED$/);
+    expect(list.stdout).toMatch(/^echo@1\.0\.0\s+Prints its params\s+[0-9a-f]{12}\s+/m);
+    const show = await cli('plugin', 'show', 'echo');
+    expect(show.stdout).toMatch(/^env:\s+GREETING=hello API_TOKEN=\*\*\*$/m);
+    expect(show.stdout).not.toContain('plugin-default-secret');
+  });
+
+  it('removes a release, its files and its image, and reports unknown ones as not found', async () => {
+    const dir = pluginDir('gone', ECHO_MANIFEST.replace('code: echo', 'code: gone'));
+    expect((await cli('plugin', 'add', dir)).code).toBe(0);
+    const r = await cli('plugin', 'remove', 'gone@1.0.0');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('removed gone@1.0.0\n');
+    expect(fs.existsSync(path.join(home, 'data', 'plugins', 'gone', '1.0.0'))).toBe(false);
+    expectOneLineError(await cli('plugin', 'show', 'gone@1.0.0'), ExitCode.notFound, 'plugin release gone@1.0.0 not found');
+    expectOneLineError(await cli('plugin', 'remove', 'gone@1.0.0'), ExitCode.notFound, 'plugin release gone@1.0.0 not found');
+    expectOneLineError(await cli('plugin', 'show', 'echo@9.9'), ExitCode.notFound, 'plugin release echo@9.9 not found (added versions: 1.0.0)');
+    expectOneLineError(await cli('plugin', 'show', 'Bad Ref'), ExitCode.usage, 'invalid plugin release "Bad Ref"');
+  });
+
+  const bad: [string, string | null, string][] = [
+    ['no manifest', null, 'no berth-plugin.yaml in'],
+    ['YAML that does not parse', 'code: [x', 'berth-plugin.yaml is not valid YAML'],
+    ['a code that cannot name an image', 'code: Echo Tool\nversion: 1.0.0\n', 'invalid code "Echo Tool" in berth-plugin.yaml'],
+    ['a version that is not a tag', 'code: x\nversion: 1.0.0+build\n', 'invalid version "1.0.0+build" in berth-plugin.yaml'],
+    ['a missing version', 'code: x\n', 'invalid version "" in berth-plugin.yaml'],
+    ['an unknown key', 'code: x\nversion: "1"\nparam: {}\n', 'unknown key "param" in berth-plugin.yaml'],
+    ['params that are not an object schema', 'code: x\nversion: "1"\nparams: { type: array }\n', 'the schema\'s type must be "object"'],
+    ['an invalid JSON Schema', 'code: x\nversion: "1"\nparams: { type: object, properties: { n: { type: integr } } }\n', 'invalid params schema in berth-plugin.yaml'],
+    ['an env key that is not a name', 'code: x\nversion: "1"\nenv: { "1BAD": v }\n', 'invalid env in berth-plugin.yaml key "1BAD"'],
+  ];
+  it.each(bad)('refuses %s in one line and registers nothing', async (what, manifest, message) => {
+    const dir = path.join(home, 'bad', what.replace(/\W+/g, '-'));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\n`);
+    if (manifest !== null) fs.writeFileSync(path.join(dir, 'berth-plugin.yaml'), manifest);
+    const before = (await cli('plugin', 'list', '-q')).stdout;
+    expectOneLineError(await cli('plugin', 'add', dir), ExitCode.usage, message);
+    expect((await cli('plugin', 'list', '-q')).stdout).toBe(before);
+  });
+
+  it('refuses a directory without a Dockerfile and a symlink that leaves the directory', async () => {
+    const dir = path.join(home, 'bad', 'nodocker');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'berth-plugin.yaml'), 'code: x\nversion: "1"\n');
+    expectOneLineError(await cli('plugin', 'add', dir), ExitCode.usage, 'no Dockerfile in');
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\n`);
+    fs.symlinkSync('/etc/passwd', path.join(dir, 'leak'));
+    expectOneLineError(await cli('plugin', 'add', dir), ExitCode.usage, 'plugin file "leak" is a symlink that leaves the plugin directory');
+    expectOneLineError(await cli('plugin', 'add', path.join(home, 'nowhere')), ExitCode.usage, 'does not exist');
+  });
+});
+
+describe('params validation (ajv)', () => {
+  const schema = {
+    type: 'object',
+    properties: { count: { type: 'integer', minimum: 1 }, mode: { enum: ['fast', 'slow'], default: 'fast' }, url: { type: 'string', format: 'uri' } },
+    required: ['count'],
+    additionalProperties: false,
+  };
+  it('coerces CLI strings by the schema and fills defaults', async () => {
+    expect(await validateParams('x@1', schema, { count: '3' })).toEqual({ count: 3, mode: 'fast' });
+  });
+  it('reports every violation, one line each', async () => {
+    const err = await validateParams('x@1', schema, { count: '0', mode: 'medium', extra: true, url: 'not a uri' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ParamsError);
+    expect((err as ParamsError).problems.sort()).toEqual(
+      ['param "count" must be >= 1', 'param "mode" must be one of "fast", "slow"', 'param "url" must match format "uri"', 'unknown param "extra"'].sort(),
+    );
+    const missing = (await validateParams('x@1', schema, {}).catch((e: unknown) => e)) as ParamsError;
+    expect(missing.problems).toEqual(['missing param "count"']);
+  });
+  it('a plugin without a params schema accepts no params', async () => {
+    const dir = pluginDir('noparams', 'code: noparams\nversion: "1"\n');
+    const rt = runtimeFor(home);
+    try {
+      const r = await new PluginService(rt).add(dir);
+      expect(await validateParams(r.release, r.params, {})).toEqual({});
+      const err = (await validateParams(r.release, r.params, { a: '1' }).catch((e: unknown) => e)) as ParamsError;
+      expect(err.problems).toEqual(['unknown param "a"']);
+    } finally {
+      rt.close();
+    }
+  });
+});
+
