@@ -71,7 +71,7 @@ describe('registry credentials in config.json', () => {
     expect(push.code, push.stderr).toBe(0);
     expect(push.stdout).toMatch(/pushed .*:1 \(sha256:[0-9a-f]{64}\)/);
     // Piped: plain lines, one per change of a layer's status.
-    expect(push.stderr).toMatch(/Pushed|Layer already exists/);
+    expect(push.stderr).toMatch(/Pushed|Layer already exists|Mounted from/);
     await docker.getImage(`${repo}:1`).remove();
     const pull = await cli(dir, ['image', 'pull', `${repo}:1`, '-o', 'json']);
     expect(pull.code, pull.stderr).toBe(0);
@@ -84,7 +84,7 @@ describe('registry credentials in config.json', () => {
   it('container run pulls a missing private image with the stored login; without one it is denied (6)', async () => {
     await docker.getImage(`${repo}:1`).remove({ force: true }).catch(() => {});
     const denied = await cli(dockerConfig('none'), ['container', 'run', `${repo}:1`, '-d', '--name', 'nologin', '--', 'sleep', '600']);
-    expectOneLineError(denied, 6, `registry ${registry.host} needs credentials`);
+    expectOneLineError(denied, 6, `registry ${registry.host} wants a login`);
     const r = await cli(dir, ['container', 'run', `${repo}:1`, '-d', '--name', 'private', '--', 'sleep', '600']);
     expect(r.code, r.stderr).toBe(0);
     expect((await docker.getContainer(`${room}.private`).inspect()).Config.Image).toBe(`${repo}:1`);
