@@ -20,6 +20,7 @@ export type KeyContext =
   | 'records' // the container Records view
   | 'images' // the Images view's list
   | 'image-detail' // one image full screen (history, layers, labels)
+  | 'image-build' // the dashboard's build, its output streaming full screen
   | 'agents' // the Agents view
   | 'approvals' // the Approvals view, the queue
   | 'approval' // one approval request full screen (narrow terminals)
@@ -70,6 +71,9 @@ export type Command =
   | 'pull'
   | 'tag'
   | 'toggle-all'
+  | 'build'
+  | 'show-build'
+  | 'cancel-build'
   | 'approve'
   | 'deny'
   | 'approve-trust';
@@ -124,7 +128,10 @@ export const bindings: Binding[] = [
   { keys: ['x'], command: 'close-session', description: 'end the session', when: ['sessions'], footer: 'x end' },
   // Images.
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the image full screen (history, layers, labels)', when: ['images'], footer: 'enter open' },
-  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['image-detail'], footer: 'esc back' },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['image-detail', 'image-build'], footer: 'esc back' },
+  { keys: ['b'], command: 'build', description: 'build a directory into the room (asks for the directory and tag)', when: ['images'], footer: 'b build' },
+  { keys: ['B'], command: 'show-build', description: 'show the last build\'s output', when: ['images'] },
+  { keys: ['x'], command: 'cancel-build', description: 'stop the build on the engine', when: ['image-build'], footer: 'x stop build' },
   { keys: ['escape'], command: 'back', description: 'clear the filter, else back', when: ['images'] },
   { keys: ['/'], command: 'filter', description: 'filter images', when: ['images'], footer: '/ filter' },
   { keys: ['p'], command: 'pull', description: 'pull an image into the room', when: ['images'], footer: 'p pull' },
@@ -244,7 +251,7 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Files', commands: ['download', 'upload'] },
   { title: 'Logs', commands: ['search', 'search-next', 'search-prev', 'timestamps'] },
   { title: 'Sessions', commands: ['exec', 'close-session'] },
-  { title: 'Images', commands: ['pull', 'tag', 'toggle-all'] },
+  { title: 'Images', commands: ['pull', 'tag', 'toggle-all', 'build', 'show-build', 'cancel-build'] },
   { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
   { title: 'General', commands: ['help', 'quit'] },
 ];
