@@ -42,6 +42,11 @@ export async function run(args: string[]): Promise<number> {
       return exitCodeOf(err);
     }
   }
+  // `berth … | head`: a reader that stops early is not an error (docker and coreutils end quietly too).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    throw err;
+  });
   const { main } = await import('./commands/main.js');
   const controller = new AbortController();
   let interrupted = false;

@@ -244,6 +244,7 @@ export function footerText(contexts: readonly KeyContext[]): string {
 
 /** The help overlay's groups: each command once, with every key bound to it outside modals. */
 export const helpGroups: { title: string; commands: Command[] }[] = [
+  { title: 'General', commands: ['help', 'quit'] },
   { title: 'Views', commands: ['palette', 'goto', 'back'] },
   { title: 'Move', commands: ['up', 'down', 'page-up', 'page-down', 'top', 'bottom', 'focus-next', 'open'] },
   { title: 'Containers', commands: ['filter', 'toggle-select', 'start', 'stop', 'restart', 'pause', 'delete'] },
@@ -253,7 +254,6 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Sessions', commands: ['exec', 'close-session'] },
   { title: 'Images', commands: ['pull', 'tag', 'toggle-all', 'build', 'show-build', 'cancel-build'] },
   { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
-  { title: 'General', commands: ['help', 'quit'] },
 ];
 
 export function helpEntry(command: Command): { keys: string[]; description: string } {

@@ -6,8 +6,8 @@ import { helpEntry, helpGroups, keyLabel } from '../app/keymap.js';
 const KEY_WIDTH = 12;
 
 export function HelpOverlay({ width = 100 }: { width?: number }) {
-  // Three columns when they fit, else as many as do.
-  const columnWidth = Math.max(30, Math.floor((width - 6) / 3));
+  // As many columns as fit (four on a wide terminal), so every group shows without scrolling.
+  const columnWidth = Math.max(30, Math.floor((width - 6) / Math.max(1, Math.min(4, Math.floor((width - 6) / 30)))));
   return (
     <Box flexDirection="column" borderStyle="double" borderColor="cyan" paddingX={2}>
       <Text bold>Keys</Text>
