@@ -37,7 +37,7 @@ async function createContainers() {
     const codes = await Promise.all(
       names.slice(i, i + 10).map((name) =>
         spawnAsync('docker', [
-          'run', '-d', '--name', `${room}.${name}`, '--network', `berth-${room}`,
+          'run', '-d', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', '--name', `${room}.${name}`, '--network', `berth-${room}`,
           '--label', `berth.room=${room}`, '--label', 'berth.kind=container', '--label', `berth.name=${name}`,
           IMAGE, 'sleep', '3600',
         ]),

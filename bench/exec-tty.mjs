@@ -113,7 +113,7 @@ async function throughput(which) {
 }
 
 ensureBuilt();
-docker(['run', '-d', '--name', `${room}.box`, '--label', `berth.room=${room}`, '--label', 'berth.name=box', '--label', 'berth.kind=container', image, 'sleep', '3600']);
+docker(['run', '-d', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', '--name', `${room}.box`, '--label', `berth.room=${room}`, '--label', 'berth.name=box', '--label', 'berth.kind=container', image, 'sleep', '3600']);
 try {
   const prompt = { berth: [], docker: [] };
   for (const which of ['berth', 'docker']) await timeToPrompt(which); // warm-up

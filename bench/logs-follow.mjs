@@ -29,7 +29,7 @@ execFileSync(node, [berthBin, 'room', 'create', room], { env, stdio: 'ignore' })
 
 function startSeq(name) {
   execFileSync('docker', [
-    'run', '-d', '--name', `${room}.${name}`, '--network', `berth-${room}`,
+    'run', '-d', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', '--name', `${room}.${name}`, '--network', `berth-${room}`,
     '--label', `berth.room=${room}`, '--label', 'berth.kind=container', '--label', `berth.name=${name}`,
     IMAGE, 'seq', String(LINES),
   ], { stdio: 'ignore' });

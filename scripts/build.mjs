@@ -36,8 +36,9 @@ const result = await build({
   target: 'node20',
   sourcemap: 'linked',
   metafile: true,
-  // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules.
-  external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', ...Object.values(lazyModules).map((m) => m.real)],
+  // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
+  // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
+  external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).map((m) => m.real)],
   plugins: [lazyRequire],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
   banner: {

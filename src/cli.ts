@@ -8,9 +8,24 @@ function printError(err: unknown, debug: boolean): void {
   else if (!(err instanceof BerthError)) process.stderr.write('(run with --debug for details)\n');
 }
 
+/** `berth`, `berth --room R` or `berth -H HOST`: the dashboard's own options, or undefined for a command line. */
+export function dashboardOptions(args: string[]): { host?: string; room?: string } | undefined {
+  const options: { host?: string; room?: string } = {};
+  for (let i = 0; i < args.length; i++) {
+    const m = /^(--room|-r|--host|-H)(?:=(.*))?$/.exec(args[i]!);
+    if (!m) return undefined;
+    const value = m[2] ?? args[++i];
+    if (value === undefined || value.startsWith('-')) return undefined;
+    if (m[1] === '--room' || m[1] === '-r') options.room = value;
+    else options.host = value;
+  }
+  return options;
+}
+
 export async function run(args: string[]): Promise<number> {
   const debug = args.includes('--debug');
-  const wantsDashboard = args.length === 0 && process.stdin.isTTY && process.stdout.isTTY;
+  const dashboard = process.stdin.isTTY && process.stdout.isTTY ? dashboardOptions(args) : undefined;
+  const wantsDashboard = dashboard !== undefined;
   if (wantsDashboard) {
     // Ink draws only the last frame, and chalk drops colours, when they think they run in CI (CI, CI_*); on a real
     // terminal the user asked for the dashboard, so hide those variables while the dashboard chunk loads (both read
@@ -21,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
       for (const [k, v] of ciVars) process.env[k] = v;
     });
     try {
-      return await runDashboard();
+      return await runDashboard(dashboard);
     } catch (err) {
       printError(err, debug);
       return exitCodeOf(err);

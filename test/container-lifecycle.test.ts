@@ -42,7 +42,8 @@ describe('container run', () => {
     expect(info.HostConfig.PortBindings).toEqual({ '80/udp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     expect(info.NetworkSettings.Networks[`berth-${room}`]!.Aliases).toContain('web');
     const storage = path.join(home, 'data', 'rooms', room, 'web', 'files');
-    expect(info.HostConfig.Binds).toEqual([`${storage}:/data`]);
+    // The room storage where asked, and the agent's workspace at /workspace (agents.ts) always.
+    expect(info.HostConfig.Binds).toEqual([`${storage}:/data`, `${path.join(home, 'data', 'rooms', room, 'workspaces', 'claude')}:/workspace`]);
     expect(fs.readFileSync(path.join(storage, 'out.txt'), 'utf8')).toBe('hi\n');
 
     const get = await cli('container', 'get', 'web', '-o', 'json');
@@ -50,7 +51,10 @@ describe('container run', () => {
     expect(detail.env).toEqual(expect.arrayContaining(['MODE=dev', 'API_TOKEN=***']));
     expect(get.stdout).not.toContain('hunter2');
     expect(detail).toMatchObject({ name: 'web', agent: 'claude', role: 'builder', tags: ['blue', 'api'], resources: { cpus: 0.5, memory: 67108864, pids: 50 } });
-    expect(detail.mounts).toEqual([expect.objectContaining({ source: storage, target: '/data' })]);
+    expect(detail.mounts).toEqual([
+      expect.objectContaining({ source: storage, target: '/data' }),
+      expect.objectContaining({ source: path.join(home, 'data', 'rooms', room, 'workspaces', 'claude'), target: '/workspace' }),
+    ]);
     const table = await cli('container', 'inspect', id.slice(0, 10));
     expect(table.stdout).toMatch(/^memory:\s+64MiB$/m);
     expect(table.stdout).toContain('API_TOKEN=***');

@@ -5,7 +5,7 @@ import { render } from 'ink-testing-library';
 import { App } from '../src/app/App.js';
 import { DashboardStore } from '../src/app/dashboard-store.js';
 import { RoomService } from '../src/runtime/rooms.js';
-import { FIXTURE_IMAGE, docker, runtimeFor, waitFor } from './helpers.js';
+import { FIXTURE_IMAGE, TEST_LOG_CONFIG, docker, runtimeFor, waitFor } from './helpers.js';
 
 export const KEY = { enter: '\r', escape: '\x1b', tab: '\t', up: '\x1b[A', down: '\x1b[B', space: ' ' } as const;
 
@@ -18,13 +18,20 @@ export interface Dashboard {
   close(): void;
 }
 
-/** Creates the room if needed and renders the dashboard with it selected and the container table focused. */
-export async function openDashboard(home: string, room: string): Promise<Dashboard> {
+/**
+ * Creates the room if needed and renders the dashboard with it selected and the container table focused; `columns`
+ * widens the terminal from ink-testing-library's 100 (the split layout needs 120).
+ */
+export async function openDashboard(home: string, room: string, options: { columns?: number } = {}): Promise<Dashboard> {
   const rt = runtimeFor(home);
   await new RoomService(rt).ensure(room);
   const store = new DashboardStore(rt);
   let quit = false;
   const app = render(<App store={store} endpoint="test-engine" onQuit={() => (quit = true)} />);
+  if (options.columns) {
+    Object.defineProperty(app.stdout, 'columns', { get: () => options.columns });
+    app.stdout.emit('resize');
+  }
   await store.start();
   store.selectRoom(room);
   const frame = () => app.lastFrame() ?? '';
@@ -50,6 +57,7 @@ export async function startContainer(room: string, name: string, cmd = 'trap "ex
     Cmd: ['sh', '-c', cmd],
     name: `${room}.${name}`,
     Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': name, 'berth.agent': 'tester' },
+    HostConfig: { LogConfig: TEST_LOG_CONFIG },
   });
   await c.start();
   return c;

@@ -27,7 +27,7 @@ describe('dashboard in a pty', () => {
       cols: 120,
       rows: 30,
       cwd: repoRoot,
-      env: { ...process.env, BERTH_HOME: home, TERM: 'xterm-256color' } as Record<string, string>,
+      env: { ...process.env, BERTH_HOME: home, BERTH_ROOM: room, TERM: 'xterm-256color' } as Record<string, string>,
     });
     let output = '';
     term.onData((d) => (output += d));
@@ -51,11 +51,11 @@ describe('dashboard in a pty', () => {
         return false;
       }, 'our room to be selected', 40_000);
       term.write('\t');
-      await waitFor(() => /chatty\s+berth-fixture:latest\s+running/.test(plain(output.slice(-6000))), 'the container row');
+      await waitFor(() => /chatty\s+berth-fixture:latest\s+running/.test(plain(output.slice(-20000))), 'the container row');
       term.write('\r');
-      await waitFor(() => /hello \d+/.test(plain(output.slice(-3000))) && plain(output.slice(-6000)).includes('1 logs'), 'its log');
+      await waitFor(() => /hello \d+/.test(plain(output.slice(-3000))) && plain(output.slice(-20000)).includes('1 logs'), 'its log');
       term.write('x');
-      await waitFor(() => plain(output.slice(-6000)).includes('stopped chatty'), 'the stop to be reported');
+      await waitFor(() => plain(output.slice(-20000)).includes('stopped chatty'), 'the stop to be reported');
       expect(await engineState(room, 'chatty')).toBe('exited');
       term.write('q');
       expect(await exited).toBe(0);

@@ -229,6 +229,24 @@ describe('berth deploy', () => {
     expect((await get(proxy.port, `multi.${room}.test`)).status).toBe(404);
   });
 
+  it('with PATH builds the image first (build log on stderr), then deploys it', async () => {
+    const dir = fs.mkdtempSync(path.join(home, 'ctx-'));
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${WEB}\nENV VERSION=built\n`);
+    const tag = uniqueTag('built');
+    try {
+      const r = await berth('deploy', dir, '--tag', tag, '--name', 'built', '--port', '8080', '--domain', `built.${room}.test`, '--settle', '1s');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`built: building ${tag} from ${dir}`);
+      expect(r.stderr).toMatch(/Step 2\/\d+ : ENV VERSION=built/);
+      expect((await get(proxy.port, `built.${room}.test`)).body.trim()).toBe('built');
+      expect((await berth('service', 'remove', 'built')).code).toBe(0);
+      const missing = await runCli(['--room', room, 'deploy', path.join(dir, 'nope'), '--tag', tag], { BERTH_HOME: home });
+      expectOneLineError(missing, ExitCode.usage, 'nope');
+    } finally {
+      await removeImages([tag]);
+    }
+  });
+
   const bad: [string, string[], number, string][] = [
     ['a tag that is not a reference', ['--tag', 'Not A Tag'], ExitCode.usage, 'invalid --tag "Not A Tag"'],
     ['--domain without a port', ['--tag', 'x:1', '--domain', 'a.test'], ExitCode.usage, '--domain needs the service to publish exactly one tcp port (it publishes 0)'],

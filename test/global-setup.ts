@@ -1,13 +1,23 @@
-// Once per run: check the engine answers and build the FROM-scratch busybox fixture image the tests use.
+// Once per run: check the engine answers, build the FROM-scratch busybox fixture image the tests use, and start the
+// services tests share (the htpasswd registry), stopped again in the teardown this returns.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
+import type { TestProject } from 'vitest/node';
+import { startRegistry, type RegistryInfo } from './fixtures/registry.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The htpasswd-protected docker-registry on 127.0.0.1 (test/fixtures/registry.ts). */
+    registry: RegistryInfo;
+  }
+}
 
 export const FIXTURE_IMAGE = 'berth-fixture:latest';
 
-export default async function setup(): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // End-to-end tests drive the bundled bin/berth, so the bundle must match the sources under test.
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const docker = new Docker();
@@ -38,4 +48,9 @@ export default async function setup(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const registry = await startRegistry();
+  project.provide('registry', { host: registry.host, username: registry.username, password: registry.password });
+  return async () => {
+    await registry.stop();
+  };
 }

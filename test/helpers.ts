@@ -9,6 +9,8 @@ import { exitCodeOf } from '../src/runtime/errors.js';
 import { Runtime } from '../src/runtime/runtime.js';
 
 export const FIXTURE_IMAGE = 'berth-fixture:latest';
+/** Containers tests create directly get bounded logs too, so no test can fill the disk. */
+export const TEST_LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } };
 export const docker = new Docker();
 export const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -86,7 +88,7 @@ export async function roomContainer(
     Cmd: opts.cmd ?? ['sleep', '600'],
     name: `${room}.${name}`,
     Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': name, ...opts.labels },
-    HostConfig: opts.network === false ? {} : { NetworkMode: `berth-${room}` },
+    HostConfig: { LogConfig: TEST_LOG_CONFIG, ...(opts.network === false ? {} : { NetworkMode: `berth-${room}` }) },
   });
   if (opts.start !== false) await c.start();
   return c;

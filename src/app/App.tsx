@@ -1,32 +1,17 @@
-// The dashboard root: view routing, layout, and the one keypress dispatcher (modal first, then text input, then
-// the focused view, then global keys), all driven by the key table in keymap.ts.
-import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+// The dashboard root: the header (tabs, badges, engine state), the active view from the registry, the status line
+// and footer, and the one keypress dispatcher (modal first, then text input, then the view, then global keys),
+// all driven by the key table in keymap.ts. It knows no view by name: views come from view-registry.ts.
+import React, { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import type { ContainerSummary } from '../runtime/containers.js';
 import { ConfirmModal } from '../views/ConfirmModal.js';
-import { ContainerDetail } from '../views/ContainerDetail.js';
-import { ContainerTable, tableWindowStart, visibleRowCount } from '../views/ContainerTable.js';
 import { HelpOverlay } from '../views/HelpOverlay.js';
-import { InfoPane, infoLines } from '../views/InfoPane.js';
-import { LogPane } from '../views/LogPane.js';
-import { RoomList } from '../views/RoomList.js';
-import { SessionsView } from '../views/SessionsView.js';
-import { StatsPane } from '../views/StatsPane.js';
-import { progressMessage, runContainerAction, type ContainerAction } from './actions.js';
+import type { StatusMessage } from './actions.js';
 import type { DashboardState, DashboardStore } from './dashboard-store.js';
-import { footerText, keyName, resolveCommand, type Command, type KeyContext } from './keymap.js';
-import { LogStore } from './log-store.js';
-import { useSessionList, type SessionManager } from './sessions.js';
-import { ContainerStatsStore } from './stats-store.js';
-import { TABS, initialUiState, uiReducer, type UiAction, type UiState } from './ui-state.js';
-import {
-  useContainerDetail,
-  useDashboardState,
-  useLogSnapshot,
-  useMinuteClock,
-  useStatsSnapshot,
-  useTerminalSize,
-} from './use-dashboard.js';
+import { footerText, keyName, resolveBinding, type Binding, type KeyContext } from './keymap.js';
+import type { SessionManager } from './sessions.js';
+import { useDashboardState, useTerminalSize } from './use-dashboard.js';
+import { bodyHeight, type ConfirmRequest, type DashboardView, type PromptRequest, type ViewApi } from './view-layout.js';
+import { completeView, matchViews, viewById, views } from './view-registry.js';
 
 export interface AppProps {
   store: DashboardStore;
@@ -34,74 +19,29 @@ export interface AppProps {
   onQuit: () => void;
   /** Exec sessions; without it (component tests) `e` and the Sessions view say sessions are unavailable. */
   sessions?: SessionManager;
+  /** The view to start on (a registry id); the first registered view by default. */
+  initialView?: string;
+}
+
+/** The dashboard-wide state: the view history (last is active), help, a modal, a prompt, the status line. */
+export interface NavState {
+  history: string[];
+  help: boolean;
+  confirm?: ConfirmRequest;
+  prompt?: PromptRequest & { text: string };
+  status?: StatusMessage;
 }
 
 /** The key contexts in effect, highest priority first. */
-export function activeContexts(ui: UiState): KeyContext[] {
-  if (ui.help) return ['help'];
-  if (ui.modal) return ['confirm'];
-  if (ui.input) return ['input'];
-  switch (ui.view.kind) {
-    case 'container':
-      return [ui.tab, 'container', 'global'];
-    case 'rooms':
-      return [ui.pane, 'global'];
-    case 'sessions':
-      return ['sessions', 'global'];
-    default: {
-      const never: never = ui.view;
-      return never;
-    }
-  }
-}
-
-export function filterContainers(containers: ContainerSummary[], filter: string): ContainerSummary[] {
-  const needle = filter.trim().toLowerCase();
-  if (!needle) return containers;
-  return containers.filter((c) =>
-    [c.name, c.image, c.state, c.status, c.agent, c.role, ...(c.tags ?? [])].some((v) => v?.toLowerCase().includes(needle)),
-  );
-}
-
-/** What the UI state points at in the dashboard state: the filtered rows, the cursor row, the open container. */
-function derive(ui: UiState, state: DashboardState) {
-  const filtered = filterContainers(state.containers, ui.filter);
-  const cursor = locateCursor(filtered, ui.cursorId, ui.cursorIndex);
-  const detailId = ui.view.kind === 'container' ? ui.view.id : undefined;
-  return {
-    room: state.selectedRoom,
-    filtered,
-    cursor,
-    current: filtered[cursor] as ContainerSummary | undefined,
-    detailId,
-    detail: detailId ? state.containers.find((c) => c.id === detailId) : undefined,
-  };
-}
-
-/** The cursor's row: where its container is now, else as close as possible to where it was. */
-function locateCursor(rows: ContainerSummary[], id: string | undefined, index: number): number {
-  const at = id ? rows.findIndex((c) => c.id === id) : -1;
-  return at >= 0 ? at : Math.min(index, Math.max(0, rows.length - 1));
+export function activeContexts(nav: NavState, viewContexts: readonly KeyContext[]): KeyContext[] {
+  if (nav.help) return ['help'];
+  if (nav.confirm) return ['confirm'];
+  if (nav.prompt) return ['input'];
+  return [...viewContexts, 'global'];
 }
 
 function isPrintable(input: string, key: { ctrl: boolean; meta: boolean }): boolean {
   return input.length > 0 && !key.ctrl && !key.meta && !/[\u0000-\u001f\u007f]/.test(input);
-}
-
-/**
- * The UI reducer with a synchronous mirror: several keys can arrive in one read (typing fast, pasting), and each
- * must see the state the previous one produced, before React re-renders.
- */
-function useUiState(): [UiState, (action: UiAction) => void, () => UiState] {
-  const ref = useRef(initialUiState);
-  const [ui, setUi] = useState(initialUiState);
-  const dispatch = useCallback((action: UiAction) => {
-    const next = uiReducer(ref.current, action);
-    if (next === ref.current) return;
-    ref.current = next;
-    setUi(next);
-  }, []);
-  return [ui, dispatch, useCallback(() => ref.current, [])];
 }
 
 /** Splits one read of plain characters (no escape sequences) into key names; one key stays as Ink parsed it. */
@@ -117,338 +57,253 @@ export function keyNames(input: string, key: Parameters<typeof keyName>[1]): str
   });
 }
 
-export function App({ store, endpoint, onQuit, sessions }: AppProps) {
+/** The view a 'goto' binding names: by id, or by its 1-based place in the tab bar. */
+function gotoTarget(binding: Binding): DashboardView | undefined {
+  const slot = Number(binding.target);
+  return Number.isInteger(slot) && slot > 0 ? views[slot - 1] : viewById(binding.target ?? '');
+}
+
+/** The nav state with a synchronous mirror: several keys can arrive in one read, and each must see the last one's effect. */
+function useNavState(initial: NavState): [NavState, (change: (nav: NavState) => NavState) => void, () => NavState] {
+  const ref = useRef(initial);
+  const [nav, setNav] = useState(initial);
+  const update = useCallback((change: (nav: NavState) => NavState) => {
+    const next = change(ref.current);
+    if (next === ref.current) return;
+    ref.current = next;
+    setNav(next);
+  }, []);
+  return [nav, update, useCallback(() => ref.current, [])];
+}
+
+interface Hosted {
+  view: DashboardView;
+  data: unknown;
+}
+
+/** Mounts one view: calls its data hook and renders it, and tells the App when its key contexts change. */
+function ViewHost(props: {
+  view: DashboardView;
+  api: ViewApi;
+  width: number;
+  height: number;
+  hosted: React.MutableRefObject<Hosted | undefined>;
+  onContexts: (key: string) => void;
+}) {
+  const { view, api, width, height, hosted, onContexts } = props;
+  const data = view.useData(api, { width, height });
+  hosted.current = { view, data };
+  const contextKey = view.contexts(data).join(',');
+  useLayoutEffect(() => onContexts(`${view.id}:${contextKey}`), [view.id, contextKey, onContexts]);
+  return <view.Component data={data} api={api} width={width} height={height} />;
+}
+
+function time(ms: number | undefined): string {
+  return ms ? new Date(ms).toTimeString().slice(0, 8) : '-';
+}
+
+function Header({ state, endpoint, active, badges, width }: { state: DashboardState; endpoint: string; active: string; badges: string[]; width: number }) {
+  const right = !state.connected
+    ? `engine not answering · last known state from ${time(state.lastContact)}`
+    : state.loaded
+      ? `${state.rooms.length} rooms · ${state.events} events`
+      : 'loading…';
+  const showEndpoint = width >= 110;
+  return (
+    <Box width={width}>
+      <Box flexGrow={1} flexShrink={1}>
+        <Text wrap="truncate">
+          <Text bold color="cyan">berth</Text>
+          {showEndpoint ? <Text dimColor> {endpoint}</Text> : null}{' '}
+          {views.map((v, i) => (
+            <Text key={v.id} inverse={v.id === active} color={v.id === active ? 'cyan' : undefined}>
+              {v.id === active ? `[${i + 1} ${v.title}]` : ` ${i + 1} ${v.title} `}
+            </Text>
+          ))}
+          {badges.map((b) => (
+            <Text key={b} color="yellow" bold>
+              {' '}
+              {b}
+            </Text>
+          ))}
+        </Text>
+      </Box>
+      <Box flexShrink={0} marginLeft={1}>
+        <Text color={state.connected ? undefined : 'red'} dimColor={state.connected} bold={!state.connected} wrap="truncate">
+          {right}
+        </Text>
+      </Box>
+    </Box>
+  );
+}
+
+/** Badges the views put in the header (a pending count), visible from every view; the registry is fixed, so the hook order is too. */
+function useBadges(api: ViewApi): string[] {
+  const out: string[] = [];
+  for (const view of views) {
+    const badge = view.useBadge?.(api);
+    if (badge) out.push(badge);
+  }
+  return out;
+}
+
+export function App({ store, endpoint, onQuit, sessions, initialView }: AppProps) {
   const state = useDashboardState(store);
   const { columns, rows } = useTerminalSize();
-  const [ui, dispatch, uiNow] = useUiState();
-  const [logs] = useState(() => new LogStore(store.rt));
-  const [stats] = useState(() => new ContainerStatsStore(store.rt));
-  const logSnap = useLogSnapshot(logs);
-  const statsSnap = useStatsSnapshot(stats);
-  const sessionList = useSessionList(sessions);
+  const [nav, update, navNow] = useNavState({ history: [viewById(initialView ?? '')?.id ?? views[0]!.id], help: false });
+  const hosted = useRef<Hosted | undefined>(undefined);
+  const [, setContextKey] = useState('');
+  const size = useRef({ columns, rows });
+  size.current = { columns, rows };
+  const kept = useRef(new Map<string, unknown>());
 
-  useEffect(() => {
-    store.rt
-      .settings()
-      .then((s) => logs.setCapacity(s.get('ui').logLines))
-      .catch(() => {});
-    return () => {
-      logs.dispose();
-      stats.dispose();
-    };
-  }, [store, logs, stats]);
+  const api = useMemo<ViewApi>(
+    () => ({
+      rt: store.rt,
+      store,
+      sessions,
+      status: (status) => update((n) => ({ ...n, status })),
+      confirm: (confirm) => update((n) => ({ ...n, confirm })),
+      prompt: (prompt) => update((n) => ({ ...n, prompt: { ...prompt, text: prompt.initial ?? '' } })),
+      prompting: (label) => Boolean(navNow().prompt && (label === undefined || navNow().prompt?.label === label)),
+      open: (id) =>
+        update((n) => {
+          if (!viewById(id) || n.history[n.history.length - 1] === id) return n;
+          // History holds each view once: going to a view already in it moves it to the top.
+          return { ...n, history: [...n.history.filter((h) => h !== id), id].slice(-20), status: undefined };
+        }),
+      size: () => size.current,
+      keep: <T,>(key: string, initial: () => T) => ({
+        get: () => (kept.current.has(key) ? (kept.current.get(key) as T) : (kept.current.set(key, initial()), kept.current.get(key) as T)),
+        set: (value: T) => void kept.current.set(key, value),
+      }),
+    }),
+    [store, sessions, update, navNow],
+  );
+  const badges = useBadges(api);
+  // A new engine error replaces whatever the status line said before it.
+  useLayoutEffect(() => {
+    if (state.error) update((n) => (n.status ? { ...n, status: undefined } : n));
+  }, [state.error, update]);
 
-  const room = state.selectedRoom;
-  const lastRoom = useRef(room);
-  useEffect(() => {
-    if (lastRoom.current === room) return;
-    lastRoom.current = room;
-    dispatch({ type: 'room-changed' });
-  }, [room]);
+  const active = viewById(nav.history[nav.history.length - 1]!) ?? views[0]!;
+  const body = bodyHeight(rows);
 
-  const { filtered, cursor, detailId, detail } = useMemo(() => derive(ui, state), [ui, state]);
+  const back = () => update((n) => (n.history.length > 1 ? { ...n, history: n.history.slice(0, -1), status: undefined } : n));
+  const setPrompt = (text: string) => {
+    const prompt = navNow().prompt;
+    if (!prompt) return;
+    update((n) => ({ ...n, prompt: { ...prompt, text } }));
+    prompt.onChange?.(text);
+  };
 
-  // Layout: header, body, status line, footer.
-  const roomWidth = Math.min(32, Math.max(18, Math.floor(columns * 0.25)));
-  const bodyHeight = Math.max(5, rows - 3);
-  const contentHeight = Math.max(1, bodyHeight - 4); // inside the detail view's border, header and tab bar
-  const contentWidth = Math.max(10, columns - 4);
-  const logRows = Math.max(1, contentHeight - 1);
-
-  // CPU/memory are sampled only for what is on screen: the table's visible running rows, or the open container.
-  const visible = visibleRowCount(bodyHeight);
-  const windowStart = tableWindowStart(filtered.length, cursor, visible);
-  const onScreen = ui.view.kind === 'rooms' ? filtered.slice(windowStart, windowStart + visible) : detail ? [detail] : [];
-  const watched = onScreen.filter((c) => c.state === 'running').map((c) => ({ id: c.id, name: c.name, key: `${c.id}:${c.state}` }));
-  const watchKey = watched.map((w) => w.key).join(',');
-  useEffect(() => stats.setWatched(watched), [stats, watchKey]); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(() => stats.setFocus(detailId), [stats, detailId]);
-  // The uptime column counts minutes; one redraw a minute keeps it current without redrawing an idle table every second.
-  const now = useMinuteClock();
-
-  // One log stream, for the open container; re-opened when it starts again after stopping.
-  const logKey = detailId && room ? `${room}\n${detailId}\n${detail?.state === 'running'}` : '';
-  useEffect(() => {
-    if (!logKey) return logs.close();
-    const [r, id] = logKey.split('\n');
-    logs.follow(r!, id!);
-  }, [logs, logKey]);
-
-  const info = useContainerDetail(store.rt, room, ui.tab === 'info' ? detailId : undefined, detail?.state ?? '');
-
-  const run = (command: Command, top: KeyContext) => {
-    // Act on the latest state, not this render's: an earlier key of the same read (typing fast, a busy moment)
-    // may have changed it, and a rerender may not have happened yet.
-    const ui = uiNow();
-    const state = store.current();
-    const { room, filtered, cursor, current, detailId, detail } = derive(ui, state);
-    const logSnap = logs.getSnapshot();
-    const moveRoom = (to: number) => {
-      const next = state.rooms[Math.min(Math.max(0, to), state.rooms.length - 1)];
-      if (next) store.selectRoom(next.name);
-    };
-    const moveCursor = (to: number) => {
-      const index = Math.min(Math.max(0, to), Math.max(0, filtered.length - 1));
-      dispatch({ type: 'cursor', id: filtered[index]?.id, index });
-    };
-    const scrollLog = (delta: number | 'top' | 'bottom') => {
-      const { first, end } = logSnap;
-      if (end === first || delta === 'bottom') return dispatch({ type: 'log-anchor', anchor: null });
-      const lowest = Math.min(end - 1, first + logRows - 1);
-      const next = delta === 'top' ? lowest : Math.max(lowest, (ui.logAnchor ?? end - 1) + delta);
-      dispatch({ type: 'log-anchor', anchor: next >= end - 1 ? null : next });
-    };
-    const jumpToMatch = (term: string, from: number, dir: 1 | -1) => {
-      if (!term) return;
-      const seq = logs.findMatch(term, from, dir);
-      if (seq === undefined) return dispatch({ type: 'status', status: { text: `no match for "${term}"`, tone: 'error' } });
-      dispatch({ type: 'log-anchor', anchor: seq });
-      const { index, total } = logs.matchPosition(term, seq);
-      dispatch({ type: 'status', status: { text: `match ${index} of ${total} for "${term}"`, tone: 'info' } });
-    };
-
-    /** What an action applies to: the open container, else the selection (rows still in the room), else the cursor row. */
-    const targets = (): ContainerSummary[] => {
-      if (detailId) return detail ? [detail] : [];
-      const chosen = state.containers.filter((c) => ui.selected.has(c.id));
-      if (chosen.length) return chosen;
-      return current ? [current] : [];
-    };
-    const act = (action: ContainerAction, list: ContainerSummary[]) => {
-      if (!room || !list.length) return dispatch({ type: 'status', status: { text: 'no container to act on', tone: 'error' } });
-      dispatch({ type: 'status', status: progressMessage(action, list) });
-      if (ui.selected.size) dispatch({ type: 'clear-selection' });
-      void runContainerAction(store.rt, room, action, list).then((status) => dispatch({ type: 'status', status }));
-    };
-
-    const sessionRows = sessions?.getSnapshot() ?? [];
-    const sessionAt = Math.min(ui.sessionCursor, Math.max(0, sessionRows.length - 1));
-    const moveSession = (to: number) => dispatch({ type: 'session-cursor', index: Math.min(Math.max(0, to), Math.max(0, sessionRows.length - 1)) });
-
-    switch (command) {
+  const runGlobal = (binding: Binding) => {
+    const nav = navNow();
+    switch (binding.command) {
       case 'quit':
         return onQuit();
       case 'help':
-        return dispatch({ type: 'help', open: true });
+        return update((n) => ({ ...n, help: true }));
       case 'close':
-        return dispatch({ type: 'help', open: false });
-      case 'up':
-      case 'down':
-      case 'page-up':
-      case 'page-down': {
-        const step = command === 'up' ? -1 : command === 'down' ? 1 : command === 'page-up' ? -logRows : logRows;
-        if (top === 'rooms') return moveRoom(state.rooms.findIndex((r) => r.name === room) + Math.sign(step));
-        if (top === 'table') return moveCursor(cursor + (Math.abs(step) === 1 ? step : Math.sign(step) * visible));
-        if (top === 'logs') return scrollLog(step);
-        if (top === 'info') return dispatch({ type: 'info-scroll', to: ui.infoScroll + step });
-        if (top === 'sessions') return moveSession(sessionAt + Math.sign(step));
+        return update((n) => ({ ...n, help: false }));
+      case 'confirm-yes':
+      case 'confirm-no': {
+        const confirm = nav.confirm;
+        update((n) => ({ ...n, confirm: undefined }));
+        if (binding.command === 'confirm-yes') confirm?.onYes();
+        else confirm?.onNo?.();
         return;
       }
-      case 'top':
-      case 'bottom': {
-        const first = command === 'top';
-        if (top === 'rooms') return moveRoom(first ? 0 : state.rooms.length - 1);
-        if (top === 'table') return moveCursor(first ? 0 : filtered.length - 1);
-        if (top === 'logs') return scrollLog(first ? 'top' : 'bottom');
-        if (top === 'info') return dispatch({ type: 'info-scroll', to: first ? 0 : info.detail ? infoLines(info.detail).length : 0 });
-        if (top === 'sessions') return moveSession(first ? 0 : sessionRows.length - 1);
-        return;
-      }
-      case 'focus-next':
-        return dispatch({ type: 'focus-pane', pane: ui.pane === 'rooms' ? 'table' : 'rooms' });
-      case 'open':
-        if (top === 'rooms') return dispatch({ type: 'focus-pane', pane: 'table' });
-        if (top === 'sessions') {
-          const s = sessionRows[sessionAt];
-          if (s && !s.running) return dispatch({ type: 'status', status: { text: `session ${s.id} has ended (exit code ${s.exitCode ?? '-'}): x removes it`, tone: 'info' } });
-          if (s) sessions?.requestAttach(s.id);
-          return;
-        }
-        if (current) dispatch({ type: 'open-view', view: { kind: 'container', id: current.id } });
-        return;
-      case 'back':
-        if (ui.view.kind !== 'rooms') return dispatch({ type: 'back' });
-        dispatch({ type: 'clear-selection' });
-        return dispatch({ type: 'clear-filter' });
-      case 'filter':
-        return dispatch({ type: 'input-open', kind: 'filter' });
-      case 'toggle-select':
-        if (!current) return;
-        dispatch({ type: 'toggle-select', id: current.id });
-        return moveCursor(cursor + 1);
-      case 'start':
-      case 'stop':
-      case 'restart':
-      case 'pause':
-        return act(command, targets());
-      case 'delete': {
-        const list = targets();
-        if (!list.length) return dispatch({ type: 'status', status: { text: 'no container to delete', tone: 'error' } });
-        return dispatch({ type: 'modal', modal: { kind: 'confirm-delete', targets: list } });
-      }
-      case 'confirm-yes': {
-        const modal = ui.modal;
-        dispatch({ type: 'modal', modal: undefined });
-        if (modal?.kind !== 'confirm-delete') return;
-        if (detailId && modal.targets.some((t) => t.id === detailId)) dispatch({ type: 'back' });
-        return act('delete', modal.targets);
-      }
-      case 'confirm-no':
-        dispatch({ type: 'modal', modal: undefined });
-        return dispatch({ type: 'status', status: { text: 'delete cancelled', tone: 'info' } });
-      case 'next-tab':
-      case 'prev-tab': {
-        const i = TABS.indexOf(ui.tab) + (command === 'next-tab' ? 1 : -1);
-        return dispatch({ type: 'tab', tab: TABS[(i + TABS.length) % TABS.length]! });
-      }
-      case 'tab-logs':
-        return dispatch({ type: 'tab', tab: 'logs' });
-      case 'tab-stats':
-        return dispatch({ type: 'tab', tab: 'stats' });
-      case 'tab-info':
-        return dispatch({ type: 'tab', tab: 'info' });
-      case 'search':
-        return dispatch({ type: 'input-open', kind: 'search' });
-      case 'search-next':
-      case 'search-prev':
-        if (!ui.logSearch) return dispatch({ type: 'status', status: { text: 'no search: press / first', tone: 'info' } });
-        return jumpToMatch(ui.logSearch, ui.logAnchor ?? logSnap.end - 1, command === 'search-next' ? 1 : -1);
-      case 'timestamps':
-        return dispatch({ type: 'log-timestamps' });
       case 'input-submit': {
-        const input = ui.input;
-        dispatch({ type: 'input-close', apply: true });
-        // A new search starts from the newest line and goes back to the latest match.
-        if (input?.kind === 'search') jumpToMatch(input.text, logSnap.end, -1);
+        const prompt = nav.prompt;
+        update((n) => ({ ...n, prompt: undefined }));
+        prompt?.onSubmit(prompt.text);
         return;
       }
-      case 'input-cancel':
-        return dispatch({ type: 'input-close', apply: false });
-      case 'exec': {
-        const target = detailId ? detail : current;
-        if (!sessions || !room || !target) return dispatch({ type: 'status', status: { text: 'no container to open a session in', tone: 'error' } });
-        if (target.state !== 'running') return dispatch({ type: 'status', status: { text: `${target.name} is not running (${target.state})`, tone: 'error' } });
-        dispatch({ type: 'status', status: { text: `opening a shell in ${target.name}…`, tone: 'info' } });
-        void sessions.openContainer(room, target, { cols: columns, rows }).then(
-          (s) => {
-            dispatch({ type: 'status', status: { text: `session ${s.id} in ${target.name}: S lists sessions`, tone: 'ok' } });
-            sessions.requestAttach(s.id);
-          },
-          (err: Error) => dispatch({ type: 'status', status: { text: err.message, tone: 'error' } }),
-        );
+      case 'input-cancel': {
+        const prompt = nav.prompt;
+        update((n) => ({ ...n, prompt: undefined }));
+        prompt?.onCancel?.();
         return;
-      }
-      case 'sessions':
-        if (!sessions) return dispatch({ type: 'status', status: { text: 'sessions are not available here', tone: 'error' } });
-        return dispatch({ type: 'open-view', view: { kind: 'sessions' } });
-      case 'close-session': {
-        const s = sessionRows[sessionAt];
-        if (!s || !sessions) return;
-        void sessions.close(s.id);
-        return dispatch({ type: 'status', status: { text: `session ${s.id} ${s.running ? 'ended' : 'removed'}`, tone: 'ok' } });
       }
       case 'input-backspace':
-        return dispatch({ type: 'input-text', text: (ui.input?.text ?? '').slice(0, -1) });
-      default: {
-        const never: never = command;
-        return never;
+        return setPrompt([...(nav.prompt?.text ?? '')].slice(0, -1).join(''));
+      case 'input-complete': {
+        const done = nav.prompt?.complete?.(nav.prompt.text);
+        if (done !== undefined) setPrompt(done);
+        return;
       }
+      case 'palette':
+        return api.prompt({
+          label: ':',
+          complete: completeView,
+          hint: (text) => {
+            const found = matchViews(text);
+            return found.length ? `→ ${found.map((v) => v.id).join(' ')}` : 'no such view';
+          },
+          onSubmit: (text) => {
+            const found = matchViews(text)[0];
+            if (!text.trim()) return;
+            if (!found) return api.status({ text: `no view named "${text.trim()}": try ${views.map((v) => v.id).join(', ')}`, tone: 'error' });
+            api.open(found.id);
+          },
+        });
+      case 'goto': {
+        const target = gotoTarget(binding);
+        if (target) api.open(target.id);
+        return;
+      }
+      case 'back':
+        return back();
+      default:
+        return;
     }
   };
 
-  const contexts = activeContexts(ui);
+  const viewContexts = () => (hosted.current ? hosted.current.view.contexts(hosted.current.data) : []);
+
   useInput((input, key) => {
     for (const name of keyNames(input, key)) {
-      const now = activeContexts(uiNow());
-      const command = resolveCommand(name, now);
-      if (command) {
-        run(command, now[0]!);
+      const contexts = activeContexts(navNow(), viewContexts());
+      const hit = resolveBinding(name, contexts);
+      if (hit) {
+        const { binding, context } = hit;
+        const own = ['help', 'confirm', 'input', 'global'].includes(context);
+        if (own || !hosted.current) {
+          runGlobal(binding);
+        } else {
+          const { view, data } = hosted.current;
+          const taken = view.run(binding.command, data, api, context);
+          if (taken === false && binding.command === 'back') back();
+        }
         continue;
       }
-      const typing = uiNow().input;
-      if (typing && [...name].length === 1 && isPrintable(name, key)) dispatch({ type: 'input-text', text: typing.text + name });
+      const typing = navNow().prompt;
+      if (typing && [...name].length === 1 && isPrintable(name, key)) setPrompt(typing.text + name);
     }
   });
 
-  let body: React.ReactNode;
-  if (ui.help) body = <HelpOverlay width={columns} />;
-  else if (ui.modal?.kind === 'confirm-delete') {
-    const live = ui.modal.targets.filter((t) => t.state === 'running' || t.state === 'paused' || t.state === 'restarting');
-    body = (
-      <Box height={bodyHeight} justifyContent="center" alignItems="center" flexDirection="column">
-        <ConfirmModal
-          title={`Delete ${ui.modal.targets.length === 1 ? ui.modal.targets[0]!.name : `${ui.modal.targets.length} containers`}?`}
-          lines={[
-            ...ui.modal.targets.slice(0, 8).map((t) => `  ${t.name} (${t.state})`),
-            ...(ui.modal.targets.length > 8 ? [`  and ${ui.modal.targets.length - 8} more`] : []),
-            live.length === 0
-              ? 'This cannot be undone.'
-              : `${live.length === 1 && ui.modal.targets.length === 1 ? 'It is' : `${live.length} are`} still running and will be killed first.`,
-          ]}
-        />
-      </Box>
-    );
-  } else if (ui.view.kind === 'sessions') {
-    body = <SessionsView sessions={sessionList} cursor={Math.min(ui.sessionCursor, Math.max(0, sessionList.length - 1))} height={bodyHeight} width={columns} now={Date.now()} />;
-  } else if (ui.view.kind === 'container') {
-    const sample = detailId ? statsSnap.latest.get(detailId) : undefined;
-    body = (
-      <ContainerDetail container={detail} tab={ui.tab} sample={sample} height={bodyHeight}>
-        {ui.tab === 'logs' ? (
-          <LogPane
-            store={logs}
-            snapshot={logSnap}
-            anchor={ui.logAnchor}
-            search={ui.logSearch}
-            timestamps={ui.logTimestamps}
-            height={contentHeight}
-            width={contentWidth}
-          />
-        ) : ui.tab === 'stats' ? (
-          <StatsPane
-            sample={sample}
-            history={detailId ? statsSnap.history.get(detailId) : undefined}
-            running={detail?.state === 'running'}
-            width={contentWidth}
-          />
-        ) : (
-          <InfoPane detail={info.detail} error={info.error} scroll={ui.infoScroll} height={contentHeight} width={contentWidth} />
-        )}
-      </ContainerDetail>
-    );
-  } else {
-    body = (
-      <Box height={bodyHeight}>
-        <RoomList rooms={state.rooms} selected={room} focused={ui.pane === 'rooms'} width={roomWidth} />
-        <ContainerTable
-          room={room}
-          containers={filtered}
-          total={state.containers.length}
-          cursor={cursor}
-          focused={ui.pane === 'table'}
-          height={bodyHeight}
-          width={columns - roomWidth}
-          selected={ui.selected}
-          stats={statsSnap}
-          filter={ui.filter}
-          filterEditing={ui.input?.kind === 'filter'}
-          now={now}
-        />
-      </Box>
-    );
-  }
+  const overlay = nav.help ? (
+    <HelpOverlay width={columns} />
+  ) : nav.confirm ? (
+    <Box height={body} justifyContent="center" alignItems="center" flexDirection="column">
+      <ConfirmModal title={nav.confirm.title} lines={nav.confirm.lines} />
+    </Box>
+  ) : null;
 
-  const statusLine = ui.input?.kind === 'search' ? (
+  const prompt = nav.prompt;
+  const statusLine = prompt ? (
     <Text color="yellow" wrap="truncate">
-      search: {ui.input.text}▏
+      {prompt.label === ':' ? ':' : `${prompt.label}: `}
+      {prompt.text}▏{prompt.hint ? <Text dimColor> {prompt.hint(prompt.text)}</Text> : null}
+    </Text>
+  ) : nav.status ? (
+    <Text color={nav.status.tone === 'error' ? 'red' : nav.status.tone === 'ok' ? 'green' : undefined} wrap="truncate">
+      {store.rt.mask.text(nav.status.text)}
     </Text>
   ) : state.error ? (
     <Text color="red" wrap="truncate">
-      {state.error}
-    </Text>
-  ) : ui.status ? (
-    <Text color={ui.status.tone === 'error' ? 'red' : ui.status.tone === 'ok' ? 'green' : undefined} wrap="truncate">
-      {ui.status.text}
+      {store.rt.mask.text(state.error)}
     </Text>
   ) : (
     <Text> </Text>
@@ -456,17 +311,16 @@ export function App({ store, endpoint, onQuit, sessions }: AppProps) {
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <Box justifyContent="space-between">
-        <Text>
-          <Text bold color="cyan">berth</Text> <Text dimColor>{endpoint}</Text>
-        </Text>
-        <Text dimColor>{state.loaded ? `${state.rooms.length} rooms · ${state.events} events` : 'loading…'}</Text>
+      <Header state={state} endpoint={endpoint} active={active.id} badges={badges} width={columns} />
+      {overlay}
+      {/* The view stays mounted under help and modals, so its streams and state go on. */}
+      <Box display={overlay ? 'none' : 'flex'} height={body} flexDirection="column">
+        <ViewHost key={active.id} view={active} api={api} width={columns} height={body} hosted={hosted} onContexts={setContextKey} />
       </Box>
-      {body}
       <Box flexGrow={1} />
       {statusLine}
       <Text dimColor wrap="truncate">
-        {footerText(contexts)}
+        {footerText(activeContexts(nav, viewContexts()))}
       </Text>
     </Box>
   );

@@ -30,7 +30,6 @@ export function progressMessage(action: ContainerAction, targets: readonly Conta
 /** Runs one action on each target concurrently; never throws: failures are reported in the message. */
 export async function runContainerAction(
   rt: Runtime,
-  room: string,
   action: ContainerAction,
   targets: readonly ContainerSummary[],
 ): Promise<StatusMessage> {
@@ -38,6 +37,7 @@ export async function runContainerAction(
   const done: string[] = [];
   const results = await Promise.allSettled(
     targets.map(async (c) => {
+      const room = c.room;
       switch (action) {
         case 'start':
           await service.start(room, c.id);
@@ -70,7 +70,7 @@ export async function runContainerAction(
   const failures: string[] = [];
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') done.push(`${r.value} ${targets[i]!.name}`);
-    else failures.push(`${targets[i]!.name}: ${((r.reason as Error)?.message ?? String(r.reason)).split('\n')[0]}`);
+    else failures.push(`${targets[i]!.name}: ${rt.mask.text(((r.reason as Error)?.message ?? String(r.reason)).split('\n')[0]!)}`);
   });
   if (!failures.length) {
     const verbs = new Set(done.map((d) => d.split(' ')[0]));

@@ -3,14 +3,27 @@
 import { BatchedPublisher } from './batched-publisher.js';
 import type { ContainerSummary } from '../runtime/containers.js';
 import { ContainerService } from '../runtime/containers.js';
+import { isConnectionError } from '../runtime/engine.js';
+import { EngineUnreachableError } from '../runtime/errors.js';
 import { watchEvents, type EngineEvent } from '../runtime/events.js';
 import { LABEL } from '../runtime/labels.js';
+import { roomDiskUsage, type RoomDiskUsage } from '../runtime/disk-usage.js';
 import { RoomService, type RoomSummary } from '../runtime/rooms.js';
 import type { Runtime } from '../runtime/runtime.js';
 
+/** The room picker's "all rooms" entry: every berth container on the engine. */
+export const ALL_ROOMS = '*';
+
 export interface DashboardState {
   rooms: RoomSummary[];
+  /** A room's name, or ALL_ROOMS. */
   selectedRoom?: string;
+  /** The room to select once the rooms are known (defaultRoom, BERTH_ROOM, --room). */
+  preferredRoom?: string;
+  /** False from a failure to reach the engine until it answers again; the state shown is the last known. */
+  connected: boolean;
+  /** When the engine last answered (ms since the epoch). */
+  lastContact?: number;
   containers: ContainerSummary[];
   loaded: boolean;
   error?: string;
@@ -23,17 +36,21 @@ export type DashboardAction =
   | { type: 'containers-loaded'; room: string; containers: ContainerSummary[] }
   | { type: 'room-selected'; room: string }
   | { type: 'event-seen' }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string; engine?: boolean };
 
-export const initialDashboardState: DashboardState = { rooms: [], containers: [], loaded: false, events: 0 };
+export const initialDashboardState: DashboardState = { rooms: [], containers: [], loaded: false, events: 0, connected: true };
 
 export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
   switch (action.type) {
     case 'rooms-loaded': {
       // A reload that found nothing new keeps the same objects, so nothing re-renders.
-      if (state.loaded && !state.error && sameJson(action.rooms, state.rooms)) return state;
-      const stillThere = action.rooms.some((r) => r.name === state.selectedRoom);
-      const selectedRoom = stillThere ? state.selectedRoom : action.rooms[0]?.name;
+      if (state.loaded && !state.error && state.connected && sameJson(action.rooms, state.rooms)) return state;
+      const known = (room?: string) => room === ALL_ROOMS || action.rooms.some((r) => r.name === room);
+      const selectedRoom = known(state.selectedRoom)
+        ? state.selectedRoom
+        : known(state.preferredRoom) && !state.loaded
+          ? state.preferredRoom
+          : (action.rooms[0]?.name ?? ALL_ROOMS);
       return {
         ...state,
         rooms: action.rooms,
@@ -41,6 +58,8 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
         containers: selectedRoom === state.selectedRoom ? state.containers : [],
         loaded: true,
         error: undefined,
+        connected: true,
+        lastContact: Date.now(),
       };
     }
     case 'containers-loaded':
@@ -54,7 +73,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     case 'event-seen':
       return { ...state, events: state.events + 1 };
     case 'failed':
-      return { ...state, error: action.message, loaded: true };
+      return { ...state, error: action.message, loaded: true, connected: !action.engine && state.connected };
     default: {
       const never: never = action;
       return never;
@@ -67,6 +86,8 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 export interface DashboardStoreOptions {
+  /** The room to start on when it exists (the configured default room, BERTH_ROOM or --room). */
+  initialRoom?: string;
   /** Quiet period after an event before re-listing; bursts of events cause one reload. */
   reloadDelayMs?: number;
   /** How often subscribers (React) hear about changes at most. */
@@ -90,6 +111,10 @@ export class DashboardStore {
    */
   private containersStale = true;
   private loadedRoom?: string;
+  /** Rooms' disk use, measured in the background at most every diskEveryMs (sizing layers is slow). */
+  private disk = new Map<string, RoomDiskUsage>();
+  private diskMeasuredAt = 0;
+  private diskMeasuring = false;
 
   constructor(
     /** Public so the views' own stores (logs, stats) and actions share the dashboard's engine connection. */
@@ -99,6 +124,7 @@ export class DashboardStore {
     this.rooms = new RoomService(rt);
     this.containers = new ContainerService(rt);
     this.reloadDelayMs = options.reloadDelayMs ?? 100;
+    this.state = { ...initialDashboardState, preferredRoom: options.initialRoom };
     this.publisher = new BatchedPublisher(options.flushMs ?? 50, () => {
       if (this.published === this.state) return false;
       this.published = this.state;
@@ -150,15 +176,18 @@ export class DashboardStore {
           backoff = 500;
           if (isRoomEvent(event)) {
             this.dispatch({ type: 'event-seen' });
-            if (event.Type !== 'container' || event.Actor.Attributes?.[LABEL.room] === this.state.selectedRoom) {
+            const selected = this.state.selectedRoom;
+            if (event.Type !== 'container' || selected === ALL_ROOMS || event.Actor.Attributes?.[LABEL.room] === selected) {
               this.containersStale = true;
             }
             this.scheduleReload(this.reloadDelayMs);
           }
         }
+        // dockerd never ends an events stream by itself: it went away (stopped, restarted, the connection dropped).
+        if (!signal.aborted) this.dispatch({ type: 'failed', message: 'lost the connection to the engine; reconnecting…', engine: true });
       } catch (err) {
         if (signal.aborted) return;
-        this.dispatch({ type: 'failed', message: (err as Error).message });
+        this.dispatch({ type: 'failed', message: (err as Error).message, engine: isEngineLoss(err) });
       }
       if (signal.aborted) return;
       await new Promise((resolve) => setTimeout(resolve, backoff));
@@ -166,6 +195,20 @@ export class DashboardStore {
       this.containersStale = true;
       this.scheduleReload(0); // catch up on whatever happened while disconnected
     }
+  }
+
+  private measureDisk(rooms: string[]): void {
+    if (this.diskMeasuring || Date.now() - this.diskMeasuredAt < 30_000) return;
+    this.diskMeasuring = true;
+    roomDiskUsage(this.rt, { rooms, signal: this.controller.signal })
+      .then((disk) => {
+        this.disk = disk;
+        this.diskMeasuredAt = Date.now();
+        const rooms = this.state.rooms.map((r) => ({ ...r, disk: disk.get(r.name) }));
+        this.dispatch({ type: 'rooms-loaded', rooms });
+      })
+      .catch(() => (this.diskMeasuredAt = Date.now())) // an engine error shows through the next reload
+      .finally(() => (this.diskMeasuring = false));
   }
 
   private scheduleReload(delay: number): void {
@@ -187,19 +230,20 @@ export class DashboardStore {
         this.reloadAgain = false;
         const signal = this.controller.signal;
         try {
-          const rooms = await this.rooms.list(signal);
+          const rooms = (await this.rooms.list(signal)).map((r) => ({ ...r, disk: this.disk.get(r.name) }));
           this.dispatch({ type: 'rooms-loaded', rooms });
+          this.measureDisk(rooms.map((r) => r.name));
           const room = this.state.selectedRoom;
           if (room && (this.containersStale || room !== this.loadedRoom)) {
             this.containersStale = false;
-            const containers = await this.containers.list(room, { all: true, signal });
+            const containers = await this.containers.list(room === ALL_ROOMS ? undefined : room, { all: true, signal });
             this.loadedRoom = room;
             this.dispatch({ type: 'containers-loaded', room, containers });
           }
         } catch (err) {
           this.containersStale = true;
           if (signal.aborted) return;
-          this.dispatch({ type: 'failed', message: (err as Error).message });
+          this.dispatch({ type: 'failed', message: (err as Error).message, engine: isEngineLoss(err) });
         }
       } while (this.reloadAgain && !this.controller.signal.aborted);
     })();
@@ -209,6 +253,10 @@ export class DashboardStore {
       this.reloading = undefined;
     }
   }
+}
+
+function isEngineLoss(err: unknown): boolean {
+  return err instanceof EngineUnreachableError || isConnectionError(err);
 }
 
 function isRoomEvent(event: EngineEvent): boolean {

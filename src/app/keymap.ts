@@ -8,14 +8,19 @@ import type { Key } from 'ink';
 export type KeyContext =
   | 'help' // the help overlay (modal)
   | 'confirm' // a confirmation modal
-  | 'input' // a text input (table filter, log search): unbound printable keys are typed
-  | 'rooms' // rooms view, room list focused
-  | 'table' // rooms view, container table focused
-  | 'container' // a container's detail view, any tab
+  | 'input' // a text input (palette, table filter, log search): unbound printable keys are typed
+  | 'rooms' // containers view, room list focused
+  | 'table' // containers view, container table focused
+  | 'container' // a container zoomed full screen, any tab
   | 'logs'
   | 'stats'
   | 'info'
   | 'sessions' // the exec Sessions view
+  | 'images' // the Images view's list
+  | 'image-detail' // one image full screen (history, layers, labels)
+  | 'agents' // the Agents view
+  | 'approvals' // the Approvals view, the queue
+  | 'approval' // one approval request full screen (narrow terminals)
   | 'global';
 
 export type Command =
@@ -53,8 +58,16 @@ export type Command =
   | 'input-cancel'
   | 'input-backspace'
   | 'exec'
-  | 'sessions'
-  | 'close-session';
+  | 'close-session'
+  | 'palette'
+  | 'input-complete'
+  | 'goto'
+  | 'pull'
+  | 'tag'
+  | 'toggle-all'
+  | 'approve'
+  | 'deny'
+  | 'approve-trust';
 
 export interface Binding {
   keys: string[];
@@ -64,6 +77,8 @@ export interface Binding {
   when?: KeyContext[];
   /** What the footer shows for it, if anything (the help lists every binding in full). */
   footer?: string;
+  /** For 'goto': the view it opens, by id or by its 1-based place in the tab bar. */
+  target?: string;
 }
 
 const VIEW: KeyContext[] = ['table', 'container'];
@@ -75,18 +90,19 @@ export const bindings: Binding[] = [
   { keys: ['n', 'escape'], command: 'confirm-no', description: 'cancel', when: ['confirm'], footer: 'n cancel' },
   { keys: ['enter'], command: 'input-submit', description: 'apply', when: ['input'], footer: 'enter apply' },
   { keys: ['escape'], command: 'input-cancel', description: 'cancel', when: ['input'], footer: 'esc cancel' },
+  { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
-  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info'] },
-  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
+  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
+  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
-  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open', when: ['rooms', 'table'], footer: 'enter open' },
-  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container', 'sessions'], footer: 'esc back' },
-  { keys: ['escape'], command: 'back', description: 'clear filter and selection', when: ['table'] },
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container', 'approval'], footer: 'esc back' },
+  { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table'] },
   // The container table and the detail view act on containers.
   { keys: ['/'], command: 'filter', description: 'filter containers', when: ['table'], footer: '/ filter' },
   { keys: [' '], command: 'toggle-select', description: 'select / unselect', when: ['table'], footer: 'space select' },
@@ -99,9 +115,25 @@ export const bindings: Binding[] = [
   // Exec sessions.
   { keys: ['enter'], command: 'open', description: 'attach (Ctrl+] comes back)', when: ['sessions'], footer: 'enter attach' },
   { keys: ['x'], command: 'close-session', description: 'end the session', when: ['sessions'], footer: 'x end' },
+  // Images.
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the image full screen (history, layers, labels)', when: ['images'], footer: 'enter open' },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['image-detail'], footer: 'esc back' },
+  { keys: ['escape'], command: 'back', description: 'clear the filter, else back', when: ['images'] },
+  { keys: ['/'], command: 'filter', description: 'filter images', when: ['images'], footer: '/ filter' },
+  { keys: ['p'], command: 'pull', description: 'pull an image into the room', when: ['images'], footer: 'p pull' },
+  { keys: ['t'], command: 'tag', description: 'tag the image', when: ['images', 'image-detail'], footer: 't tag' },
+  { keys: ['d'], command: 'delete', description: 'delete the image (asks first)', when: ['images', 'image-detail'], footer: 'd delete' },
+  { keys: ['a'], command: 'toggle-all', description: 'the room\'s images / every image on the engine', when: ['images'], footer: 'a all' },
+  // The approval queue: a person's decisions.
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'the request in full', when: ['approvals'], footer: 'enter open' },
+  { keys: ['a'], command: 'approve', description: 'approve the request: its caller runs it', when: ['approvals', 'approval'], footer: 'a approve' },
+  { keys: ['d'], command: 'deny', description: 'deny the request: its caller exits 6', when: ['approvals', 'approval'], footer: 'd deny' },
+  { keys: ['t'], command: 'approve-trust', description: 'approve and trust: shows the suggested pattern, y saves it', when: ['approvals', 'approval'], footer: 't approve+trust' },
   // The detail view's tabs.
-  { keys: ['tab'], command: 'next-tab', description: 'next tab', when: ['container'], footer: 'tab/1-3 tabs' },
-  { keys: ['shift+tab'], command: 'prev-tab', description: 'previous tab', when: ['container'] },
+  { keys: ['tab', ']'], command: 'next-tab', description: 'next tab (logs, stats, info)', when: ['container'], footer: 'tab/1-3 tabs' },
+  { keys: ['shift+tab', '['], command: 'prev-tab', description: 'previous tab', when: ['container'] },
+  { keys: [']'], command: 'next-tab', description: 'next tab of the right-hand pane', when: ['table'], footer: '[ ] pane tab' },
+  { keys: ['['], command: 'prev-tab', description: 'previous tab of the right-hand pane', when: ['table'] },
   { keys: ['1'], command: 'tab-logs', description: 'logs tab', when: ['container'] },
   { keys: ['2'], command: 'tab-stats', description: 'stats tab', when: ['container'] },
   { keys: ['3'], command: 'tab-info', description: 'info tab', when: ['container'] },
@@ -109,8 +141,12 @@ export const bindings: Binding[] = [
   { keys: ['n'], command: 'search-next', description: 'next match', when: ['logs'], footer: 'n/N match' },
   { keys: ['N'], command: 'search-prev', description: 'previous match', when: ['logs'] },
   { keys: ['t'], command: 'timestamps', description: 'show / hide timestamps', when: ['logs'], footer: 't times' },
-  // Everywhere.
-  { keys: ['S'], command: 'sessions', description: 'exec sessions', footer: 'S sessions' },
+  // Everywhere: switching views (k9s's palette, lazydocker's numbered panels) and going back.
+  { keys: [':'], command: 'palette', description: 'go to a view by name (tab completes)', footer: ': view' },
+  ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n): Binding => ({ keys: [String(n)], command: 'goto', target: String(n), description: `view ${n} of the tab bar`, ...(n === 1 ? { footer: '1-9 views' } : {}) })),
+  { keys: ['S'], command: 'goto', target: 'sessions', description: 'exec sessions' },
+  { keys: ['A'], command: 'goto', target: 'approvals', description: 'approval queue' },
+  { keys: ['escape', 'backspace'], command: 'back', description: 'back to the previous view' },
   { keys: ['?'], command: 'help', description: 'help', footer: '? help' },
   { keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit', footer: 'q quit' },
   // Ctrl+C quits even while a modal or a text input has the keys.
@@ -137,13 +173,17 @@ function applies(binding: Binding, context: KeyContext): boolean {
   return binding.when ? binding.when.includes(context) : context === 'global';
 }
 
-/** The command for a key in the active contexts (highest priority first), or undefined when nothing binds it. */
-export function resolveCommand(name: string, contexts: readonly KeyContext[]): Command | undefined {
+/** The binding for a key in the active contexts (highest priority first) and the context it matched in. */
+export function resolveBinding(name: string, contexts: readonly KeyContext[]): { binding: Binding; context: KeyContext } | undefined {
   for (const context of contexts) {
-    const hit = bindings.find((b) => b.keys.includes(name) && applies(b, context));
-    if (hit) return hit.command;
+    const binding = bindings.find((b) => b.keys.includes(name) && applies(b, context));
+    if (binding) return { binding, context };
   }
   return undefined;
+}
+
+export function resolveCommand(name: string, contexts: readonly KeyContext[]): Command | undefined {
+  return resolveBinding(name, contexts)?.binding.command;
 }
 
 /** The bindings in effect, first context first, one per command (a later context's duplicate key is shadowed). */
@@ -152,8 +192,9 @@ export function activeBindings(contexts: readonly KeyContext[]): Binding[] {
   const out: Binding[] = [];
   for (const context of contexts) {
     for (const b of bindings) {
-      if (!applies(b, context) || seen.has(b.command)) continue;
-      seen.add(b.command);
+      const id = b.target ? `${b.command}:${b.target}` : b.command;
+      if (!applies(b, context) || seen.has(id)) continue;
+      seen.add(id);
       out.push(b);
     }
   }
@@ -176,23 +217,26 @@ export function keyLabel(key: string): string {
 }
 
 export function footerText(contexts: readonly KeyContext[]): string {
-  return activeBindings(contexts)
-    .flatMap((b) => (b.footer ? [b.footer] : []))
-    .join('  ');
+  const footers = activeBindings(contexts).flatMap((b) => (b.footer ? [b.footer] : []));
+  return [...new Set(footers)].join('  ');
 }
 
 /** The help overlay's groups: each command once, with every key bound to it outside modals. */
 export const helpGroups: { title: string; commands: Command[] }[] = [
-  { title: 'Move', commands: ['up', 'down', 'page-up', 'page-down', 'top', 'bottom', 'focus-next', 'open', 'back'] },
+  { title: 'Views', commands: ['palette', 'goto', 'back'] },
+  { title: 'Move', commands: ['up', 'down', 'page-up', 'page-down', 'top', 'bottom', 'focus-next', 'open'] },
   { title: 'Containers', commands: ['filter', 'toggle-select', 'start', 'stop', 'restart', 'pause', 'delete'] },
   { title: 'Container view', commands: ['next-tab', 'prev-tab', 'tab-logs', 'tab-stats', 'tab-info'] },
   { title: 'Logs', commands: ['search', 'search-next', 'search-prev', 'timestamps'] },
-  { title: 'Sessions', commands: ['exec', 'sessions', 'close-session'] },
+  { title: 'Sessions', commands: ['exec', 'close-session'] },
+  { title: 'Images', commands: ['pull', 'tag', 'toggle-all'] },
+  { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
   { title: 'General', commands: ['help', 'quit'] },
 ];
 
 export function helpEntry(command: Command): { keys: string[]; description: string } {
   const matching = bindings.filter((b) => b.command === command && !b.when?.every((w) => w === 'help' || w === 'confirm' || w === 'input'));
   const keys = [...new Set(matching.flatMap((b) => b.keys))];
+  if (command === 'goto') return { keys: ['1-9', 'S'], description: 'open a view of the tab bar (S: sessions)' };
   return { keys, description: matching[0]?.description ?? command };
 }

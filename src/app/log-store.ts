@@ -1,5 +1,6 @@
 // The focused container's log outside React: one follow stream at a time (aborted when the focus changes), lines
 // buffered as they arrive and moved into a capped ring buffer on a timer, published as a small snapshot.
+import { EngineUnreachableError } from '../runtime/errors.js';
 import { containerLogBatches, type LogLine } from '../runtime/logs.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { BatchedPublisher } from './batched-publisher.js';
@@ -16,6 +17,8 @@ export interface LogSnapshot {
   /** The stream ended (the container stopped); no more lines will come. */
   ended: boolean;
   error?: string;
+  /** The stream broke (the engine went away): resume() picks it up where it stopped. */
+  interrupted?: boolean;
 }
 
 export interface LogStoreOptions {
@@ -70,24 +73,53 @@ export class LogStore {
   follow(room: string, containerId: string): void {
     this.close();
     this.ring = new RingBuffer(this.lines);
-    const controller = new AbortController();
-    this.controller = controller;
     this.state = { containerId, first: 0, end: 0, dropped: 0, ended: false };
     this.publish();
+    this.read(room, containerId);
+  }
+
+  /**
+   * After the engine came back: continues an interrupted follow from the last line kept, into the same buffer, so
+   * no line is shown twice and none that was logged meanwhile is missed.
+   */
+  resume(): void {
+    const { containerId, interrupted } = this.state;
+    if (!containerId || !interrupted || !this.followed) return;
+    this.update({ ended: false, error: undefined, interrupted: false });
+    this.read(this.followed.room, containerId, this.last);
+  }
+
+  private followed?: { room: string };
+  /** The newest line's time and how many lines carry exactly that time: where a resume starts. */
+  private last?: { time: string; seen: number };
+
+  private read(room: string, containerId: string, after?: { time: string; seen: number }): void {
+    const controller = new AbortController();
+    this.controller = controller;
+    this.followed = { room };
+    if (!after) this.last = undefined;
     void (async () => {
       try {
         for await (const batch of containerLogBatches(this.rt, room, containerId, {
           follow: true,
           tail: this.ring.capacity,
           timestamps: true,
+          after,
           signal: controller.signal,
         })) {
+          for (const line of batch) {
+            if (!line.time) continue;
+            if (line.time === this.last?.time) this.last.seen++;
+            else this.last = { time: line.time, seen: 1 };
+          }
           this.pending.push(batch);
           this.schedule();
         }
         if (!controller.signal.aborted) this.update({ ended: true });
       } catch (err) {
-        if (!controller.signal.aborted) this.update({ ended: true, error: (err as Error).message });
+        if (!controller.signal.aborted) {
+          this.update({ ended: true, error: (err as Error).message, interrupted: err instanceof EngineUnreachableError });
+        }
       }
     })();
   }
@@ -97,6 +129,8 @@ export class LogStore {
     this.controller?.abort();
     this.controller = undefined;
     this.pending = [];
+    this.followed = undefined;
+    this.last = undefined;
     this.publisher.cancel();
     this.state = EMPTY;
     this.publish();

@@ -38,11 +38,12 @@ function inkTerminal(stdout: NodeJS.WriteStream) {
   return { stdin: stdin as unknown as NodeJS.ReadStream, screen, gate };
 }
 
-export async function runDashboard(options: { host?: string } = {}): Promise<number> {
+export async function runDashboard(options: { host?: string; room?: string } = {}): Promise<number> {
   const rt = new Runtime({ host: options.host });
   const endpoint = await rt.endpoint();
   const settings = await rt.settings();
-  const store = new DashboardStore(rt);
+  // Starts on --room, else BERTH_ROOM, else the configured default room (when it exists; else the first room).
+  const store = new DashboardStore(rt, { initialRoom: await rt.room(options.room) });
   const sessions = new SessionManager({ host: options.host });
   const { stdin, stdout } = process;
   const terminal = takeTerminal({ stdin, stdout }, { altScreen: true, hideCursor: true, raw: true });

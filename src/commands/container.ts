@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import type { Args, GlobalArgs } from './context.js';
 import { containerBatchCommand } from './container/batch.js';
 import { containerDeleteCommand } from './container/delete.js';
+import { containerDownloadCommand } from './container/download.js';
 import { containerExecCommand } from './container/exec.js';
 import { containerGetCommand } from './container/get.js';
 import { containerKillCommand } from './container/kill.js';
@@ -17,11 +18,13 @@ import { containerStatusCommand } from './container/status.js';
 import { containerStopCommand } from './container/stop.js';
 import { containerUnpauseCommand } from './container/unpause.js';
 import { containerUpdateCommand } from './container/update.js';
+import { containerUploadAndRunCommand } from './container/upload-and-run.js';
+import { containerUploadCommand } from './container/upload.js';
 import { containerWaitCommand } from './container/wait.js';
 
 export const containerCommand: CommandModule<GlobalArgs, Args> = {
   command: ['container', 'c'],
-  describe: 'Containers in a room: run, list, inspect, update, lifecycle, logs, exec, stats, batch',
+  describe: 'Containers in a room: run, list, inspect, update, lifecycle, logs, exec, stats, upload/download, batch',
   builder: (y) =>
     y
       .command(containerRunCommand)
@@ -41,6 +44,9 @@ export const containerCommand: CommandModule<GlobalArgs, Args> = {
       .command(containerLogsCommand)
       .command(containerExecCommand)
       .command(containerStatsCommand)
+      .command(containerUploadCommand)
+      .command(containerDownloadCommand)
+      .command(containerUploadAndRunCommand)
       .demandCommand(1, 'name a container command: berth container --help lists them') as never,
   handler: () => {},
 };

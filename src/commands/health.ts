@@ -1,7 +1,7 @@
 // berth health: engine reachable, versions, swarm state, uptime, data dir; non-zero exit when the engine is down.
 import type { CommandModule } from 'yargs';
 import { EngineUnreachableError } from '../runtime/errors.js';
-import { formatDuration } from '../runtime/format.js';
+import { formatBytes, formatDuration } from '../runtime/format.js';
 import { checkHealth } from '../runtime/health.js';
 import type { Args, GlobalArgs } from './context.js';
 
@@ -21,6 +21,7 @@ export const healthCommand: CommandModule<GlobalArgs, Args> = {
               ['swarm', r.swarm],
               ['uptime', r.engineStarted ? formatDuration(Date.now() - Date.parse(r.engineStarted)) : 'unknown'],
               ['containers', `${r.containers?.running} running of ${r.containers?.total}`],
+              ['data root', r.dataRoot ? `${r.dataRoot.path}: ${formatBytes(r.dataRoot.freeBytes)} free of ${formatBytes(r.dataRoot.totalBytes)} (${r.dataRoot.usedPercent}% used)` : 'unknown (remote engine)'],
             ] as [string, string][])
           : []),
         ['berth', r.berth.version],
@@ -28,6 +29,7 @@ export const healthCommand: CommandModule<GlobalArgs, Args> = {
         ['config dir', r.berth.configDir],
       ]);
     }
+    if (report.dataRoot?.warning) ctx.out.note(`berth: warning: ${report.dataRoot.warning}`);
     if (!report.engine.reachable) {
       // The report went to stdout; the error line and exit code say the engine is down.
       throw new EngineUnreachableError(report.engine.endpoint, report.engine.error ?? 'unknown error');

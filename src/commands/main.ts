@@ -2,19 +2,33 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { UsageError } from '../runtime/errors.js';
 import { berthVersion } from '../runtime/health.js';
+import { Masker } from '../runtime/mask.js';
+import { resolvePaths } from '../runtime/paths.js';
 import { Runtime } from '../runtime/runtime.js';
-import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { agentCommand } from './agent.js';
+import { approvalsCommand } from './approvals.js';
+import { auditCommand } from './audit.js';
+import { buildCommand } from './build.js';
+import { completeCommand } from './complete.js';
+import { completionCommand } from './completion.js';
 import { containerCommand } from './container.js';
+import { deployCommand } from './deploy.js';
+import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { healthCommand } from './health.js';
+import { imageCommand } from './image.js';
 import { Output } from './output.js';
+import { registryCommand } from './registry.js';
+import { proxyCommand } from './proxy.js';
 import { roomCommand } from './room.js';
 import { runCommand } from './run.js';
 import { secretCommand } from './secret.js';
-import { deployCommand } from './deploy.js';
 import { serviceCommand } from './service.js';
-import { proxyCommand } from './proxy.js';
+import { shellCommand } from './shell.js';
+import { storageCommand } from './storage.js';
+import { trustCommand } from './trust.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, secretCommand, deployCommand, serviceCommand, proxyCommand];
+export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, storageCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand, shellCommand, approvalsCommand, secretCommand, deployCommand, serviceCommand, proxyCommand];
+
 
 export interface MainOptions {
   io?: CliIo;
@@ -78,6 +92,10 @@ export async function main(args: string[], options: MainOptions = {}): Promise<v
       helpText = output;
     });
     if (helpText) io.stdout.write(`${helpText}\n`);
+  } catch (err) {
+    // Error messages are output too: a value echoed back (a URL, a token) is masked before anyone prints it.
+    const env = io.env ?? process.env;
+    throw (ctx?.rt.mask ?? new Masker({ dataDir: resolvePaths(env).dataDir, env })).error(err);
   } finally {
     ctx?.rt.close();
   }

@@ -12,7 +12,7 @@ export const runCommand: CommandModule<GlobalArgs, Args<Omit<RunFlags, 'detach'>
   describe: 'Run one command in a temporary container: output streamed, its exit code returned, the container removed',
   builder: (y) =>
     runOptionsBuilder(y)
-      .option('timeout', { type: 'string', describe: 'Kill and remove it after this long (30, 30s, 5m); exit code 7' })
+      .option('timeout', { type: 'string', describe: 'Kill and remove it after this long (30, 30s, 5m); also bounds a wait in the agent\'s queue; exit code 7' })
       .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Feed berth\'s stdin to the command (EOF closes it)' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
@@ -21,7 +21,7 @@ export const runCommand: CommandModule<GlobalArgs, Args<Omit<RunFlags, 'detach'>
       ctx.rt,
       await ctx.rt.room(argv.room),
       { ...toRunOptions(argv as never, 1), timeoutMs, ...(argv.interactive && ctx.io.stdin ? { stdin: ctx.io.stdin as NodeJS.ReadableStream as Readable } : {}) },
-      { signal: ctx.signal, onPull: pullProgress(ctx), onOutput: outputWriter(ctx) },
+      { signal: ctx.signal, onPull: pullProgress(ctx), onOutput: outputWriter(ctx), onQueued: (why) => ctx.out.note(why) },
     );
     if (result.exitCode !== 0) throw new CommandExitError(result.exitCode);
   },

@@ -1,6 +1,8 @@
 // The append-only audit log (actions.jsonl): one JSON line per mutating action, secret values masked.
 import fs from 'node:fs';
 import path from 'node:path';
+import { appendLine, DEFAULT_AUDIT_LIMITS, followLines, readLines, type AuditFileLimits } from './audit-file.js';
+import { Masker } from './mask.js';
 
 export interface AuditEntry {
   time: string;
@@ -12,26 +14,17 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-const SECRET_KEY = /secret|password|passwd|token|credential|api[_-]?key|private[_-]?key|auth/i;
-export const MASK = '***';
-
-/** Masks values whose key looks secret, including KEY=VALUE strings (env lists), at any depth. */
-export function maskSecrets(value: unknown, key = ''): unknown {
-  if (SECRET_KEY.test(key) && value !== undefined && value !== null && typeof value !== 'object') return MASK;
-  if (typeof value === 'string') {
-    const eq = value.indexOf('=');
-    if (eq > 0 && SECRET_KEY.test(value.slice(0, eq))) return `${value.slice(0, eq)}=${MASK}`;
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((item) => maskSecrets(item));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
-  }
-  return value;
-}
+// Masking moved to mask.ts (one module for every surface); these stay exported for existing callers.
+export { MASK, maskSecrets } from './mask.js';
 
 export class AuditLog {
-  constructor(readonly file: string) {}
+  /** Masks details and error messages before they are written; the runtime passes its own (with stored secrets). */
+  constructor(
+    readonly file: string,
+    private readonly mask: Masker = new Masker({ dataDir: path.dirname(file) }),
+    /** Rotation by size (audit-file.ts); appends, rotation and reads stay whole under concurrent writers. */
+    readonly limits: AuditFileLimits = DEFAULT_AUDIT_LIMITS,
+  ) {}
 
   append(entry: Omit<AuditEntry, 'time'> & { time?: string }): AuditEntry {
     const line: AuditEntry = {
@@ -40,12 +33,12 @@ export class AuditLog {
       action: entry.action,
       target: entry.target,
       result: entry.result,
-      ...(entry.error ? { error: entry.error } : {}),
-      ...(entry.details ? { details: maskSecrets(entry.details) as Record<string, unknown> } : {}),
+      ...(entry.error ? { error: this.mask.text(entry.error) } : {}),
+      ...(entry.details ? { details: this.mask.deep(entry.details) } : {}),
     };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     // One write per line with O_APPEND keeps lines whole when several berth processes append at once.
-    fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    appendLine(this.file, `${JSON.stringify(line)}\n`, this.limits);
     return line;
   }
 
@@ -64,12 +57,19 @@ export class AuditLog {
     }
   }
 
+  /** Every entry, oldest first, rotated files included. */
   read(): AuditEntry[] {
-    if (!fs.existsSync(this.file)) return [];
-    return fs
-      .readFileSync(this.file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as AuditEntry);
+    return readLines(this.file).map((line) => JSON.parse(line) as AuditEntry);
+  }
+
+  /** Entries appended from now on (across rotations) until the signal aborts. */
+  async *follow(opts: { signal?: AbortSignal; intervalMs?: number } = {}): AsyncGenerator<AuditEntry> {
+    for await (const line of followLines(this.file, opts)) {
+      try {
+        yield JSON.parse(line) as AuditEntry;
+      } catch {
+        // not an entry (a hand-edited line): skipped
+      }
+    }
   }
 }

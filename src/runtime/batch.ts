@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunOptions } from './container-create.js';
+import { resolveLogLimits } from './log-limits.js';
 import { ContainerService } from './containers.js';
 import { BerthError, UsageError } from './errors.js';
 import { execCommand } from './exec.js';
@@ -100,6 +101,10 @@ const CREATE_FIELDS: Record<string, keyof RunOptions> = {
   mountSubpath: 'mountSubpath',
   agent: 'agent',
   role: 'role',
+  log_max_size: 'logMaxSize',
+  logMaxSize: 'logMaxSize',
+  log_max_files: 'logMaxFiles',
+  logMaxFiles: 'logMaxFiles',
 };
 
 /** Turns one batch-file entry into RunOptions; unknown fields are an error for that item, not silently ignored. */
@@ -126,21 +131,39 @@ export interface CreatedItem {
   state: string;
 }
 
-export async function batchCreate(rt: Runtime, room: string, entries: unknown[], opts: BatchOptions = {}): Promise<BatchItem<CreatedItem>[]> {
+export async function batchCreate(
+  rt: Runtime,
+  room: string,
+  entries: unknown[],
+  opts: BatchOptions & { logs?: { logMaxSize?: string; logMaxFiles?: string } } = {},
+): Promise<BatchItem<CreatedItem>[]> {
+  if (opts.logs) await resolveLogLimits(rt, opts.logs); // a bad flag is one usage error, not one per item
   const service = new ContainerService(rt);
   const label = (entry: unknown, i: number) => {
     const name = (entry as { name?: unknown })?.name;
     return typeof name === 'string' ? name : `#${i + 1}`;
   };
-  return runBounded(
+  const results = await runBounded(
     entries,
     label,
     async (entry) => {
-      const c = await service.run(room, toCreateItem(entry), { signal: opts.signal });
+      // Flags give every item's log limits; an item's own log_max_size / log_max_files win.
+      const c = await service.run(room, { ...opts.logs, ...toCreateItem(entry) }, { signal: opts.signal });
       return { id: c.id, name: c.name, state: c.state };
     },
-    opts,
+    masked(rt, opts),
   );
+  return maskReport(rt, results);
+}
+
+/** A batch report is output: every item's error and result is masked (progress callbacks get masked items too). */
+function maskReport<T>(rt: Runtime, results: BatchItem<T>[]): BatchItem<T>[] {
+  return results.map((r) => rt.mask.deep(r));
+}
+
+function masked(rt: Runtime, opts: BatchOptions): BatchOptions {
+  const onItem = opts.onItem;
+  return onItem ? { ...opts, onItem: (item, done, total) => onItem(rt.mask.deep(item), done, total) } : opts;
 }
 
 export async function batchDelete(
@@ -150,7 +173,7 @@ export async function batchDelete(
   opts: BatchOptions & { force?: boolean } = {},
 ): Promise<BatchItem<{ id: string; name: string }>[]> {
   const service = new ContainerService(rt);
-  return runBounded(refs, (ref) => ref, (ref) => service.delete(room, ref, { force: opts.force }), opts);
+  return maskReport(rt, await runBounded(refs, (ref) => ref, (ref) => service.delete(room, ref, { force: opts.force }), masked(rt, opts)));
 }
 
 export interface ExecItem {
@@ -178,9 +201,9 @@ export async function batchExec(
       const r = await execCommand(rt, room, ref, cmd, { timeout: opts.timeoutMs, signal: opts.signal });
       return { id: r.container.id, name: r.container.name, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
     },
-    opts,
+    masked(rt, opts),
   );
-  return results.map((r) =>
+  return maskReport(rt, results).map((r) =>
     r.ok && (r.result!.exitCode !== 0 || r.result!.timedOut)
       ? { ...r, ok: false, error: r.result!.timedOut ? 'timed out' : `exited with code ${r.result!.exitCode}` }
       : r,

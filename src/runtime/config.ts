@@ -1,5 +1,6 @@
 // User settings (conf): default room and agent, engine host, trusted patterns, agent limits, UI.
 import type { BerthPaths } from './paths.js';
+import type { TrustRule } from './trust.js';
 
 export interface AgentLimits {
   cpus?: number;
@@ -15,6 +16,14 @@ export interface BerthSettings {
   trustedPatterns: string[];
   agentLimits: Record<string, AgentLimits>;
   ui: { maxFps: number; logLines: number };
+  /** Trusted patterns (agents helper): allow/deny rules over parsed host commands, see src/runtime/trust.ts. */
+  trustRules: TrustRule[];
+  /** Bounded container logs (hardening): json-file max-size and max-file for every container berth creates. */
+  logs: { maxSize: string; maxFiles: number };
+  /** berth health warns when the engine's data root is at least this full (percent used; hardening). */
+  dataRootWarnPercent: number;
+  /** Caps for archives berth unpacks or forwards (files helper): entries, uncompressed bytes, compression ratio. */
+  files: { maxEntries: number; maxBytes: number; maxRatio: number };
   /** deploy: how many revisions (specs) each service keeps for rollback. */
   deploy: { keepRevisions: number };
   /** berth proxy: where it listens (loopback by default). */
@@ -27,6 +36,10 @@ export const defaultSettings: BerthSettings = {
   trustedPatterns: [],
   agentLimits: {},
   ui: { maxFps: 20, logLines: 5000 },
+  trustRules: [],
+  logs: { maxSize: '10m', maxFiles: 3 },
+  dataRootWarnPercent: 90,
+  files: { maxEntries: 50_000, maxBytes: 16 * 1024 ** 3, maxRatio: 500 },
   deploy: { keepRevisions: 10 },
   proxy: { bind: '127.0.0.1:8480' },
 };

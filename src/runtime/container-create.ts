@@ -3,9 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type Docker from 'dockerode';
+import { admitStart, applyAgentPolicy } from './agents.js';
 import type { Engine } from './engine.js';
 import { BerthError, ConflictError, NotFoundError } from './errors.js';
 import { LABEL, dockerContainerName, roomNetworkName, type ObjectKind } from './labels.js';
+import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService } from './rooms.js';
 import type { Runtime } from './runtime.js';
 import {
@@ -25,7 +27,7 @@ import {
 } from './validate.js';
 
 /** What a caller (CLI, batch file, agent script) may ask for; strings are validated like the CLI flags. */
-export interface RunOptions {
+export interface RunOptions extends LogLimitOptions {
   image: string;
   /** Overrides the image's CMD. */
   command?: string[];
@@ -64,8 +66,12 @@ export interface RunSpec {
   resources: Resources;
   ports: PortSpec[];
   mount?: { source: string; target: string };
+  /** The agent's workspace, mounted read-write at /workspace (agents.ts). */
+  workspace?: { source: string; target: string };
   agent: string;
   role?: string;
+  /** json-file max-size × max-file; every container berth creates has bounded logs. */
+  logs: LogLimits;
   /** Keep stdin open for one attached writer (jobs fed from a pipe); closed when that writer closes it. */
   openStdin?: boolean;
 }
@@ -76,6 +82,10 @@ export interface CreateCallbacks {
   signal?: AbortSignal;
   /** Pull progress lines (only when the image was missing). */
   onPull?: (event: PullProgress) => void;
+  /** How long a start may wait in the agent's queue (agent limits with --on-limit queue). */
+  admissionTimeoutMs?: number;
+  /** Told once when the start waits in the agent's queue. */
+  onQueued?: (why: string) => void;
 }
 
 /** Validates every option before anything is touched, so bad input changes nothing. */
@@ -101,9 +111,13 @@ export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kin
     const source = opts.mountSubpath ? resolveInside(storage, opts.mountSubpath) : storage;
     mount = { source, target };
   }
-  const agent = validateIdentity(opts.agent ?? rt.env.BERTH_AGENT ?? (await rt.setting('defaultAgent')), '--agent');
-  const role = opts.role !== undefined ? validateIdentity(opts.role, '--role') : undefined;
-  return { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role };
+  // An empty BERTH_AGENT is unset, as for BERTH_ROLE.
+  const agent = validateIdentity(opts.agent ?? (rt.env.BERTH_AGENT || (await rt.setting('defaultAgent'))), '--agent');
+  const roleName = opts.role ?? (rt.env.BERTH_ROLE || undefined);
+  const role = roleName !== undefined ? validateIdentity(roleName, '--role') : undefined;
+  const logs = await resolveLogLimits(rt, opts);
+  // The agent's memory cap, CPU share and workspace mount (agents.ts).
+  return applyAgentPolicy(rt, { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role, logs });
 }
 
 function toEnvMap(env: RunOptions['env']): Record<string, string> {
@@ -161,10 +175,13 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,
+      LogConfig: logConfig(spec.logs),
       ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
       ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
       ...(spec.resources.pids ? { PidsLimit: spec.resources.pids } : {}),
-      ...(spec.mount ? { Binds: [`${spec.mount.source}:${spec.mount.target}`] } : {}),
+      ...(spec.mount || spec.workspace
+        ? { Binds: [spec.mount, spec.workspace].filter((m) => m !== undefined).map((m) => `${m.source}:${m.target}`) }
+        : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [spec.name] } } },
   };
@@ -181,8 +198,10 @@ export function auditDetails(spec: RunSpec): Record<string, unknown> {
     resources: spec.resources,
     ports: spec.ports,
     mount: spec.mount,
+    workspace: spec.workspace?.source,
     agent: spec.agent,
     role: spec.role,
+    logs: spec.logs,
   };
 }
 
@@ -258,15 +277,22 @@ export async function createFromSpec(
   const { pulled } = await ensureImage(engine, spec.image, opts);
   await ensureRoomOnce(rt, spec.room);
   if (spec.mount) fs.mkdirSync(spec.mount.source, { recursive: true });
-  const container = await engine.call(`create container ${spec.name}`, (d) => d.createContainer(createBody(spec)));
+  if (spec.workspace) fs.mkdirSync(spec.workspace.source, { recursive: true });
+  // The agent's limits (max running, CPU quota): refused or queued here, before anything is created.
+  const admission = opts.start !== false ? await admitStart(rt, spec, { timeoutMs: opts.admissionTimeoutMs, signal: opts.signal, onQueued: opts.onQueued }) : undefined;
   try {
-    await opts.beforeStart?.(container);
-    if (opts.start !== false) await engine.call(`start container ${spec.name}`, () => container.start());
-  } catch (err) {
-    await container.remove({ force: true, v: true }).catch(() => {});
-    throw startError(err, spec.name);
+    const container = await engine.call(`create container ${spec.name}`, (d) => d.createContainer(createBody(spec)));
+    try {
+      await opts.beforeStart?.(container);
+      if (opts.start !== false) await engine.call(`start container ${spec.name}`, () => container.start());
+    } catch (err) {
+      await container.remove({ force: true, v: true }).catch(() => {});
+      throw startError(err, spec.name);
+    }
+    return { id: container.id, name: spec.name, pulled };
+  } finally {
+    admission?.release();
   }
-  return { id: container.id, name: spec.name, pulled };
 }
 
 /** A start failure in one line: a taken host port is a conflict; other engine errors keep their own message. */

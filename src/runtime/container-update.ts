@@ -8,6 +8,7 @@ import type { ContainerService, ContainerSummary } from './containers.js';
 import { auditTarget, isLive } from './containers.js';
 import { BerthError, ConflictError, UsageError } from './errors.js';
 import { LABEL, dockerContainerName, roomNetworkName } from './labels.js';
+import { boundedLogConfig, logConfig, readLogSettings, resolveLogLimits, type LogLimits } from './log-limits.js';
 import type { Runtime } from './runtime.js';
 import { parseCpus, parseEnvList, parseMemory, parsePids, parsePort, validateEnvKey, validateSeconds, validateTag, type PortSpec } from './validate.js';
 
@@ -25,6 +26,9 @@ export interface UpdateOptions {
   ports?: (string | PortSpec)[];
   /** Grace seconds when the old container has to stop for a recreate (default 10). */
   time?: number;
+  /** New log limits (a recreate: Docker cannot change them in place). */
+  logMaxSize?: string | number;
+  logMaxFiles?: string | number;
 }
 
 export interface UpdateResult {
@@ -36,7 +40,7 @@ export interface UpdateResult {
   previousId?: string;
 }
 
-const RECREATE_FIELDS = new Set(['env', 'tags', 'image', 'ports']);
+const RECREATE_FIELDS = new Set(['env', 'tags', 'image', 'ports', 'logs']);
 
 export async function updateContainer(
   rt: Runtime,
@@ -56,6 +60,8 @@ export async function updateContainer(
   const ports = opts.ports?.map((p) => (typeof p === 'string' ? parsePort(p) : p));
   if (opts.image !== undefined && !opts.image.trim()) throw new UsageError('invalid --image "": give an image reference');
   if (opts.time !== undefined) validateSeconds('--time', opts.time);
+  const logsAsked = opts.logMaxSize !== undefined || opts.logMaxFiles !== undefined;
+  const logs = await resolveLogLimits(rt, opts);
 
   const c = await service.resolve(room, ref, cb.signal);
   const info = await service.raw(c.id);
@@ -76,9 +82,16 @@ export async function updateContainer(
   if (nanoCpus !== undefined && nanoCpus !== info.HostConfig.NanoCpus) changed.push('cpus');
   if (memory !== undefined && memory !== info.HostConfig.Memory) changed.push('memory');
   if (pids !== undefined && pids !== info.HostConfig.PidsLimit) changed.push('pids');
+  const currentLogs = readLogSettings(info.HostConfig.LogConfig as never);
+  if (logsAsked) {
+    // Unnamed half of the pair keeps the container's current value, not the default.
+    if (opts.logMaxSize === undefined && currentLogs.maxSize) logs.maxSize = currentLogs.maxSize;
+    if (opts.logMaxFiles === undefined && currentLogs.maxFiles) logs.maxFiles = currentLogs.maxFiles;
+    if (currentLogs.driver !== 'json-file' || currentLogs.maxSize !== logs.maxSize || (currentLogs.maxFiles ?? 1) !== logs.maxFiles) changed.push('logs');
+  }
   if (changed.length === 0) {
     if (!Object.values(opts).some((v) => v !== undefined)) {
-      throw new UsageError('nothing to update: give --env, --unset-env, --tag, --cpus, --memory, --pids, --image or --port');
+      throw new UsageError('nothing to update: give --env, --unset-env, --tag, --cpus, --memory, --pids, --image, --port or --log-max-size/--log-max-files');
     }
     throw new UsageError(`container "${c.name}" already has these settings: nothing to update`);
   }
@@ -101,6 +114,7 @@ export async function updateContainer(
     ...(nanoCpus !== undefined ? { cpus: nanoCpus / 1e9 } : {}),
     ...(memory !== undefined ? { memory } : {}),
     ...(pids !== undefined ? { pids } : {}),
+    ...(changed.includes('logs') ? { logs } : {}),
   };
   return rt.audit.record({ actor: rt.actor, action: 'container.update', target: auditTarget(c), details }, async () => {
     if (!recreate) {
@@ -108,7 +122,7 @@ export async function updateContainer(
       return { container: await service.summary(room, c.id), changed, recreated: false };
     }
     if (image) await ensureImage(engine, image, cb);
-    const body = await recreateBody(engine.docker, info, room, c.name, { env: nextEnv, tags, image, ports, resources });
+    const body = await recreateBody(engine.docker, info, room, c.name, { env: nextEnv, tags, image, ports, resources, logs, logsChanged: changed.includes('logs') });
     const newId = await replace(engine.docker, info, room, c.name, body, opts.time);
     return { container: await service.summary(room, newId), changed, recreated: true, previousId: c.id };
   });
@@ -143,7 +157,7 @@ async function recreateBody(
   info: Docker.ContainerInspectInfo,
   room: string,
   name: string,
-  change: { env: Record<string, string>; tags?: string[]; image?: string; ports?: PortSpec[]; resources: Record<string, number> },
+  change: { env: Record<string, string>; tags?: string[]; image?: string; ports?: PortSpec[]; resources: Record<string, number>; logs: LogLimits; logsChanged: boolean },
 ): Promise<Docker.ContainerCreateOptions> {
   const cfg = info.Config as Docker.ContainerInspectInfo['Config'] & { StopSignal?: string };
   let env = change.env;
@@ -165,6 +179,8 @@ async function recreateBody(
     else delete labels[LABEL.tags];
   }
   const hostConfig: Docker.HostConfig = { ...info.HostConfig, ...change.resources };
+  // A replacement never has unbounded logs, even when the old container (made before berth capped them) had.
+  hostConfig.LogConfig = change.logsChanged ? logConfig(change.logs) : boundedLogConfig(info.HostConfig.LogConfig as never, change.logs);
   let exposed: Record<string, object> = { ...(cfg.ExposedPorts ?? {}) };
   if (change.ports) {
     for (const key of Object.keys(info.HostConfig.PortBindings ?? {})) delete exposed[key];

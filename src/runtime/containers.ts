@@ -1,11 +1,13 @@
 // Containers in a room: listing, resolving, lifecycle actions (start/stop/.../delete) and the summary shape both
 // the CLI table and the dashboard show.
 import type Docker from 'dockerode';
-import { maskSecrets } from './audit.js';
+import { admitExisting } from './agents.js';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
 import { updateContainer, type UpdateOptions, type UpdateResult } from './container-update.js';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
+import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
+import { maskValue } from './mask.js';
 import type { Runtime } from './runtime.js';
 import { validateRoomName, validateSeconds, validateSignal, validateTag } from './validate.js';
 
@@ -34,11 +36,12 @@ export interface ListPage {
 export interface ContainerDetail extends ContainerSummary {
   imageId: string;
   command: string[];
-  /** KEY=VALUE with secret-looking values masked. */
+  /** KEY=VALUE with secret values masked (by name, shape and stored secrets) unless showSecrets was asked for. */
   env: string[];
   resources: { cpus?: number; memory?: number; pids?: number };
   mounts: { source: string; target: string; type: string; readOnly: boolean }[];
   network: { name: string; ip?: string; aliases: string[] } | null;
+  logs: ContainerLogSettings;
   startedAt?: string;
   finishedAt?: string;
 }
@@ -105,8 +108,19 @@ export function toSummary(info: Docker.ContainerInfo): ContainerSummary {
       protocol: p.Type,
     })),
     tags: parseTags(labels[LABEL.tags]),
-    labels,
+    labels: maskLabels(labels),
   };
+}
+
+/** Labels an image brings may hold a credential (a source URL with a token); berth's own labels are left exact. */
+function maskLabels(labels: Record<string, string>, mask: (value: string) => string = maskValue): Record<string, string> {
+  let out: Record<string, string> | undefined;
+  for (const [k, v] of Object.entries(labels)) {
+    if (k.startsWith('berth.')) continue;
+    const masked = mask(v);
+    if (masked !== v) (out ??= { ...labels })[k] = masked;
+  }
+  return out ?? labels;
 }
 
 /** Id prefixes shorter than this are not looked up (names are, at any length). */
@@ -202,18 +216,38 @@ export class ContainerService {
     return updateContainer(this.rt, this, room, ref, opts, cb);
   }
 
-  /** Everything about one container, env values that look secret masked. */
-  async inspect(room: string, ref: string, signal?: AbortSignal): Promise<ContainerDetail> {
-    const c = await this.resolve(room, ref, signal);
-    const info = await this.raw(c.id);
+  /**
+   * Everything about one container, with secrets masked (env, command, labels; errors too). `showSecrets` returns the
+   * real values for a person who asks: refused when BERTH_AGENT is set, and recorded in the audit log.
+   */
+  async inspect(room: string, ref: string, signal?: AbortSignal, opts: { showSecrets?: boolean } = {}): Promise<ContainerDetail> {
+    if (opts.showSecrets && this.rt.env.BERTH_AGENT !== undefined) {
+      throw new BerthError('--show-secrets is refused for agents (BERTH_AGENT is set): secret values are shown only to a person', 'denied');
+    }
+    try {
+      const c = await this.resolve(room, ref, signal);
+      const detail = opts.showSecrets
+        ? await this.rt.audit.record({ actor: this.rt.actor, action: 'container.show-secrets', target: auditTarget(c) }, async () => this.detail(room, c, await this.raw(c.id), false))
+        : this.detail(room, c, await this.raw(c.id), true);
+      return detail;
+    } catch (err) {
+      throw this.rt.mask.error(err);
+    }
+  }
+
+  private detail(room: string, c: ContainerSummary, info: Docker.ContainerInspectInfo, mask: boolean): ContainerDetail {
     const hc = info.HostConfig ?? {};
     const net = info.NetworkSettings?.Networks?.[roomNetworkName(room)];
+    const command = [...(info.Config?.Entrypoint ? [info.Config.Entrypoint].flat() : []), ...(info.Config?.Cmd ?? [])];
+    const env = info.Config?.Env ?? [];
+    const labels = info.Config?.Labels ?? c.labels;
     return {
       ...c,
+      labels: mask ? maskLabels(labels, (v) => this.rt.mask.value(v)) : labels,
       imageId: info.Image,
       image: info.Config?.Image ?? c.image,
-      command: [...(info.Config?.Entrypoint ? [info.Config.Entrypoint].flat() : []), ...(info.Config?.Cmd ?? [])],
-      env: maskSecrets(info.Config?.Env ?? []) as string[],
+      command: mask ? command.map((a) => this.rt.mask.text(a)) : command,
+      env: mask ? this.rt.mask.env(env) : env,
       resources: {
         ...(hc.NanoCpus ? { cpus: hc.NanoCpus / 1e9 } : {}),
         ...(hc.Memory ? { memory: hc.Memory } : {}),
@@ -222,6 +256,7 @@ export class ContainerService {
       ports: c.ports.length ? c.ports : portsFromBindings(hc.PortBindings),
       mounts: (info.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, type: m.Type, readOnly: !m.RW })),
       network: net ? { name: roomNetworkName(room), ip: net.IPAddress || undefined, aliases: ((net.Aliases ?? []) as string[]).filter((a) => !c.id.startsWith(a)) } : null,
+      logs: readLogSettings(hc.LogConfig as never),
       startedAt: validTime(info.State?.StartedAt),
       finishedAt: validTime(info.State?.FinishedAt),
     };
@@ -291,12 +326,13 @@ export class ContainerService {
     return toSummary(info);
   }
 
-  async start(room: string, ref: string): Promise<ContainerSummary> {
+  /** Starts a stopped container once its agent's limits admit it (refused, or queued up to `timeoutMs`). */
+  async start(room: string, ref: string, opts: AdmitOptions = {}): Promise<ContainerSummary> {
     return this.act(room, ref, 'start', {}, (c) => {
       if (c.state === 'running' || c.state === 'restarting') throw conflict(c, 'is already running');
       if (c.state === 'paused') throw conflict(c, 'is paused: use unpause');
       refuseGone(c);
-    }, (d, c) => d.getContainer(c.id).start());
+    }, (d, c) => withAdmission(this.rt, c.id, opts, () => d.getContainer(c.id).start()));
   }
 
   /** Stops with SIGTERM and a grace period (`time` seconds, Docker's default 10), or kills at once with `force`. */
@@ -314,7 +350,11 @@ export class ContainerService {
     return this.act(room, ref, 'restart', { time: opts.time }, (c) => {
       if (c.state === 'paused') throw conflict(c, 'is paused: use unpause');
       refuseGone(c);
-    }, (d, c) => d.getContainer(c.id).restart(opts.time !== undefined ? { t: opts.time } : {}));
+    }, (d, c) => {
+      const restart = () => d.getContainer(c.id).restart(opts.time !== undefined ? { t: opts.time } : {});
+      // Restarting a stopped container starts one more: the agent's limits apply as for start.
+      return c.state === 'running' ? restart() : withAdmission(this.rt, c.id, {}, restart);
+    });
   }
 
   async pause(room: string, ref: string): Promise<ContainerSummary> {
@@ -371,6 +411,22 @@ export class ContainerService {
         return this.summary(room, c.id);
       },
     );
+  }
+}
+
+export interface AdmitOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onQueued?: (why: string) => void;
+}
+
+/** Runs a start under the container's agent's limits (agents.ts), holding the admission until it returns. */
+async function withAdmission<T>(rt: Runtime, id: string, opts: AdmitOptions, start: () => Promise<T>): Promise<T> {
+  const admission = await admitExisting(rt, id, opts);
+  try {
+    return await start();
+  } finally {
+    admission.release();
   }
 }
 

@@ -21,6 +21,7 @@ import type { Engine } from './engine.js';
 import { CancelledError, NotFoundError } from './errors.js';
 import { LABEL, roomNetworkName } from './labels.js';
 import { containerLogBatches } from './logs.js';
+import { resolveLogLimits, swarmLogDriver } from './log-limits.js';
 import type { Runtime } from './runtime.js';
 import { redactValues } from './secrets.js';
 
@@ -40,7 +41,6 @@ export function overlayNetworkName(room: string): string {
 
 /** How long Swarm watches a new task for failure before it counts the update as good. */
 const MONITOR_NS = 5e9;
-const LOG_DRIVER = { Name: 'json-file', Options: { 'max-size': '10m', 'max-file': '3' } };
 
 /** The room's overlay network (attachable, so plain containers can join it too). */
 async function ensureOverlay(engine: Engine, room: string): Promise<string> {
@@ -97,7 +97,7 @@ export async function swarmSpec(rt: Runtime, engine: Engine, spec: DeploySpec, r
         }),
       },
       RestartPolicy: restartCondition(spec),
-      LogDriver: LOG_DRIVER,
+      LogDriver: swarmLogDriver(await resolveLogLimits(rt)),
       Networks: [{ Target: network, Aliases: [spec.name] }],
       ...(spec.resources.nanoCpus || spec.resources.memory
         ? { Resources: { Limits: { ...(spec.resources.nanoCpus ? { NanoCPUs: spec.resources.nanoCpus } : {}), ...(spec.resources.memory ? { MemoryBytes: spec.resources.memory } : {}) } } }
@@ -248,7 +248,7 @@ async function swarmFailure(rt: Runtime, spec: DeploySpec, message: string, fail
   const detail = failed[0]?.Status?.Err ? ` (${failed[0].Status.Err})` : '';
   if (cid) {
     try {
-      for await (const batch of containerLogBatches(rt, spec.room, cid, { tail: 20 })) for (const l of batch) lines.push(redactValues(l.text, secretValues));
+      for await (const batch of containerLogBatches(rt, spec.room, cid, { tail: 20 })) for (const l of batch) lines.push(rt.mask.text(redactValues(l.text, secretValues)));
     } catch {
       // The task's container may live on another node, or be gone.
     }

@@ -2,13 +2,13 @@
 // it is healthy, switch, drain, remove the old), rollback, remove, list, inspect and logs. On a plain engine each
 // revision is a set of containers; on a Swarm manager a Swarm service (deploy-swarm.ts).
 import type Docker from 'dockerode';
-import { maskSecrets } from './audit.js';
 import { ensureImage, ensureRoomOnce, portBindings, type PullProgress } from './container-create.js';
 import { deployAuditDetails, mountSource, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
 import type { Engine } from './engine.js';
 import { BerthError, CancelledError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { imageMountSource } from './image-mount.js';
+import { logConfig, resolveLogLimits } from './log-limits.js';
 import { LABEL, dockerContainerName, roomNetworkName } from './labels.js';
 import { containerLogBatches } from './logs.js';
 import type { PortMapping } from './containers.js';
@@ -115,7 +115,6 @@ export interface ServiceDetail extends ServiceSummary {
   history: RevisionSummary[];
 }
 
-const LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } };
 const FAILURE_LOG_LINES = 20;
 
 export function serviceContainerName(service: string, revision: number, index: number, replicas: number): string {
@@ -356,6 +355,7 @@ export class DeployService {
       const resolved = await resolveEnv(this.rt, spec, revision);
       secretValues = resolved.secretValues;
       const binds = await resolveBinds(this.rt, spec, cb.signal);
+      const logLimits = await resolveLogLimits(this.rt);
       const { exposed, bindings } = portBindings(spec.ports.map((p) => ({ ...p, hostIp: p.hostIp ?? (publishedHost(engine, undefined) === '127.0.0.1' ? '127.0.0.1' : undefined) })));
       const network = roomNetworkName(spec.room);
       const labels = serviceLabels(spec, revision);
@@ -385,7 +385,7 @@ export class DeployService {
             NetworkMode: network,
             PortBindings: bindings,
             RestartPolicy: { Name: spec.restart.name, ...(spec.restart.maximumRetryCount !== undefined ? { MaximumRetryCount: spec.restart.maximumRetryCount } : {}) },
-            LogConfig: LOG_CONFIG,
+            LogConfig: logConfig(logLimits),
             ...(binds.length ? { Binds: binds } : {}),
             ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
             ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
@@ -505,7 +505,7 @@ export class DeployService {
     const lines: string[] = [];
     try {
       for await (const batch of containerLogBatches(this.rt, room, id, { tail: FAILURE_LOG_LINES })) {
-        for (const l of batch) lines.push(redactValues(l.text, secretValues));
+        for (const l of batch) lines.push(this.rt.mask.text(redactValues(l.text, secretValues)));
       }
     } catch {
       // The container may already be gone (on-failure restarts exhausted and removed elsewhere).
@@ -581,7 +581,7 @@ export class DeployService {
       ...summary,
       identity: spec?.identity ?? '-',
       env: [
-        ...(maskSecrets(Object.entries(spec?.env ?? {}).map(([k, v]) => `${k}=${v}`)) as string[]),
+        ...this.rt.mask.env(Object.entries(spec?.env ?? {}).map(([k, v]) => `${k}=${v}`)),
         ...Object.entries(spec?.envSecrets ?? {}).map(([k, id]) => `${k}=secret:${id}`),
       ],
       token: Boolean(spec?.token),

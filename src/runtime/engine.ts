@@ -136,6 +136,7 @@ const CONNECTION_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
   'EAI_AGAIN',
+  'ESSHCONNECT',
 ]);
 
 export function isConnectionError(err: unknown): boolean {
@@ -157,7 +158,11 @@ function describeConnectionError(err: unknown): string {
       return 'permission denied (add your user to the docker group, or use sudo)';
     case 'ETIMEDOUT':
       return 'timed out';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'the connection was lost (did dockerd stop or restart?)';
     default:
+      if (/socket hang up|^aborted$/i.test(e.message ?? '')) return 'the connection was lost (did dockerd stop or restart?)';
       return (e.message ?? String(err)).split('\n')[0]!;
   }
 }
@@ -191,8 +196,17 @@ export class Engine {
   }
 }
 
-/** dockerode (and ssh2 behind it) is loaded only when a command actually talks to the engine. */
-export async function connectEngine(endpoint: EngineEndpoint): Promise<Engine> {
+/**
+ * dockerode is loaded only when a command actually talks to the engine. ssh endpoints go through the system ssh
+ * (ssh-connection.ts) as plain HTTP over its tunnel: docker-modem's own ssh path builds a malformed URL (Node's
+ * DEP0170 warning) and skips known_hosts.
+ */
+export async function connectEngine(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
   const { default: DockerCtor } = await import('dockerode');
-  return new Engine(endpoint, new DockerCtor(endpoint.options));
+  let options = endpoint.options;
+  if (options.protocol === 'ssh') {
+    const { sshAgent, sshTarget } = await import('./ssh-connection.js');
+    options = { protocol: 'http', host: options.host, port: options.port, agent: sshAgent(sshTarget(endpoint.url), env) } as Docker.DockerOptions;
+  }
+  return new Engine(endpoint, new DockerCtor(options));
 }

@@ -48,7 +48,8 @@ export class ConflictError extends BerthError {
 export class EngineUnreachableError extends BerthError {
   constructor(
     readonly endpoint: string,
-    detail: string,
+    /** The cause alone (no endpoint), for reports that name the endpoint themselves. */
+    readonly detail: string,
     options?: { cause?: unknown },
   ) {
     super(`cannot reach the Docker engine at ${endpoint}: ${detail}`, 'engineUnreachable', options);

@@ -1,5 +1,7 @@
 // Engine health: reachable, versions, swarm state, uptime, and where berth keeps its data.
 import fs from 'node:fs';
+import { dataRootUsage, engineIsLocal, type DataRootUsage } from './disk-usage.js';
+import { EngineUnreachableError } from './errors.js';
 import type { Runtime } from './runtime.js';
 
 export interface HealthReport {
@@ -8,6 +10,8 @@ export interface HealthReport {
   /** When the daemon started, where it can be known (a local daemon's process); the API has no uptime field. */
   engineStarted?: string;
   containers?: { total: number; running: number };
+  /** The filesystem of the engine's data root, where it can be measured (a local engine). */
+  dataRoot?: DataRootUsage & { warning?: string };
   berth: { version: string; dataDir: string; configDir: string };
 }
 
@@ -37,15 +41,26 @@ export async function checkHealth(rt: Runtime): Promise<HealthReport> {
         : ((info as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState ?? 'inactive'),
       engineStarted: endpoint.url.startsWith('unix://') ? localDaemonStart() : undefined,
       containers: { total: info.Containers, running: info.ContainersRunning },
+      dataRoot: engineIsLocal(endpoint.url) ? await dataRootReport(rt, (info as { DockerRootDir?: string }).DockerRootDir) : undefined,
       berth,
     };
   } catch (err) {
     return {
-      engine: { endpoint: endpoint.url, source: endpoint.source, reachable: false, error: (err as Error).message },
+      // The cause alone: the report and the error line name the endpoint once themselves.
+      engine: { endpoint: endpoint.url, source: endpoint.source, reachable: false, error: err instanceof EngineUnreachableError ? err.detail : (err as Error).message },
       swarm: 'unknown',
       berth,
     };
   }
+}
+
+async function dataRootReport(rt: Runtime, dir: string | undefined): Promise<HealthReport['dataRoot']> {
+  const usage = dataRootUsage(dir);
+  if (!usage) return undefined;
+  const limit = await rt.setting('dataRootWarnPercent');
+  return usage.usedPercent >= limit
+    ? { ...usage, warning: `the engine's data root ${usage.path} is ${usage.usedPercent}% full (warning at ${limit}%): containers' logs and layers may fill it and stop dockerd` }
+    : usage;
 }
 
 /** Start time of a local dockerd from its pid file and /proc (Linux); undefined where that cannot be read. */

@@ -69,6 +69,9 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
         const created = await createFromSpec(rt, spec, {
           signal: stop.signal,
           onPull: cb.onPull,
+          // A queued start waits at most as long as the job may run.
+          admissionTimeoutMs: cb.admissionTimeoutMs ?? opts.timeoutMs,
+          onQueued: cb.onQueued,
           beforeStart: async (c) => {
             container = c;
             const stream = (await engine.call(`attach to job ${spec.name}`, () =>
@@ -161,9 +164,15 @@ export async function followUntilExit(
     stream.on('error', () => resolve());
   });
   engine.docker.modem.demuxStream(stream, sink('stdout', cb.onOutput), sink('stderr', cb.onOutput));
-  const status = (await engine.call(`wait for container ${id.slice(0, 12)}`, () =>
+  const waiting = engine.call(`wait for container ${id.slice(0, 12)}`, () =>
     container.wait({ condition: 'not-running', abortSignal: cb.signal } as object),
-  )) as { StatusCode: number };
+  ) as Promise<{ StatusCode: number }>;
+  waiting.catch(() => {}); // settled below, or replaced by inspect's answer
   await ended;
-  return status.StatusCode;
+  // The output ends when the container exits, or when the connection to the engine is lost; then the wait's
+  // response is cut too, and docker-modem leaves such a promise pending forever. Inspect tells which it was (and
+  // fails with the engine's typed error when it is gone).
+  const info = await engine.call(`inspect container ${id.slice(0, 12)}`, () => container.inspect());
+  if (!info.State.Running) return info.State.ExitCode;
+  return (await waiting).StatusCode;
 }

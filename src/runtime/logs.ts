@@ -21,6 +21,11 @@ export interface LogOptions {
   tail?: number | 'all';
   /** Only lines since: a duration ("10m", "2h", "30s"), an RFC 3339 time or a unix timestamp. */
   since?: string;
+  /**
+   * Continue a log already read up to a line (after the engine went away and came back): lines from that line's
+   * time on, less the `seen` lines stamped with exactly that time that the reader already has. Overrides tail/since.
+   */
+  after?: { time: string; seen: number };
   /** Ask Docker for each line's time (returned in `time`, never mixed into `text`). */
   timestamps?: boolean;
   signal?: AbortSignal;
@@ -220,6 +225,26 @@ function afterOverlap(tail: LogLine[], lastTime: string, seen: number): LogLine[
   return tail.slice(i);
 }
 
+/**
+ * The batches of a log read with `since` = lastTime, less the first `seen` lines stamped exactly lastTime (the
+ * reader has them already; lines before lastTime cannot come back, since filters them).
+ */
+async function* skipSeen(batches: AsyncGenerator<LogLine[]>, lastTime: string, seen: number): AsyncGenerator<LogLine[]> {
+  let skip = seen;
+  let overlap = true;
+  for await (const batch of batches) {
+    let start = 0;
+    if (overlap) {
+      while (start < batch.length && batch[start]!.time === lastTime && skip > 0) {
+        start++;
+        skip--;
+      }
+      if (start < batch.length) overlap = false;
+    }
+    if (start < batch.length) yield start ? batch.slice(start) : batch;
+  }
+}
+
 /** Reads one log response to its end, yielding a batch per chunk. */
 async function* readBatches(stream: LogByteStream, decoder: LogDecoder, signal?: AbortSignal): AsyncGenerator<LogLine[]> {
   const onAbort = () => stream.destroy();
@@ -251,14 +276,17 @@ export async function* containerLogBatches(rt: Runtime, room: string, ref: strin
   const since = opts.since !== undefined ? parseSince(opts.since) : undefined;
   const signal = opts.signal;
   const target = await resolveTarget(rt, room, ref, signal);
-  const timestamps = Boolean(opts.timestamps || opts.follow);
+  const timestamps = Boolean(opts.timestamps || opts.follow || opts.after);
   const query: Record<string, unknown> = { follow: Boolean(opts.follow), timestamps, tail: tail === 'all' ? 'all' : String(tail) };
   if (since !== undefined) query.since = String(since);
-  let lastTime: string | undefined;
-  let seenAtLastTime = 0;
+  const resumeFrom = opts.after ? unixNanoString(opts.after.time) : undefined;
+  if (resumeFrom) Object.assign(query, { since: resumeFrom, tail: 'all' });
+  let lastTime: string | undefined = resumeFrom ? opts.after!.time : undefined;
+  let seenAtLastTime = resumeFrom ? opts.after!.seen : 0;
   try {
     const stream = await dialLogs(rt, target, query, signal);
-    for await (const batch of readBatches(stream, new LogDecoder(!target.tty, timestamps), signal)) {
+    const first = readBatches(stream, new LogDecoder(!target.tty, timestamps), signal);
+    for await (const batch of resumeFrom ? skipSeen(first, lastTime!, seenAtLastTime) : first) {
       if (opts.follow) {
         for (const line of batch) {
           if (line.time === lastTime) seenAtLastTime++;
@@ -292,20 +320,7 @@ export async function* containerLogBatches(rt: Runtime, room: string, ref: strin
     const from = unixNanoString(lastTime);
     if (!from) return;
     const again = await dialLogs(rt, target, { ...query, follow: false, since: from, tail: 'all' }, signal);
-    let skip = seenAtLastTime;
-    let overlap = true;
-    for await (const batch of readBatches(again, new LogDecoder(!target.tty, timestamps), signal)) {
-      let start = 0;
-      if (overlap) {
-        // Lines before the last seen time cannot come back (since filters them); drop the ones already yielded.
-        while (start < batch.length && batch[start]!.time === lastTime && skip > 0) {
-          start++;
-          skip--;
-        }
-        if (start < batch.length) overlap = false;
-      }
-      if (start < batch.length) yield start ? batch.slice(start) : batch;
-    }
+    yield* skipSeen(readBatches(again, new LogDecoder(!target.tty, timestamps), signal), lastTime, seenAtLastTime);
   } catch (err) {
     if (signal?.aborted) return;
     throw (await rt.engine()).translate(err, 'logs');

@@ -1,6 +1,7 @@
 // Rooms: a label, a bridge network berth-<room> and a storage directory; Docker is the source of truth.
 import fs from 'node:fs';
 import path from 'node:path';
+import { roomDiskUsage, type RoomDiskUsage } from './disk-usage.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
 import type { Runtime } from './runtime.js';
@@ -15,6 +16,8 @@ export interface RoomSummary {
   containers: number;
   running: number;
   services: number;
+  /** Set by list({ disk: true }): writable layers, logs and storage (disk-usage.ts). */
+  disk?: RoomDiskUsage;
 }
 
 export interface RoomDetail extends RoomSummary {
@@ -73,7 +76,13 @@ export class RoomService {
     }
   }
 
-  async list(signal?: AbortSignal): Promise<RoomSummary[]> {
+  /** Every room; with disk, also each room's disk use (slower: sizes every container's writable layer). */
+  async list(signal?: AbortSignal, opts: { disk?: boolean } = {}): Promise<RoomSummary[]> {
+    if (opts.disk) {
+      const rooms = await this.list(signal);
+      const disk = await roomDiskUsage(this.rt, { rooms: rooms.map((r) => r.name), signal });
+      return rooms.map((r) => ({ ...r, disk: disk.get(r.name) }));
+    }
     const engine = await this.rt.engine();
     const [networks, containers] = await Promise.all([
       engine.call('list networks', (d) =>

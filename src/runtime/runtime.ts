@@ -1,9 +1,11 @@
 // The runtime context every surface builds once: paths, settings, engine, state store and audit log, each opened lazily.
 import { AuditLog } from './audit.js';
+import { auditLimitsFromEnv } from './audit-file.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultSettings, openSettings, type BerthSettings, type SettingsStore } from './config.js';
 import { connectEngine, resolveEndpoint, type Engine, type EngineEndpoint } from './engine.js';
+import { Masker } from './mask.js';
 import { resolvePaths, type BerthPaths } from './paths.js';
 import { openDatabase, type Database } from './store.js';
 
@@ -18,6 +20,8 @@ export interface RuntimeOptions {
 export class Runtime {
   readonly paths: BerthPaths;
   readonly audit: AuditLog;
+  /** Secret masking for every surface; stored secrets are read only when something is masked. */
+  readonly mask: Masker;
   readonly env: NodeJS.ProcessEnv;
   private enginePromise?: Promise<Engine>;
   private settingsPromise?: Promise<SettingsStore>;
@@ -26,7 +30,8 @@ export class Runtime {
   constructor(readonly options: RuntimeOptions = {}) {
     this.env = options.env ?? process.env;
     this.paths = resolvePaths(this.env);
-    this.audit = new AuditLog(this.paths.auditLog);
+    this.mask = new Masker({ dataDir: this.paths.dataDir, env: this.env });
+    this.audit = new AuditLog(this.paths.auditLog, this.mask, auditLimitsFromEnv(this.env));
   }
 
   get actor(): string {
@@ -55,7 +60,7 @@ export class Runtime {
   }
 
   engine(): Promise<Engine> {
-    this.enginePromise ??= this.endpoint().then(connectEngine);
+    this.enginePromise ??= this.endpoint().then((e) => connectEngine(e, this.env));
     return this.enginePromise;
   }
 

@@ -24,6 +24,64 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX container_records_room ON container_records(room);
    CREATE INDEX container_records_container ON container_records(container_id);`,
+  // images: which room holds which image (pulled, built or tagged in it); Docker stays the truth for the images.
+  `CREATE TABLE images_room_claims (
+     room       TEXT NOT NULL,
+     image_id   TEXT NOT NULL,
+     ref        TEXT NOT NULL,
+     source     TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (room, image_id, ref)
+   );
+   CREATE INDEX images_room_claims_image ON images_room_claims(image_id);`,
+  // agents (issue 12): admission tickets (queue order and starts in flight) and a lease lock per agent, for the
+  // per-agent limits checked atomically across berth processes.
+  `CREATE TABLE agent_admissions (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     agent        TEXT NOT NULL,
+     pid          INTEGER NOT NULL,
+     state        TEXT NOT NULL CHECK (state IN ('waiting', 'admitted')),
+     nano_cpus    INTEGER NOT NULL DEFAULT 0,
+     container    TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     heartbeat_at INTEGER NOT NULL
+   );
+   CREATE INDEX agent_admissions_agent ON agent_admissions(agent, id);
+   CREATE TABLE agent_admission_locks (
+     agent      TEXT PRIMARY KEY,
+     holder     TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
+  // approvals: the host shell approval queue (src/runtime/approvals.ts). Times are epoch milliseconds.
+  `CREATE TABLE approval_requests (
+     id           INTEGER PRIMARY KEY AUTOINCREMENT,
+     status       TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired','cancelled')),
+     agent        TEXT NOT NULL,
+     room         TEXT,
+     kind         TEXT NOT NULL CHECK (kind IN ('argv','script')),
+     argv         TEXT,
+     script       TEXT,
+     command      TEXT NOT NULL,
+     cwd          TEXT NOT NULL,
+     env          TEXT NOT NULL,
+     env_added    TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     expires_at   INTEGER NOT NULL,
+     caller_pid   INTEGER NOT NULL,
+     caller_start TEXT,
+     caller_host  TEXT NOT NULL,
+     caller_boot  TEXT,
+     decided_at   INTEGER,
+     decided_by   TEXT,
+     decided_via  TEXT CHECK (decided_via IN ('person','rule','expiry','caller')),
+     reason       TEXT,
+     rule         TEXT,
+     started_at   INTEGER,
+     ended_at     INTEGER,
+     exit_code    INTEGER,
+     end_reason   TEXT CHECK (end_reason IN ('exited','caller-lost','not-run'))
+   );
+   CREATE INDEX approval_requests_open ON approval_requests(status, ended_at);`,
   // deploy: services (active revision), their last specs and deploy progress, one deploy lock per service.
   `CREATE TABLE deploy_services (
      room            TEXT NOT NULL,
@@ -66,20 +124,24 @@ export function openDatabase(file: string): Database {
   const require = createRequire(import.meta.url);
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
   const db = new Sqlite(file);
-  db.pragma('journal_mode = WAL');
+  // busy_timeout first: switching to WAL takes a lock that another process opening the file may hold.
   db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
 }
 
 export function migrate(db: Database): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
+  if ((db.pragma('user_version', { simple: true }) as number) >= migrations.length) return migrations.length;
+  // Several processes may open a new file at once: the version is read again under the write lock (BEGIN
+  // IMMEDIATE), so each migration runs exactly once.
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (let version = current; version < migrations.length; version++) {
       db.exec(migrations[version]!);
       db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+    }
+  }).immediate();
   return db.pragma('user_version', { simple: true }) as number;
 }

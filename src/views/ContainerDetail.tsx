@@ -13,12 +13,15 @@ export interface ContainerDetailProps {
   tab: Tab;
   sample?: StatsSample;
   height: number;
+  width?: number;
+  /** Zoomed full screen (it has the keys) rather than beside the list. */
+  focused?: boolean;
   children: React.ReactNode;
 }
 
-export function ContainerDetail({ container, tab, sample, height, children }: ContainerDetailProps) {
+export function ContainerDetail({ container, tab, sample, height, width, focused = true, children }: ContainerDetailProps) {
   return (
-    <Box flexDirection="column" height={height} borderStyle="round" borderColor="cyan" paddingX={1}>
+    <Box flexDirection="column" height={height} width={width} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} paddingX={1}>
       {container ? (
         <Text wrap="truncate">
           <Text bold>{container.name}</Text> <Text dimColor>{container.image}</Text>{' '}
@@ -29,10 +32,12 @@ export function ContainerDetail({ container, tab, sample, height, children }: Co
             </Text>
           ) : null}
         </Text>
+      ) : focused ? (
+        <Text color="red" wrap="truncate">this container is gone (deleted?): esc to go back</Text>
       ) : (
-        <Text color="red">this container is gone (deleted?): esc to go back</Text>
+        <Text dimColor wrap="truncate">no container selected</Text>
       )}
-      <Text>
+      <Text wrap="truncate">
         {TABS.map((t, i) => (
           <Text key={t} inverse={t === tab} color={t === tab ? 'cyan' : undefined}>
             {` ${i + 1} ${t} `}

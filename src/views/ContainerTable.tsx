@@ -8,6 +8,8 @@ import type { StatsSnapshot } from '../app/stats-store.js';
 
 export interface ContainerTableProps {
   room?: string;
+  /** Every room's containers: a ROOM column is shown. */
+  allRooms?: boolean;
   /** The rows after filtering. */
   containers: ContainerSummary[];
   /** How many the room has before filtering. */
@@ -20,6 +22,8 @@ export interface ContainerTableProps {
   stats: StatsSnapshot;
   filter: string;
   filterEditing: boolean;
+  /** The engine is not answering: the rows are the last known state. */
+  stale?: boolean;
   now: number;
 }
 
@@ -79,15 +83,17 @@ function uptime(startedAt: string | undefined, now: number): string {
   return ms < 60_000 ? '<1m' : formatDuration(Math.floor(ms / 60_000) * 60_000);
 }
 
-const columns: ColumnSpec[] = [
+const roomColumn: ColumnSpec = { header: 'ROOM', priority: 1, min: 4, max: 20, cell: (c) => ({ text: c.room }) };
+
+const allColumns: ColumnSpec[] = [
   { header: 'NAME', priority: 0, min: 6, max: 28, cell: (c) => ({ text: c.name }) },
   { header: 'IMAGE', priority: 2, min: 8, max: 36, cell: (c) => ({ text: c.image }) },
   { header: 'STATE', priority: 1, min: 7, max: 10, cell: (c) => ({ text: c.state, color: stateColor[c.state] }) },
-  { header: 'STATUS', priority: 3, min: 8, max: 28, cell: (c) => ({ text: stableStatus(c.status) }) },
-  { header: 'AGENT', priority: 6, min: 5, max: 14, cell: (c) => ({ text: c.agent || '-' }) },
+  { header: 'STATUS', priority: 5, min: 8, max: 28, cell: (c) => ({ text: stableStatus(c.status) }) },
+  { header: 'AGENT', priority: 7, min: 5, max: 14, cell: (c) => ({ text: c.agent || '-' }) },
   {
     header: 'CPU %',
-    priority: 4,
+    priority: 3,
     min: 6,
     max: 7,
     fixed: 6,
@@ -96,7 +102,7 @@ const columns: ColumnSpec[] = [
   },
   {
     header: 'MEM',
-    priority: 5,
+    priority: 4,
     min: 7,
     max: 8,
     fixed: 7,
@@ -105,7 +111,7 @@ const columns: ColumnSpec[] = [
   },
   {
     header: 'UPTIME',
-    priority: 7,
+    priority: 6,
     min: 6,
     max: 7,
     fixed: 6,
@@ -115,7 +121,8 @@ const columns: ColumnSpec[] = [
 ];
 
 /** Picks columns by priority at their content width while they fit; the first that does not fit gets what is left. */
-function layout(rows: ContainerSummary[], width: number, ctx: { stats: StatsSnapshot; now: number }) {
+function layout(rows: ContainerSummary[], width: number, ctx: { stats: StatsSnapshot; now: number }, allRooms?: boolean) {
+  const columns = allRooms ? [roomColumn, ...allColumns] : allColumns;
   const ideal = columns.map((col) => {
     if (col.fixed) return col.fixed;
     let w = col.header.length;
@@ -145,20 +152,21 @@ function pad(text: string, width: number, right?: boolean): string {
 }
 
 export function ContainerTable(props: ContainerTableProps) {
-  const { room, containers, total, cursor, focused, height, width, selected, stats, filter, filterEditing, now } = props;
-  const inner = Math.max(20, width - 4);
+  const { room, allRooms, containers, total, cursor, focused, height, width, selected, stats, filter, filterEditing, stale, now } = props;
+  const inner = Math.max(8, width - 4);
   const visible = visibleRowCount(height);
   // Only the rows that fit are rendered, so a room with thousands of containers draws as fast as one with ten.
   const start = tableWindowStart(containers.length, cursor, visible);
   const rows = containers.slice(start, start + visible);
   const ctx = { stats, now };
-  const cols = layout(containers, inner - 2, ctx);
+  const cols = layout(containers, inner - 2, ctx, allRooms);
   const header = cols.map(({ col, width: w }) => pad(col.header, w, col.right)).join(' ');
   const count = filter ? `${containers.length} of ${total}` : String(total);
   return (
-    <Box flexDirection="column" flexGrow={1} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} paddingX={1}>
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} paddingX={1}>
       <Text bold wrap="truncate">
-        Containers{room ? ` in ${room}` : ''} <Text dimColor>({count})</Text>
+        Containers{allRooms ? ' in all rooms' : room ? ` in ${room}` : ''} <Text dimColor>({count})</Text>
+        {stale ? <Text color="red"> stale</Text> : null}
         {selected.size ? <Text color="magenta"> {selected.size} selected</Text> : null}
         {filter || filterEditing ? (
           <Text color="yellow">
@@ -173,7 +181,7 @@ export function ContainerTable(props: ContainerTableProps) {
         {header}
       </Text>
       {containers.length === 0 ? (
-        <Text dimColor>{total === 0 ? 'no containers in this room' : 'no containers match the filter'}</Text>
+        <Text dimColor wrap="truncate">{total === 0 ? (allRooms ? 'no berth containers on this engine' : 'no containers in this room') : 'no containers match the filter'}</Text>
       ) : null}
       {rows.map((c, i) => {
         const isCursor = focused && start + i === cursor;

@@ -72,8 +72,8 @@ export function LogPane({ store, snapshot, anchor, search, timestamps, height, w
     position,
     snapshot.dropped ? `${snapshot.dropped} older lines dropped` : '',
     search ? `search: ${search}` : '',
-    snapshot.ended ? 'log ended (container stopped)' : '',
-    snapshot.error ? `error: ${snapshot.error}` : '',
+    snapshot.interrupted ? 'paused: the engine is not answering (resumes when it is back)' : snapshot.ended ? 'log ended (container stopped)' : '',
+    snapshot.error && !snapshot.interrupted ? `error: ${snapshot.error}` : '',
   ].filter(Boolean);
   return (
     <Box flexDirection="column" height={height}>

@@ -1,8 +1,10 @@
 // The Sessions view: every terminal session of this dashboard (container, command, started, running or exited with
 // its code); enter re-attaches one full screen.
-import React from 'react';
+import React, { useCallback, useMemo, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { SessionInfo } from '../app/sessions.js';
+import type { Command } from '../app/keymap.js';
+import { useSessionList, type SessionInfo } from '../app/sessions.js';
+import type { DashboardView, ViewApi } from '../app/view-layout.js';
 import { formatAge, truncate } from '../runtime/format.js';
 
 export interface SessionsViewProps {
@@ -41,7 +43,7 @@ export function SessionsView({ sessions, cursor, height, width, now }: SessionsV
       <Text dimColor wrap="truncate">
         {row(['#', 'CONTAINER', 'COMMAND', 'STARTED'])} STATE
       </Text>
-      {sessions.length === 0 ? <Text dimColor>no sessions: press e on a running container</Text> : null}
+      {sessions.length === 0 ? <Text dimColor wrap="truncate">no sessions: press e on a running container</Text> : null}
       {sessions.slice(start, start + visible).map((s, i) => {
         const state = sessionState(s);
         const label = s.kind === 'container' ? `${s.target}${s.room ? ` (${s.room})` : ''}` : 'host';
@@ -54,3 +56,64 @@ export function SessionsView({ sessions, cursor, height, width, now }: SessionsV
     </Box>
   );
 }
+
+interface SessionsData {
+  sessions: readonly SessionInfo[];
+  cursor: number;
+  setCursor(index: number): void;
+  cursorNow(): number;
+}
+
+function useSessionsData(api: ViewApi): SessionsData {
+  const sessions = useSessionList(api.sessions);
+  const kept = useMemo(() => api.keep('sessions', () => 0), [api]);
+  const [cursor, setCursorState] = useState(kept.get);
+  const setCursor = useCallback(
+    (index: number) => {
+      kept.set(index);
+      setCursorState(index);
+    },
+    [kept],
+  );
+  return { sessions, cursor: Math.min(cursor, Math.max(0, sessions.length - 1)), setCursor, cursorNow: kept.get };
+}
+
+function runSessions(command: Command, data: SessionsData, api: ViewApi): boolean | void {
+  const rows = api.sessions?.getSnapshot() ?? [];
+  const at = Math.min(data.cursorNow(), Math.max(0, rows.length - 1));
+  const move = (to: number) => data.setCursor(Math.min(Math.max(0, to), Math.max(0, rows.length - 1)));
+  switch (command) {
+    case 'up':
+    case 'down':
+      return move(at + (command === 'up' ? -1 : 1));
+    case 'top':
+      return move(0);
+    case 'bottom':
+      return move(rows.length - 1);
+    case 'open': {
+      const s = rows[at];
+      if (s && !s.running) return api.status({ text: `session ${s.id} has ended (exit code ${s.exitCode ?? '-'}): x removes it`, tone: 'info' });
+      if (s) api.sessions?.requestAttach(s.id);
+      return;
+    }
+    case 'close-session': {
+      const s = rows[at];
+      if (!s || !api.sessions) return;
+      void api.sessions.close(s.id);
+      return api.status({ text: `session ${s.id} ${s.running ? 'ended' : 'removed'}`, tone: 'ok' });
+    }
+    default:
+      return false;
+  }
+}
+
+export const sessionsView: DashboardView<SessionsData> = {
+  id: 'sessions',
+  title: 'Sessions',
+  aliases: ['exec', 'shells', 'terminals'],
+  contexts: () => ['sessions'],
+  useData: useSessionsData,
+  Component: ({ data, width, height }) =>
+    data.sessions === undefined ? null : <SessionsView sessions={data.sessions} cursor={data.cursor} height={height} width={width} now={Date.now()} />,
+  run: runSessions,
+};

@@ -4,6 +4,7 @@ import type { RunOptions } from '../../runtime/container-create.js';
 import { ContainerService } from '../../runtime/containers.js';
 import { CancelledError } from '../../runtime/errors.js';
 import { CommandExitError, followUntilExit } from '../../runtime/jobs.js';
+import { parseDuration } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, pullProgress, trailingCommand } from './shared.js';
 
@@ -23,6 +24,8 @@ export interface RunFlags {
   mountSubpath?: string;
   agent?: string;
   role?: string;
+  logMaxSize?: string;
+  logMaxFiles?: string;
   detach: boolean;
 }
 
@@ -41,8 +44,10 @@ export function runOptionsBuilder<T>(y: import('yargs').Argv<T>) {
     .option('port', { alias: 'p', type: 'string', describe: 'Publish host:container[/tcp|udp] (repeatable)' })
     .option('mount-path', { type: 'string', describe: 'Mount the room storage at this path in the container' })
     .option('mount-subpath', { type: 'string', describe: 'Mount only this directory of the room storage' })
-    .option('agent', { type: 'string', describe: 'Who starts it (default: BERTH_AGENT, then config defaultAgent)' })
-    .option('role', { type: 'string', describe: 'The agent\'s role' });
+    .option('agent', { type: 'string', describe: 'Who starts it (default: BERTH_AGENT, then config defaultAgent); its limits and workspace apply' })
+    .option('role', { type: 'string', describe: 'The agent\'s role (default: BERTH_ROLE)' })
+    .option('log-max-size', { type: 'string', describe: 'Largest log file before it rotates (default 10m, config logs.maxSize)' })
+    .option('log-max-files', { type: 'string', describe: 'Log files kept (default 3, config logs.maxFiles)' });
 }
 
 export function toRunOptions(argv: Args<RunFlags> & { _: (string | number)[] }, depth: number): RunOptions {
@@ -61,6 +66,8 @@ export function toRunOptions(argv: Args<RunFlags> & { _: (string | number)[] }, 
     mountSubpath: argv.mountSubpath,
     agent: argv.agent,
     role: argv.role,
+    logMaxSize: argv.logMaxSize,
+    logMaxFiles: argv.logMaxFiles,
   };
 }
 
@@ -68,11 +75,19 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
   command: 'run <image> [command..]',
   describe: 'Run a container in the room; stays attached to its output until it exits unless --detach (or -o json)',
   builder: (y) =>
-    runOptionsBuilder(y).option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the id and return at once (Ctrl+C while attached also leaves it running)' }) as never,
+    runOptionsBuilder(y)
+      .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the id and return at once (Ctrl+C while attached also leaves it running)' })
+      .option('timeout', { type: 'string', describe: 'How long to wait when the agent\'s limits queue the start (default 10m); exit code 7' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);
-    const c = await new ContainerService(ctx.rt).run(room, toRunOptions(argv as never, 2), { signal: ctx.signal, onPull: pullProgress(ctx) });
+    const admissionTimeoutMs = (argv as { timeout?: string }).timeout !== undefined ? parseDuration((argv as { timeout?: string }).timeout!) : undefined;
+    const c = await new ContainerService(ctx.rt).run(room, toRunOptions(argv as never, 2), {
+      signal: ctx.signal,
+      onPull: pullProgress(ctx),
+      admissionTimeoutMs,
+      onQueued: (why) => ctx.out.note(why),
+    });
     if (argv.detach || ctx.out.json) {
       ctx.out.done(c.id, c, c.id);
       return;

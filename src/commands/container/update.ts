@@ -19,6 +19,8 @@ interface UpdateArgs {
   port?: string | string[];
   clearPorts?: boolean;
   time?: string;
+  logMaxSize?: string;
+  logMaxFiles?: string;
 }
 
 export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>> = {
@@ -38,6 +40,8 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
       .option('port', { alias: 'p', type: 'string', describe: 'Replace the published ports with these' })
       .option('clear-ports', { type: 'boolean', describe: 'Unpublish every port' })
       .option('time', { alias: 't', type: 'string', describe: 'Grace seconds when the old container stops for a recreate' })
+      .option('log-max-size', { type: 'string', describe: 'Largest log file before it rotates (recreates)' })
+      .option('log-max-files', { type: 'string', describe: 'Log files kept (recreates)' })
       .conflicts('tag', 'clear-tags')
       .conflicts('port', 'clear-ports') as never,
   handler: async (argv) => {
@@ -55,12 +59,14 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
         image: argv.image,
         ports: argv.clearPorts ? [] : argv.port !== undefined ? collect(argv.port) : undefined,
         time: argv.time !== undefined ? parseWholeNumber('--time', argv.time) : undefined,
+        logMaxSize: argv.logMaxSize,
+        logMaxFiles: argv.logMaxFiles,
       },
       { signal: ctx.signal, onPull: pullProgress(ctx) },
     );
     const what = r.changed.join(', ');
     const message = r.recreated
-      ? `recreated ${r.container.name} (Docker cannot change ${r.changed.filter((f) => ['env', 'tags', 'image', 'ports'].includes(f)).join(', ')} in place): ${what} changed, new id ${r.container.id.slice(0, 12)} replaces ${r.previousId!.slice(0, 12)}`
+      ? `recreated ${r.container.name} (Docker cannot change ${r.changed.filter((f) => ['env', 'tags', 'image', 'ports', 'logs'].includes(f)).join(', ')} in place): ${what} changed, new id ${r.container.id.slice(0, 12)} replaces ${r.previousId!.slice(0, 12)}`
       : `updated ${r.container.name} in place: ${what}`;
     ctx.out.done(message, r, r.container.id);
   },

@@ -1,0 +1,169 @@
+// The Images view's state outside React: the room's images (or every image), reloaded (throttled) on the engine's
+// image and container events, the detail of the image under the cursor, and one pull's progress line.
+import { BatchedPublisher } from './batched-publisher.js';
+import { watchEvents } from '../runtime/events.js';
+import { formatBytes } from '../runtime/format.js';
+import { deleteImage, inspectImage, listImages, pullImage, tagImage, type DeleteImageResult, type ImageDetail, type ImageSummary, type ProgressEvent } from '../runtime/images.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+export interface PullState {
+  ref: string;
+  line: string;
+  running: boolean;
+  error?: string;
+}
+
+export interface ImagesSnapshot {
+  room?: string;
+  all: boolean;
+  images: ImageSummary[];
+  loaded: boolean;
+  error?: string;
+  pull?: PullState;
+  detail?: { id: string; detail?: ImageDetail; error?: string };
+}
+
+/** One line for a pull in progress: layers done of all seen, bytes of the layers downloading. */
+export function pullLine(ref: string, layers: Map<string, ProgressEvent>): string {
+  const all = [...layers.values()];
+  const done = all.filter((l) => /complete|already exists/i.test(l.status)).length;
+  const current = all.reduce((n, l) => n + (/Downloading/.test(l.status) ? (l.current ?? 0) : 0), 0);
+  const total = all.reduce((n, l) => n + (/Downloading/.test(l.status) ? (l.total ?? 0) : 0), 0);
+  const bytes = total ? `, ${formatBytes(current)}/${formatBytes(total)}` : '';
+  return `pulling ${ref}: ${done}/${all.length} layers${bytes}`;
+}
+
+export class ImagesStore {
+  private snapshot: ImagesSnapshot = { all: false, images: [], loaded: false };
+  private pending: ImagesSnapshot = this.snapshot;
+  private readonly publisher = new BatchedPublisher(80, () => this.flush());
+  private readonly abort = new AbortController();
+  private reloadTimer?: NodeJS.Timeout;
+  private reloading = false;
+  private again = false;
+  private started = false;
+
+  constructor(private readonly rt: Runtime) {}
+
+  subscribe = this.publisher.subscribe;
+  getSnapshot = (): ImagesSnapshot => this.snapshot;
+
+  private flush(): boolean {
+    if (this.pending === this.snapshot) return false;
+    this.snapshot = this.pending;
+    return true;
+  }
+
+  private update(change: Partial<ImagesSnapshot>): void {
+    this.pending = { ...this.pending, ...change };
+    this.publisher.schedule();
+  }
+
+  /** Which images to show: a room's (room undefined = every image, as with --all), or all of them. */
+  setScope(room: string | undefined, all: boolean): void {
+    if (this.pending.room === room && this.pending.all === all && this.started) return;
+    this.update({ room, all, images: this.pending.room === room ? this.pending.images : [], loaded: false });
+    if (!this.started) this.start();
+    void this.reload();
+  }
+
+  private start(): void {
+    this.started = true;
+    void (async () => {
+      try {
+        const engine = await this.rt.engine();
+        for await (const _event of watchEvents(engine, { type: ['image', 'container'] }, this.abort.signal)) this.scheduleReload();
+      } catch {
+        // The containers view reports the engine's state; this view keeps its last list.
+      }
+    })();
+  }
+
+  /** Engine events come in bursts (a pull, a build): one reload a few hundred ms after the last. */
+  scheduleReload(): void {
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => void this.reload(), 300);
+  }
+
+  async reload(): Promise<void> {
+    if (this.reloading) {
+      this.again = true;
+      return;
+    }
+    this.reloading = true;
+    try {
+      const room = this.pending.room ?? (await this.rt.room());
+      const images = await listImages(this.rt, { room, all: this.pending.all || this.pending.room === undefined, signal: this.abort.signal });
+      this.update({ images, loaded: true, error: undefined });
+      const shown = this.pending.detail?.id;
+      if (shown && images.some((i) => i.id === shown)) void this.loadDetail(shown, true);
+    } catch (err) {
+      if (!this.abort.signal.aborted) this.update({ loaded: true, error: (err as Error).message });
+    } finally {
+      this.reloading = false;
+      if (this.again) {
+        this.again = false;
+        void this.reload();
+      }
+    }
+  }
+
+  /** Loads the history/labels of one image (the cursor's); kept until another is asked for. */
+  async loadDetail(id: string, refresh = false): Promise<void> {
+    if (!refresh && this.pending.detail?.id === id) return;
+    if (!refresh) this.update({ detail: { id } });
+    try {
+      const room = this.pending.room ?? (await this.rt.room());
+      const detail = await inspectImage(this.rt, { room, ref: id });
+      if (this.pending.detail?.id === id) this.update({ detail: { id, detail } });
+    } catch (err) {
+      if (this.pending.detail?.id === id) this.update({ detail: { id, error: (err as Error).message } });
+    }
+  }
+
+  /** Pulls into the room with a live progress line; resolves with the final line (never throws). */
+  async pull(ref: string): Promise<PullState> {
+    const layers = new Map<string, ProgressEvent>();
+    this.update({ pull: { ref, line: `pulling ${ref}…`, running: true } });
+    try {
+      const room = this.pending.room ?? (await this.rt.room());
+      const result = await pullImage(this.rt, {
+        room,
+        ref,
+        signal: this.abort.signal,
+        onEvent: (e) => {
+          if (e.id) layers.set(e.id, e);
+          this.update({ pull: { ref, line: pullLine(ref, layers), running: true } });
+        },
+      });
+      const state = { ref, line: `pulled ${result.ref} into ${room}`, running: false };
+      this.update({ pull: state });
+      void this.reload();
+      return state;
+    } catch (err) {
+      const state = { ref, line: `pull ${ref} failed`, running: false, error: (err as Error).message };
+      this.update({ pull: state });
+      return state;
+    }
+  }
+
+  async tag(source: string, target: string): Promise<{ ref: string }> {
+    const room = this.pending.room ?? (await this.rt.room());
+    const result = await tagImage(this.rt, { room, source, target });
+    void this.reload();
+    return result;
+  }
+
+  async delete(ref: string, force: boolean): Promise<DeleteImageResult> {
+    const room = this.pending.room ?? (await this.rt.room());
+    const result = await deleteImage(this.rt, { room, ref, force, all: this.pending.all || this.pending.room === undefined });
+    void this.reload();
+    return result;
+  }
+
+  dispose(): void {
+    this.abort.abort();
+    clearTimeout(this.reloadTimer);
+    this.publisher.dispose();
+  }
+}

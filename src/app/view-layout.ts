@@ -1,0 +1,80 @@
+// The contract between the dashboard and its views (what a view declares, what it may ask of the dashboard) and the
+// screen's fixed rows; kept apart from the registry so that views import it without importing each other.
+import type React from 'react';
+import type { StatusMessage } from './actions.js';
+import type { DashboardStore } from './dashboard-store.js';
+import type { Command, KeyContext } from './keymap.js';
+import type { SessionManager } from './sessions.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+/** Header (title, tabs, badges), status line and footer take three rows; the body has the rest. */
+export function bodyHeight(rows: number): number {
+  return Math.max(5, rows - 3);
+}
+
+/** A yes/no question that takes the keys until answered (y / n or escape). */
+export interface ConfirmRequest {
+  title: string;
+  lines: string[];
+  onYes: () => void;
+  onNo?: () => void;
+}
+
+/** A one-line text input on the status line; printable keys are typed into it while it is open. */
+export interface PromptRequest {
+  label: string;
+  initial?: string;
+  /** Called on every change (a live filter). */
+  onChange?: (text: string) => void;
+  onSubmit: (text: string) => void;
+  onCancel?: () => void;
+  /** Tab completion: the text after tab, or undefined to leave it. */
+  complete?: (text: string) => string | undefined;
+  /** A hint drawn after the text (e.g. what enter would open). */
+  hint?: (text: string) => string;
+}
+
+/** What a view can ask of the dashboard: the shared runtime and stores, the status line, modals, navigation. */
+export interface ViewApi {
+  readonly rt: Runtime;
+  readonly store: DashboardStore;
+  readonly sessions?: SessionManager;
+  status(status: StatusMessage | undefined): void;
+  confirm(request: ConfirmRequest): void;
+  prompt(request: PromptRequest): void;
+  /** Whether a prompt with this label is open (views show an editing caret). */
+  prompting(label?: string): boolean;
+  /** Opens a view by id (pushes it on the history). */
+  open(id: string): void;
+  /** The terminal size. */
+  size(): { columns: number; rows: number };
+  /** State a view keeps across visits (its cursor, filter, tab): survives switching away and coming back. */
+  keep<T>(key: string, initial: () => T): { get(): T; set(value: T): void };
+}
+
+export interface ViewProps<D> {
+  data: D;
+  api: ViewApi;
+  width: number;
+  height: number;
+}
+
+export interface DashboardView<D = any> {
+  id: string;
+  title: string;
+  /** Other names the `:` palette accepts (k9s style: svc, img, …). */
+  aliases?: string[];
+  /** Key contexts in effect while the view is active, highest priority first ('global' always follows). */
+  contexts(data: D): KeyContext[];
+  /** The hook that feeds the view; called only while the view is mounted (remounted on each visit). */
+  useData(api: ViewApi, size: { width: number; height: number }): D;
+  Component: React.ComponentType<ViewProps<D>>;
+  /**
+   * Runs a command bound in one of the view's contexts; `context` is the one the key matched. Returns false when the
+   * view did not take it ('back' with nothing to undo), so the dashboard goes back in its history instead.
+   */
+  run(command: Command, data: D, api: ViewApi, context: KeyContext): boolean | void;
+  /** A badge in the header, visible from every view (a pending count); called on every render of the App. */
+  useBadge?(api: ViewApi): string | undefined;
+}
+

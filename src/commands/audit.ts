@@ -1,0 +1,52 @@
+// berth audit: the audit log (actions.jsonl and its rotations), filtered, optionally followed live.
+import type { CommandModule } from 'yargs';
+import type { AuditEntry } from '../runtime/audit.js';
+import { auditFilter, followAudit, queryAudit } from '../runtime/audit-query.js';
+import type { Args, GlobalArgs } from './context.js';
+import type { Column } from './output.js';
+
+interface AuditArgs {
+  agent?: string;
+  action?: string;
+  since?: string;
+  tail?: string;
+  follow: boolean;
+}
+
+export const auditColumns: Column<AuditEntry>[] = [
+  { header: 'TIME', value: (e) => e.time },
+  { header: 'ACTOR', value: (e) => e.actor },
+  { header: 'ACTION', value: (e) => e.action },
+  { header: 'TARGET', value: (e) => e.target },
+  { header: 'RESULT', value: (e) => (e.result === 'ok' ? 'ok' : `error: ${e.error ?? ''}`) },
+  { header: 'DETAILS', value: (e) => (e.details ? JSON.stringify(e.details) : ''), wide: true },
+];
+
+function line(e: AuditEntry, wide: boolean): string {
+  return [e.time, e.actor, e.action, e.target, e.result === 'ok' ? 'ok' : `error: ${e.error ?? ''}`, ...(wide && e.details ? [JSON.stringify(e.details)] : [])].join('  ');
+}
+
+export const auditCommand: CommandModule<GlobalArgs, Args<AuditArgs>> = {
+  command: 'audit',
+  describe: 'Show the audit log: who did what to which target, with the result (secrets masked); --follow for new entries',
+  builder: (y) =>
+    y
+      .option('agent', { type: 'string', describe: 'Only entries by this agent' })
+      .option('action', { type: 'string', describe: 'container.run, a group (container) or a prefix (container.s*)' })
+      .option('since', { type: 'string', describe: 'Only since a duration (10m), RFC 3339 time or unix timestamp' })
+      .option('tail', { type: 'string', describe: 'Only the last N matching entries' })
+      .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep printing new entries (one JSON line each with -o json)' }) as never,
+  handler: async ({ ctx, room, agent, action, since, tail, follow }) => {
+    const q = { room, agent, action, since, tail };
+    auditFilter(q); // bad input fails before anything is printed
+    const entries = queryAudit(ctx.rt, q);
+    if (!follow) {
+      ctx.out.list(entries, auditColumns, { id: (e) => `${e.time} ${e.action} ${e.target}` });
+      return;
+    }
+    const wide = ctx.out.options.format === 'wide';
+    const print = (e: AuditEntry) => ctx.out.line(ctx.out.json ? JSON.stringify(e) : line(e, wide));
+    for (const e of entries) print(e);
+    for await (const e of followAudit(ctx.rt, { room, agent, action, since }, { signal: ctx.signal })) print(e);
+  },
+};

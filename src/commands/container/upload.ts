@@ -1,0 +1,48 @@
+// berth container upload CONTAINER [DIR] [--file LOCAL[:REMOTE]]... [--archive F|-] [--dest PATH]
+import type { CommandModule } from 'yargs';
+import { formatBytes } from '../../runtime/format.js';
+import type { Args, GlobalArgs } from '../context.js';
+import { collect } from './shared.js';
+import { parseFileSpec, transferProgress } from './transfer.js';
+
+interface UploadArgs {
+  container: string;
+  dir?: string;
+  file?: string | string[];
+  archive?: string;
+  dest?: string;
+}
+
+export const containerUploadCommand: CommandModule<GlobalArgs, Args<UploadArgs>> = {
+  command: 'upload <container> [dir]',
+  describe: 'Copy a directory, files, or a zip/tar (a file or stdin) into a container, running or stopped',
+  builder: (y) =>
+    y
+      .positional('container', { type: 'string', demandOption: true, describe: 'Name, id or unique id prefix' })
+      .positional('dir', { type: 'string', describe: 'Host directory whose contents go into --dest' })
+      .option('file', { alias: 'f', type: 'string', describe: 'LOCAL[:REMOTE] file, REMOTE relative to --dest (repeatable)' })
+      .option('archive', { alias: 'a', type: 'string', describe: 'A zip or tar (.tar.gz too) to unpack into --dest; - reads stdin' })
+      .option('dest', { alias: 'd', type: 'string', describe: "Directory in the container (default: its working directory; created when missing)" })
+      .example('$0 container upload web ./site --dest /srv', 'the contents of ./site into /srv')
+      .example('$0 container upload web -f run.sh -f conf.json:etc/app.json', 'two files into the working directory')
+      .example('tar c . | $0 container upload web --dest /src', 'an archive from stdin') as never,
+  handler: async (argv) => {
+    const { ctx } = argv;
+    const room = await ctx.rt.room(argv.room);
+    const files = collect(argv.file).map(parseFileSpec);
+    const stdin = ctx.io.stdin;
+    const fromStdin = argv.archive === '-' || (!argv.dir && !files.length && argv.archive === undefined && stdin !== undefined && !stdin.isTTY);
+    const progress = transferProgress(ctx, 'uploading');
+    const { uploadToContainer } = await import('../../runtime/files.js');
+    const result = await uploadToContainer(ctx.rt, room, argv.container, {
+      dir: argv.dir,
+      files,
+      archive: fromStdin ? (stdin as NodeJS.ReadStream) : argv.archive,
+      dest: argv.dest,
+      signal: ctx.signal,
+      onProgress: progress.update,
+    }).finally(progress.done);
+    const what = [result.files && `${result.files} file${result.files === 1 ? '' : 's'}`, result.dirs && `${result.dirs} dir${result.dirs === 1 ? '' : 's'}`, result.symlinks && `${result.symlinks} symlink${result.symlinks === 1 ? '' : 's'}`].filter(Boolean).join(', ') || 'nothing';
+    ctx.out.done(`uploaded ${what} (${formatBytes(result.bytes)}) to ${result.container.name}:${result.dest}`, result, result.container.id);
+  },
+};

@@ -1,0 +1,36 @@
+// berth trust add [--deny] [--agent A] [--room R] -- PATTERN...: store an allow (or deny) rule.
+import type { CommandModule } from 'yargs';
+import { addTrustRule, formatArgv } from '../../runtime/trust.js';
+import type { Args, GlobalArgs } from '../context.js';
+import { exactWords, trailingWords } from './shared.js';
+
+interface AddArgs {
+  words?: string[];
+  _: (string | number)[];
+  deny: boolean;
+  agent?: string;
+}
+
+export const trustAddCommand: CommandModule<GlobalArgs, Args<AddArgs>> = {
+  command: 'add [words..]',
+  describe: 'Add a rule: an argv prefix after -- (`*` matches exactly one argument), e.g. berth trust add -- git log',
+  builder: (y) =>
+    exactWords(y)
+      .positional('words', { type: 'string', array: true, describe: 'The pattern (put it after --)' })
+      .option('deny', { type: 'boolean', default: false, describe: 'Refuse matching commands (deny rules win over allow rules)' })
+      .option('agent', { type: 'string', describe: 'Only for this agent' })
+      .example('$0 trust add -- git log', 'auto-approve git log with any further arguments')
+      .example('$0 trust add --agent ci -- npm test', 'only for the agent ci')
+      .example('$0 trust add --deny -- git push', 'always refuse git push') as never,
+  handler: async (argv) => {
+    const { ctx } = argv;
+    const rule = await addTrustRule(ctx.rt, {
+      pattern: trailingWords(argv, 2),
+      action: argv.deny ? 'deny' : 'allow',
+      agent: argv.agent,
+      room: argv.room,
+    });
+    const scope = [rule.agent ? `agent ${rule.agent}` : '', rule.room ? `room ${rule.room}` : ''].filter(Boolean).join(', ');
+    ctx.out.done(`added ${rule.action} rule ${rule.id}: ${formatArgv(rule.pattern)}${scope ? ` (${scope})` : ''}`, rule, rule.id);
+  },
+};

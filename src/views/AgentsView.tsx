@@ -1,0 +1,212 @@
+// The Agents view: each agent's running containers, CPU and memory in use against its limits, starts waiting in its
+// queue, and (on a wide screen) the selected agent's containers and workspace; refreshed every few seconds.
+import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Box, Text } from 'ink';
+import type { Command } from '../app/keymap.js';
+import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { listAgents, workspaceDir, type AgentSummary } from '../runtime/agents.js';
+import { formatBytes, formatPercent, truncate } from '../runtime/format.js';
+
+const REFRESH_MS = 3000;
+
+export interface AgentsSnapshot {
+  agents?: readonly AgentSummary[];
+  error?: string;
+}
+
+/** Polls listAgents outside React (one request at a time, aborted on unmount); components read the snapshot. */
+class AgentsPoller {
+  private snapshot: AgentsSnapshot = {};
+  private readonly listeners = new Set<() => void>();
+  private readonly abort = new AbortController();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly api: ViewApi) {}
+
+  start(): void {
+    void this.tick();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.abort.abort();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const agents = await listAgents(this.api.rt, { signal: this.abort.signal });
+      this.publish({ agents });
+    } catch (err) {
+      if (this.abort.signal.aborted) return;
+      this.publish({ agents: this.snapshot.agents, error: (err as Error).message.split('\n')[0] });
+    }
+    if (!this.abort.signal.aborted) this.timer = setTimeout(() => void this.tick(), REFRESH_MS);
+  }
+
+  private publish(next: AgentsSnapshot): void {
+    this.snapshot = next;
+    for (const l of this.listeners) l();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): AgentsSnapshot => this.snapshot;
+}
+
+function limitsText(a: AgentSummary): string {
+  const l = a.limits;
+  const parts = [
+    l.cpus ? `cpus ${l.cpus}` : '',
+    l.memory ? `memory ${l.memory}` : '',
+    l.maxRunning !== undefined ? `max running ${l.maxRunning}` : '',
+    l.maxRunning !== undefined || l.cpus ? `on limit ${l.onLimit ?? 'reject'}` : '',
+  ].filter(Boolean);
+  return parts.join(', ') || 'no limits';
+}
+
+/** Whether the agent is at a limit (the row is drawn in yellow). */
+function atLimit(a: AgentSummary): boolean {
+  return (a.limits.maxRunning !== undefined && a.running >= a.limits.maxRunning) || a.queued > 0;
+}
+
+export interface AgentsViewProps {
+  snapshot: AgentsSnapshot;
+  cursor: number;
+  width: number;
+  height: number;
+  room?: string;
+  workspace?: (agent: string) => string | undefined;
+}
+
+export function AgentsView({ snapshot, cursor, width, height, room, workspace }: AgentsViewProps) {
+  const agents = snapshot.agents ?? [];
+  const split = width >= 120;
+  // The table needs about 76 columns; the detail pane takes the rest of a wide screen.
+  const listWidth = split ? Math.min(Math.floor(width * 0.6), 78) : width;
+  const visible = Math.max(1, height - 4);
+  const start = Math.min(Math.max(0, cursor - visible + 1), Math.max(0, agents.length - visible));
+  const w = { agent: 16, running: 8, cpu: 7, quota: 10, mem: 9, cap: 7, queued: 6 };
+  const row = (c: string[]) =>
+    [truncate(c[0]!, w.agent).padEnd(w.agent), c[1]!.padEnd(w.running), c[2]!.padEnd(w.cpu), c[3]!.padEnd(w.quota), c[4]!.padEnd(w.mem), c[5]!.padEnd(w.cap), c[6]!].join(' ');
+  const selected = agents[cursor];
+  return (
+    <Box height={height} width={width}>
+      <Box flexDirection="column" width={listWidth} height={height} borderStyle="round" borderColor="cyan" paddingX={1}>
+        <Text bold wrap="truncate">
+          Agents <Text dimColor>({agents.length}) limits: berth agent limits AGENT --cpus --memory --max-running</Text>
+        </Text>
+        <Text dimColor wrap="truncate">{row(['AGENT', 'RUNNING', 'CPU', 'CPU QUOTA', 'MEMORY', 'CAP', 'QUEUED'])}</Text>
+        {snapshot.agents === undefined ? <Text dimColor wrap="truncate">{snapshot.error ? `cannot list agents: ${snapshot.error}` : 'loading…'}</Text> : null}
+        {snapshot.agents !== undefined && agents.length === 0 ? <Text dimColor wrap="truncate">no agents with limits or running containers</Text> : null}
+        {agents.slice(start, start + visible).map((a, i) => (
+          <Text key={a.agent} inverse={start + i === cursor} color={atLimit(a) ? 'yellow' : undefined} wrap="truncate">
+            {row([
+              a.agent,
+              a.limits.maxRunning !== undefined ? `${a.running}/${a.limits.maxRunning}` : String(a.running),
+              formatPercent(a.cpuPercent),
+              a.limits.cpus ? `${Math.round(a.cpusReserved * 100) / 100}/${a.limits.cpus}` : '-',
+              formatBytes(a.memoryUsed),
+              a.limits.memory ?? '-',
+              String(a.queued),
+            ])}
+          </Text>
+        ))}
+      </Box>
+      {split ? (
+        <Box flexDirection="column" width={width - listWidth} height={height} borderStyle="round" borderColor="gray" paddingX={1}>
+          {selected ? (
+            <>
+              <Text bold wrap="truncate">{selected.agent}</Text>
+              <Text wrap="truncate">limits: {limitsText(selected)}</Text>
+              {room ? <Text wrap="truncate">workspace in {room} (/workspace in its containers):</Text> : null}
+              {room ? <Text wrap="truncate" dimColor>  {workspace?.(selected.agent) ?? '-'}</Text> : null}
+              <Text wrap="truncate">running containers:</Text>
+              {selected.containers.length === 0 ? <Text dimColor wrap="truncate">  none</Text> : null}
+              {selected.containers.slice(0, Math.max(0, height - 7)).map((c) => (
+                <Text key={c} wrap="truncate">  {c}</Text>
+              ))}
+            </>
+          ) : (
+            <Text dimColor wrap="truncate">no agent selected</Text>
+          )}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
+interface AgentsData {
+  snapshot: AgentsSnapshot;
+  cursor: number;
+  setCursor(index: number): void;
+  cursorNow(): number;
+  count(): number;
+  room?: string;
+}
+
+function useAgentsData(api: ViewApi): AgentsData {
+  const poller = useMemo(() => new AgentsPoller(api), [api]);
+  useEffect(() => {
+    poller.start();
+    return () => poller.stop();
+  }, [poller]);
+  const snapshot = useSyncExternalStore(poller.subscribe, poller.getSnapshot);
+  const room = useSyncExternalStore(api.store.subscribe, () => api.store.getSnapshot().selectedRoom);
+  const kept = useMemo(() => api.keep('agents', () => 0), [api]);
+  const [cursor, setCursorState] = useState(kept.get);
+  const setCursor = useCallback(
+    (index: number) => {
+      kept.set(index);
+      setCursorState(index);
+    },
+    [kept],
+  );
+  const count = useCallback(() => poller.getSnapshot().agents?.length ?? 0, [poller]);
+  const length = snapshot.agents?.length ?? 0;
+  return { snapshot, cursor: Math.min(cursor, Math.max(0, length - 1)), setCursor, cursorNow: kept.get, count, room };
+}
+
+function runAgents(command: Command, data: AgentsData): boolean | void {
+  const n = data.count();
+  const at = Math.min(data.cursorNow(), Math.max(0, n - 1));
+  const move = (to: number) => data.setCursor(Math.min(Math.max(0, to), Math.max(0, n - 1)));
+  switch (command) {
+    case 'up':
+    case 'down':
+      return move(at + (command === 'up' ? -1 : 1));
+    case 'top':
+      return move(0);
+    case 'bottom':
+      return move(n - 1);
+    default:
+      return false;
+  }
+}
+
+export const agentsView: DashboardView<AgentsData> = {
+  id: 'agents',
+  title: 'Agents',
+  aliases: ['agent', 'limits'],
+  contexts: () => ['agents'],
+  useData: useAgentsData,
+  Component: ({ data, api, width, height }) => (
+    <AgentsView
+      snapshot={data.snapshot}
+      cursor={data.cursor}
+      width={width}
+      height={height}
+      room={data.room}
+      workspace={(agent) => {
+        try {
+          return data.room ? workspaceDir(api.rt, data.room, agent) : undefined;
+        } catch {
+          return undefined;
+        }
+      }}
+    />
+  ),
+  run: (command, data) => runAgents(command, data),
+};
