@@ -3,7 +3,7 @@
 // labels on the service, the room network as an overlay, service list showing running/desired.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { swarmServiceName, overlayNetworkName } from '../src/runtime/deploy-swarm.js';
 import {
   EXIT1_IMAGE_LINES,
@@ -18,6 +18,9 @@ import {
   uniqueTag,
 } from './deploy-helpers.js';
 import { docker, tempHome, uniqueRoom, waitFor } from './helpers.js';
+
+// Deploys wait for health, settle and drain on a machine shared with other test runs: generous, not wall-clock asserted.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
 
 const home = tempHome();
 const room = uniqueRoom('ds');

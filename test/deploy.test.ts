@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serviceNameFromTag } from '../src/runtime/deploy-spec.js';
 import { ExitCode } from '../src/runtime/errors.js';
 import { expectOneLineError } from './container-helpers.js';
@@ -22,6 +22,9 @@ import {
   uniqueTag,
 } from './deploy-helpers.js';
 import { docker, runCli, tempHome, uniqueRoom } from './helpers.js';
+
+// Deploys wait for health, settle and drain on a machine shared with other test runs: generous, not wall-clock asserted.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
 
 const home = tempHome();
 const room = uniqueRoom('dp');

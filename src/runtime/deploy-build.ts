@@ -1,11 +1,19 @@
 // deploy PATH: build the image from a directory first (the images module's buildImage), tagged with --tag.
+import fs from 'node:fs';
 import type { DeployCallbacks } from './deploy.js';
 import type { DeploySpec } from './deploy-spec.js';
 import { buildImage } from './build.js';
-import { CancelledError } from './errors.js';
+import { CancelledError, UsageError } from './errors.js';
 import type { Runtime } from './runtime.js';
 
 export async function buildForDeploy(rt: Runtime, spec: DeploySpec, dir: string, cb: DeployCallbacks): Promise<{ id: string }> {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new UsageError(`invalid PATH "${dir}": no such directory`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`invalid PATH "${dir}": not a directory`);
   cb.onEvent?.({ service: spec.name, phase: 'pull', message: `building ${spec.image} from ${dir}` });
   let partial = '';
   const result = await buildImage(rt, {
