@@ -21,6 +21,7 @@ export type KeyContext =
   | 'agents' // the Agents view
   | 'approvals' // the Approvals view, the queue
   | 'approval' // one approval request full screen (narrow terminals)
+  | 'services' // the Services view
   | 'global';
 
 export type Command =
@@ -67,7 +68,8 @@ export type Command =
   | 'toggle-all'
   | 'approve'
   | 'deny'
-  | 'approve-trust';
+  | 'approve-trust'
+  | 'rollback';
 
 export interface Binding {
   keys: string[];
@@ -84,6 +86,9 @@ export interface Binding {
 const VIEW: KeyContext[] = ['table', 'container'];
 
 export const bindings: Binding[] = [
+  // Services view (deploy).
+  { keys: ['R'], command: 'rollback', description: 'roll the service back to its previous spec (asks first)', when: ['services'], footer: 'R rollback' },
+  { keys: ['d'], command: 'delete', description: 'remove the service (asks first)', when: ['services'], footer: 'd remove' },
   // Modals and inputs first: they take keys before anything else.
   { keys: ['?', 'escape', 'q'], command: 'close', description: 'close help', when: ['help'] },
   { keys: ['y'], command: 'confirm-yes', description: 'confirm', when: ['confirm'], footer: 'y confirm' },
@@ -93,12 +98,12 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'services'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'services'] },
   { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
   { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'services'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'services'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
   { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container', 'approval'], footer: 'esc back' },
@@ -231,6 +236,7 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Sessions', commands: ['exec', 'close-session'] },
   { title: 'Images', commands: ['pull', 'tag', 'toggle-all'] },
   { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
+  { title: 'Services', commands: ['rollback'] },
   { title: 'General', commands: ['help', 'quit'] },
 ];
 
