@@ -1,7 +1,8 @@
 // Requests lost and latency during 10 back-to-back updates of a web service: `berth deploy` behind `berth proxy`
 // (start, health, switch, drain) against the docker CLI way (`docker rm -f` then `docker run` on the same port),
 // each with one client looping GETs, in one run. Also the proxy's steady-state cost against a direct request.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -25,8 +26,11 @@ function buildImage() {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+const run = promisify(execFile);
+
+/** Asynchronous, so the request loop keeps running in this process while berth or docker works. */
 function berth(args) {
-  execFileSync(node, [berthBin, '--room', room, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  return run(node, [berthBin, '--room', room, ...args], { env });
 }
 
 /** Sequential GETs with a keep-alive agent until stopped: latency of each answer, count of failures. */
@@ -78,7 +82,7 @@ async function startProxy() {
 }
 
 function dockerRun(version) {
-  execFileSync('docker', ['run', '-d', '--name', `${room}-docker`, '--label', `berth.room=${room}`, '--log-opt', 'max-size=1m', '-e', `VERSION=${version}`, '-p', `127.0.0.1:${DOCKER_PORT}:8080`, image], { stdio: 'ignore' });
+  return run('docker', ['run', '-d', '--name', `${room}-docker`, '--label', `berth.room=${room}`, '--log-opt', 'max-size=1m', '-e', `VERSION=${version}`, '-p', `127.0.0.1:${DOCKER_PORT}:8080`, image]);
 }
 
 async function waitAnswer(port, host) {
@@ -109,7 +113,7 @@ let proxy;
 try {
   const domain = 'bench.localhost';
   const deploy = (v) => berth(['deploy', '--tag', image, '--name', 'bench', '--port', '8080', '--domain', domain, '--env', `VERSION=${v}`, '--settle', '1s', '--drain', '1s']);
-  deploy('v0');
+  await deploy('v0');
   proxy = await startProxy();
   await waitAnswer(proxy.port, domain);
 
@@ -125,18 +129,18 @@ try {
   // 10 back-to-back berth deploys under a request loop.
   const berthLoop = loop(proxy.port, domain);
   const t0 = Date.now();
-  for (let i = 1; i <= UPDATES; i++) deploy(`v${i}`);
+  for (let i = 1; i <= UPDATES; i++) await deploy(`v${i}`);
   const berthMs = Date.now() - t0;
   const berthResult = await berthLoop.stop();
 
   // The docker CLI way: replace the container on the same host port.
-  dockerRun('d0');
+  await dockerRun('d0');
   await waitAnswer(DOCKER_PORT, 'x');
   const dockerLoop = loop(DOCKER_PORT, 'x');
   const t1 = Date.now();
   for (let i = 1; i <= UPDATES; i++) {
-    execFileSync('docker', ['rm', '-f', `${room}-docker`], { stdio: 'ignore' });
-    dockerRun(`d${i}`);
+    await run('docker', ['rm', '-f', `${room}-docker`]);
+    await dockerRun(`d${i}`);
   }
   await waitAnswer(DOCKER_PORT, 'x');
   const dockerMs = Date.now() - t1;

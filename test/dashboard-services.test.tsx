@@ -8,6 +8,8 @@ import { runCli, tempHome, uniqueRoom } from './helpers.js';
 
 // Deploys wait for settle and drain on a machine shared with other test runs: generous, not wall-clock asserted.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
+// In-process runs too keep to the plain engine path (see ENGINE_MODE in deploy-helpers.ts).
+process.env.BERTH_DEPLOY_MODE = 'engine';
 
 const home = tempHome();
 const room = uniqueRoom('dv');

@@ -30,7 +30,7 @@ const domain = `web.${room}.test`;
 let initialised = false;
 let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
 
-const berth = (...args: string[]) => runBerth(home, ['--room', room, ...args]);
+const berth = (...args: string[]) => runBerth(home, ['--room', room, ...args], { env: { BERTH_DEPLOY_MODE: 'auto' } });
 const flags = (tag: string, version: string) => [
   'deploy', '--tag', tag, '--name', 'web', '--replicas', '2', '--port', '8080', '--env', `VERSION=${version}`,
   '--domain', domain, '--liveness', 'http:/health', '--liveness-interval', '1s', '--health-timeout', '90s',
@@ -46,6 +46,7 @@ beforeAll(async () => {
   await buildTestImage(EXIT1, EXIT1_IMAGE_LINES);
   proxy = await startProxy(home);
 }, 180_000);
+
 
 afterAll(async () => {
   await proxy?.stop();

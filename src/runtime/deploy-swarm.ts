@@ -18,7 +18,7 @@ import {
 import type { DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
 import type { Engine } from './engine.js';
-import { CancelledError, NotFoundError } from './errors.js';
+import { CancelledError, NotFoundError, UsageError } from './errors.js';
 import { LABEL, roomNetworkName } from './labels.js';
 import { containerLogBatches } from './logs.js';
 import { resolveLogLimits, swarmLogDriver } from './log-limits.js';
@@ -29,6 +29,19 @@ import { redactValues } from './secrets.js';
 export async function isSwarmManager(engine: Engine): Promise<boolean> {
   const info = (await engine.call('engine info', (d) => d.info())) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
   return info.Swarm?.LocalNodeState === 'active' && Boolean(info.Swarm.ControlAvailable);
+}
+
+/**
+ * Whether services go to Swarm: `auto` (default) when the engine is a Swarm manager; `engine` keeps plain containers
+ * even on a manager; `swarm` insists. BERTH_DEPLOY_MODE overrides config `deploy.mode`.
+ */
+export async function useSwarm(rt: Runtime, engine: Engine): Promise<boolean> {
+  const mode = rt.env.BERTH_DEPLOY_MODE || (await rt.setting('deploy')).mode || 'auto';
+  if (mode === 'engine') return false;
+  if (mode !== 'auto' && mode !== 'swarm') throw new UsageError(`invalid deploy mode "${mode}" (BERTH_DEPLOY_MODE or config deploy.mode): use auto, engine or swarm`);
+  const manager = await isSwarmManager(engine);
+  if (mode === 'swarm' && !manager) throw new UsageError('deploy mode is swarm but the engine is not a Swarm manager (docker swarm init)');
+  return manager;
 }
 
 export function swarmServiceName(room: string, name: string): string {

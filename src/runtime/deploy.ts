@@ -260,8 +260,8 @@ export class DeployService {
 
   private async apply(spec: DeploySpec, cb: DeployCallbacks, rollbackOf?: number): Promise<DeployResult> {
     const engine = await this.rt.engine();
-    const { isSwarmManager, deploySwarm } = await import('./deploy-swarm.js');
-    const swarm = await isSwarmManager(engine);
+    const { useSwarm, deploySwarm } = await import('./deploy-swarm.js');
+    const swarm = await useSwarm(this.rt, engine);
     if (!swarm) {
       const fixed = spec.ports.find((p) => p.hostPort);
       if (fixed) {
@@ -517,8 +517,8 @@ export class DeployService {
   async list(room?: string, signal?: AbortSignal): Promise<ServiceSummary[]> {
     if (room !== undefined) validateRoomName(room);
     const engine = await this.rt.engine();
-    const { isSwarmManager, listSwarmServices } = await import('./deploy-swarm.js');
-    if (await isSwarmManager(engine)) return listSwarmServices(this.rt, engine, room, signal);
+    const { useSwarm, listSwarmServices } = await import('./deploy-swarm.js');
+    if (await useSwarm(this.rt, engine)) return listSwarmServices(this.rt, engine, room, signal);
     const infos = await engine.call('list containers', (d) =>
       d.listContainers({ all: true, filters: { label: [room ? `${LABEL.room}=${room}` : LABEL.room, `${LABEL.kind}=service`] }, abortSignal: signal } as object),
     );
@@ -569,8 +569,8 @@ export class DeployService {
   async inspect(room: string, name: string, signal?: AbortSignal): Promise<ServiceDetail> {
     validateRoomName(room);
     const engine = await this.rt.engine();
-    const { isSwarmManager, swarmServiceContainers } = await import('./deploy-swarm.js');
-    const swarm = await isSwarmManager(engine);
+    const { useSwarm, swarmServiceContainers } = await import('./deploy-swarm.js');
+    const swarm = await useSwarm(this.rt, engine);
     const summary = (await this.list(room, signal)).find((s) => s.name === name);
     if (!summary) throw new NotFoundError(`service "${name}" not found in room "${room}"`);
     const state = this.state;
@@ -601,8 +601,8 @@ export class DeployService {
   async remove(room: string, name: string): Promise<{ room: string; name: string; removed: string[] }> {
     validateRoomName(room);
     const engine = await this.rt.engine();
-    const { isSwarmManager, removeSwarmService } = await import('./deploy-swarm.js');
-    const swarm = await isSwarmManager(engine);
+    const { useSwarm, removeSwarmService } = await import('./deploy-swarm.js');
+    const swarm = await useSwarm(this.rt, engine);
     const state = this.state;
     const containers = swarm ? [] : await this.containers(engine, room, name);
     const known = state.service(room, name);
@@ -684,8 +684,8 @@ export async function* serviceLogBatches(
 ): AsyncGenerator<ServiceLogLine[]> {
   validateRoomName(room);
   const engine = await rt.engine();
-  const { isSwarmManager, swarmServiceContainers } = await import('./deploy-swarm.js');
-  const containers = (await isSwarmManager(engine))
+  const { useSwarm, swarmServiceContainers } = await import('./deploy-swarm.js');
+  const containers = (await useSwarm(rt, engine))
     ? await swarmServiceContainers(engine, room, name)
     : await new DeployService(rt).containers(engine, room, name);
   if (!containers.length) throw new NotFoundError(`service "${name}" has no containers in room "${room}"`);
