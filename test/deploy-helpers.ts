@@ -10,6 +10,12 @@ import { FIXTURE_IMAGE, docker, repoRoot } from './helpers.js';
 
 const BIN = path.join(repoRoot, 'bin', 'berth');
 
+/**
+ * The plain-engine tests pin the plain path: test/deploy-swarm.test.ts may turn the shared engine into a Swarm manager
+ * while they run. The Swarm file overrides it with BERTH_DEPLOY_MODE=auto.
+ */
+export const ENGINE_MODE = { BERTH_DEPLOY_MODE: 'engine' } as const;
+
 /** Builds an image FROM the fixture with the given Dockerfile lines; returns its tag. */
 export async function buildTestImage(tag: string, lines: string[]): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-deploy-img-'));
@@ -57,7 +63,7 @@ export interface Spawned {
 /** Runs the built bin/berth with BERTH_HOME=home; stdin gets `input` (then closes) when given. */
 export function spawnBerth(home: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, BERTH_HOME: home, BERTH_AGENT: 'tester', ...opts.env },
+    env: { ...process.env, BERTH_HOME: home, BERTH_AGENT: 'tester', ...ENGINE_MODE, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,10 +1,15 @@
 // SIGKILL of berth at several points of a deploy, then the same deploy run again: it converges to exactly one
 // healthy revision serving through berth proxy, no orphan containers, no deploy lock left, the killed run recorded.
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeployState } from '../src/runtime/deploy-state.js';
 import { WEB_IMAGE_LINES, buildTestImage, get, removeImages, removeServiceRooms, runBerth, serviceContainers, spawnBerth, startProxy, uniqueTag } from './deploy-helpers.js';
 import { runtimeFor, tempHome, uniqueRoom } from './helpers.js';
+
+// Deploys wait for health, settle and drain on a machine shared with other test runs: generous, not wall-clock asserted.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
+// In-process runs too keep to the plain engine path (see ENGINE_MODE in deploy-helpers.ts).
+process.env.BERTH_DEPLOY_MODE = 'engine';
 
 const home = tempHome();
 const room = uniqueRoom('dk');

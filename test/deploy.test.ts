@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serviceNameFromTag } from '../src/runtime/deploy-spec.js';
 import { ExitCode } from '../src/runtime/errors.js';
 import { expectOneLineError } from './container-helpers.js';
@@ -22,6 +22,11 @@ import {
   uniqueTag,
 } from './deploy-helpers.js';
 import { docker, runCli, tempHome, uniqueRoom } from './helpers.js';
+
+// Deploys wait for health, settle and drain on a machine shared with other test runs: generous, not wall-clock asserted.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
+// In-process runs too keep to the plain engine path (see ENGINE_MODE in deploy-helpers.ts).
+process.env.BERTH_DEPLOY_MODE = 'engine';
 
 const home = tempHome();
 const room = uniqueRoom('dp');
@@ -227,6 +232,24 @@ describe('berth deploy', () => {
     expect(rm.code, rm.stderr).toBe(0);
     expect(await serviceContainers(room, 'multi')).toEqual([]);
     expect((await get(proxy.port, `multi.${room}.test`)).status).toBe(404);
+  });
+
+  it('with PATH builds the image first (build log on stderr), then deploys it', async () => {
+    const dir = fs.mkdtempSync(path.join(home, 'ctx-'));
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${WEB}\nENV VERSION=built\n`);
+    const tag = uniqueTag('built');
+    try {
+      const r = await berth('deploy', dir, '--tag', tag, '--name', 'built', '--port', '8080', '--domain', `built.${room}.test`, '--settle', '1s');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`built: building ${tag} from ${dir}`);
+      expect(r.stderr).toMatch(/Step 2\/\d+ : ENV VERSION=built/);
+      expect((await get(proxy.port, `built.${room}.test`)).body.trim()).toBe('built');
+      expect((await berth('service', 'remove', 'built')).code).toBe(0);
+      const missing = await runCli(['--room', room, 'deploy', path.join(dir, 'nope'), '--tag', tag], { BERTH_HOME: home });
+      expectOneLineError(missing, ExitCode.usage, 'nope');
+    } finally {
+      await removeImages([tag]);
+    }
   });
 
   const bad: [string, string[], number, string][] = [

@@ -24,6 +24,7 @@ export type KeyContext =
   | 'agents' // the Agents view
   | 'approvals' // the Approvals view, the queue
   | 'approval' // one approval request full screen (narrow terminals)
+  | 'services' // the Services view
   | 'global';
 
 export type Command =
@@ -76,7 +77,8 @@ export type Command =
   | 'cancel-build'
   | 'approve'
   | 'deny'
-  | 'approve-trust';
+  | 'approve-trust'
+  | 'rollback';
 
 export interface Binding {
   keys: string[];
@@ -93,6 +95,9 @@ export interface Binding {
 const VIEW: KeyContext[] = ['table', 'container'];
 
 export const bindings: Binding[] = [
+  // Services view (deploy).
+  { keys: ['R'], command: 'rollback', description: 'roll the service back to its previous spec (asks first)', when: ['services'], footer: 'R rollback' },
+  { keys: ['d'], command: 'delete', description: 'remove the service (asks first)', when: ['services'], footer: 'd remove' },
   // Modals and inputs first: they take keys before anything else.
   { keys: ['?', 'escape', 'q'], command: 'close', description: 'close help', when: ['help'] },
   { keys: ['y'], command: 'confirm-yes', description: 'confirm', when: ['confirm'], footer: 'y confirm' },
@@ -102,12 +107,12 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files', 'services'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files', 'services'] },
   { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records', 'files'] },
   { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records', 'files'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files', 'services'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files', 'services'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open the directory under the cursor', when: ['files'], footer: 'enter open' },
@@ -254,6 +259,8 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Sessions', commands: ['exec', 'close-session'] },
   { title: 'Images', commands: ['pull', 'tag', 'toggle-all', 'build', 'show-build', 'cancel-build'] },
   { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
+  { title: 'Services', commands: ['rollback'] },
+  { title: 'General', commands: ['help', 'quit'] },
 ];
 
 export function helpEntry(command: Command): { keys: string[]; description: string } {

@@ -25,7 +25,7 @@ export interface BerthSettings {
   /** Caps for archives berth unpacks or forwards (files helper): entries, uncompressed bytes, compression ratio. */
   files: { maxEntries: number; maxBytes: number; maxRatio: number };
   /** deploy: how many revisions (specs) each service keeps for rollback. */
-  deploy: { keepRevisions: number };
+  deploy: { keepRevisions: number; mode?: 'auto' | 'engine' | 'swarm' };
   /** berth proxy: where it listens (loopback by default). */
   proxy: { bind: string };
 }
@@ -40,7 +40,7 @@ export const defaultSettings: BerthSettings = {
   logs: { maxSize: '10m', maxFiles: 3 },
   dataRootWarnPercent: 90,
   files: { maxEntries: 50_000, maxBytes: 16 * 1024 ** 3, maxRatio: 500 },
-  deploy: { keepRevisions: 10 },
+  deploy: { keepRevisions: 10, mode: 'auto' },
   proxy: { bind: '127.0.0.1:8480' },
 };
 

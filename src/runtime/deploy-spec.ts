@@ -2,7 +2,7 @@
 // (never a secret value: env secrets and the room token are references, resolved at container create time).
 import fs from 'node:fs';
 import path from 'node:path';
-import { maskSecrets } from './audit.js';
+import { isSecretName } from './mask.js';
 import { UsageError } from './errors.js';
 import { RoomService } from './rooms.js';
 import type { Runtime } from './runtime.js';
@@ -117,7 +117,7 @@ const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0
 
 /** An env name whose value berth would mask: refused in --env so no secret reaches the state store. */
 function looksSecret(key: string): boolean {
-  return maskSecrets(`${key}=x`) !== `${key}=x`;
+  return isSecretName(key);
 }
 
 function parseMount(text: string, flag: string): { source: string; target: string; readOnly: boolean } {

@@ -2,13 +2,13 @@
 // it is healthy, switch, drain, remove the old), rollback, remove, list, inspect and logs. On a plain engine each
 // revision is a set of containers; on a Swarm manager a Swarm service (deploy-swarm.ts).
 import type Docker from 'dockerode';
-import { maskSecrets } from './audit.js';
 import { ensureImage, ensureRoomOnce, portBindings, type PullProgress } from './container-create.js';
 import { deployAuditDetails, mountSource, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
 import type { Engine } from './engine.js';
 import { BerthError, CancelledError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { imageMountSource } from './image-mount.js';
+import { logConfig, resolveLogLimits } from './log-limits.js';
 import { LABEL, dockerContainerName, roomNetworkName } from './labels.js';
 import { containerLogBatches } from './logs.js';
 import type { PortMapping } from './containers.js';
@@ -115,7 +115,6 @@ export interface ServiceDetail extends ServiceSummary {
   history: RevisionSummary[];
 }
 
-const LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } };
 const FAILURE_LOG_LINES = 20;
 
 export function serviceContainerName(service: string, revision: number, index: number, replicas: number): string {
@@ -261,8 +260,8 @@ export class DeployService {
 
   private async apply(spec: DeploySpec, cb: DeployCallbacks, rollbackOf?: number): Promise<DeployResult> {
     const engine = await this.rt.engine();
-    const { isSwarmManager, deploySwarm } = await import('./deploy-swarm.js');
-    const swarm = await isSwarmManager(engine);
+    const { useSwarm, deploySwarm } = await import('./deploy-swarm.js');
+    const swarm = await useSwarm(this.rt, engine);
     if (!swarm) {
       const fixed = spec.ports.find((p) => p.hostPort);
       if (fixed) {
@@ -356,6 +355,7 @@ export class DeployService {
       const resolved = await resolveEnv(this.rt, spec, revision);
       secretValues = resolved.secretValues;
       const binds = await resolveBinds(this.rt, spec, cb.signal);
+      const logLimits = await resolveLogLimits(this.rt);
       const { exposed, bindings } = portBindings(spec.ports.map((p) => ({ ...p, hostIp: p.hostIp ?? (publishedHost(engine, undefined) === '127.0.0.1' ? '127.0.0.1' : undefined) })));
       const network = roomNetworkName(spec.room);
       const labels = serviceLabels(spec, revision);
@@ -385,7 +385,7 @@ export class DeployService {
             NetworkMode: network,
             PortBindings: bindings,
             RestartPolicy: { Name: spec.restart.name, ...(spec.restart.maximumRetryCount !== undefined ? { MaximumRetryCount: spec.restart.maximumRetryCount } : {}) },
-            LogConfig: LOG_CONFIG,
+            LogConfig: logConfig(logLimits),
             ...(binds.length ? { Binds: binds } : {}),
             ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
             ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
@@ -505,7 +505,7 @@ export class DeployService {
     const lines: string[] = [];
     try {
       for await (const batch of containerLogBatches(this.rt, room, id, { tail: FAILURE_LOG_LINES })) {
-        for (const l of batch) lines.push(redactValues(l.text, secretValues));
+        for (const l of batch) lines.push(this.rt.mask.text(redactValues(l.text, secretValues)));
       }
     } catch {
       // The container may already be gone (on-failure restarts exhausted and removed elsewhere).
@@ -517,8 +517,8 @@ export class DeployService {
   async list(room?: string, signal?: AbortSignal): Promise<ServiceSummary[]> {
     if (room !== undefined) validateRoomName(room);
     const engine = await this.rt.engine();
-    const { isSwarmManager, listSwarmServices } = await import('./deploy-swarm.js');
-    if (await isSwarmManager(engine)) return listSwarmServices(this.rt, engine, room, signal);
+    const { useSwarm, listSwarmServices } = await import('./deploy-swarm.js');
+    if (await useSwarm(this.rt, engine)) return listSwarmServices(this.rt, engine, room, signal);
     const infos = await engine.call('list containers', (d) =>
       d.listContainers({ all: true, filters: { label: [room ? `${LABEL.room}=${room}` : LABEL.room, `${LABEL.kind}=service`] }, abortSignal: signal } as object),
     );
@@ -569,8 +569,8 @@ export class DeployService {
   async inspect(room: string, name: string, signal?: AbortSignal): Promise<ServiceDetail> {
     validateRoomName(room);
     const engine = await this.rt.engine();
-    const { isSwarmManager, swarmServiceContainers } = await import('./deploy-swarm.js');
-    const swarm = await isSwarmManager(engine);
+    const { useSwarm, swarmServiceContainers } = await import('./deploy-swarm.js');
+    const swarm = await useSwarm(this.rt, engine);
     const summary = (await this.list(room, signal)).find((s) => s.name === name);
     if (!summary) throw new NotFoundError(`service "${name}" not found in room "${room}"`);
     const state = this.state;
@@ -581,7 +581,7 @@ export class DeployService {
       ...summary,
       identity: spec?.identity ?? '-',
       env: [
-        ...(maskSecrets(Object.entries(spec?.env ?? {}).map(([k, v]) => `${k}=${v}`)) as string[]),
+        ...this.rt.mask.env(Object.entries(spec?.env ?? {}).map(([k, v]) => `${k}=${v}`)),
         ...Object.entries(spec?.envSecrets ?? {}).map(([k, id]) => `${k}=secret:${id}`),
       ],
       token: Boolean(spec?.token),
@@ -601,8 +601,8 @@ export class DeployService {
   async remove(room: string, name: string): Promise<{ room: string; name: string; removed: string[] }> {
     validateRoomName(room);
     const engine = await this.rt.engine();
-    const { isSwarmManager, removeSwarmService } = await import('./deploy-swarm.js');
-    const swarm = await isSwarmManager(engine);
+    const { useSwarm, removeSwarmService } = await import('./deploy-swarm.js');
+    const swarm = await useSwarm(this.rt, engine);
     const state = this.state;
     const containers = swarm ? [] : await this.containers(engine, room, name);
     const known = state.service(room, name);
@@ -684,8 +684,8 @@ export async function* serviceLogBatches(
 ): AsyncGenerator<ServiceLogLine[]> {
   validateRoomName(room);
   const engine = await rt.engine();
-  const { isSwarmManager, swarmServiceContainers } = await import('./deploy-swarm.js');
-  const containers = (await isSwarmManager(engine))
+  const { useSwarm, swarmServiceContainers } = await import('./deploy-swarm.js');
+  const containers = (await useSwarm(rt, engine))
     ? await swarmServiceContainers(engine, room, name)
     : await new DeployService(rt).containers(engine, room, name);
   if (!containers.length) throw new NotFoundError(`service "${name}" has no containers in room "${room}"`);

@@ -191,6 +191,10 @@ export class ServiceProxy {
         const infos = await engine.call('list containers', (d) =>
           d.listContainers({ filters: { label: [`${LABEL.kind}=service`, SERVICE_LABEL.domain], status: ['running'] } }),
         );
+        // Swarm marks a task for shutdown before it stops it: only tasks meant to run get requests.
+        const swarmTasks = infos.some((i) => i.Labels?.['com.docker.swarm.task.id'])
+          ? new Set(((await engine.call('list tasks', (d) => d.listTasks({ filters: { 'desired-state': ['running'] } }))) as { ID: string }[]).map((t) => t.ID))
+          : undefined;
         const routes = new Map<string, Route>();
         for (const info of infos) {
           const domain = info.Labels?.[SERVICE_LABEL.domain];
@@ -199,6 +203,9 @@ export class ServiceProxy {
           const port = Number(info.Labels?.[SERVICE_LABEL.port]);
           const revision = Number(info.Labels?.[SERVICE_LABEL.revision]);
           if (!domain || !room || !service || !port) continue;
+          // A Swarm task counts once its healthcheck passed (a plain engine's deploy switches only after that).
+          const task = info.Labels?.['com.docker.swarm.task.id'];
+          if (task && (/\((health: starting|unhealthy)\)/.test(info.Status ?? '') || !swarmTasks?.has(task))) continue;
           const published = (info.Ports ?? []).find((p) => p.PrivatePort === port && p.Type === 'tcp' && p.PublicPort);
           let route = routes.get(domain);
           if (!route) routes.set(domain, (route = { room, service, port, byRevision: new Map() }));
@@ -208,7 +215,8 @@ export class ServiceProxy {
           route.byRevision.set(revision, list);
         }
         const { swarmRoutes } = await import('./deploy-swarm.js');
-        for (const [domain, route] of await swarmRoutes(engine)) if (!routes.has(domain)) routes.set(domain, route);
+        // Swarm services published on the routing mesh (a fixed port) are reached there rather than task by task.
+        for (const [domain, route] of await swarmRoutes(engine)) if (!routes.get(domain)?.byRevision.size && route.byRevision.size) routes.set(domain, route);
         const before = JSON.stringify(this.routeTable());
         this.routes = routes;
         const after = JSON.stringify(this.routeTable());
@@ -229,7 +237,7 @@ export class ServiceProxy {
     const signal = this.controller.signal;
     while (!signal.aborted) {
       try {
-        for await (const _event of watchEvents(engine, { type: ['container'], label: [`${LABEL.kind}=service`] }, signal)) this.stale = true;
+        for await (const _event of watchEvents(engine, { type: ['container', 'service'] }, signal)) this.stale = true;
       } catch (err) {
         this.onEvent({ kind: 'error', message: `engine events: ${(err as Error).message}` });
       }

@@ -1,0 +1,270 @@
+// The Services view: the room's services (replicas running/desired, health, revision), the selected one's deploy
+// history and live logs; R rolls it back and d removes it, each after a confirmation.
+import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Box, Text } from 'ink';
+import type { Command } from '../app/keymap.js';
+import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { DeployService, serviceLogBatches, type RevisionSummary, type ServiceSummary } from '../runtime/deploy.js';
+import { watchEvents } from '../runtime/events.js';
+import { formatAge, formatPorts, truncate } from '../runtime/format.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+const LOG_LINES = 200;
+
+export interface ServicesSnapshot {
+  room?: string;
+  services?: readonly ServiceSummary[];
+  history: readonly RevisionSummary[];
+  logs: readonly string[];
+  logsOf?: string;
+  error?: string;
+}
+
+/**
+ * Feeds the view outside React: the list reloads on the engine's events (throttled), the selected service's logs
+ * stream into a capped buffer flushed at most every 100 ms.
+ */
+export class ServicesStore {
+  private snapshot: ServicesSnapshot = { history: [], logs: [] };
+  private listeners = new Set<() => void>();
+  private events?: AbortController;
+  private logAbort?: AbortController;
+  private reloadTimer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
+  private pendingLogs: string[] = [];
+
+  constructor(private readonly rt: Runtime) {}
+
+  subscribe = (l: () => void): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  getSnapshot = (): ServicesSnapshot => this.snapshot;
+
+  private set(patch: Partial<ServicesSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  start(room: string | undefined): void {
+    if (room === this.snapshot.room && this.events) return;
+    this.stop();
+    this.set({ room, services: undefined, history: [], logs: [], logsOf: undefined });
+    if (!room) return;
+    this.events = new AbortController();
+    const signal = this.events.signal;
+    void this.reload();
+    void (async () => {
+      try {
+        const engine = await this.rt.engine();
+        for await (const _e of watchEvents(engine, { type: ['container', 'service'] }, signal)) this.scheduleReload();
+      } catch {
+        // The dashboard's header shows the engine's state; the list keeps what it had.
+      }
+    })();
+  }
+
+  stop(): void {
+    this.events?.abort();
+    this.events = undefined;
+    this.logAbort?.abort();
+    clearTimeout(this.reloadTimer);
+    clearTimeout(this.flushTimer);
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      void this.reload();
+    }, 300);
+  }
+
+  async reload(): Promise<void> {
+    const room = this.snapshot.room;
+    if (!room) return;
+    try {
+      const services = await new DeployService(this.rt).list(room);
+      if (room !== this.snapshot.room) return;
+      const history = this.snapshot.logsOf ? new DeployService(this.rt).history(room, this.snapshot.logsOf) : [];
+      this.set({ services, history, error: undefined });
+    } catch (err) {
+      this.set({ error: this.rt.mask.text((err as Error).message) });
+    }
+  }
+
+  /** Follows the selected service's logs and history (one stream at a time, aborted on a new selection). */
+  select(name: string | undefined): void {
+    const room = this.snapshot.room;
+    if (!room || name === this.snapshot.logsOf) return;
+    this.logAbort?.abort();
+    this.pendingLogs = [];
+    this.set({ logsOf: name, logs: [], history: name ? new DeployService(this.rt).history(room, name) : [] });
+    if (!name) return;
+    const abort = (this.logAbort = new AbortController());
+    void (async () => {
+      try {
+        for await (const batch of serviceLogBatches(this.rt, room, name, { follow: true, tail: 50, signal: abort.signal })) {
+          for (const l of batch) this.pendingLogs.push(this.rt.mask.text(`${l.container} | ${l.text}`));
+          this.flushTimer ??= setTimeout(() => {
+            this.flushTimer = undefined;
+            if (abort.signal.aborted) return;
+            this.set({ logs: [...this.snapshot.logs, ...this.pendingLogs].slice(-LOG_LINES) });
+            this.pendingLogs = [];
+          }, 100);
+        }
+      } catch {
+        // No containers (removed, or still starting): the pane stays empty.
+      }
+    })();
+  }
+}
+
+function healthColor(health: string): string {
+  if (health === 'healthy' || health === 'running') return 'green';
+  if (health === 'starting' || health === 'updating' || health === 'degraded') return 'yellow';
+  return 'red';
+}
+
+export function ServicesPanel({ snap, cursor, width, height }: { snap: ServicesSnapshot; cursor: number; width: number; height: number }) {
+  const services = snap.services ?? [];
+  const wide = width >= 120;
+  const listWidth = wide ? Math.floor(width * 0.45) : width;
+  const listHeight = wide ? height : Math.max(5, Math.floor(height * 0.45));
+  const inner = Math.max(20, listWidth - 4);
+  const row = (s: { name: string; replicas: string; health: string; rev: string }) =>
+    `${truncate(s.name, Math.max(8, inner - 30)).padEnd(Math.max(8, inner - 30))} ${s.replicas.padEnd(8)} ${s.rev.padEnd(5)} ${s.health}`;
+  const selected = services[cursor];
+  const detailHeight = wide ? height : height - listHeight;
+  const historyRows = Math.min(snap.history.length, 5);
+  const logRows = Math.max(0, detailHeight - historyRows - 5);
+  return (
+    <Box flexDirection={wide ? 'row' : 'column'} width={width} height={height}>
+      <Box flexDirection="column" width={listWidth} height={listHeight} borderStyle="round" borderColor="cyan" paddingX={1}>
+        <Text bold wrap="truncate">
+          Services in {snap.room ?? '-'} <Text dimColor>({services.length}) R rollback · d remove</Text>
+        </Text>
+        <Text dimColor wrap="truncate">{row({ name: 'NAME', replicas: 'REPLICAS', rev: 'REV', health: 'HEALTH' })}</Text>
+        {snap.services === undefined ? <Text dimColor>loading…</Text> : null}
+        {snap.services?.length === 0 ? <Text dimColor wrap="truncate">no services: berth deploy --tag IMAGE creates one</Text> : null}
+        {services.slice(0, Math.max(1, listHeight - 4)).map((s, i) => (
+          <Text key={s.name} inverse={i === cursor} wrap="truncate">
+            {row({ name: s.name, replicas: `${s.running}/${s.desired}`, rev: s.revision !== null ? `r${s.revision}` : '-', health: '' })}
+            <Text color={healthColor(s.health)}>{s.health}</Text>
+          </Text>
+        ))}
+        {snap.error ? <Text color="red" wrap="truncate">{snap.error}</Text> : null}
+      </Box>
+      <Box flexDirection="column" flexGrow={1} height={detailHeight} borderStyle="round" borderColor="gray" paddingX={1}>
+        {selected ? (
+          <>
+            <Text bold wrap="truncate">
+              {selected.name} <Text dimColor>{selected.image} · {selected.mode} · {formatPorts(selected.ports) || 'no ports'}{selected.domain ? ` · ${selected.domain}` : ''}</Text>
+            </Text>
+            <Text dimColor wrap="truncate">deploy history</Text>
+            {snap.history.slice(0, historyRows).map((h) => (
+              <Text key={h.revision} wrap="truncate" color={h.status === 'active' ? 'green' : h.status === 'failed' || h.status === 'interrupted' ? 'red' : undefined}>
+                r{h.revision} {h.status.padEnd(11)} {formatAge(h.created)} {h.rollbackOf !== null ? `(rollback to r${h.rollbackOf}) ` : ''}{h.message ?? ''}
+              </Text>
+            ))}
+            <Text dimColor wrap="truncate">logs</Text>
+            {snap.logs.slice(-logRows).map((l, i) => (
+              <Text key={i} wrap="truncate">
+                {l}
+              </Text>
+            ))}
+          </>
+        ) : (
+          <Text dimColor>select a service</Text>
+        )}
+      </Box>
+    </Box>
+  );
+}
+
+interface ServicesData {
+  store: ServicesStore;
+  snap: ServicesSnapshot;
+  cursor: number;
+  setCursor(i: number): void;
+}
+
+function useServicesData(api: ViewApi): ServicesData {
+  const store = useMemo(() => new ServicesStore(api.rt), [api]);
+  const room = useSyncExternalStore(api.store.subscribe, () => api.store.getSnapshot().selectedRoom);
+  useEffect(() => {
+    store.start(room);
+  }, [store, room]);
+  useEffect(() => () => store.stop(), [store]);
+  const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const kept = useMemo(() => api.keep('services', () => 0), [api]);
+  const [cursor, setCursorState] = useState(kept.get);
+  const setCursor = useCallback(
+    (i: number) => {
+      kept.set(i);
+      setCursorState(i);
+    },
+    [kept],
+  );
+  const count = snap.services?.length ?? 0;
+  const at = Math.min(cursor, Math.max(0, count - 1));
+  const name = snap.services?.[at]?.name;
+  useEffect(() => store.select(name), [store, name]);
+  return { store, snap, cursor: at, setCursor };
+}
+
+function runServices(command: Command, data: ServicesData, api: ViewApi): boolean | void {
+  const services = data.store.getSnapshot().services ?? [];
+  const at = Math.min(data.cursor, Math.max(0, services.length - 1));
+  const move = (to: number) => data.setCursor(Math.min(Math.max(0, to), Math.max(0, services.length - 1)));
+  const s = services[at];
+  switch (command) {
+    case 'up':
+    case 'down':
+      return move(at + (command === 'up' ? -1 : 1));
+    case 'top':
+      return move(0);
+    case 'bottom':
+      return move(services.length - 1);
+    case 'rollback':
+      if (!s) return;
+      return api.confirm({
+        title: `Roll back service ${s.name}?`,
+        lines: [`revision r${s.revision ?? '-'} is replaced by the spec before it, without downtime`],
+        onYes: () => {
+          api.status({ text: `rolling back ${s.name}…`, tone: 'info' });
+          new DeployService(api.rt)
+            .rollback(s.room, s.name)
+            .then((r) => api.status({ text: `rolled ${s.name} back to the spec of r${r.rollbackOf} as r${r.revision}`, tone: 'ok' }))
+            .catch((err) => api.status({ text: api.rt.mask.text(`rollback of ${s.name} failed: ${(err as Error).message}`), tone: 'error' }))
+            .finally(() => void data.store.reload());
+        },
+      });
+    case 'delete':
+      if (!s) return;
+      return api.confirm({
+        title: `Remove service ${s.name}?`,
+        lines: [`its ${s.running} running container(s) stop and its deploy history is forgotten`],
+        onYes: () => {
+          new DeployService(api.rt)
+            .remove(s.room, s.name)
+            .then(() => api.status({ text: `removed service ${s.name}`, tone: 'ok' }))
+            .catch((err) => api.status({ text: api.rt.mask.text(`remove ${s.name} failed: ${(err as Error).message}`), tone: 'error' }))
+            .finally(() => void data.store.reload());
+        },
+      });
+    default:
+      return false;
+  }
+}
+
+export const servicesView: DashboardView<ServicesData> = {
+  id: 'services',
+  title: 'Services',
+  aliases: ['svc', 'deploy', 'deployments'],
+  contexts: () => ['services'],
+  useData: useServicesData,
+  Component: ({ data, width, height }) => <ServicesPanel snap={data.snap} cursor={data.cursor} width={width} height={height} />,
+  run: runServices,
+};
