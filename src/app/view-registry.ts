@@ -4,9 +4,10 @@
 import type { DashboardView } from './view-layout.js';
 import { containersView } from '../views/ContainersView.js';
 import { sessionsView } from '../views/SessionsView.js';
+import { auditView } from '../views/AuditView.js';
 
 /** Every view, in tab-bar order: number keys 1-9 open them. The first is where the dashboard starts. */
-export const views: readonly DashboardView[] = [containersView, sessionsView];
+export const views: readonly DashboardView[] = [containersView, sessionsView, auditView];
 
 export function viewById(id: string): DashboardView | undefined {
   return views.find((v) => v.id === id);
