@@ -4,10 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
+import type { TestProject } from 'vitest/node';
+import { startRemoteEngines, type RemoteEngines } from './fixtures/remote-engines.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** TLS and ssh endpoints in front of the local engine (test/fixtures/remote-engines.ts). */
+    remoteEngines: RemoteEngines;
+  }
+}
 
 export const FIXTURE_IMAGE = 'berth-fixture:latest';
 
-export default async function setup(): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // End-to-end tests drive the bundled bin/berth, so the bundle must match the sources under test.
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   const docker = new Docker();
@@ -38,4 +47,7 @@ export default async function setup(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  const remote = await startRemoteEngines();
+  project.provide('remoteEngines', remote.info);
+  return remote.stop;
 }

@@ -118,10 +118,15 @@ class SshStream extends Duplex {
   setKeepAlive(): this {
     return this;
   }
+  // http.Agent unrefs a kept-alive idle connection so it never holds the process open: the ssh child and its pipes.
   ref(): this {
+    this.child.ref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { ref?: () => void } | null)?.ref?.();
     return this;
   }
   unref(): this {
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
     return this;
   }
 }
