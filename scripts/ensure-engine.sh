@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Makes a Docker engine reachable for berth (tests and the dashboard). On a fresh Debian machine, as root, it installs
-# Debian's docker.io, busybox-static (the test fixture image) and docker-registry, then starts dockerd in the
-# background. Without root it says what to install. Everything it does is said on stderr.
+# Debian's docker.io, busybox-static (the test fixture image), docker-registry, and openssh-server and openssl (the
+# remote-engine tests), then starts dockerd in the background. Without root it says what to install. Everything it does is said on stderr.
 set -euo pipefail
 
 say() { echo "berth setup: $*" >&2; }
-PACKAGES=(docker.io busybox-static docker-registry)
+PACKAGES=(docker.io busybox-static docker-registry openssh-server openssl)
 
 ping_engine() {
   node --input-type=module -e '
@@ -24,6 +24,9 @@ missing_packages() {
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  # The remote-engine tests: sshd on 127.0.0.1 (ssh://) and openssl for the TLS certificates (tcp+TLS).
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   echo "${missing[@]:-}"
 }
 

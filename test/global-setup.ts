@@ -7,11 +7,14 @@ import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';
 import { startRegistry, type RegistryInfo } from './fixtures/registry.js';
+import { startRemoteEngines, type RemoteEngines } from './fixtures/remote-engines.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The htpasswd-protected docker-registry on 127.0.0.1 (test/fixtures/registry.ts). */
     registry: RegistryInfo;
+    /** TLS and ssh endpoints in front of the local engine (test/fixtures/remote-engines.ts). */
+    remoteEngines: RemoteEngines;
   }
 }
 
@@ -50,7 +53,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const registry = await startRegistry();
   project.provide('registry', { host: registry.host, username: registry.username, password: registry.password });
-  return async () => {
+  try {
+    const remote = await startRemoteEngines();
+    project.provide('remoteEngines', remote.info);
+    return async () => {
+      await Promise.allSettled([registry.stop(), remote.stop()]);
+    };
+  } catch (err) {
     await registry.stop();
-  };
+    throw err;
+  }
 }

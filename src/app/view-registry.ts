@@ -9,9 +9,10 @@ import { imagesView } from '../views/ImagesView.js';
 import { recordsView } from '../views/RecordsView.js';
 import { servicesView } from '../views/ServicesView.js';
 import { sessionsView } from '../views/SessionsView.js';
+import { auditView } from '../views/AuditView.js';
 
 /** Every view, in tab-bar order: number keys 1-9 open them. The first is where the dashboard starts. */
-export const views: readonly DashboardView[] = [containersView, sessionsView, imagesView, servicesView, approvalsView, recordsView, agentsView];
+export const views: readonly DashboardView[] = [containersView, sessionsView, imagesView, servicesView, approvalsView, recordsView, agentsView, auditView];
 
 export function viewById(id: string): DashboardView | undefined {
   return views.find((v) => v.id === id);

@@ -92,6 +92,7 @@ function certsFromEnv(env: NodeJS.ProcessEnv) {
   const verify = Boolean(env.DOCKER_TLS_VERIFY) && env.DOCKER_TLS_VERIFY !== '0';
   const dir = env.DOCKER_CERT_PATH;
   if (!dir) return { verify };
+  if (!fs.existsSync(dir)) throw new UsageError(`DOCKER_CERT_PATH "${dir}" does not exist: it should hold ca.pem, cert.pem and key.pem`);
   const read = (name: string) => {
     const file = path.join(dir, name);
     return fs.existsSync(file) ? fs.readFileSync(file) : undefined;
@@ -139,16 +140,28 @@ const CONNECTION_CODES = new Set([
   'ESSHCONNECT',
 ]);
 
+/** Node's codes for a server certificate the client does not trust. */
+const UNTRUSTED_CERT = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_UNTRUSTED)$/;
+/** TLS alerts a server sends when it refuses the client's certificate. */
+const REFUSED_CLIENT_CERT = /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|ACCESS_DENIED|DECRYPT_ERROR)$/;
+
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; level?: string; message?: string };
   if (!e) return false;
   if (e.code && CONNECTION_CODES.has(e.code)) return true;
+  if (e.code && (UNTRUSTED_CERT.test(e.code) || REFUSED_CLIENT_CERT.test(e.code))) return true;
   if (e.level === 'client-socket' || e.level === 'client-authentication') return true; // ssh2
   return /socket hang up|connect ECONN/i.test(e.message ?? '');
 }
 
-function describeConnectionError(err: unknown): string {
+function describeConnectionError(err: unknown, endpoint: EngineEndpoint): string {
   const e = err as { code?: string; message?: string };
+  const tls = endpoint.options.protocol === 'https';
+  if (e.code && UNTRUSTED_CERT.test(e.code)) return `TLS: the engine's certificate is not trusted (${e.code}): ca.pem must hold the CA that signed it`;
+  // With TLS 1.3 a refused client certificate often shows only as the server closing the connection after the handshake.
+  if (tls && ((e.code && REFUSED_CLIENT_CERT.test(e.code)) || e.code === 'ECONNRESET' || /socket hang up/i.test(e.message ?? ''))) {
+    return `TLS: the engine refused berth's client certificate (it closed the connection${e.code && e.code !== 'ECONNRESET' ? `, ${e.code}` : ''}): check cert.pem and key.pem`;
+  }
   switch (e.code) {
     case 'ENOENT':
       return 'no such socket (is dockerd running?)';
@@ -185,7 +198,7 @@ export class Engine {
 
   translate(err: unknown, what: string): unknown {
     if (isConnectionError(err)) {
-      return new EngineUnreachableError(this.endpoint.url, describeConnectionError(err), { cause: err });
+      return new EngineUnreachableError(this.endpoint.url, describeConnectionError(err, this.endpoint), { cause: err });
     }
     if ((err as { name?: string })?.name === 'AbortError') return err;
     return fromEngineError(err, what);

@@ -65,7 +65,8 @@ export function sshFailure(stderr: string, exitCode: number | null): Error & { c
 /** A duplex over one ssh child's stdin/stdout: what http (and docker-modem's hijack for exec/attach) reads and writes. */
 class SshStream extends Duplex {
   constructor(target: SshTarget, env: NodeJS.ProcessEnv) {
-    super({ allowHalfOpen: true });
+    // When the engine's side ends, the connection is over: end ours too (ssh exits), so 'close' follows.
+    super({ allowHalfOpen: false });
     const child = spawn('ssh', sshArgs(target, env), { stdio: ['pipe', 'pipe', 'pipe'], env });
     let stderr = '';
     let gotData = false;
@@ -118,10 +119,15 @@ class SshStream extends Duplex {
   setKeepAlive(): this {
     return this;
   }
+  // http.Agent unrefs a kept-alive idle connection so it never holds the process open: the ssh child and its pipes.
   ref(): this {
+    this.child.ref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { ref?: () => void } | null)?.ref?.();
     return this;
   }
   unref(): this {
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
     return this;
   }
 }

@@ -1,0 +1,133 @@
+// The Audit view: the audit log followed live (newest at the bottom; the cursor stays on the newest unless moved),
+// with a text filter over actor, action, target and result.
+import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Box, Text } from 'ink';
+import { AuditStore } from '../app/audit-store.js';
+import type { Command } from '../app/keymap.js';
+import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import type { AuditEntry } from '../runtime/audit.js';
+import { truncate } from '../runtime/format.js';
+
+/** Border, title and header take four lines. */
+function visibleRows(height: number): number {
+  return Math.max(1, height - 4);
+}
+
+export function matchesAudit(e: AuditEntry, filter: string): boolean {
+  if (!filter) return true;
+  const q = filter.toLowerCase();
+  return [e.actor, e.action, e.target, e.result, e.error ?? ''].some((f) => f.toLowerCase().includes(q));
+}
+
+export interface AuditListProps {
+  entries: readonly AuditEntry[];
+  /** Index into entries; undefined follows the newest. */
+  cursor?: number;
+  filter: string;
+  error?: string;
+  width: number;
+  height: number;
+}
+
+export function AuditList({ entries, cursor, filter, error, width, height }: AuditListProps) {
+  const visible = visibleRows(height);
+  const at = cursor ?? entries.length - 1;
+  const start = Math.min(Math.max(0, at - visible + 1), Math.max(0, entries.length - visible));
+  const inner = Math.max(30, width - 4);
+  const w = { time: 19, actor: 12, action: 18, result: 6 };
+  const target = Math.max(8, inner - w.time - w.actor - w.action - w.result - 4);
+  const row = (time: string, actor: string, action: string, tgt: string) =>
+    [time.padEnd(w.time), truncate(actor, w.actor).padEnd(w.actor), truncate(action, w.action).padEnd(w.action), truncate(tgt, target).padEnd(target)].join(' ');
+  return (
+    <Box flexDirection="column" height={height} borderStyle="round" borderColor="cyan" paddingX={1}>
+      <Text bold wrap="truncate">
+        Audit <Text dimColor>({entries.length}{filter ? ` matching "${filter}"` : ''}) {cursor === undefined ? 'following' : 'G follows'} · / filter</Text>
+      </Text>
+      <Text dimColor wrap="truncate">
+        {row('TIME', 'ACTOR', 'ACTION', 'TARGET')} RESULT
+      </Text>
+      {error ? <Text color="red" wrap="truncate">{error}</Text> : null}
+      {entries.length === 0 ? <Text dimColor wrap="truncate">no entries{filter ? ' match the filter' : ' yet: every change berth makes is recorded here'}</Text> : null}
+      {entries.slice(start, start + visible).map((e, i) => (
+        <Text key={`${start + i}-${e.time}`} inverse={cursor !== undefined && start + i === at} wrap="truncate">
+          {row(e.time.replace('T', ' ').slice(0, 19), e.actor, e.action, e.target)}{' '}
+          <Text color={e.result === 'ok' ? 'green' : 'red'}>{e.result === 'ok' ? 'ok' : `error: ${e.error ?? ''}`}</Text>
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+interface AuditData {
+  entries: readonly AuditEntry[];
+  error?: string;
+  filter: string;
+  cursor?: number;
+  setFilter(filter: string): void;
+  setCursor(cursor: number | undefined): void;
+  now(): { entries: readonly AuditEntry[]; cursor?: number; filter: string };
+  page: number;
+}
+
+function useAuditData(api: ViewApi, size: { width: number; height: number }): AuditData {
+  const store = useMemo(() => new AuditStore(api.rt), [api]);
+  useEffect(() => {
+    store.start();
+    return () => store.stop();
+  }, [store]);
+  const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const keptFilter = useMemo(() => api.keep('audit.filter', () => ''), [api]);
+  const keptCursor = useMemo(() => api.keep<number | undefined>('audit.cursor', () => undefined), [api]);
+  const [filter, setFilterState] = useState(keptFilter.get);
+  const [cursor, setCursorState] = useState(keptCursor.get);
+  const entries = useMemo(() => snap.entries.filter((e) => matchesAudit(e, filter)), [snap.entries, filter]);
+  const setFilter = useCallback((f: string) => (keptFilter.set(f), setFilterState(f)), [keptFilter]);
+  const setCursor = useCallback((c: number | undefined) => (keptCursor.set(c), setCursorState(c)), [keptCursor]);
+  const now = useCallback(() => {
+    const f = keptFilter.get();
+    return { entries: store.getSnapshot().entries.filter((e) => matchesAudit(e, f)), cursor: keptCursor.get(), filter: f };
+  }, [store, keptFilter, keptCursor]);
+  return { entries, error: snap.error, filter, cursor: cursor === undefined ? undefined : Math.min(cursor, Math.max(0, entries.length - 1)), setFilter, setCursor, now, page: visibleRows(size.height) };
+}
+
+function runAudit(command: Command, data: AuditData, api: ViewApi): boolean | void {
+  const { entries, cursor } = data.now();
+  const last = entries.length - 1;
+  const at = cursor ?? last;
+  // Moving onto the newest entry follows again.
+  const move = (to: number) => data.setCursor(to >= last ? undefined : Math.max(0, to));
+  switch (command) {
+    case 'up':
+      return move(at - 1);
+    case 'down':
+      return move(at + 1);
+    case 'page-up':
+      return move(at - data.page);
+    case 'page-down':
+      return move(at + data.page);
+    case 'top':
+      return move(0);
+    case 'bottom':
+      return data.setCursor(undefined);
+    case 'filter':
+      return api.prompt({
+        label: 'filter audit',
+        initial: data.now().filter,
+        onChange: (text) => data.setFilter(text),
+        onSubmit: (text) => data.setFilter(text),
+        onCancel: () => data.setFilter(''),
+      });
+    default:
+      return false;
+  }
+}
+
+export const auditView: DashboardView<AuditData> = {
+  id: 'audit',
+  title: 'Audit',
+  aliases: ['log', 'actions', 'history'],
+  contexts: () => ['audit'],
+  useData: useAuditData,
+  Component: ({ data, width, height }) => <AuditList entries={data.entries} cursor={data.cursor} filter={data.filter} error={data.error} width={width} height={height} />,
+  run: runAudit,
+};
