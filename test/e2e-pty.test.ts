@@ -21,8 +21,9 @@ function spawnInPty(script: string) {
     cols: 120,
     rows: 30,
     cwd: repoRoot,
-    // CI=true as in CI: the dashboard must still draw every frame, in colour, on a real terminal.
-    env: { ...process.env, BERTH_HOME: home, TERM: 'xterm-256color', CI: 'true' } as Record<string, string>,
+    // CI=true as in CI: the dashboard must still draw every frame, in colour, on a real terminal. BERTH_ROOM: the
+    // room list shows the rows that fit around the selected room, and other tests' rooms may fill it.
+    env: { ...process.env, BERTH_HOME: home, BERTH_ROOM: room, TERM: 'xterm-256color', CI: 'true' } as Record<string, string>,
   });
   let output = '';
   term.onData((d) => (output += d));
