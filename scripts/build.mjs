@@ -26,6 +26,34 @@ const lazyRequire = {
   },
 };
 
+// string-width (yargs' help layout via cliui, wrap-ansi) builds an Intl.Segmenter and Unicode-property regexes at
+// import: ~60-90 ms of start-up on a busy machine, paid even by commands that print no help. Each import of it gets a
+// stand-in that answers printable ASCII (where every version counts one column per character) itself and loads the
+// real module, bundled as usual, on the first other string.
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
+      return real.errors.length ? { errors: real.errors } : { path: real.path, namespace: 'lazy-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-width' }, (args) => ({
+      contents: [
+        'const printableAscii = /^[\\x20-\\x7e]*$/;',
+        'let real;',
+        'export default function stringWidth(string, options) {',
+        "  if (typeof string === 'string' && printableAscii.test(string)) return string.length;",
+        `  real = real || require(${JSON.stringify(args.path)}).default;`,
+        '  return real(string, options);',
+        '}',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
@@ -39,7 +67,7 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).map((m) => m.real)],
-  plugins: [lazyRequire],
+  plugins: [lazyRequire, lazyStringWidth],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
