@@ -1,7 +1,9 @@
 // Bundles src/ into dist/ with esbuild: the CLI entry stays small; React/Ink load only with the dashboard chunk.
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -80,3 +82,15 @@ const outputs = new Set(Object.keys(result.metafile.outputs).map((f) => path.res
 for (const file of readdirSync('dist')) {
   if (!outputs.has(path.resolve('dist', file))) rmSync(path.join('dist', file), { force: true });
 }
+
+// dist/commands.json: each command group's help line (command, aliases, describe), so `berth --help` and --version
+// load no group and a command line loads only the one it names (src/commands/main.ts).
+const mainChunk = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'src/commands/main.ts')?.[0];
+if (!mainChunk) throw new Error('build: no output for src/commands/main.ts');
+const manifest = spawnSync(
+  process.execPath,
+  ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path.resolve(mainChunk)).href)}); process.stdout.write(JSON.stringify(await m.commandManifest()));`],
+  { encoding: 'utf8' },
+);
+if (manifest.status !== 0) throw new Error(`build: cannot list the command groups: ${manifest.stderr}`);
+writeFileSync(path.join('dist', 'commands.json'), `${JSON.stringify(JSON.parse(manifest.stdout), null, 1)}\n`);
