@@ -8,10 +8,9 @@
 import fs from 'node:fs';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { UsageError } from '../runtime/errors.js';
-import { berthVersion } from '../runtime/health.js';
-import { Masker } from '../runtime/mask.js';
 import { resolvePaths } from '../runtime/paths.js';
-import { Runtime } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { berthVersion } from '../runtime/version.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { Output } from './output.js';
 
@@ -127,7 +126,9 @@ export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onCo
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print ids only' })
     .option('room', { alias: 'r', type: 'string', describe: 'Room (default BERTH_ROOM, then config)' })
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on errors' })
-    .middleware((argv) => {
+    .middleware(async (argv) => {
+      // The runtime (engine, store, settings) loads only for a command that runs, not for --help or --version.
+      const { Runtime } = await import('../runtime/runtime.js');
       const ctx: CliContext = {
         rt: new Runtime({ host: argv.host as string | undefined, env: io.env ?? process.env }),
         out: new Output(io.stdout, io.stderr, {
@@ -184,6 +185,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<v
   } catch (err) {
     // Error messages are output too: a value echoed back (a URL, a token) is masked before anyone prints it.
     const env = io.env ?? process.env;
+    const { Masker } = await import('../runtime/mask.js');
     throw (ctx?.rt.mask ?? new Masker({ dataDir: resolvePaths(env).dataDir, env })).error(err);
   } finally {
     ctx?.rt.close();
