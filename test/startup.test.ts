@@ -27,9 +27,13 @@ describe('start-up', () => {
     expect(built).toEqual(JSON.parse(JSON.stringify(await commandManifest())));
   });
 
+  it('bin/berth --version prints the package version (answered without loading a command group)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    expect(bin(['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
   it.each([
     [['--help']],
-    [['--version']],
     [['room', '--help']],
     [['c', 'ls', '--help']],
     [['-o', 'json', 'images', '--help']],
