@@ -174,6 +174,26 @@ describe('agent limits', () => {
     await removeRooms([r]);
   }, 180_000);
 
+  it('a temporary job counts against the limits like any container, and its --timeout bounds a queue wait', async () => {
+    const r = room();
+    await cli(['agent', 'limits', 'jobber', '--max-running', '1', '--on-limit', 'reject']);
+    const job = spawnBerth(['run', '-r', r, '--agent', 'jobber', FIXTURE_IMAGE, '--', 'sleep', '600']);
+    await waitFor(async () => (await running(r)).length === 1, 'the job to run', 60_000);
+    const refused = await cli(['container', 'run', '-d', '-r', r, '--agent', 'jobber', FIXTURE_IMAGE, '--', 'sleep', '600']);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/agent jobber: max running 1 reached \(1 running\)/);
+    await cli(['agent', 'limits', 'jobber', '--on-limit', 'queue']);
+    const waited = await cli(['run', '-r', r, '--agent', 'jobber', '--timeout', '1s', FIXTURE_IMAGE, '--', 'true']);
+    expect(waited.code).toBe(7);
+    expect(waited.stderr).toMatch(/^agent jobber: max running 1 reached \(1 running\); waiting up to 1s\nberth: timed out after 1s in agent jobber's queue/);
+    // Ctrl+C removes the job; then the agent has room again.
+    job.child.kill('SIGINT');
+    expect((await job.done).code).toBe(130);
+    const ok = await cli(['run', '-r', r, '--agent', 'jobber', FIXTURE_IMAGE, '--', 'echo', 'admitted']);
+    expect(ok.stdout).toBe('admitted\n');
+    await removeRooms([r]);
+  }, 120_000);
+
   it('queued starts are admitted first come, first served as containers stop; a queue wait is bounded by --timeout', async () => {
     const r = room();
     await cli(['agent', 'limits', 'fifo', '--max-running', '1', '--on-limit', 'queue']);

@@ -89,13 +89,13 @@ describe('dashboard Approvals view', () => {
       expect(dash.plain()).not.toContain('pending (A)');
       const first = shell(['--', 'sh', '-c', 'echo dash-out-$((2+3)); exit 4']);
       // On the Containers view: the badge shows, and the terminal bell rang once.
-      await dash.waitFor((f) => f.includes('⚑ 1 approval pending (A)'), 'the badge');
+      await dash.waitFor((f) => f.includes('⚑ 1 pending (A)'), 'the badge');
       await waitFor(() => dash.bells() === 1, 'one bell');
       const second = shell(['--', 'echo', 'second-one']);
-      await dash.waitFor((f) => f.includes('⚑ 2 approvals pending'), 'the badge to count 2');
+      await dash.waitFor((f) => f.includes('⚑ 2 pending (A)'), 'the badge to count 2');
       await waitFor(() => dash.bells() === 2, 'a second bell');
 
-      dash.press('3');
+      dash.press(':approvals\r');
       await dash.waitFor((f) => f.includes('Approvals (2 pending)'), 'the Approvals view');
       const req = await requestWith('dash-out-$((2+3))');
       // Narrow (100 columns): the list alone; a opens the request in full first instead of deciding on a truncated line.
@@ -121,32 +121,51 @@ describe('dashboard Approvals view', () => {
       dash.press('g', KEY.enter);
       await dash.waitFor((f) => f.includes(`Request ${other.id} pending`), 'the second request');
       dash.press('t');
-      await dash.waitFor((f) => f.includes('and trust this pattern?') && f.includes('allow  echo second-one'), 'the suggested pattern');
+      await dash.waitFor((f) => f.includes('and trust this pattern?') && f.includes('allow  echo  (an argv prefix'), 'the suggested pattern');
+      expect(dash.plain()).toContain('for agent builder');
       dash.press('n');
       await dash.waitFor((f) => !f.includes('trust this pattern?'), 'the confirmation to close');
       expect(new ApprovalQueue(runtimeFor(home)).get(other.id).status).toBe('pending');
       dash.press('d');
       await dash.waitFor((f) => f.includes(`request ${other.id} denied`), 'the denial');
       expect(await second.exited).toBe(6);
-      await dash.waitFor((f) => !f.includes('approvals pending') && !f.includes('approval pending'), 'the badge to go');
+      await dash.waitFor((f) => !f.includes('pending (A)'), 'the badge to go');
+
+      // Approve and trust: y approves and saves the pattern for the agent; its next echo runs without a person.
+      const third = shell(['--', 'echo', 'third-one']);
+      const thirdReq = await requestWith('third-one');
+      dash.press(KEY.escape);
+      await dash.waitFor((f) => f.includes('Approvals (1 pending)'), 'the list with the third request');
+      dash.press('g', KEY.enter);
+      await dash.waitFor((f) => f.includes(`Request ${thirdReq.id} pending`), 'the third request');
+      dash.press('t');
+      await dash.waitFor((f) => f.includes('and trust this pattern?'), 'the suggested pattern');
+      dash.press('y');
+      await dash.waitFor((f) => f.includes(`request ${thirdReq.id} approved; trusted echo for agent builder`), 'approve and trust');
+      expect(await third.exited).toBe(0);
+      const rules = (await runtimeFor(home).settings()).get('trustRules' as never) as unknown as { pattern: string[]; agent?: string; action: string }[];
+      expect(rules).toEqual([expect.objectContaining({ pattern: ['echo'], agent: 'builder', action: 'allow' })]);
+      const fourth = shell(['--', 'echo', 'fourth-one']);
+      expect(await fourth.exited).toBe(0);
+      expect(fourth.output()).toContain('auto-approved by trusted pattern echo');
+      expect(dash.bells()).toBe(3); // the third request rang; the auto-approved fourth never waited
 
       // Wide: the list and the selected request side by side.
       dash.resize(140, 30);
-      dash.press(KEY.escape, '3');
-      await dash.waitFor((f) => f.includes('Approvals (0 pending)') && /Request \d+ (denied|exit 4)/.test(f), 'the split layout');
-      expect(dash.bells()).toBe(2);
+      dash.press(KEY.escape, 'A');
+      await dash.waitFor((f) => f.includes('Approvals (0 pending)') && /Request \d+ (denied|exit \d)/.test(f), 'the split layout');
     } finally {
       dash.close();
     }
   });
 
   it('refuses decisions when BERTH_AGENT is set: the request stays pending', async () => {
-    const caller = shell(['--', 'echo', 'agent-refusal']);
+    const caller = shell(['--', 'printf', '%s', 'agent-refusal']); // not echo: the first test trusted it
     const req = await requestWith('agent-refusal');
     const dash = openApp({ BERTH_AGENT: 'sneaky' });
     try {
       await dash.waitFor((f) => f.includes('Containers'), 'the dashboard');
-      dash.press('3');
+      dash.press(':approvals\r');
       await dash.waitFor((f) => f.includes('Approvals (1 pending)'), 'the queue');
       dash.press(KEY.enter);
       await dash.waitFor((f) => f.includes(`Request ${req.id} pending`) && f.includes("deciding is a person's act"), 'the request');

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApprovalQueue, SAFE_PATH, callerState, commandLine, currentCaller, formatArgv, prepareRequest, processStart, quoteArg, type FileRequestInput } from '../src/runtime/approvals.js';
 import { ConflictError, NotFoundError, UsageError } from '../src/runtime/errors.js';
+import { fileShellRequest } from '../src/runtime/shell.js';
 import { runCli, runtimeFor, tempHome } from './helpers.js';
 
 const home = tempHome();
@@ -85,6 +86,21 @@ describe('preparing a request', () => {
   ] as const)('refuses %j', (patch, type, message) => {
     expect(() => prepareRequest({ ...base, ...(patch as Partial<FileRequestInput>) })).toThrow(type);
     expect(() => prepareRequest({ ...base, ...(patch as Partial<FileRequestInput>) })).toThrow(message);
+  });
+});
+
+describe('secrets never enter a request', () => {
+  it.each([
+    [{ argv: ['curl', '-H', 'Authorization: Bearer abcdefghijkl', 'https://x'] }, 'argument 3 of the command looks like a secret'],
+    [{ argv: ['git', 'push', 'https://bob:hunter2@example.com/r.git'] }, 'argument 3 of the command looks like a secret'],
+    [{ argv: undefined, script: 'export GH=ghp_abcdefghijklmnopqrstuvwxyz0123; gh api' }, 'the script holds something that looks like a secret'],
+    [{ env: { HEADER: 'ghp_abcdefghijklmnopqrstuvwxyz0123' } }, '--env HEADER looks like a secret'],
+  ] as const)('refuses %j and files nothing', async (patch, message) => {
+    const rt = runtimeFor(home);
+    const before = new ApprovalQueue(rt).list({}).length;
+    await expect(fileShellRequest(rt, { ...base, ...(patch as Partial<FileRequestInput>) })).rejects.toThrow(message);
+    expect(new ApprovalQueue(rt).list({}).length).toBe(before);
+    rt.close();
   });
 });
 

@@ -34,7 +34,7 @@ describe('audit log rotation', () => {
     fs.writeFileSync(writer, [
       `import { AuditLog } from ${JSON.stringify(lib)};`,
       `const [file, id, count] = process.argv.slice(2);`,
-      `const log = new AuditLog(file, { maxBytes: 16384, maxFiles: 1000 });`,
+      `const log = new AuditLog(file, { limits: { maxBytes: 16384, maxFiles: 1000 } });`,
       `for (let i = 0; i < Number(count); i++) log.append({ actor: 'w' + id, action: 'test.write', target: 'room/c', result: 'ok', details: { seq: i, pad: 'x'.repeat(100 + (i % 50)) } });`,
     ].join('\n'));
     const WRITERS = 4;

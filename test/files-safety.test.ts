@@ -214,7 +214,7 @@ describe('host extraction refuses malicious archives', () => {
       { name: 'dir/up', type: 'symlink', linkname: '../top.txt' },
       { name: 'top.txt', data: 'T' },
       { name: 'hard', type: 'link', linkname: 'top.txt' },
-      { name: 'setuid', data: '#!/bin/sh\n', mode: 0o4755 },
+      { name: 'setuid', data: '#!/bin/sh\n', mode: 0o4755, uid: 4321, gid: 4321 },
     ]);
     const r = await extractArchiveFile(rt, file, target);
     expect(r).toMatchObject({ files: 4, symlinks: 2 });
@@ -226,6 +226,9 @@ describe('host extraction refuses malicious archives', () => {
     expect(fs.statSync(path.join(target, 'dir/a.txt')).mode & 0o777).toBe(0o640);
     // setuid/setgid never survive onto the host.
     expect(fs.statSync(path.join(target, 'setuid')).mode & 0o7777).toBe(0o755);
+    // Never chowned to the archive's uid/gid, even when the tests run as root.
+    expect(fs.statSync(path.join(target, 'setuid')).uid).toBe(process.getuid!());
+    expect(fs.statSync(path.join(target, 'setuid')).gid).toBe(process.getgid!());
   });
 
   it('caps are settings: a lower files.maxBytes refuses an archive the default accepts', async () => {

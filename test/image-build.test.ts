@@ -112,6 +112,20 @@ describe('buildImage', () => {
     expect((await runIn(ref, ['cat', '/stage'])).trim()).toBe('first');
   });
 
+  it('takes a Dockerfile from outside the context', async () => {
+    const dir = contextDir({ 'data.txt': 'outside-dockerfile' });
+    const elsewhere = contextDir({ 'Build.dockerfile': `FROM ${FIXTURE_IMAGE}\nCOPY data.txt /data.txt\n` });
+    const rt = runtimeFor(home);
+    const ref = tag('outside');
+    made.push(ref);
+    try {
+      await buildImage(rt, { room, context: dir, tag: ref, dockerfile: path.join(elsewhere, 'Build.dockerfile') });
+    } finally {
+      rt.close();
+    }
+    expect((await runIn(ref, ['cat', '/data.txt'])).trim()).toBe('outside-dockerfile');
+  });
+
   it('fails a build whose step fails, with the engine message, and tags nothing', async () => {
     const dir = contextDir({ Dockerfile: `FROM ${FIXTURE_IMAGE}\nRUN echo about to fail && exit 3\n` });
     const rt = runtimeFor(home);

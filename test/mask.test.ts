@@ -153,7 +153,7 @@ describe('stored secrets', () => {
 
   it('the audit log masks details and errors with the stored secrets', () => {
     const dataDir = path.join(home, 'data');
-    const log = new AuditLog(path.join(dataDir, 'actions.jsonl'), new Masker({ dataDir, env: {} }));
+    const log = new AuditLog(path.join(dataDir, 'actions.jsonl'), { mask: new Masker({ dataDir, env: {} }) });
     log.append({ actor: 'a', action: 'x', target: 't', result: 'error', error: 'bad value plain-looking-value-42', details: { env: ['OK=plain-looking-value-42'] } });
     const text = fs.readFileSync(path.join(dataDir, 'actions.jsonl'), 'utf8');
     expect(text).not.toContain('plain-looking-value-42');

@@ -1,12 +1,16 @@
 // Plugin releases: add from a fixture directory (digest, duplicate release refused, --force), list/show/remove, bad
 // manifests refused in one line, and params validated by the manifest's JSON Schema (ajv) with one line per violation.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../src/runtime/errors.js';
 import { ParamsError, PluginService, validateParams } from '../src/runtime/plugins.js';
 import { expectOneLineError } from './container-helpers.js';
-import { FIXTURE_IMAGE, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
+import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 const home = tempHome();
 const rooms: string[] = [];
@@ -14,7 +18,7 @@ const cli = (...args: string[]) => runCli(args, { BERTH_HOME: home, BERTH_AGENT:
 afterAll(async () => {
   await removeRooms(rooms);
   fs.rmSync(home, { recursive: true, force: true });
-});
+}, 300_000);
 
 const ECHO_MANIFEST = `code: echo
 version: 1.0.0
@@ -161,3 +165,122 @@ describe('params validation (ajv)', () => {
   });
 });
 
+
+describe('plugin run', () => {
+  const suffix = Math.random().toString(16).slice(2, 8);
+  const code = `echo-${suffix}`;
+  const sleeper = `sleeper-${suffix}`;
+  const strict = `strict-${suffix}`;
+  const room = uniqueRoom('plg');
+  rooms.push(room);
+  const inRoom = (...args: string[]) => cli('--room', room, ...args);
+  afterAll(async () => {
+    await removeRooms([room]);
+    for (const c of [code, sleeper, strict]) {
+      const images = await docker.listImages({ filters: { reference: [`berth-plugin/${c}`] } });
+      for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(() => {});
+    }
+  }, 300_000);
+
+  it('builds the image once, runs it with the params in a file and in BERTH_PARAMS, and creates a record', { timeout: 240_000 }, async () => {
+    const dir = pluginDir(code, ECHO_MANIFEST.replace('code: echo', `code: ${code}`));
+    expect((await cli('plugin', 'add', dir)).code).toBe(0);
+    const file = path.join(home, 'params.json');
+    fs.writeFileSync(file, JSON.stringify({ count: 1, tags: ['a', 'b'] }));
+    const r = await inRoom('plugin', 'run', `${code}@1.0.0`, '--params-file', file, '--param', 'count=3', '--env', 'API_TOKEN=run-secret-value', '--metadata', 'ticket=T-1', '--label', 'nightly');
+    expect(r.code, r.stderr).toBe(0);
+    // Read back inside the container: the file, the variable, and the manifest's env default.
+    expect(r.stdout).toBe('{"count":3,"tags":["a","b"],"mode":"fast"}\n\nenv:{"count":3,"tags":["a","b"],"mode":"fast"}\ngreeting:hello\n');
+    expect(r.stderr).toContain(`building berth-plugin/${code}:1.0.0`);
+    expect(r.stderr).toMatch(/Step \d\/\d|FROM berth-fixture/); // the streamed build output
+    const id = Number(/record (\d+):/.exec(r.stderr)![1]);
+    const record = JSON.parse((await cli('records', 'get', String(id), '-o', 'json')).stdout);
+    expect(record).toMatchObject({
+      release: `${code}@1.0.0`,
+      room,
+      image: `berth-plugin/${code}:1.0.0`,
+      status: 'exited',
+      exitCode: 0,
+      params: { count: 3, tags: ['a', 'b'], mode: 'fast' },
+      metadata: { ticket: 'T-1' },
+      labels: ['nightly'],
+    });
+    expect(record.env).toEqual({ GREETING: 'hello', API_TOKEN: '***' });
+    expect(fs.readFileSync(runtimeFor(home).paths.database).includes('run-secret-value')).toBe(false);
+    expect(fs.readFileSync(runtimeFor(home).paths.auditLog, 'utf8')).not.toContain('run-secret-value');
+
+    // Again: the image is there, nothing is built.
+    const again = await inRoom('plugin', 'run', `${code}@1.0.0`, '--param', 'count=2', '-d', '-o', 'json');
+    expect(again.code, again.stderr).toBe(0);
+    const res = JSON.parse(again.stdout);
+    expect(res).toMatchObject({ release: `${code}@1.0.0`, built: false, params: { count: 2, mode: 'fast' } });
+    expect(res.record).toBeGreaterThan(id);
+    const filtered = JSON.parse((await cli('records', 'list', '--plugin', code, '-o', 'json')).stdout);
+    expect(filtered.total).toBe(2);
+  });
+
+  it('refuses params that break the schema, one line per violation, exit 2, building and creating nothing', { timeout: 240_000 }, async () => {
+    const dir = pluginDir(strict, ECHO_MANIFEST.replace('code: echo', `code: ${strict}`));
+    expect((await cli('plugin', 'add', dir)).code).toBe(0);
+    const before = (await cli('records', 'list', '--all', '-o', 'json')).stdout;
+    const r = await inRoom('plugin', 'run', `${strict}@1.0.0`, '--param', 'count=0', '--param', 'mode=medium', '--param', 'extra=1');
+    expect(r.code).toBe(ExitCode.usage);
+    const lines = r.stderr.trim().split('\n').sort();
+    expect(lines).toEqual(
+      [
+        'berth: param "count" must be >= 1',
+        'berth: param "mode" must be one of "fast", "slow"',
+        'berth: unknown param "extra"',
+        `berth: params for ${strict}@1.0.0 do not match its schema (3 problems): nothing was run`,
+      ].sort(),
+    );
+    const missing = await inRoom('plugin', 'run', `${strict}@1.0.0`);
+    expect(missing.stderr).toContain('berth: missing param "count"\n');
+    expectOneLineError(await inRoom('plugin', 'run', `${strict}@1.0.0`, '--param', 'count=1', '--params-file', '/nonexistent.json'), ExitCode.usage, 'cannot read --params-file "/nonexistent.json"');
+    expectOneLineError(await inRoom('plugin', 'run', `${strict}@1.0.0`, '--param', 'novalue'), ExitCode.usage, 'invalid --param "novalue": use KEY=VALUE');
+    expectOneLineError(await inRoom('plugin', 'run', `${strict}@1.0.0`, '--param', 'count=1', '--label', 'a,b'), ExitCode.usage, 'invalid --label "a,b"');
+    expectOneLineError(await inRoom('plugin', 'run', `${strict}@2.0.0`), ExitCode.notFound, `plugin release ${strict}@2.0.0 not found`);
+    expect((await cli('records', 'list', '--all', '-o', 'json')).stdout).toBe(before);
+    expect(await docker.listImages({ filters: { reference: [`berth-plugin/${strict}`] } })).toEqual([]);
+    expect((await docker.listContainers({ all: true, filters: { label: [`berth.room=${room}`, `berth.name=${strict}`] } })).length).toBe(0);
+  });
+
+  it('refuses --force and remove while a record runs the release, and rebuilds after a replace', { timeout: 240_000 }, async () => {
+    const manifest = `code: ${sleeper}\nversion: 1.0.0\n`;
+    const dir = pluginDir(sleeper, manifest, `FROM ${FIXTURE_IMAGE}\nCMD ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]\n`);
+    expect((await cli('plugin', 'add', dir)).code).toBe(0);
+    const run = JSON.parse((await inRoom('plugin', 'run', `${sleeper}@1.0.0`, '-d', '-o', 'json')).stdout);
+    expect(run.built).toBe(true);
+    fs.appendFileSync(path.join(dir, 'Dockerfile'), 'LABEL v=2\n');
+    expectOneLineError(await cli('plugin', 'add', dir, '--force'), ExitCode.conflict, `plugin release ${sleeper}@1.0.0 is running (record ${run.record})`);
+    expectOneLineError(await cli('plugin', 'remove', `${sleeper}@1.0.0`), ExitCode.conflict, `is running (record ${run.record})`);
+    expect((await cli('records', 'delete', String(run.record), '--force')).code).toBe(0);
+    const forced = await cli('plugin', 'add', dir, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    // Other contents under the same release: the image is built again from the new snapshot.
+    const next = JSON.parse((await inRoom('plugin', 'run', `${sleeper}@1.0.0`, '-d', '-o', 'json')).stdout);
+    expect(next.built).toBe(true);
+    const image = await docker.getImage(`berth-plugin/${sleeper}:1.0.0`).inspect();
+    expect(image.Config.Labels).toMatchObject({ v: '2' });
+    expect((await cli('records', 'delete', String(next.record), '--force')).code).toBe(0);
+    const removed = await cli('plugin', 'remove', `${sleeper}@1.0.0`);
+    expect(removed.stdout).toBe(`removed ${sleeper}@1.0.0 and image berth-plugin/${sleeper}:1.0.0\n`);
+  });
+
+  it('parallel runs from separate berth processes get distinct record ids and their own params', { timeout: 240_000 }, async () => {
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map(async (n) => {
+        const { stdout } = await execFileAsync(process.execPath, [path.join(repoRoot, 'bin/berth'), '--room', room, 'plugin', 'run', `${code}@1.0.0`, '--param', `count=${n}`, '-d', '-o', 'json'], {
+          env: { ...process.env, BERTH_HOME: home },
+        });
+        return JSON.parse(stdout) as { record: number; container: { id: string }; params: { count: number } };
+      }),
+    );
+    expect(new Set(runs.map((r) => r.record)).size).toBe(4);
+    for (const r of runs) {
+      await docker.getContainer(r.container.id).wait();
+      const logs = (await docker.getContainer(r.container.id).logs({ stdout: true })).toString();
+      expect(logs).toContain(`"count":${r.params.count}`);
+    }
+  });
+});

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expectOneLineError } from './container-helpers.js';
-import { FIXTURE_IMAGE, docker, tempHome, uniqueRoom, type CliResult } from './helpers.js';
+import { FIXTURE_IMAGE, docker, removeRooms, tempHome, uniqueRoom, type CliResult } from './helpers.js';
 import { filesUnder, runBin, runCliStdin, writeCredentialHelper } from './image-helpers.js';
 
 const registry = inject('registry');
@@ -39,6 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await removeRooms([room]);
   for (const t of ['1', '2', '3']) await docker.getImage(`${repo}:${t}`).remove({ force: true }).catch(() => {});
   fs.rmSync(home, { recursive: true, force: true });
 });
@@ -70,7 +71,7 @@ describe('registry credentials in config.json', () => {
     expect(push.code, push.stderr).toBe(0);
     expect(push.stdout).toMatch(/pushed .*:1 \(sha256:[0-9a-f]{64}\)/);
     // Piped: plain lines, one per change of a layer's status.
-    expect(push.stderr).toMatch(/Pushed|Layer already exists/);
+    expect(push.stderr).toMatch(/Pushed|Layer already exists|Mounted from/);
     await docker.getImage(`${repo}:1`).remove();
     const pull = await cli(dir, ['image', 'pull', `${repo}:1`, '-o', 'json']);
     expect(pull.code, pull.stderr).toBe(0);
@@ -78,6 +79,15 @@ describe('registry credentials in config.json', () => {
     expect(JSON.parse(pull.stdout)).toMatchObject({ ref: `${repo}:1`, room });
     const list = await cli(dir, ['image', 'list', '-o', 'json']);
     expect(JSON.parse(list.stdout).items.map((i: { tags: string[] }) => i.tags).flat()).toContain(`${repo}:1`);
+  });
+
+  it('container run pulls a missing private image with the stored login; without one it is denied (6)', async () => {
+    await docker.getImage(`${repo}:1`).remove({ force: true }).catch(() => {});
+    const denied = await cli(dockerConfig('none'), ['container', 'run', `${repo}:1`, '-d', '--name', 'nologin', '--', 'sleep', '600']);
+    expectOneLineError(denied, 6, `registry ${registry.host} wants a login`);
+    const r = await cli(dir, ['container', 'run', `${repo}:1`, '-d', '--name', 'private', '--', 'sleep', '600']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await docker.getContainer(`${room}.private`).inspect()).Config.Image).toBe(`${repo}:1`);
   });
 
   it('--username with --password-stdin overrides the store: wrong is denied (6), right works', async () => {

@@ -203,4 +203,46 @@ describe('berth shell end to end', () => {
       await new Promise((resolve) => watch.once('exit', resolve));
     }
   });
+
+  it('asks the trusted patterns first: allow runs at once (audited with the rule), deny exits 6, env additions go to a person', async () => {
+    const trustHome = tempHome();
+    const env = { ...baseEnv, BERTH_HOME: trustHome };
+    try {
+      expect((await runCli(['trust', 'add', '--agent', 'trusty', '--', 'echo'], { BERTH_HOME: trustHome })).code).toBe(0);
+      expect((await runCli(['trust', 'add', '--deny', '--', 'rm'], { BERTH_HOME: trustHome })).code).toBe(0);
+      const run = (args: string[]) =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, [bin, 'shell', '--agent', 'trusty', '--timeout', '20s', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d) => (stdout += d));
+          child.stderr.on('data', (d) => (stderr += d));
+          child.once('exit', (code) => resolve({ code, stdout, stderr }));
+        });
+      const allowed = await run(['--', 'echo', 'trusted', 'words']);
+      expect(allowed).toMatchObject({ code: 0, stdout: 'trusted words\n' });
+      expect(allowed.stderr).toContain('auto-approved by trusted pattern echo');
+      const denied = await run(['--', 'rm', '-rf', path.join(trustHome, 'x')]);
+      expect(denied.code).toBe(6);
+      expect(denied.stderr).toContain('denied by trusted pattern rm');
+      // Chained onto an allowed command: still a person's decision (the parser sees the second command).
+      const chained = spawn(process.execPath, [bin, 'shell', '--agent', 'trusty', '-c', 'echo hi; id'], { env, stdio: 'ignore' });
+      const withEnv = spawn(process.execPath, [bin, 'shell', '--agent', 'trusty', '-e', 'LD_PRELOAD=/tmp/x.so', '--', 'echo', 'env-marker'], { env, stdio: 'ignore' });
+      const rt = runtimeFor(trustHome);
+      const q = new ApprovalQueue(rt);
+      const pending = await waitFor(() => (q.list({ status: 'pending' }).length === 2 ? q.list({ status: 'pending' }) : undefined), 'two pending requests');
+      expect(pending.map((r) => r.reason).sort()).toEqual(['env additions: the request sets LD_PRELOAD', 'no allow rule: nothing allows `id`']);
+      chained.kill('SIGKILL');
+      withEnv.kill('SIGKILL');
+      const all = q.list({});
+      expect(all[0]).toMatchObject({ status: 'approved', decidedVia: 'rule', decidedBy: 'echo', exitCode: 0 });
+      expect(all[0]!.rule).toMatchObject({ pattern: ['echo'], agent: 'trusty' });
+      const audit = rt.audit.read().filter((e) => e.target === `approval/${all[0]!.id}`);
+      expect(audit.map((e) => e.action)).toEqual(['approval.request', 'approval.approve', 'approval.start', 'approval.exit']);
+      expect(audit[1]).toMatchObject({ actor: 'rule:echo', details: { via: 'rule', rule: { pattern: ['echo'] } } });
+      rt.close();
+    } finally {
+      fs.rmSync(trustHome, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 // berth trust add|list|remove|check: rules stored in config, decisions and exit codes, audit lines, bad input, and
 // the bash parser kept out of the start-up of an argv check.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,22 @@ describe('berth trust', () => {
     expect((await cli(['trust', 'remove', '--', 'git', 'push'], { BERTH_AGENT: 'bot' })).code).toBe(6);
     expect(fs.readFileSync(path.join(home, 'config', 'config.json'), 'utf8')).toBe(before);
   });
+
+  it('rules and limits written by several processes at once are all kept', async () => {
+    const bin = path.join(repoRoot, 'bin', 'berth');
+    const env = { ...process.env, BERTH_HOME: home, BERTH_AGENT: '' };
+    const run = (args: string[]) =>
+      new Promise<number>((resolve) => spawn(process.execPath, [bin, ...args], { env, stdio: 'ignore' }).on('close', (code) => resolve(code ?? -1)));
+    const codes = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => run(['trust', 'add', '--', `parallel${i}`])),
+      ...Array.from({ length: 4 }, (_, i) => run(['agent', 'limits', `par-agent${i}`, '--max-running', String(i + 1)])),
+    ]);
+    expect(codes).toEqual(Array(10).fill(0));
+    const patterns = JSON.parse((await cli(['trust', 'list', '-o', 'json'])).stdout).items.map((r: { pattern: string[] }) => r.pattern[0]);
+    for (let i = 0; i < 6; i++) expect(patterns).toContain(`parallel${i}`);
+    const config = JSON.parse(fs.readFileSync(path.join(home, 'config', 'config.json'), 'utf8'));
+    for (let i = 0; i < 4; i++) expect(config.agentLimits[`par-agent${i}`]).toEqual({ maxRunning: i + 1 });
+  }, 60_000);
 
   it('the built binary checks an argv and a script; the bash parser loads only through a dynamic import', () => {
     const env = { ...process.env, BERTH_HOME: home, BERTH_AGENT: '' };

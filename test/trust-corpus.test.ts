@@ -2,7 +2,7 @@
 // find and sed -n, none may auto-approve, and each must go to a person for the right reason; the plain commands
 // those rules are meant for must auto-approve.
 import { describe, expect, it } from 'vitest';
-import { evaluateCommand, suggestRule, type TrustDecision, type TrustRule } from '../src/runtime/trust.js';
+import { evaluateCommand, suggestRule, suggestRules, type TrustDecision, type TrustRule } from '../src/runtime/trust.js';
 
 let n = 0;
 function rule(pattern: string, extra: Partial<TrustRule> = {}): TrustRule {
@@ -45,6 +45,9 @@ const BYPASSES: [string, string][] = [
   ['cat${IFS}/etc/shadow', 'parameter expansion'],
   ['find . -name x ${IFS}-delete', 'parameter expansion'],
   ['ls $((1+1))', 'arithmetic expansion'],
+  ['ls $[1+1]', 'arithmetic expansion'],
+  ['ls ${x:-$(id)}', 'parameter expansion'],
+  ['ls "$@"', 'parameter expansion'],
   // brace expansion (also of flags), tilde, globs
   ['ls {-la,/}', 'brace expansion'],
   ['find . {-delete,-print}', 'brace expansion'],
@@ -107,6 +110,8 @@ const BYPASSES: [string, string][] = [
   ['f() { rm -rf /tmp/x; }; f', 'compound command'],
   ['! rm -rf /tmp/x', 'compound command'],
   ['[[ -f x ]] && ls', 'compound command'],
+  ['select x in a; do ls; done', 'compound command'],
+  ['until ls; do ls; done', 'compound command'],
   ['ls # harmless', 'comment'],
   ['ls #; rm -rf /tmp/x', 'comment'],
   // quoting that hides what runs
@@ -247,7 +252,7 @@ describe('trust corpus: the commands the rules are meant for', () => {
 describe('trust rules: deny, scope, wildcards, flags named by a rule', () => {
   it('a deny rule wins over an allow rule, also inside substitutions, quoted or by path', async () => {
     const rules = [...RULES, rule('git'), rule('git log', { action: 'deny' }), rule('rm', { action: 'deny' })];
-    for (const text of ['git log', 'git status; git log -p', 'ls $(rm -rf /tmp/x)', '\\rm x', "'rm' x", '/bin/rm -rf /tmp/x', 'FOO=1 rm x']) {
+    for (const text of ['git log', 'git status; git log -p', 'ls $(rm -rf /tmp/x)', 'ls > $(rm -rf /tmp/x)', '\\rm x', "'rm' x", '/bin/rm -rf /tmp/x', 'FOO=1 rm x']) {
       const d = await script(text, rules);
       expect(d.decision, text).toBe('deny');
       expect(d.reason, text).toMatch(/^deny rule: /);
@@ -331,5 +336,11 @@ describe('trust rules: deny, scope, wildcards, flags named by a rule', () => {
     expect(suggestRule(['env', 'ls'])).toBeUndefined();
     expect(suggestRule(['/bin/ls'])).toBeUndefined();
     expect(suggestRule([])).toBeUndefined();
+  });
+
+  it('suggests one rule per distinct command of a script, none for commands inside substitutions', async () => {
+    expect(await suggestRules({ script: 'git log --oneline | grep fix && git log -p; ls' })).toEqual([['git', 'log'], ['grep'], ['ls']]);
+    expect(await suggestRules({ script: 'cat $(ls) | sh' })).toEqual([['cat']]);
+    expect(await suggestRules({ argv: ['git', 'status'] })).toEqual([['git', 'status']]);
   });
 });

@@ -108,7 +108,13 @@ function Header({ state, endpoint, active, badges, width }: { state: DashboardSt
     : state.loaded
       ? `${state.rooms.length} rooms · ${state.events} events`
       : 'loading…';
-  const showEndpoint = width >= 110;
+  // Badges (a pending count) and the engine state are never cut; the tab bar gives way first: other views' titles
+  // shrink to their numbers, then the endpoint goes.
+  const badgeText = badges.join(' ');
+  const fixed = 'berth '.length + badgeText.length + (badgeText ? 1 : 0) + right.length + 1;
+  const fullTabs = views.reduce((n, v, i) => n + ` ${i + 1} ${v.title} `.length, 0);
+  const compact = fixed + fullTabs > width;
+  const showEndpoint = !compact && fixed + fullTabs + endpoint.length + 1 <= width;
   return (
     <Box width={width}>
       <Box flexGrow={1} flexShrink={1}>
@@ -117,18 +123,17 @@ function Header({ state, endpoint, active, badges, width }: { state: DashboardSt
           {showEndpoint ? <Text dimColor> {endpoint}</Text> : null}{' '}
           {views.map((v, i) => (
             <Text key={v.id} inverse={v.id === active} color={v.id === active ? 'cyan' : undefined}>
-              {v.id === active ? `[${i + 1} ${v.title}]` : ` ${i + 1} ${v.title} `}
-            </Text>
-          ))}
-          {badges.map((b) => (
-            <Text key={b} color="yellow" bold>
-              {' '}
-              {b}
+              {v.id === active ? `[${i + 1} ${v.title}]` : compact ? ` ${i + 1} ` : ` ${i + 1} ${v.title} `}
             </Text>
           ))}
         </Text>
       </Box>
       <Box flexShrink={0} marginLeft={1}>
+        {badgeText ? (
+          <Text color="yellow" bold>
+            {badgeText}{' '}
+          </Text>
+        ) : null}
         <Text color={state.connected ? undefined : 'red'} dimColor={state.connected} bold={!state.connected} wrap="truncate">
           {right}
         </Text>

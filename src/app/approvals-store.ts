@@ -1,6 +1,6 @@
 // The approval queue for the dashboard, outside React: polls the shared SQLite file (data_version, so an idle queue
 // costs one pragma per tick), publishes pending and recent requests, rings once per new request, and follows one
-// approved command's output file.
+// approved command's output file (secrets masked as they are shown).
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { ApprovalQueue, assertPerson, type ApprovalRequest } from '../runtime/approvals.js';
@@ -160,11 +160,11 @@ export class ApprovalsStore {
         const text = f.partial + f.decoder.write(buf.subarray(0, n));
         const parts = text.split('\n');
         f.partial = parts.pop()!;
-        for (const line of parts) f.lines.push(cleanLine(line));
+        for (const line of parts) f.lines.push(this.rt.mask.text(cleanLine(line)));
         if (f.lines.length > cap) f.dropped += f.lines.splice(0, f.lines.length - cap).length;
       }
       if (changed) {
-        const lines = f.partial ? [...f.lines, cleanLine(f.partial)] : [...f.lines];
+        const lines = f.partial ? [...f.lines, this.rt.mask.text(cleanLine(f.partial))] : [...f.lines];
         this.output = { id, lines, dropped: f.dropped };
         this.outputPublisher.schedule();
       }

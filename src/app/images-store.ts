@@ -1,6 +1,7 @@
 // The Images view's state outside React: the room's images (or every image), reloaded (throttled) on the engine's
 // image and container events, the detail of the image under the cursor, and one pull's progress line.
 import { BatchedPublisher } from './batched-publisher.js';
+import { buildImage } from '../runtime/build.js';
 import { watchEvents } from '../runtime/events.js';
 import { formatBytes } from '../runtime/format.js';
 import { deleteImage, inspectImage, listImages, pullImage, tagImage, type DeleteImageResult, type ImageDetail, type ImageSummary, type ProgressEvent } from '../runtime/images.js';
@@ -13,6 +14,20 @@ export interface PullState {
   error?: string;
 }
 
+/** A build started from the dashboard: its output (the last BUILD_LINES lines) as it streams. */
+export interface BuildState {
+  context: string;
+  tag: string;
+  lines: string[];
+  running: boolean;
+  /** Context upload progress, while it lasts. */
+  upload?: string;
+  error?: string;
+  id?: string;
+}
+
+export const BUILD_LINES = 1000;
+
 export interface ImagesSnapshot {
   room?: string;
   all: boolean;
@@ -20,6 +35,7 @@ export interface ImagesSnapshot {
   loaded: boolean;
   error?: string;
   pull?: PullState;
+  build?: BuildState;
   detail?: { id: string; detail?: ImageDetail; error?: string };
 }
 
@@ -33,6 +49,13 @@ export function pullLine(ref: string, layers: Map<string, ProgressEvent>): strin
   return `pulling ${ref}: ${done}/${all.length} layers${bytes}`;
 }
 
+/** Every store not yet disposed: the dashboard disposes them on quit, so no pull or build holds the process open. */
+const liveStores = new Set<ImagesStore>();
+
+export function disposeImagesStores(): void {
+  for (const store of [...liveStores]) store.dispose();
+}
+
 export class ImagesStore {
   private snapshot: ImagesSnapshot = { all: false, images: [], loaded: false };
   private pending: ImagesSnapshot = this.snapshot;
@@ -42,8 +65,13 @@ export class ImagesStore {
   private reloading = false;
   private again = false;
   private started = false;
+  /** Off while the view is not on screen: events then only mark the list stale, reloaded when it comes back. */
+  private active = true;
+  private stale = false;
 
-  constructor(private readonly rt: Runtime) {}
+  constructor(private readonly rt: Runtime) {
+    liveStores.add(this);
+  }
 
   subscribe = this.publisher.subscribe;
   getSnapshot = (): ImagesSnapshot => this.snapshot;
@@ -67,20 +95,36 @@ export class ImagesStore {
     void this.reload();
   }
 
+  private watcher?: AbortController;
+
   private start(): void {
     this.started = true;
+    this.watch();
+  }
+
+  /** The engine's image and container events, only while the view is on screen. */
+  private watch(): void {
+    if (this.watcher || this.abort.signal.aborted) return;
+    const ctl = new AbortController();
+    this.watcher = ctl;
     void (async () => {
       try {
         const engine = await this.rt.engine();
-        for await (const _event of watchEvents(engine, { type: ['image', 'container'] }, this.abort.signal)) this.scheduleReload();
+        for await (const _event of watchEvents(engine, { type: ['image', 'container'] }, ctl.signal)) this.scheduleReload();
       } catch {
         // The containers view reports the engine's state; this view keeps its last list.
+      } finally {
+        if (this.watcher === ctl) this.watcher = undefined;
       }
     })();
   }
 
   /** Engine events come in bursts (a pull, a build): one reload a few hundred ms after the last. */
   scheduleReload(): void {
+    if (!this.active) {
+      this.stale = true;
+      return;
+    }
     clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => void this.reload(), 300);
   }
@@ -105,6 +149,22 @@ export class ImagesStore {
         this.again = false;
         void this.reload();
       }
+    }
+  }
+
+  /** The view came on screen or left it; a pull or build keeps running either way. */
+  setActive(active: boolean): void {
+    this.active = active;
+    if (!active) {
+      this.watcher?.abort();
+      this.watcher = undefined;
+      return;
+    }
+    if (this.started) {
+      this.watch();
+      // Whatever happened while away (events were not watched) shows now.
+      this.stale = false;
+      this.scheduleReload();
     }
   }
 
@@ -147,6 +207,62 @@ export class ImagesStore {
     }
   }
 
+  private buildAbort?: AbortController;
+
+  /** Starts a build in the room (one at a time); its output lands in the snapshot, batched like every change. */
+  build(context: string, tag: string): Promise<BuildState> {
+    if (this.pending.build?.running) return Promise.resolve(this.pending.build);
+    const ctl = new AbortController();
+    this.buildAbort = ctl;
+    const onDispose = () => ctl.abort();
+    this.abort.signal.addEventListener('abort', onDispose, { once: true });
+    let lines: string[] = [];
+    let partial = '';
+    const push = (text: string) => {
+      const parts = (partial + text).split('\n');
+      partial = parts.pop() ?? '';
+      lines = [...lines, ...parts].slice(-BUILD_LINES);
+    };
+    const publish = (change: Partial<BuildState> = {}) =>
+      this.update({ build: { context, tag, lines: partial ? [...lines, partial].slice(-BUILD_LINES) : lines, running: true, ...change } });
+    publish();
+    return (async () => {
+      try {
+        const room = this.pending.room ?? (await this.rt.room());
+        const result = await buildImage(this.rt, {
+          room,
+          context,
+          tag,
+          signal: ctl.signal,
+          onEvent: (e) => {
+            if (e.type === 'context') return publish({ upload: `sending build context: ${formatBytes(e.bytes)} (${e.files} files)` });
+            if (e.type === 'output') push(e.text);
+            else if (e.event.status) push(`${e.event.id ? `${e.event.id}: ` : ''}${e.event.status}\n`);
+            publish();
+          },
+        });
+        push(`built ${result.id.replace(/^sha256:/, '').slice(0, 12)} as ${result.tags.join(', ')}\n`);
+        const state: BuildState = { context, tag, lines, running: false, id: result.id };
+        this.update({ build: state });
+        void this.reload();
+        return state;
+      } catch (err) {
+        const state: BuildState = { context, tag, lines: partial ? [...lines, partial] : lines, running: false, error: (err as Error).message };
+        this.update({ build: state });
+        return state;
+      } finally {
+        this.abort.signal.removeEventListener('abort', onDispose);
+      }
+    })();
+  }
+
+  /** Stops the running build on the engine. */
+  cancelBuild(): boolean {
+    if (!this.pending.build?.running || !this.buildAbort) return false;
+    this.buildAbort.abort();
+    return true;
+  }
+
   async tag(source: string, target: string): Promise<{ ref: string }> {
     const room = this.pending.room ?? (await this.rt.room());
     const result = await tagImage(this.rt, { room, source, target });
@@ -162,6 +278,9 @@ export class ImagesStore {
   }
 
   dispose(): void {
+    liveStores.delete(this);
+    this.buildAbort?.abort();
+    this.watcher?.abort();
     this.abort.abort();
     clearTimeout(this.reloadTimer);
     this.publisher.dispose();

@@ -15,10 +15,12 @@ export type KeyContext =
   | 'logs'
   | 'stats'
   | 'info'
+  | 'files' // a container's Files tab, zoomed
   | 'sessions' // the exec Sessions view
   | 'records' // the container Records view
   | 'images' // the Images view's list
   | 'image-detail' // one image full screen (history, layers, labels)
+  | 'image-build' // the dashboard's build, its output streaming full screen
   | 'agents' // the Agents view
   | 'approvals' // the Approvals view, the queue
   | 'approval' // one approval request full screen (narrow terminals)
@@ -63,9 +65,15 @@ export type Command =
   | 'palette'
   | 'input-complete'
   | 'goto'
+  | 'tab-files'
+  | 'download'
+  | 'upload'
   | 'pull'
   | 'tag'
   | 'toggle-all'
+  | 'build'
+  | 'show-build'
+  | 'cancel-build'
   | 'approve'
   | 'deny'
   | 'approve-trust';
@@ -94,14 +102,16 @@ export const bindings: Binding[] = [
   { keys: ['tab'], command: 'input-complete', description: 'complete', when: ['input'] },
   { keys: ['backspace'], command: 'input-backspace', description: 'delete a character', when: ['input'] },
   // Moving around.
-  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'], footer: '↑↓ move' },
-  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
-  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records'] },
-  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records'] },
-  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
-  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records'] },
+  { keys: ['up', 'k'], command: 'up', description: 'move up / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files'], footer: '↑↓ move' },
+  { keys: ['down', 'j'], command: 'down', description: 'move down / scroll', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files'] },
+  { keys: ['pageup', 'ctrl+u'], command: 'page-up', description: 'page up', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records', 'files'] },
+  { keys: ['pagedown', 'ctrl+d'], command: 'page-down', description: 'page down', when: ['table', 'logs', 'info', 'images', 'image-detail', 'records', 'files'] },
+  { keys: ['g'], command: 'top', description: 'first row / oldest line', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files'] },
+  { keys: ['G'], command: 'bottom', description: 'last row / follow the log', when: ['rooms', 'table', 'logs', 'info', 'sessions', 'images', 'image-detail', 'agents', 'approvals', 'records', 'files'] },
   { keys: ['tab'], command: 'focus-next', description: 'switch pane', when: ['rooms', 'table'], footer: 'tab pane' },
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the room\'s containers / the container full screen', when: ['rooms', 'table'], footer: 'enter open' },
+  { keys: ['enter', 'right', 'l'], command: 'open', description: 'open the directory under the cursor', when: ['files'], footer: 'enter open' },
+  { keys: ['escape', 'left', 'backspace'], command: 'back', description: 'up one directory (at / : back)', when: ['files'], footer: 'esc up' },
   { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['container', 'approval'], footer: 'esc back' },
   { keys: ['escape'], command: 'back', description: 'clear filter and selection, else back', when: ['table', 'records'] },
   // The container table and the detail view act on containers.
@@ -118,7 +128,10 @@ export const bindings: Binding[] = [
   { keys: ['x'], command: 'close-session', description: 'end the session', when: ['sessions'], footer: 'x end' },
   // Images.
   { keys: ['enter', 'right', 'l'], command: 'open', description: 'open: the image full screen (history, layers, labels)', when: ['images'], footer: 'enter open' },
-  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['image-detail'], footer: 'esc back' },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['image-detail', 'image-build'], footer: 'esc back' },
+  { keys: ['b'], command: 'build', description: 'build a directory into the room (asks for the directory and tag)', when: ['images'], footer: 'b build' },
+  { keys: ['B'], command: 'show-build', description: 'show the last build\'s output', when: ['images'] },
+  { keys: ['x'], command: 'cancel-build', description: 'stop the build on the engine', when: ['image-build'], footer: 'x stop build' },
   { keys: ['escape'], command: 'back', description: 'clear the filter, else back', when: ['images'] },
   { keys: ['/'], command: 'filter', description: 'filter images', when: ['images'], footer: '/ filter' },
   { keys: ['p'], command: 'pull', description: 'pull an image into the room', when: ['images'], footer: 'p pull' },
@@ -135,13 +148,16 @@ export const bindings: Binding[] = [
   { keys: ['/'], command: 'filter', description: 'filter records', when: ['records'], footer: '/ filter' },
   { keys: ['d'], command: 'delete', description: 'delete the record and its container (asks first)', when: ['records'], footer: 'd delete' },
   // The detail view's tabs.
-  { keys: ['tab', ']'], command: 'next-tab', description: 'next tab (logs, stats, info)', when: ['container'], footer: 'tab/1-3 tabs' },
+  { keys: ['tab', ']'], command: 'next-tab', description: 'next tab (logs, stats, info, files)', when: ['container'], footer: 'tab/1-4 tabs' },
   { keys: ['shift+tab', '['], command: 'prev-tab', description: 'previous tab', when: ['container'] },
   { keys: [']'], command: 'next-tab', description: 'next tab of the right-hand pane', when: ['table'], footer: '[ ] pane tab' },
   { keys: ['['], command: 'prev-tab', description: 'previous tab of the right-hand pane', when: ['table'] },
   { keys: ['1'], command: 'tab-logs', description: 'logs tab', when: ['container'] },
   { keys: ['2'], command: 'tab-stats', description: 'stats tab', when: ['container'] },
   { keys: ['3'], command: 'tab-info', description: 'info tab', when: ['container'] },
+  { keys: ['4'], command: 'tab-files', description: 'files tab', when: ['container'] },
+  { keys: ['D'], command: 'download', description: 'download the file or directory under the cursor to a host path', when: ['files'], footer: 'D download' },
+  { keys: ['U'], command: 'upload', description: 'upload a host file or directory here', when: ['files'], footer: 'U upload' },
   { keys: ['/'], command: 'search', description: 'search the log', when: ['logs'], footer: '/ search' },
   { keys: ['n'], command: 'search-next', description: 'next match', when: ['logs'], footer: 'n/N match' },
   { keys: ['N'], command: 'search-prev', description: 'previous match', when: ['logs'] },
@@ -231,10 +247,11 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Views', commands: ['palette', 'goto', 'back'] },
   { title: 'Move', commands: ['up', 'down', 'page-up', 'page-down', 'top', 'bottom', 'focus-next', 'open'] },
   { title: 'Containers', commands: ['filter', 'toggle-select', 'start', 'stop', 'restart', 'pause', 'delete'] },
-  { title: 'Container view', commands: ['next-tab', 'prev-tab', 'tab-logs', 'tab-stats', 'tab-info'] },
+  { title: 'Container view', commands: ['next-tab', 'prev-tab', 'tab-logs', 'tab-stats', 'tab-info', 'tab-files'] },
+  { title: 'Files', commands: ['download', 'upload'] },
   { title: 'Logs', commands: ['search', 'search-next', 'search-prev', 'timestamps'] },
   { title: 'Sessions', commands: ['exec', 'close-session'] },
-  { title: 'Images', commands: ['pull', 'tag', 'toggle-all'] },
+  { title: 'Images', commands: ['pull', 'tag', 'toggle-all', 'build', 'show-build', 'cancel-build'] },
   { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
   { title: 'General', commands: ['help', 'quit'] },
 ];

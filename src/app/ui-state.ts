@@ -1,8 +1,8 @@
 // The containers view's state (pane focus, cursor, zoomed container, tab, filter, selection, log scroll and search)
 // changed only through one reducer with discriminated-union actions. Dashboard-wide state (history, help, modals,
 // prompts, status line) lives in nav-state.ts.
-export type Tab = 'logs' | 'stats' | 'info';
-export const TABS: readonly Tab[] = ['logs', 'stats', 'info'];
+export type Tab = 'logs' | 'stats' | 'info' | 'files';
+export const TABS: readonly Tab[] = ['logs', 'stats', 'info', 'files'];
 
 export interface UiState {
   /** Which pane of the list has the keys. */

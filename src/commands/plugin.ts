@@ -4,6 +4,7 @@ import type { Args, GlobalArgs } from './context.js';
 import { pluginAddCommand } from './plugin/add.js';
 import { pluginListCommand } from './plugin/list.js';
 import { pluginRemoveCommand } from './plugin/remove.js';
+import { pluginRunCommand } from './plugin/run.js';
 import { pluginShowCommand } from './plugin/show.js';
 
 export const pluginCommand: CommandModule<GlobalArgs, Args> = {
@@ -14,6 +15,7 @@ export const pluginCommand: CommandModule<GlobalArgs, Args> = {
       .command(pluginAddCommand)
       .command(pluginListCommand)
       .command(pluginShowCommand)
+      .command(pluginRunCommand)
       .command(pluginRemoveCommand)
       .demandCommand(1, 'name a plugin command: berth plugin --help lists them') as never,
   handler: () => {},

@@ -108,8 +108,11 @@ interface Ticket {
   heartbeat_at: number;
 }
 
-/** A lease lock per agent: held only while one process reads the engine and decides, never across a start. */
-async function withAgentLock<T>(db: Database, agent: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+/**
+ * A lease lock in SQLite, by key: an agent's name (held only while one process reads the engine and decides, never
+ * across a start), or a key starting with `:` (not a valid agent name) for other read-modify-write sections.
+ */
+export async function withLeaseLock<T>(db: Database, agent: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
   const holder = `${process.pid}:${randomBytes(4).toString('hex')}`;
   const take = db.transaction(() => {
     const row = db.prepare('SELECT holder, expires_at FROM agent_admission_locks WHERE agent = ?').get(agent) as { holder: string; expires_at: number } | undefined;
@@ -160,6 +163,10 @@ function fmtCpus(nano: number): string {
 export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admission> {
   const { limits } = req;
   if (limits.maxRunning === undefined && !limits.cpus) return { release: () => {} };
+  if (limits.cpus && req.nanoCpus > Math.round(limits.cpus * 1e9)) {
+    // Waiting cannot help a container that asks more than the whole quota.
+    throw new LimitError(`agent ${req.agent}: CPU quota ${limits.cpus}; this container asks ${fmtCpus(req.nanoCpus)} on its own`);
+  }
   const db = rt.db();
   const queue = limits.onLimit === 'queue';
   const now = Date.now();
@@ -174,14 +181,15 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
   try {
     for (;;) {
       if (req.signal?.aborted) throw new CancelledError('cancelled while waiting for the agent\'s limits');
-      const verdict = await withAgentLock(db, req.agent, req.signal, async () => {
+      const verdict = await withLeaseLock(db, req.agent, req.signal, async () => {
         const tickets = liveTickets(db, req.agent);
         const head = tickets.find((t) => t.state === 'waiting');
         // First come, first served: in queue mode only the oldest waiting start may take a free slot.
         if (queue && head && head.id !== id) {
           return { wait: `agent ${req.agent}: ${tickets.filter((t) => t.state === 'waiting' && t.id < id).length} earlier start(s) ahead in the queue` };
         }
-        const usage = await agentUsage(rt, req.agent, req.signal);
+        // No signal on these short engine calls: a long queue wait would pile one abort listener per poll on it.
+        const usage = await agentUsage(rt, req.agent);
         // A start in flight whose container already runs is counted by the engine, not twice.
         const inFlight = tickets.filter((t) => t.state === 'admitted' && !usage.names.has(t.container));
         const over = describeLimit(limits, usage, inFlight, req);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { admit, agentUsage, cpuShare, queuedStarts, LimitError, type Admission } from './admission.js';
 import type { AgentLimits } from './config.js';
 import { UsageError } from './errors.js';
+import { withSettingsLock } from './trust.js';
 import { formatBytes } from './format.js';
 import { LABEL, dockerContainerName } from './labels.js';
 import { RoomService } from './rooms.js';
@@ -46,34 +47,30 @@ export interface LimitsChange {
 /** Validates every value first (bad input changes nothing), then stores the agent's new limits. */
 export async function setAgentLimits(rt: Runtime, agent: string, change: LimitsChange): Promise<AgentLimits> {
   validateIdentity(agent, '--agent');
-  const next: AgentLimits = change.clear ? {} : await getAgentLimits(rt, agent);
+  // Every value is checked before the settings are touched; null removes a limit.
   const none = (v: string) => v.trim().toLowerCase() === 'none';
-  if (change.cpus !== undefined) {
-    if (none(change.cpus)) delete next.cpus;
-    else next.cpus = parseCpus(change.cpus) / 1e9;
-  }
-  if (change.memory !== undefined) {
-    if (none(change.memory)) delete next.memory;
-    else {
-      parseMemory(change.memory);
-      next.memory = change.memory.trim();
-    }
-  }
-  if (change.maxRunning !== undefined) {
-    if (none(change.maxRunning)) delete next.maxRunning;
-    else next.maxRunning = parseWholeNumber('--max-running', change.maxRunning, 1);
-  }
+  const patch: { [K in keyof AgentLimits]?: AgentLimits[K] | null } = {};
+  if (change.cpus !== undefined) patch.cpus = none(change.cpus) ? null : parseCpus(change.cpus) / 1e9;
+  if (change.memory !== undefined) patch.memory = none(change.memory) ? null : (parseMemory(change.memory), change.memory.trim());
+  if (change.maxRunning !== undefined) patch.maxRunning = none(change.maxRunning) ? null : parseWholeNumber('--max-running', change.maxRunning, 1);
   if (change.onLimit !== undefined) {
     if (change.onLimit !== 'reject' && change.onLimit !== 'queue') throw new UsageError(`invalid --on-limit "${change.onLimit}": use reject or queue`);
-    next.onLimit = change.onLimit;
+    patch.onLimit = change.onLimit;
   }
-  const settings = await rt.settings();
-  return rt.audit.record({ actor: rt.actor, action: 'agent.limits', target: agent, details: { ...next } }, async () => {
-    const all = { ...(settings.get('agentLimits') ?? {}) };
-    if (Object.keys(next).length) all[agent] = next;
-    else delete all[agent];
-    settings.set('agentLimits', all);
-    return next;
+  return withSettingsLock(rt, async (settings) => {
+    const next: Record<string, unknown> = change.clear ? {} : { ...(settings.get('agentLimits') ?? {})[agent] };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete next[key];
+      else next[key] = value;
+    }
+    const limits = next as AgentLimits;
+    return rt.audit.record({ actor: rt.actor, action: 'agent.limits', target: agent, details: { ...limits } }, async () => {
+      const all = { ...(settings.get('agentLimits') ?? {}) };
+      if (Object.keys(limits).length) all[agent] = limits;
+      else delete all[agent];
+      settings.set('agentLimits', all);
+      return limits;
+    });
   });
 }
 

@@ -316,6 +316,8 @@ export interface FileRequestInput {
   callerEnv?: NodeJS.ProcessEnv;
   /** Who the caller is; default this process. */
   caller?: CallerIdentity;
+  /** The runtime's masker (rt.mask): anything it would mask is refused, since requests are stored and shown. */
+  masker?: { text(text: string): string; value(value: string): string };
 }
 
 export interface PreparedRequest {
@@ -343,6 +345,7 @@ export function prepareRequest(input: FileRequestInput): PreparedRequest {
   if (input.script?.includes('\0')) throw new UsageError('--script contains a NUL byte');
   if (!Number.isFinite(input.timeoutMs) || input.timeoutMs <= 0) throw new UsageError('--timeout must be more than 0');
   const envAdded = validateEnvAdditions(input.env ?? {});
+  if (input.masker) refuseSecrets(input, input.masker);
   const cwd = resolveCwd(input.cwd);
   const env = { ...baseEnvironment(input.callerEnv ?? process.env), ...envAdded };
   const shell = input.script !== undefined ? shellProgram(env.PATH!) : '';
@@ -363,6 +366,19 @@ export function prepareRequest(input: FileRequestInput): PreparedRequest {
     timeoutMs: input.timeoutMs,
     caller: input.caller ?? currentCaller(),
   };
+}
+
+const SECRET_REFUSAL = 'approval requests are stored and shown to a person, so secrets cannot be passed this way (read it from a file or a berth secret in the command instead)';
+
+/** Refuses arguments, script text or env values that look like a secret (by name, shape, or a stored secret's value). */
+function refuseSecrets(input: FileRequestInput, masker: NonNullable<FileRequestInput['masker']>): void {
+  for (const [key, value] of Object.entries(input.env ?? {})) {
+    if (masker.value(value) !== value) throw new UsageError(`--env ${key}: the value looks like a secret; ${SECRET_REFUSAL}`);
+  }
+  (input.argv ?? []).forEach((arg, i) => {
+    if (masker.text(arg) !== arg) throw new UsageError(`argument ${i + 1} of the command looks like a secret; ${SECRET_REFUSAL}`);
+  });
+  if (input.script !== undefined && masker.text(input.script) !== input.script) throw new UsageError(`the script holds something that looks like a secret; ${SECRET_REFUSAL}`);
 }
 
 export interface ListFilter {

@@ -19,12 +19,18 @@ export { MASK, maskSecrets } from './mask.js';
 
 export class AuditLog {
   /** Masks details and error messages before they are written; the runtime passes its own (with stored secrets). */
+  private readonly mask: Masker;
+  /** Rotation by size (audit-file.ts); appends, rotation and reads stay whole under concurrent writers. */
+  readonly limits: AuditFileLimits;
+
+  /** `mask` masks details and errors before they are written; the runtime passes its own (with stored secrets). */
   constructor(
     readonly file: string,
-    private readonly mask: Masker = new Masker({ dataDir: path.dirname(file) }),
-    /** Rotation by size (audit-file.ts); appends, rotation and reads stay whole under concurrent writers. */
-    readonly limits: AuditFileLimits = DEFAULT_AUDIT_LIMITS,
-  ) {}
+    options: { mask?: Masker; limits?: AuditFileLimits } = {},
+  ) {
+    this.mask = options.mask ?? new Masker({ dataDir: path.dirname(file) });
+    this.limits = options.limits ?? DEFAULT_AUDIT_LIMITS;
+  }
 
   append(entry: Omit<AuditEntry, 'time'> & { time?: string }): AuditEntry {
     const line: AuditEntry = {

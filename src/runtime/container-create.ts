@@ -3,9 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type Docker from 'dockerode';
+import { resolveCredentials } from './credentials.js';
 import { admitStart, applyAgentPolicy } from './agents.js';
 import type { Engine } from './engine.js';
 import { BerthError, ConflictError, NotFoundError } from './errors.js';
+import { parseImageRef } from './image-ref.js';
+import { registryError } from './images.js';
 import { LABEL, dockerContainerName, roomNetworkName, type ObjectKind } from './labels.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService } from './rooms.js';
@@ -207,16 +210,27 @@ export function auditDetails(spec: RunSpec): Record<string, unknown> {
   };
 }
 
-/** Makes sure the image is present, pulling it when missing; a failed pull of a missing image is NotFoundError. */
-export async function ensureImage(engine: Engine, image: string, cb: CreateCallbacks = {}): Promise<{ pulled: boolean }> {
+/**
+ * Makes sure the image is present, pulling it when missing (with what docker login stored for its registry, when env
+ * is given); a failed pull of a missing image is NotFoundError, refused credentials are denied.
+ */
+export async function ensureImage(engine: Engine, image: string, cb: CreateCallbacks = {}, env?: NodeJS.ProcessEnv): Promise<{ pulled: boolean }> {
   try {
     await engine.call(`inspect image ${image}`, (d) => d.getImage(image).inspect());
     return { pulled: false };
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
+  let registry: string | undefined;
   try {
-    const stream = await engine.call(`pull ${image}`, (d) => d.pull(image, { abortSignal: cb.signal } as object));
+    registry = parseImageRef(image).registry;
+  } catch {
+    // the engine names what is wrong with it
+  }
+  // A broken credential helper is not a reason to refuse a public image: the registry says when credentials are needed.
+  const auth = env && registry ? await resolveCredentials(env, registry).catch(() => undefined) : undefined;
+  try {
+    const stream = await engine.call(`pull ${image}`, (d) => d.pull(image, { abortSignal: cb.signal, ...(auth ? { authconfig: auth } : {}) } as object));
     await new Promise<void>((resolve, reject) => {
       engine.docker.modem.followProgress(
         stream,
@@ -235,6 +249,8 @@ export async function ensureImage(engine: Engine, image: string, cb: CreateCallb
     if (translated instanceof BerthError && translated.kind === 'engineUnreachable') throw translated;
     const raw = (err as { json?: { message?: string } })?.json?.message ?? (translated as Error)?.message ?? String(err);
     const detail = raw.split('\n')[0]!.replace(/^pull [^:]+: /, '').replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+    const denied = registryError(engine, err, `pull ${image}`, registry ?? 'the registry', auth);
+    if (denied instanceof BerthError && denied.kind === 'denied') throw denied;
     throw new NotFoundError(`image "${image}" is not here and could not be pulled: ${detail}`);
   }
 }
@@ -276,7 +292,7 @@ export async function createFromSpec(
 ): Promise<{ id: string; name: string; pulled: boolean }> {
   const engine = await rt.engine();
   await assertNameFree(engine, spec.room, spec.name);
-  const { pulled } = await ensureImage(engine, spec.image, opts);
+  const { pulled } = await ensureImage(engine, spec.image, opts, rt.env);
   await ensureRoomOnce(rt, spec.room);
   if (spec.mount) fs.mkdirSync(spec.mount.source, { recursive: true });
   if (spec.workspace) fs.mkdirSync(spec.workspace.source, { recursive: true });

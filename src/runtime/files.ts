@@ -22,7 +22,7 @@ import {
 } from './archive.js';
 import { auditTarget, ContainerService, type ContainerSummary } from './containers.js';
 import { BerthError, CancelledError, NotFoundError, UsageError } from './errors.js';
-import { EXEC_MARKER, execCommand, newExecToken, resolveRunning, type ExecResult, type OutputStream } from './exec.js';
+import { Demuxer, EXEC_MARKER, execCommand, newExecToken, resolveRunning, waitExecExit, type ExecResult, type OutputStream } from './exec.js';
 import { extractEntries, type ExtractResult } from './extract.js';
 import type { Runtime } from './runtime.js';
 
@@ -605,6 +605,11 @@ export async function listContainerDir(rt: Runtime, room: string, ref: string, p
   const st = await statPath(rt, c, asked, opts.signal);
   if (st.type !== 'directory') throw new UsageError(`"${full}" in container "${c.name}" is not a directory`);
   const max = opts.maxEntries ?? 2000;
+  // A running container with ls answers in one exec; the archive route reads the whole subtree (slow for "/").
+  if (c.state === 'running') {
+    const viaLs = await listWithLs(rt, c, asked).catch(() => null);
+    if (viaLs) return { path: full, entries: sortEntries(viaLs.slice(0, max)), truncated: viaLs.length > max };
+  }
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -632,8 +637,47 @@ export async function listContainerDir(rt: Runtime, room: string, ref: string, p
     controller.abort();
     opts.signal?.removeEventListener('abort', onAbort);
   }
-  entries.sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name));
-  return { path: full, entries, truncated };
+  return { path: full, entries: sortEntries(entries), truncated };
+}
+
+function sortEntries(entries: DirEntry[]): DirEntry[] {
+  return entries.sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name));
+}
+
+const LS_LINE = /^([-dlcbps])([-rwxsStT]{9})\S*\s+\d+\s+\S+\s+\S+\s+(\d+,\s*\d+|\d+)\s+(\S+\s+\S+\s+\S+)\s(.*)$/;
+
+/** `ls -lAn` in the container, parsed; null when there is no ls or it failed. Not audited: it changes nothing. */
+async function listWithLs(rt: Runtime, c: ContainerSummary, dir: string): Promise<DirEntry[] | null> {
+  const engine = await rt.engine();
+  const exec = await engine.call('list directory', (d) => d.getContainer(c.id).exec({ Cmd: ['ls', '-lAn', dir], AttachStdout: true, AttachStderr: true }));
+  const stream = (await engine.call('list directory', () => exec.start({}))) as Readable;
+  const out: Buffer[] = [];
+  const demux = new Demuxer((which, chunk) => which === 'stdout' && out.push(chunk));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => demux.push(chunk));
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  if ((await waitExecExit(engine, exec)) !== 0) return null;
+  const entries: DirEntry[] = [];
+  for (const line of Buffer.concat(out).toString('utf8').split('\n')) {
+    const m = LS_LINE.exec(line);
+    if (!m) continue;
+    const [, kind, perms, size, , rest] = m;
+    const type: DirEntry['type'] = kind === 'd' ? 'directory' : kind === 'l' ? 'symlink' : kind === '-' ? 'file' : 'other';
+    const arrow = type === 'symlink' ? rest!.indexOf(' -> ') : -1;
+    const name = arrow >= 0 ? rest!.slice(0, arrow) : rest!;
+    if (name === '.' || name === '..') continue;
+    entries.push({ name, type, size: type === 'file' ? Number(size) : 0, mode: permBits(perms!), ...(arrow >= 0 ? { linkTarget: rest!.slice(arrow + 4) } : {}) });
+  }
+  return entries;
+}
+
+function permBits(perms: string): number {
+  let mode = 0;
+  for (let i = 0; i < 9; i++) if (perms[i] !== '-' && perms[i] !== 'S' && perms[i] !== 'T') mode |= 1 << (8 - i);
+  return mode;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

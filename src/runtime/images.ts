@@ -206,7 +206,7 @@ export function registryError(engine: Engine, err: unknown, what: string, regist
   if (DENIED.test(message)) {
     const hint = auth?.username || auth?.identitytoken
       ? `registry ${registry} refused the credentials${auth.username ? ` of ${auth.username}` : ''}`
-      : `registry ${registry} needs credentials: berth registry login ${registry}, or --username with --password-stdin`;
+      : `registry ${registry} wants a login (berth registry login ${registry}, or --username with --password-stdin)`;
     return new BerthError(`${what}: ${hint} (${message})`, 'denied', { cause: err });
   }
   if (MISSING.test(message) || (err as { statusCode?: number })?.statusCode === 404) return new NotFoundError(`${what}: ${message}`);

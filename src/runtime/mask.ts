@@ -126,6 +126,9 @@ function maskAssignments(text: string): string {
     const value = ASSIGNED_VALUE.exec(rest)?.[0];
     // Already masked, or a URL scheme ("token://"), or nothing there.
     if (!value || value.startsWith(MASK) || value === `"${MASK}"` || rest.startsWith('//')) continue;
+    // "name: word" is often prose ("needs credentials: berth registry login …"): after a colon and a space only a
+    // token-looking value (digits, punctuation, mixed case) or a quoted one is taken for a secret.
+    if (m[2] === ': ' && !/^["']/.test(value) && !looksLikeToken(value)) continue;
     out += text.slice(last, start) + MASK;
     last = start + value.length;
     ASSIGNMENT.lastIndex = last;

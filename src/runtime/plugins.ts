@@ -3,7 +3,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { maskSecrets } from './audit.js';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { RecordService } from './records.js';
 import type { Runtime } from './runtime.js';
@@ -305,7 +304,7 @@ export class PluginService {
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (code, version) DO UPDATE SET description = excluded.description, digest = excluded.digest,
                  params_schema = excluded.params_schema, env = excluded.env, source = excluded.source, updated_at = excluded.updated_at`,
-            ).run(manifest.code, manifest.version, manifest.description, digest, JSON.stringify(manifest.params), JSON.stringify(maskSecrets(manifest.env)), source, now, now);
+            ).run(manifest.code, manifest.version, manifest.description, digest, JSON.stringify(manifest.params), JSON.stringify(this.rt.mask.deep(manifest.env)), source, now, now);
             const old = `${final}.old-${randomBytes(4).toString('hex')}`;
             if (fs.existsSync(final)) fs.renameSync(final, old);
             fs.mkdirSync(path.dirname(final), { recursive: true });

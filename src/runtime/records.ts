@@ -2,7 +2,6 @@
 // labels, kept after the container is gone. Docker stays the source of truth: a record's status and exit code are
 // reconciled with the engine before every read, and followed from the events stream while a berth process watches.
 import type Docker from 'dockerode';
-import { maskSecrets } from './audit.js';
 import type { RunSpec } from './container-create.js';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { engineJsonLines, type EngineEvent } from './events.js';
@@ -205,9 +204,9 @@ export class RecordService {
         input.image,
         input.agent,
         input.release ?? null,
-        JSON.stringify(maskSecrets(input.params ?? {})),
-        JSON.stringify(maskSecrets(input.env ?? {})),
-        JSON.stringify(maskSecrets(input.metadata ?? {})),
+        JSON.stringify(this.rt.mask.deep(input.params ?? {})),
+        JSON.stringify(this.rt.mask.deep(input.env ?? {})),
+        JSON.stringify(this.rt.mask.deep(input.metadata ?? {})),
         JSON.stringify(labels),
         now,
         now,

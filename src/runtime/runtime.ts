@@ -31,7 +31,7 @@ export class Runtime {
     this.env = options.env ?? process.env;
     this.paths = resolvePaths(this.env);
     this.mask = new Masker({ dataDir: this.paths.dataDir, env: this.env });
-    this.audit = new AuditLog(this.paths.auditLog, this.mask, auditLimitsFromEnv(this.env));
+    this.audit = new AuditLog(this.paths.auditLog, { mask: this.mask, limits: auditLimitsFromEnv(this.env) });
   }
 
   get actor(): string {

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES, assertPerson, formatArgv, prepareRequest, type ApprovalRequest, type FileRequestInput, type TrustVerdict } from './approvals.js';
-import { BerthError } from './errors.js';
+import { BerthError, ConflictError } from './errors.js';
+import { addTrustRule, suggestRule } from './trust.js';
 import type { Runtime } from './runtime.js';
 import { HostTerminalSession, type SessionSize } from './terminal-session.js';
 
@@ -11,17 +12,22 @@ import { HostTerminalSession, type SessionSize } from './terminal-session.js';
  * The trust evaluator's verdict for a command. Fails closed: anything but a clear allow or deny goes to a person,
  * and so does an evaluator that throws.
  */
-export async function trustVerdict(rt: Runtime, input: { argv?: string[]; script?: string }, scope: { agent?: string; room?: string }): Promise<TrustVerdict> {
-  void rt;
-  void input;
-  void scope;
-  return { decision: 'ask', reason: 'trusted patterns are not available in this build: a person decides' };
+export async function trustVerdict(rt: Runtime, input: { argv?: string[]; script?: string; env?: Record<string, string> }, scope: { agent?: string; room?: string }): Promise<TrustVerdict> {
+  try {
+    const { evaluateCommand, loadTrustRules } = await import('./trust.js');
+    const verdict = await evaluateCommand(input, await loadTrustRules(rt), scope);
+    if (verdict.decision === 'allow' || verdict.decision === 'deny') return verdict as unknown as TrustVerdict;
+    return { decision: 'ask', reason: verdict.reason || 'a person decides' };
+  } catch (err) {
+    return { decision: 'ask', reason: `the trusted patterns could not be checked (${(err as Error)?.message ?? String(err)}): a person decides` };
+  }
 }
 
 /** Validates, asks the trust rules, and files the request (pending, or already decided by a rule). */
 export async function fileShellRequest(rt: Runtime, input: FileRequestInput): Promise<ApprovalRequest> {
-  const prepared = prepareRequest(input);
-  const verdict = await trustVerdict(rt, prepared.kind === 'script' ? { script: prepared.script! } : { argv: prepared.argv! }, {
+  const prepared = prepareRequest({ masker: rt.mask, ...input });
+  const env = Object.keys(prepared.envAdded).length ? { env: prepared.envAdded } : {};
+  const verdict = await trustVerdict(rt, prepared.kind === 'script' ? { script: prepared.script!, ...env } : { argv: prepared.argv!, ...env }, {
     agent: prepared.agent,
     ...(prepared.room ? { room: prepared.room } : {}),
   });
@@ -102,15 +108,23 @@ export type PatternSuggestion = { ok: true; pattern: string; argv: string[] } | 
 export function suggestPattern(req: ApprovalRequest): PatternSuggestion {
   if (req.kind !== 'argv' || !req.argv) return { ok: false, reason: 'approve-and-trust works for a command, not a script: a approves this one once' };
   if (Object.keys(req.envAdded).length) return { ok: false, reason: 'the request adds environment variables, which no pattern can see: a approves it once' };
-  return { ok: true, pattern: formatArgv(req.argv), argv: req.argv };
+  const argv = suggestRule(req.argv);
+  if (!argv) return { ok: false, reason: `no safe pattern fits ${formatArgv(req.argv.slice(0, 1))} (a path, a shell or a wrapper): a approves it once` };
+  return { ok: true, pattern: formatArgv(argv), argv };
 }
 
 /**
- * A person approves the request and saves the suggested allow pattern for its agent. Decided first: a request
- * someone else decided meanwhile saves nothing.
+ * A person approves the request and saves the suggested allow pattern for its agent (and room). Decided first: a
+ * request someone else decided meanwhile saves nothing. Returns what was trusted, for the status line.
  */
-export function approveAndTrust(rt: Runtime, req: ApprovalRequest, suggestion: PatternSuggestion & { ok: true }, opts: { stdinIsTTY: boolean }): string {
+export async function approveAndTrust(rt: Runtime, req: ApprovalRequest, suggestion: PatternSuggestion & { ok: true }, opts: { stdinIsTTY: boolean }): Promise<string> {
   assertPerson(rt.env, opts.stdinIsTTY);
-  void suggestion;
-  throw new BerthError(`trusted patterns are not available in this build: request ${req.id} was not approved (a approves it once)`);
+  new ApprovalQueue(rt).decide(req.id, 'approved', { actor: rt.actor, reason: `approved and trusted ${suggestion.pattern}` });
+  try {
+    const rule = await addTrustRule(rt, { pattern: suggestion.argv, action: 'allow', agent: req.agent, ...(req.room ? { room: req.room } : {}) });
+    return `${suggestion.pattern} for agent ${req.agent} (rule ${rule.id})`;
+  } catch (err) {
+    if (err instanceof ConflictError) return `${suggestion.pattern} for agent ${req.agent} (the rule existed already)`;
+    throw new BerthError(`request ${req.id} approved, but the pattern was not saved: ${(err as Error).message}`);
+  }
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { ConflictError, NotFoundError, UsageError } from './errors.js';
 import { RoomService } from './rooms.js';
 import type { Runtime } from './runtime.js';
-import { validateIdentity, validateRoomName } from './validate.js';
+import { validateRoomName } from './validate.js';
+import { workspaceDir } from './agents.js';
 
 export interface StorageScope {
   room: string;
@@ -26,11 +27,6 @@ export interface StorageEntry {
   linkTarget?: string;
 }
 
-/** Where an agent's workspace lives inside its room's storage. */
-export function workspaceDir(roomStorage: string, agent: string): string {
-  return path.join(roomStorage, 'workspaces', agent);
-}
-
 export class StorageService {
   constructor(private readonly rt: Runtime) {}
 
@@ -39,8 +35,8 @@ export class StorageService {
     validateRoomName(scope.room);
     const roomStorage = new RoomService(this.rt).storageDir(scope.room);
     if (scope.agent !== undefined) {
-      validateIdentity(scope.agent, '--agent');
-      return { root: workspaceDir(roomStorage, scope.agent), roomStorage, label: `workspace of agent "${scope.agent}" in room "${scope.room}"` };
+      // The agents module owns where a workspace is (`<room storage>/workspaces/<agent>`).
+      return { root: workspaceDir(this.rt, scope.room, scope.agent), roomStorage, label: `workspace of agent "${scope.agent}" in room "${scope.room}"` };
     }
     return { root: roomStorage, roomStorage, label: `storage of room "${scope.room}"` };
   }

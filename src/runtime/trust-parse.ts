@@ -137,7 +137,11 @@ class ScriptWalker {
           if (!child) continue;
           if (child.type === 'heredoc_redirect') this.flag('heredoc', child);
           else if (child.type.endsWith('redirect')) this.flag('redirection', child);
-          else this.statement(child);
+          else {
+            this.statement(child);
+            continue;
+          }
+          this.nested(child);
         }
         return;
       case 'subshell':

@@ -2,6 +2,7 @@
 // host command may run without a person (allow), needs one (ask), or is refused (deny). Never matches text.
 import { randomBytes } from 'node:crypto';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
+import type { SettingsStore } from './config.js';
 import type { Runtime } from './runtime.js';
 import { RUNS_OTHER_PROGRAMS, dangerousArgs } from './trust-flags.js';
 import type { Construct, ParsedCommand } from './trust-parse.js';
@@ -188,6 +189,26 @@ export function suggestRule(argv: readonly string[]): string[] | undefined {
   return [program];
 }
 
+/**
+ * The rules to offer for a whole request: one per distinct simple command (a script's `git log | grep x` offers
+ * `git log` and `grep`); commands no safe rule fits are left out.
+ */
+export async function suggestRules(input: TrustInput): Promise<string[][]> {
+  let commands: (string | null)[][];
+  if (input.script !== undefined) {
+    const { parseScript } = await import('./trust-parse.js');
+    commands = (await parseScript(input.script)).commands.filter((c) => !c.nested).map((c) => c.argv);
+  } else commands = [input.argv ?? []];
+  const out = new Map<string, string[]>();
+  for (const argv of commands) {
+    if (argv[0] === null) continue;
+    // A word that is not plain text (an expansion) never becomes part of a suggestion.
+    const rule = suggestRule(argv.map((a) => a ?? ''));
+    if (rule) out.set(rule.join('\0'), rule);
+  }
+  return [...out.values()];
+}
+
 function isRule(value: unknown): value is TrustRule {
   const r = value as TrustRule;
   return (
@@ -242,26 +263,37 @@ export async function addTrustRule(rt: Runtime, opts: AddRuleOptions): Promise<T
   const pattern = validatePattern(opts.pattern, action);
   const agent = opts.agent !== undefined ? validateIdentity(opts.agent, '--agent') : undefined;
   const room = opts.room !== undefined ? validateRoomName(opts.room) : undefined;
+  return withSettingsLock(rt, async (settings) => {
+    const rules = (settings.get(TRUST_SETTING) ?? []).filter(isRule);
+    const same = rules.find((r) => r.action === action && r.agent === agent && r.room === room && r.pattern.join('\0') === pattern.join('\0'));
+    if (same) throw new ConflictError(`the ${action} rule \`${formatArgv(pattern)}\` already exists (${same.id})`);
+    const rule: TrustRule = {
+      id: newId(rules),
+      pattern,
+      action,
+      ...(agent ? { agent } : {}),
+      ...(room ? { room } : {}),
+      createdAt: new Date().toISOString(),
+      createdBy: rt.actor,
+    };
+    return rt.audit.record(
+      { actor: rt.actor, action: 'trust.add', target: rule.id, details: { pattern, rule: action, agent, room } },
+      async () => {
+        settings.set(TRUST_SETTING, [...rules, rule]);
+        return rule;
+      },
+    );
+  });
+}
+
+/**
+ * Read-modify-write of the settings file under a lock shared by every berth process, so two rules added at once
+ * (a CLI and a dashboard approve-and-trust) are both kept.
+ */
+export async function withSettingsLock<T>(rt: Runtime, run: (settings: SettingsStore) => Promise<T>): Promise<T> {
+  const { withLeaseLock } = await import('./admission.js');
   const settings = await rt.settings();
-  const rules = (settings.get(TRUST_SETTING) ?? []).filter(isRule);
-  const same = rules.find((r) => r.action === action && r.agent === agent && r.room === room && r.pattern.join('\0') === pattern.join('\0'));
-  if (same) throw new ConflictError(`the ${action} rule \`${formatArgv(pattern)}\` already exists (${same.id})`);
-  const rule: TrustRule = {
-    id: newId(rules),
-    pattern,
-    action,
-    ...(agent ? { agent } : {}),
-    ...(room ? { room } : {}),
-    createdAt: new Date().toISOString(),
-    createdBy: rt.actor,
-  };
-  return rt.audit.record(
-    { actor: rt.actor, action: 'trust.add', target: rule.id, details: { pattern, rule: action, agent, room } },
-    async () => {
-      settings.set(TRUST_SETTING, [...rules, rule]);
-      return rule;
-    },
-  );
+  return withLeaseLock(rt.db(), ':settings', undefined, () => run(settings));
 }
 
 function newId(rules: readonly TrustRule[]): string {
@@ -274,34 +306,35 @@ function newId(rules: readonly TrustRule[]): string {
 /** Removes rules by id, or the rule with exactly this pattern (and scope). */
 export async function removeTrustRule(rt: Runtime, target: { id?: string; pattern?: string[]; action?: 'allow' | 'deny'; agent?: string; room?: string }): Promise<TrustRule> {
   assertPerson(rt, 'removing a trust rule');
-  const settings = await rt.settings();
-  const rules = (settings.get(TRUST_SETTING) ?? []).filter(isRule);
-  let found: TrustRule[];
-  if (target.id !== undefined) {
-    found = rules.filter((r) => r.id === target.id);
-    if (!found.length) throw new NotFoundError(`no trust rule with id "${target.id}" (berth trust list shows them)`);
-  } else if (target.pattern?.length) {
-    const key = target.pattern.join('\0');
-    found = rules.filter(
-      (r) =>
-        r.pattern.join('\0') === key &&
-        (target.action === undefined || r.action === target.action) &&
-        r.agent === target.agent &&
-        r.room === target.room,
+  return withSettingsLock(rt, async (settings) => {
+    const rules = (settings.get(TRUST_SETTING) ?? []).filter(isRule);
+    let found: TrustRule[];
+    if (target.id !== undefined) {
+      found = rules.filter((r) => r.id === target.id);
+      if (!found.length) throw new NotFoundError(`no trust rule with id "${target.id}" (berth trust list shows them)`);
+    } else if (target.pattern?.length) {
+      const key = target.pattern.join('\0');
+      found = rules.filter(
+        (r) =>
+          r.pattern.join('\0') === key &&
+          (target.action === undefined || r.action === target.action) &&
+          r.agent === target.agent &&
+          r.room === target.room,
+      );
+      if (!found.length) throw new NotFoundError(`no trust rule \`${formatArgv(target.pattern)}\`${target.agent ? ` for agent ${target.agent}` : ''}${target.room ? ` in room ${target.room}` : ''}`);
+      if (found.length > 1) throw new ConflictError(`\`${formatArgv(target.pattern)}\` is both an allow and a deny rule: remove one by id`);
+    } else {
+      throw new UsageError('name the rule to remove: its id, or its pattern after --');
+    }
+    const rule = found[0]!;
+    return rt.audit.record(
+      { actor: rt.actor, action: 'trust.remove', target: rule.id, details: { pattern: rule.pattern, rule: rule.action, agent: rule.agent, room: rule.room } },
+      async () => {
+        settings.set(TRUST_SETTING, rules.filter((r) => r.id !== rule.id));
+        return rule;
+      },
     );
-    if (!found.length) throw new NotFoundError(`no trust rule \`${formatArgv(target.pattern)}\`${target.agent ? ` for agent ${target.agent}` : ''}${target.room ? ` in room ${target.room}` : ''}`);
-    if (found.length > 1) throw new ConflictError(`\`${formatArgv(target.pattern)}\` is both an allow and a deny rule: remove one by id`);
-  } else {
-    throw new UsageError('name the rule to remove: its id, or its pattern after --');
-  }
-  const rule = found[0]!;
-  return rt.audit.record(
-    { actor: rt.actor, action: 'trust.remove', target: rule.id, details: { pattern: rule.pattern, rule: rule.action, agent: rule.agent, room: rule.room } },
-    async () => {
-      settings.set(TRUST_SETTING, rules.filter((r) => r.id !== rule.id));
-      return rule;
-    },
-  );
+  });
 }
 
 /** Thrown by callers that turn a decision into an exit code (trust check): 1 for ask, 6 for deny. */

@@ -33,12 +33,19 @@ class AgentsPoller {
   }
 
   private async tick(): Promise<void> {
+    // One signal per refresh: engine calls leave their abort listener behind, so one signal for the view's life
+    // would collect a listener per container every few seconds.
+    const tick = new AbortController();
+    const stop = () => tick.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
     try {
-      const agents = await listAgents(this.api.rt, { signal: this.abort.signal });
+      const agents = await listAgents(this.api.rt, { signal: tick.signal });
       this.publish({ agents });
     } catch (err) {
       if (this.abort.signal.aborted) return;
       this.publish({ agents: this.snapshot.agents, error: (err as Error).message.split('\n')[0] });
+    } finally {
+      this.abort.signal.removeEventListener('abort', stop);
     }
     if (!this.abort.signal.aborted) this.timer = setTimeout(() => void this.tick(), REFRESH_MS);
   }

@@ -154,19 +154,21 @@ function runApprovals(command: Command, data: ApprovalsData, api: ViewApi, conte
       return api.confirm({
         title: `Approve request ${current.id} and trust this pattern?`,
         lines: [
-          `allow  ${suggestion.pattern}`,
+          `allow  ${suggestion.pattern}  (an argv prefix: further arguments match too)`,
           `for agent ${current.agent}${current.room ? ` in room ${current.room}` : ''}: later commands it matches run without asking`,
           'y saves the pattern and approves · n cancels (nothing saved, nothing approved)',
         ],
         onYes: () => {
-          try {
-            const saved = approveAndTrust(api.rt, current, suggestion, { stdinIsTTY: data.stdinIsTTY });
-            data.store.refresh();
-            api.status({ text: `request ${current.id} approved; trusted ${saved}`, tone: 'ok' });
-          } catch (err) {
-            data.store.refresh();
-            api.status({ text: (err as Error).message, tone: 'error' });
-          }
+          approveAndTrust(api.rt, current, suggestion, { stdinIsTTY: data.stdinIsTTY }).then(
+            (saved) => {
+              data.store.refresh();
+              api.status({ text: `request ${current.id} approved; trusted ${saved}`, tone: 'ok' });
+            },
+            (err: unknown) => {
+              data.store.refresh();
+              api.status({ text: (err as Error).message, tone: 'error' });
+            },
+          );
         },
       });
     }
@@ -188,7 +190,7 @@ function usePendingBadge(api: ViewApi): string | undefined {
     };
   }, [store, stdout]);
   const { pending } = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  return pending ? `⚑ ${pending} approval${pending === 1 ? '' : 's'} pending (A)` : undefined;
+  return pending ? `⚑ ${pending} pending (A)` : undefined;
 }
 
 export const approvalsView: DashboardView<ApprovalsData> = {

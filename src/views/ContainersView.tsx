@@ -1,9 +1,10 @@
 // The containers view (lazydocker's layout): rooms and the room's containers on the left, the container under the
 // cursor's live pane (logs, stats or info) on the right without pressing enter; enter zooms the pane full screen.
-import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box } from 'ink';
 import { progressMessage, runContainerAction, type ContainerAction } from '../app/actions.js';
 import { ALL_ROOMS, type DashboardState } from '../app/dashboard-store.js';
+import { FilesBrowser, type FilesSnapshot } from '../app/files-browser.js';
 import type { KeyContext } from '../app/keymap.js';
 import { LogStore, type LogSnapshot } from '../app/log-store.js';
 import { ContainerStatsStore, type StatsSnapshot } from '../app/stats-store.js';
@@ -13,6 +14,7 @@ import { bodyHeight, type DashboardView, type ViewApi, type ViewProps } from '..
 import type { ContainerDetail as Detail, ContainerSummary } from '../runtime/containers.js';
 import { ContainerDetail } from './ContainerDetail.js';
 import { ContainerTable, tableWindowStart, visibleRowCount } from './ContainerTable.js';
+import { FilesPane } from './FilesPane.js';
 import { InfoPane, infoLines } from './InfoPane.js';
 import { LogPane } from './LogPane.js';
 import { RoomList, roomEntries } from './RoomList.js';
@@ -91,6 +93,8 @@ export interface ContainersData {
   paneTarget?: ContainerSummary;
   filtered: ContainerSummary[];
   cursor: number;
+  files: FilesBrowser;
+  filesSnap: FilesSnapshot;
 }
 
 function useContainersData(api: ViewApi, size: { width: number; height: number }): ContainersData {
@@ -151,7 +155,17 @@ function useContainersData(api: ViewApi, size: { width: number; height: number }
   }, [logs, state.connected]);
 
   const info = useContainerDetail(rt, paneTarget?.room, ui.tab === 'info' ? paneTarget?.id : undefined, paneTarget?.state ?? '');
-  return { state, ui, dispatch, uiNow, logs, logSnap, statsSnap, info, now, layout, paneTarget, filtered, cursor };
+  // The Files tab lists the pane's container once the cursor rests on it (as the log stream does).
+  const [files] = useState(() => new FilesBrowser(rt));
+  const filesSnap = useSyncExternalStore(files.subscribe, files.getSnapshot);
+  const filesKey = paneTarget && ui.tab === 'files' ? `${paneTarget.room}\n${paneTarget.id}` : '';
+  useEffect(() => {
+    if (!filesKey) return;
+    const [r, id] = filesKey.split('\n');
+    const timer = setTimeout(() => files.show(r!, id!), ui.zoom ? 0 : 150);
+    return () => clearTimeout(timer);
+  }, [files, filesKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  return { state, ui, dispatch, uiNow, logs, logSnap, statsSnap, info, now, layout, paneTarget, filtered, cursor, files, filesSnap };
 }
 
 function contexts(data: ContainersData): KeyContext[] {
@@ -225,6 +239,7 @@ function run(command: Parameters<DashboardView['run']>[0], data: ContainersData,
       if (top === 'table') return moveCursor(cursor + (Math.abs(step) === 1 ? step : Math.sign(step) * visible));
       if (top === 'logs') return scrollLog(step);
       if (top === 'info') return dispatch({ type: 'info-scroll', to: ui.infoScroll + step });
+      if (top === 'files') return data.files.move(step);
       return;
     }
     case 'top':
@@ -234,15 +249,21 @@ function run(command: Parameters<DashboardView['run']>[0], data: ContainersData,
       if (top === 'table') return moveCursor(first ? 0 : filtered.length - 1);
       if (top === 'logs') return scrollLog(first ? 'top' : 'bottom');
       if (top === 'info') return dispatch({ type: 'info-scroll', to: first ? 0 : data.info.detail ? infoLines(data.info.detail).length : 0 });
+      if (top === 'files') return data.files.move(first ? 'top' : 'bottom');
       return;
     }
     case 'focus-next':
       return dispatch({ type: 'focus-pane', pane: ui.pane === 'rooms' ? 'table' : 'rooms' });
     case 'open':
+      if (top === 'files') {
+        if (!data.files.enter()) status('not a directory: D downloads it');
+        return;
+      }
       if (top === 'rooms') return dispatch({ type: 'focus-pane', pane: 'table' });
       if (current) dispatch({ type: 'zoom', id: current.id });
       return;
     case 'back':
+      if (top === 'files' && data.files.parent()) return;
       if (ui.zoom) return dispatch({ type: 'unzoom' });
       if (top === 'table' && (ui.selected.size || ui.filter)) {
         dispatch({ type: 'clear-selection' });
@@ -297,6 +318,42 @@ function run(command: Parameters<DashboardView['run']>[0], data: ContainersData,
       return dispatch({ type: 'tab', tab: 'stats' });
     case 'tab-info':
       return dispatch({ type: 'tab', tab: 'info' });
+    case 'tab-files':
+      return dispatch({ type: 'tab', tab: 'files' });
+    case 'download': {
+      const from = data.files.currentPath();
+      const entry = data.files.current();
+      if (!from || !entry) return status('nothing to download', 'error');
+      return api.prompt({
+        label: `download ${from} to`,
+        initial: `./${entry.name}`,
+        onSubmit: (to) => {
+          if (!to.trim()) return status('download cancelled');
+          status(`downloading ${from}…`);
+          void data.files.download(to.trim()).then(
+            (text) => status(text, 'ok'),
+            (err: Error) => status(err.message.split('\n')[0]!, 'error'),
+          );
+        },
+        onCancel: () => status('download cancelled'),
+      });
+    }
+    case 'upload': {
+      const dir = data.files.getSnapshot().path;
+      return api.prompt({
+        label: `upload into ${dir} from`,
+        initial: './',
+        onSubmit: (local) => {
+          if (!local.trim()) return status('upload cancelled');
+          status(`uploading ${local.trim()}…`);
+          void data.files.upload(local.trim()).then(
+            (text) => status(text, 'ok'),
+            (err: Error) => status(err.message.split('\n')[0]!, 'error'),
+          );
+        },
+        onCancel: () => status('upload cancelled'),
+      });
+    }
     case 'search':
       return api.prompt({
         label: 'search',
@@ -356,6 +413,8 @@ function ContainerPane({ data, width, height }: { data: ContainersData; width: n
           running={paneTarget?.state === 'running'}
           width={contentWidth}
         />
+      ) : ui.tab === 'files' ? (
+        <FilesPane snapshot={data.filesSnap} height={contentHeight} width={contentWidth} focused={Boolean(ui.zoom)} />
       ) : (
         <InfoPane detail={info.detail} error={info.error} scroll={ui.infoScroll} height={contentHeight} width={contentWidth} />
       )}

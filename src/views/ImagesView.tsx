@@ -1,10 +1,12 @@
 // The Images view: the selected room's images (a toggles every image on the engine) with size, created and the
 // containers using each; the image under the cursor's names, labels and history beside the list on a wide screen,
-// full screen on enter. p pulls (a progress line), t tags, d deletes after a confirmation.
+// full screen on enter. p pulls (a progress line), t tags, d deletes after a confirmation, b builds a directory
+// with its output streaming full screen (x stops it on the engine).
 import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import { ALL_ROOMS } from '../app/dashboard-store.js';
-import { ImagesStore, type ImagesSnapshot } from '../app/images-store.js';
+import path from 'node:path';
+import { ImagesStore, type BuildState, type ImagesSnapshot } from '../app/images-store.js';
 import type { Command, KeyContext } from '../app/keymap.js';
 import { useDashboardState } from '../app/use-dashboard.js';
 import type { DashboardView, ViewApi, ViewProps } from '../app/view-layout.js';
@@ -30,12 +32,13 @@ export const IMAGES_SPLIT_MIN_COLUMNS = 120;
 interface UiState {
   cursor: number;
   filter: string;
-  zoom: boolean;
+  /** What takes the whole body: the image under the cursor, or the dashboard's build. */
+  zoom?: 'detail' | 'build';
   all: boolean;
   scroll: number;
 }
 
-const initialUi: UiState = { cursor: 0, filter: '', zoom: false, all: false, scroll: 0 };
+const initialUi: UiState = { cursor: 0, filter: '', all: false, scroll: 0 };
 
 export interface ImagesData {
   snap: ImagesSnapshot;
@@ -52,8 +55,12 @@ export interface ImagesData {
 
 function useImagesData(api: ViewApi, size: { width: number; height: number }): ImagesData {
   const state = useDashboardState(api.store);
-  const [store] = useState(() => new ImagesStore(api.rt));
-  useEffect(() => () => store.dispose(), [store]);
+  // The store outlives a visit, so a pull or build started here goes on while another view is shown.
+  const store = useMemo(() => api.keep('images-store', () => new ImagesStore(api.rt)).get(), [api]);
+  useEffect(() => {
+    store.setActive(true);
+    return () => store.setActive(false);
+  }, [store]);
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const kept = useMemo(() => api.keep<UiState>('images', () => initialUi), [api]);
   const [ui, setUiState] = useState(kept.get);
@@ -71,7 +78,7 @@ function useImagesData(api: ViewApi, size: { width: number; height: number }): I
   const cursor = Math.min(ui.cursor, Math.max(0, rows.length - 1));
   const current = rows[cursor];
   const split = !ui.zoom && size.width >= IMAGES_SPLIT_MIN_COLUMNS;
-  const detailShown = split || ui.zoom;
+  const detailShown = split || ui.zoom === 'detail';
   useEffect(() => {
     if (detailShown && current) void store.loadDetail(current.image.id);
   }, [store, detailShown, current?.image.id]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -79,6 +86,7 @@ function useImagesData(api: ViewApi, size: { width: number; height: number }): I
 }
 
 function contexts(data: ImagesData): KeyContext[] {
+  if (data.ui.zoom === 'build') return ['image-build'];
   return data.ui.zoom ? ['image-detail'] : ['images'];
 }
 
@@ -112,7 +120,7 @@ export function detailLines(d: ImageDetail | undefined, row: ImageRow | undefine
 
 function ImageList({ data, width, height }: { data: ImagesData; width: number; height: number }) {
   const { snap, rows, cursor } = data;
-  const visible = listRows(height, Boolean(snap.pull));
+  const visible = listRows(height, Boolean(snap.pull)) - (snap.build ? 1 : 0);
   const start = Math.min(Math.max(0, cursor - visible + 1), Math.max(0, rows.length - visible));
   const inner = Math.max(20, width - 4);
   const w = { id: 12, size: 8, created: 10, used: 7 };
@@ -128,6 +136,11 @@ function ImageList({ data, width, height }: { data: ImagesData; width: number; h
       <Text bold wrap="truncate">
         Images <Text dimColor>({scope}: {new Set(rows.map((r) => r.image.id)).size}){data.ui.filter ? ` filter "${data.ui.filter}"` : ''} · a {data.ui.all ? 'room only' : 'all images'}</Text>
       </Text>
+      {snap.build ? (
+        <Text color={snap.build.error ? 'red' : snap.build.running ? 'yellow' : 'green'} wrap="truncate">
+          {buildSummary(snap.build)} <Text dimColor>(B shows the output)</Text>
+        </Text>
+      ) : null}
       {snap.pull ? (
         <Text color={snap.pull.error ? 'red' : snap.pull.running ? 'yellow' : 'green'} wrap="truncate">
           {snap.pull.error ? `${snap.pull.line}: ${snap.pull.error}` : snap.pull.line}
@@ -169,7 +182,36 @@ function ImageDetailPane({ data, width, height }: { data: ImagesData; width: num
   );
 }
 
+export function buildSummary(b: BuildState): string {
+  if (b.running) return `building ${b.tag}…${b.upload && b.lines.length === 0 ? ` ${b.upload}` : ''}`;
+  if (b.error) return / cancelled$/.test(b.error) ? `build ${b.tag} cancelled` : `build ${b.tag} failed: ${b.error}`;
+  return `built ${b.tag}`;
+}
+
+function BuildPane({ build, width, height }: { build?: BuildState; width: number; height: number }) {
+  const visible = Math.max(1, height - 4);
+  const lines = build ? [...(build.upload ? [build.upload] : []), ...build.lines] : ['no build yet: b starts one'];
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="cyan" paddingX={1}>
+      <Text bold wrap="truncate">
+        Build {build ? `${build.tag} from ${build.context}` : ''} <Text dimColor>{build?.running ? 'x stops it · esc back (it keeps going)' : 'esc back'}</Text>
+      </Text>
+      {lines.slice(-visible).map((l, i) => (
+        <Text key={i} wrap="truncate">
+          {l || ' '}
+        </Text>
+      ))}
+      {build && !build.running ? (
+        <Text color={build.error ? 'red' : 'green'} wrap="truncate">
+          {buildSummary(build)}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
 function ImagesScreen({ data, width, height }: ViewProps<ImagesData>) {
+  if (data.ui.zoom === 'build') return <BuildPane build={data.snap.build} width={width} height={height} />;
   if (data.ui.zoom) return <ImageDetailPane data={data} width={width} height={height} />;
   if (!data.split) return <ImageList data={data} width={width} height={height} />;
   const left = Math.floor(width * 0.55);
@@ -205,9 +247,9 @@ function runImages(command: Command, data: ImagesData, api: ViewApi): boolean | 
       return ui.zoom ? data.setUi({ scroll: 1_000_000 }) : move(rows.length - 1);
     case 'open':
       if (!current) return status('no image to open', 'error');
-      return data.setUi({ zoom: true, scroll: 0 });
+      return data.setUi({ zoom: 'detail', scroll: 0 });
     case 'back':
-      if (ui.zoom) return data.setUi({ zoom: false });
+      if (ui.zoom) return data.setUi({ zoom: undefined });
       if (ui.filter) return data.setUi({ filter: '', cursor: 0 });
       return false;
     case 'filter':
@@ -262,7 +304,7 @@ function runImages(command: Command, data: ImagesData, api: ViewApi): boolean | 
           others.length && !ui.all ? `Also held by room${others.length === 1 ? '' : 's'} ${others.join(', ')}: kept for ${others.length === 1 ? 'it' : 'them'}.` : 'This cannot be undone.',
         ],
         onYes: () => {
-          if (ui.zoom) data.setUi({ zoom: false });
+          if (ui.zoom) data.setUi({ zoom: undefined });
           status(`deleting ${ref}…`);
           data.store.delete(ref, users.length > 0).then(
             (r) => status(r.deleted ? `deleted ${ref}` : r.untagged.length ? `untagged ${r.untagged.join(', ')}` : `removed ${ref} from the room${r.keptFor.length ? `; kept for ${r.keptFor.join(', ')}` : ''}`, 'ok'),
@@ -272,6 +314,32 @@ function runImages(command: Command, data: ImagesData, api: ViewApi): boolean | 
         onNo: () => status('delete cancelled'),
       });
     }
+    case 'build': {
+      if (data.store.getSnapshot().build?.running) return data.setUi({ zoom: 'build' });
+      const start = (context: string, tag: string) => {
+        data.setUi({ zoom: 'build' });
+        void data.store.build(context, tag).then((b) => status(buildSummary(b), b.error ? 'error' : 'ok'));
+      };
+      return api.prompt({
+        label: `build context directory (empty: ${truncate(process.cwd(), 40)})`,
+        initial: data.store.getSnapshot().build?.context ?? '',
+        onSubmit: (dir) => {
+          const context = path.resolve(dir.trim() || '.');
+          api.prompt({
+            label: `tag for ${truncate(context, 40)}`,
+            initial: data.store.getSnapshot().build?.tag ?? '',
+            onSubmit: (tag) => (tag.trim() ? start(context, tag.trim()) : status('build cancelled')),
+            onCancel: () => status('build cancelled'),
+          });
+        },
+        onCancel: () => status('build cancelled'),
+      });
+    }
+    case 'show-build':
+      return data.setUi({ zoom: 'build' });
+    case 'cancel-build':
+      if (!data.store.cancelBuild()) return status('no build is running');
+      return status('stopping the build…');
     default:
       return false;
   }

@@ -1,5 +1,6 @@
 // What the file-transfer commands share: progress on a terminal, binary stdout, --file LOCAL[:REMOTE] parsing.
 import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { formatBytes } from '../../runtime/format.js';
 import { UsageError } from '../../runtime/errors.js';
 import type { CliContext } from '../context.js';
@@ -29,9 +30,16 @@ export function binaryStdout(ctx: CliContext): Writable {
   const out = ctx.io.stdout as unknown;
   if (out instanceof Writable) return out;
   const sink = ctx.io.stdout;
+  const decoder = new StringDecoder('utf8');
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
-      sink.write(chunk.toString('utf8'));
+      const text = decoder.write(chunk);
+      if (text) sink.write(text);
+      cb();
+    },
+    final(cb) {
+      const rest = decoder.end();
+      if (rest) sink.write(rest);
       cb();
     },
   });

@@ -42,6 +42,8 @@ export function progressPrinter(ctx: CliContext): ProgressPrinter {
   const lines: { id?: string; text: string }[] = [];
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
+  // After finish, anything printed below the block would be overwritten by a redraw that moves up over it.
+  let finished = false;
   const draw = () => {
     timer = undefined;
     let text = drawn ? `\x1b[${drawn}A` : '';
@@ -51,6 +53,7 @@ export function progressPrinter(ctx: CliContext): ProgressPrinter {
   };
   return {
     onEvent: (e) => {
+      if (finished) return;
       const text = `${e.id ? `${e.id}: ` : ''}${e.status}${e.total ? ` ${progressBar(e.current, e.total)}` : e.progress ? ` ${e.progress}` : ''}`;
       const row = e.id ? lines.find((l) => l.id === e.id) : undefined;
       if (row) row.text = text;
@@ -58,6 +61,8 @@ export function progressPrinter(ctx: CliContext): ProgressPrinter {
       timer ??= setTimeout(draw, 80);
     },
     finish: () => {
+      if (finished) return;
+      finished = true;
       if (timer) clearTimeout(timer);
       if (lines.length) draw();
     },
