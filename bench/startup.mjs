@@ -1,21 +1,130 @@
-// Start-up: `berth --help` and `berth room list`, side by side with `docker ps`, `docker --help` and bare node.
-import { berthBin, compare, ensureBuilt, node, table } from './lib.mjs';
+// Start-up: CPU time (user+sys) of berth's commands above bare `node -e ''`, side by side with the docker CLI, in one
+// interleaved run; then `berth container exec --tty` vs `docker exec -it` time to prompt (under node-pty).
+// CPU, not wall time: on a shared, loaded machine wall time mostly measures the queue for a CPU.
+// Usage: node bench/startup.mjs [--runs 20] [--containers 100] [--prompts 5]   (builds first; needs the fixture image)
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pty from 'node-pty';
+import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const runs = arg('runs', Number(process.env.BENCH_RUNS ?? 20));
+const count = arg('containers', 100);
+const prompts = arg('prompts', 5);
+const image = process.env.BERTH_BENCH_IMAGE ?? 'berth-fixture:latest';
+const room = `bench-${randomBytes(3).toString('hex')}`;
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
+const env = { ...process.env, BERTH_HOME: home, BERTH_ROOM: room, TERM: 'xterm-256color' };
+const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** user+sys ms of one run of cmd, from bash's `times` (children's line), which has millisecond resolution. */
+function cpuOnce(cmd, args) {
+  const line = [cmd, ...args].map(quote).join(' ');
+  const r = spawnSync('bash', ['-c', `${line} >/dev/null 2>&1 </dev/null; s=$?; times; exit $s`], { env, encoding: 'utf8' });
+  // trust check exits 1 for a command that is not trusted; anything else that fails means the figure is wrong.
+  if (r.status !== 0 && !(r.status === 1 && args.includes('trust'))) throw new Error(`${line} failed (${r.status})`);
+  const [user, sys] = r.stdout.trim().split('\n').pop().split(/\s+/).map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return Number(m[1]) * 60000 + Number(m[2]) * 1000;
+  });
+  return user + sys;
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+const PROMPT = /[#$] (\x1b\[(6n|J))?$/; // busybox ash asks for the cursor position (ESC[6n) and may redraw (ESC[J)
+/** ms from spawning the client under a pty to the shell's prompt. */
+function timeToPrompt(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const term = pty.spawn(cmd, args, { name: 'xterm-256color', cols: 120, rows: 40, env });
+    let out = '';
+    let done = false;
+    const timer = setTimeout(() => finish(new Error(`${cmd}: no prompt in 60 s: ${JSON.stringify(out.slice(-200))}`)), 60_000);
+    const finish = (err, ms) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const exited = new Promise((r) => term.onExit(r));
+      term.write('exit\r');
+      Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]).then(() => {
+        try {
+          term.kill();
+        } catch {}
+        if (err) reject(err);
+        else resolve(ms);
+      });
+    };
+    term.onData((d) => {
+      out += d;
+      if (PROMPT.test(out)) finish(undefined, Number(process.hrtime.bigint() - start) / 1e6);
+    });
+  });
+}
 
 ensureBuilt();
-const runs = Number(process.env.BENCH_RUNS ?? 20);
-const rows = compare(
-  [
+try {
+  const batch = path.join(home, 'batch.json');
+  fs.writeFileSync(batch, JSON.stringify(Array.from({ length: count }, (_, i) => ({ name: `c${i}`, image, command: ['sleep', '3600'] }))));
+  const t0 = Date.now();
+  run(node, [berthBin, 'container', 'batch', 'create', '--file', batch, '--concurrency', '8', '-q']);
+  console.log(`created ${count} containers in room ${room} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+
+  const cases = [
     { name: "node -e ''", cmd: node, args: ['-e', ''] },
     { name: 'berth --help', cmd: node, args: [berthBin, '--help'] },
     { name: 'berth --version', cmd: node, args: [berthBin, '--version'] },
-    { name: 'berth room list', cmd: node, args: [berthBin, 'room', 'list'] },
+    // -q: without it room list sizes every container's writable layer on the engine (minutes on a busy one).
+    { name: 'berth room list -q', cmd: node, args: [berthBin, 'room', 'list', '-q'] },
+    { name: `berth container list (${count})`, cmd: node, args: [berthBin, 'container', 'list'] },
+    { name: 'berth trust check -- ls', cmd: node, args: [berthBin, 'trust', 'check', '--', 'ls'] },
     { name: 'docker --help', cmd: 'docker', args: ['--help'] },
-    { name: 'docker ps', cmd: 'docker', args: ['ps'] },
-  ],
-  runs,
-);
-console.log(`## Start-up (${runs} runs each, interleaved)\n`);
-console.log(table(rows, "node -e ''"));
-const ratio = (a, b) => (rows.find((r) => r.name === a).median / rows.find((r) => r.name === b).median).toFixed(2);
-console.log(`\nberth room list / docker ps: ${ratio('berth room list', 'docker ps')}×`);
-console.log(`berth --help / docker --help: ${ratio('berth --help', 'docker --help')}×`);
+    { name: 'docker --version', cmd: 'docker', args: ['--version'] },
+    { name: `docker ps --filter label (${count})`, cmd: 'docker', args: ['ps', '--filter', `label=berth.room=${room}`] },
+  ];
+  const rows = run(node, [berthBin, 'container', 'list', '-q']).trim().split('\n').length;
+  if (rows !== count) throw new Error(`berth container list: expected ${count} rows, got ${rows}`);
+  for (const c of cases) {
+    cpuOnce(c.cmd, c.args); // warm the page cache once
+    c.cpu = [];
+  }
+  for (let i = 0; i < runs; i++) for (const c of cases) c.cpu.push(cpuOnce(c.cmd, c.args));
+  const base = percentile(cases[0].cpu, 50);
+  console.log(`\n## Start-up CPU (user+sys, ${runs} runs each, interleaved; node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)})\n`);
+  console.log("| command | CPU median ms | p90 ms | above node -e '' ms | target |");
+  console.log('|---|---|---|---|---|');
+  for (const c of cases) {
+    const median = percentile(c.cpu, 50);
+    const target = c.name.startsWith('berth') ? (median - base <= 40 ? 'ok (≤ +40)' : 'over (+40)') : '';
+    console.log(`| ${c.name} | ${median.toFixed(0)} | ${percentile(c.cpu, 90).toFixed(0)} | ${c === cases[0] ? '' : (median - base).toFixed(0)} | ${target} |`);
+  }
+  const med = (name) => percentile(cases.find((c) => c.name.startsWith(name)).cpu, 50);
+  console.log(`\nberth container list / docker ps: ${(med('berth container list') / med('docker ps')).toFixed(2)}×; berth --help / docker --help: ${(med('berth --help') / med('docker --help')).toFixed(2)}×`);
+
+  // Time to an exec prompt, alternating the two clients on one container.
+  run('docker', ['run', '-d', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', '--name', `${room}.box`, '--label', `berth.room=${room}`, '--label', 'berth.name=box', '--label', 'berth.kind=container', image, 'sleep', '3600']);
+  const times = { berth: [], docker: [] };
+  for (let i = 0; i < prompts; i++) {
+    times.berth.push(await timeToPrompt(node, [berthBin, 'container', 'exec', '--tty', 'box', '--', 'sh']));
+    times.docker.push(await timeToPrompt('docker', ['exec', '-it', `${room}.box`, 'sh']));
+  }
+  const b = percentile(times.berth, 50);
+  const d = percentile(times.docker, 50);
+  console.log(`\n## exec --tty time to prompt (${prompts} each, alternating; wall ms)\n`);
+  console.log(`berth container exec --tty: ${b.toFixed(0)} ms, docker exec -it: ${d.toFixed(0)} ms; ratio ${(b / d).toFixed(2)}×, berth − docker = ${(b - d).toFixed(0)} ms (target ≤ +100)`);
+} finally {
+  spawnSync(node, [berthBin, 'room', 'delete', room, '--force', '--purge-storage', '-q'], { env, stdio: 'ignore' });
+  const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim();
+  if (left) spawnSync('docker', ['rm', '-f', ...left.split('\n')], { stdio: 'ignore' });
+  fs.rmSync(home, { recursive: true, force: true });
+}

@@ -1,7 +1,9 @@
 // Bundles src/ into dist/ with esbuild: the CLI entry stays small; React/Ink load only with the dashboard chunk.
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -26,6 +28,34 @@ const lazyRequire = {
   },
 };
 
+// string-width (yargs' help layout via cliui, wrap-ansi) builds an Intl.Segmenter and Unicode-property regexes at
+// import: ~60-90 ms of start-up on a busy machine, paid even by commands that print no help. Each import of it gets a
+// stand-in that answers printable ASCII (where every version counts one column per character) itself and loads the
+// real module, bundled as usual, on the first other string.
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
+      return real.errors.length ? { errors: real.errors } : { path: real.path, namespace: 'lazy-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-width' }, (args) => ({
+      contents: [
+        'const printableAscii = /^[\\x20-\\x7e]*$/;',
+        'let real;',
+        'export default function stringWidth(string, options) {',
+        "  if (typeof string === 'string' && printableAscii.test(string)) return string.length;",
+        `  real = real || require(${JSON.stringify(args.path)}).default;`,
+        '  return real(string, options);',
+        '}',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
@@ -39,7 +69,7 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).map((m) => m.real)],
-  plugins: [lazyRequire],
+  plugins: [lazyRequire, lazyStringWidth],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
@@ -52,3 +82,15 @@ const outputs = new Set(Object.keys(result.metafile.outputs).map((f) => path.res
 for (const file of readdirSync('dist')) {
   if (!outputs.has(path.resolve('dist', file))) rmSync(path.join('dist', file), { force: true });
 }
+
+// dist/commands.json: each command group's help line (command, aliases, describe), so `berth --help` and --version
+// load no group and a command line loads only the one it names (src/commands/main.ts).
+const mainChunk = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'src/commands/main.ts')?.[0];
+if (!mainChunk) throw new Error('build: no output for src/commands/main.ts');
+const manifest = spawnSync(
+  process.execPath,
+  ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path.resolve(mainChunk)).href)}); process.stdout.write(JSON.stringify(await m.commandManifest()));`],
+  { encoding: 'utf8' },
+);
+if (manifest.status !== 0) throw new Error(`build: cannot list the command groups: ${manifest.stderr}`);
+writeFileSync(path.join('dist', 'commands.json'), `${JSON.stringify(JSON.parse(manifest.stdout), null, 1)}\n`);

@@ -16,7 +16,7 @@ export const completeCommand: CommandModule<GlobalArgs, Args<{ words?: string[] 
     const { ctx } = argv;
     try {
       const words = [...(argv.words ?? []), ...((argv['--'] as string[] | undefined) ?? []), ...argv._.slice(1)].map(String);
-      const { commands } = await import('./main.js');
+      const commands = await (await import('./main.js')).loadCommands();
       const want = completionWant(commands.map((c) => toNode(c)), words.length ? words : ['']);
       const current = words[words.length - 1] ?? '';
       let candidates: string[];

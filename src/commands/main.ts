@@ -1,35 +1,113 @@
 // The root yargs parser: global options, command groups, and main(argv) which throws instead of exiting.
+//
+// Adding a command group: write src/commands/<group>.ts (exporting its CommandModule) and add one line to
+// `commandGroups`: the group's name and a loader that imports it. Nothing else: the build (scripts/build.mjs)
+// writes every group's command, aliases and describe to dist/commands.json, from which `berth --help`, --version and
+// are answered without loading any group; a command line loads only the group it names. Without that file
+// (running from src/, as the tests do) every group is loaded, as before.
+import fs from 'node:fs';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { UsageError } from '../runtime/errors.js';
-import { berthVersion } from '../runtime/health.js';
-import { Masker } from '../runtime/mask.js';
 import { resolvePaths } from '../runtime/paths.js';
-import { Runtime } from '../runtime/runtime.js';
-import { agentCommand } from './agent.js';
-import { approvalsCommand } from './approvals.js';
-import { auditCommand } from './audit.js';
-import { buildCommand } from './build.js';
-import { completeCommand } from './complete.js';
-import { completionCommand } from './completion.js';
-import { containerCommand } from './container.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { berthVersion } from '../runtime/version.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
-import { deployCommand } from './deploy.js';
-import { healthCommand } from './health.js';
-import { imageCommand } from './image.js';
 import { Output } from './output.js';
-import { pluginCommand } from './plugin.js';
-import { proxyCommand } from './proxy.js';
-import { recordsCommand } from './records.js';
-import { registryCommand } from './registry.js';
-import { roomCommand } from './room.js';
-import { runCommand } from './run.js';
-import { secretCommand } from './secret.js';
-import { serviceCommand } from './service.js';
-import { shellCommand } from './shell.js';
-import { storageCommand } from './storage.js';
-import { trustCommand } from './trust.js';
 
-export const commands: CommandModule<GlobalArgs, any>[] = [healthCommand, roomCommand, containerCommand, runCommand, imageCommand, buildCommand, registryCommand, storageCommand, trustCommand, agentCommand, auditCommand, completionCommand, completeCommand, shellCommand, approvalsCommand, secretCommand, deployCommand, serviceCommand, proxyCommand, pluginCommand, recordsCommand];
+type Group = CommandModule<GlobalArgs, any>;
+export const commandGroups: Record<string, () => Promise<Group>> = {
+  health: async () => (await import('./health.js')).healthCommand,
+  room: async () => (await import('./room.js')).roomCommand,
+  container: async () => (await import('./container.js')).containerCommand,
+  run: async () => (await import('./run.js')).runCommand,
+  image: async () => (await import('./image.js')).imageCommand,
+  build: async () => (await import('./build.js')).buildCommand,
+  registry: async () => (await import('./registry.js')).registryCommand,
+  storage: async () => (await import('./storage.js')).storageCommand,
+  trust: async () => (await import('./trust.js')).trustCommand,
+  agent: async () => (await import('./agent.js')).agentCommand,
+  audit: async () => (await import('./audit.js')).auditCommand,
+  completion: async () => (await import('./completion.js')).completionCommand,
+  complete: async () => (await import('./complete.js')).completeCommand,
+  shell: async () => (await import('./shell.js')).shellCommand,
+  approvals: async () => (await import('./approvals.js')).approvalsCommand,
+  secret: async () => (await import('./secret.js')).secretCommand,
+  deploy: async () => (await import('./deploy.js')).deployCommand,
+  service: async () => (await import('./service.js')).serviceCommand,
+  proxy: async () => (await import('./proxy.js')).proxyCommand,
+  plugin: async () => (await import('./plugin.js')).pluginCommand,
+  records: async () => (await import('./records.js')).recordsCommand,
+};
+
+/** Every command group, in `commandGroups` order (the order of `berth --help`). */
+export async function loadCommands(): Promise<Group[]> {
+  return Promise.all(Object.values(commandGroups).map((load) => load()));
+}
+
+/** What `berth --help` shows of a group, as the build records it in dist/commands.json. */
+export interface GroupLine {
+  group: string;
+  command: Group['command'];
+  aliases?: Group['aliases'];
+  describe: Group['describe'];
+  deprecated?: Group['deprecated'];
+}
+
+export async function commandManifest(): Promise<GroupLine[]> {
+  const groups = await loadCommands();
+  return Object.keys(commandGroups).map((group, i) => {
+    const { command, aliases, describe, deprecated } = groups[i]!;
+    return { group, command, aliases, describe, deprecated };
+  });
+}
+
+function readManifest(): GroupLine[] | undefined {
+  try {
+    const lines = JSON.parse(fs.readFileSync(new URL('./commands.json', import.meta.url), 'utf8')) as GroupLine[];
+    return lines.length === Object.keys(commandGroups).length && lines.every((l) => l.group in commandGroups) ? lines : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first word of a command line that is not a global option or its value (the group it names, if any). */
+function firstWord(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return undefined;
+    if (/^(--host|-H|--output|-o|--room|-r)$/.test(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** Thrown when yargs enters a group that was only registered by its help line: main() then loads them all. */
+class GroupNotLoaded extends Error {}
+
+/** The groups to register: the named one loaded, the rest as help lines; or every group loaded. */
+async function groupsFor(args: string[], all: boolean): Promise<Group[]> {
+  const manifest = all ? undefined : readManifest();
+  if (!manifest) return loadCommands();
+  const word = firstWord(args);
+  const named = manifest.find((l) => [l.command, l.aliases ?? []].flat().some((c) => String(c).split(/\s+/)[0] === word));
+  if (word !== undefined && !named) return loadCommands(); // a typo: yargs' suggestions and errors as before
+  return Promise.all(
+    manifest.map(async (line) =>
+      line === named
+        ? commandGroups[line.group]!()
+        : {
+            command: line.command,
+            aliases: line.aliases,
+            describe: line.describe,
+            deprecated: line.deprecated,
+            builder: () => {
+              throw new GroupNotLoaded();
+            },
+            handler: () => {},
+          },
+    ),
+  );
+}
 
 export interface MainOptions {
   io?: CliIo;
@@ -38,7 +116,7 @@ export interface MainOptions {
   onRuntime?: (rt: Runtime) => void;
 }
 
-export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onContext: (ctx: CliContext) => void): Argv<GlobalArgs> {
+export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onContext: (ctx: CliContext) => void, commands: Group[]): Argv<GlobalArgs> {
   const width = io.stdout.columns ?? 100;
   let parser = yargs(args)
     .scriptName('berth')
@@ -48,7 +126,9 @@ export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onCo
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print ids only' })
     .option('room', { alias: 'r', type: 'string', describe: 'Room (default BERTH_ROOM, then config)' })
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on errors' })
-    .middleware((argv) => {
+    .middleware(async (argv) => {
+      // The runtime (engine, store, settings) loads only for a command that runs, not for --help or --version.
+      const { Runtime } = await import('../runtime/runtime.js');
       const ctx: CliContext = {
         rt: new Runtime({ host: argv.host as string | undefined, env: io.env ?? process.env }),
         out: new Output(io.stdout, io.stderr, {
@@ -83,19 +163,29 @@ export async function main(args: string[], options: MainOptions = {}): Promise<v
   const io: CliIo = options.io ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
   const signal = options.signal ?? new AbortController().signal;
   let ctx: CliContext | undefined;
-  const parser = buildParser(args, io, signal, (c) => {
-    ctx = c;
-    options.onRuntime?.(c.rt);
-  });
-  let helpText = '';
-  try {
+  const parse = async (all: boolean) => {
+    const parser = buildParser(args, io, signal, (c) => {
+      ctx = c;
+      options.onRuntime?.(c.rt);
+    }, await groupsFor(args, all));
+    let helpText = '';
     await parser.parseAsync(args, {}, (_err, _argv, output) => {
       helpText = output;
     });
     if (helpText) io.stdout.write(`${helpText}\n`);
+  };
+  try {
+    try {
+      await parse(false);
+    } catch (err) {
+      // The first word was not the command yargs found (a combined short flag ate a value): parse again with all.
+      if (!(err instanceof GroupNotLoaded)) throw err;
+      await parse(true);
+    }
   } catch (err) {
     // Error messages are output too: a value echoed back (a URL, a token) is masked before anyone prints it.
     const env = io.env ?? process.env;
+    const { Masker } = await import('../runtime/mask.js');
     throw (ctx?.rt.mask ?? new Masker({ dataDir: resolvePaths(env).dataDir, env })).error(err);
   } finally {
     ctx?.rt.close();

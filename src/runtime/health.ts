@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import { dataRootUsage, engineIsLocal, type DataRootUsage } from './disk-usage.js';
 import { EngineUnreachableError } from './errors.js';
 import type { Runtime } from './runtime.js';
+import { berthVersion } from './version.js';
+
+export { berthVersion };
 
 export interface HealthReport {
   engine: { endpoint: string; source: string; reachable: boolean; version?: string; apiVersion?: string; os?: string; error?: string };
@@ -14,9 +17,6 @@ export interface HealthReport {
   dataRoot?: DataRootUsage & { warning?: string };
   berth: { version: string; dataDir: string; configDir: string };
 }
-
-declare const BERTH_VERSION: string | undefined;
-export const berthVersion = typeof BERTH_VERSION === 'string' ? BERTH_VERSION : '0.0.0-dev';
 
 export async function checkHealth(rt: Runtime): Promise<HealthReport> {
   const endpoint = await rt.endpoint();
