@@ -96,100 +96,65 @@ export function readLines(file: string): string[] {
 }
 
 /** How long a follower keeps reading a file after it was rotated away (a writer can be descheduled mid-append). */
-const LATE_WRITER_MS = 2000;
 
-/** The log's files oldest first with their inodes: how a follower finds the file that came after its own. */
-function chain(file: string): { name: string; ino: number }[] {
-  const out: { name: string; ino: number }[] = [];
-  for (const name of auditFiles(file)) {
-    const st = fs.statSync(name, { throwIfNoEntry: false });
-    if (st) out.push({ name, ino: st.ino });
-  }
-  return out;
-}
 
 /**
- * Yields whole lines appended after the call (or from the start with fromStart), across rotations: when the live
- * file changed, the follower reads on in the file that came after its own (found by inode), so several rotations
- * between two polls lose nothing. Polls, so it works on any filesystem.
+ * Yields whole lines appended after the call (or from the start with fromStart), across rotations. Each poll reads
+ * every file of the log, oldest first, on from where it last read that file. Files are known by inode and birth
+ * time (a rename keeps both; a deleted file's inode reused by a new one does not fool it), so several rotations
+ * between two polls, or a writer appending to a file just after it was rotated, lose nothing and repeat nothing.
+ * Polls, so it works on any filesystem.
  */
 export async function* followLines(file: string, opts: { signal?: AbortSignal; fromStart?: boolean; intervalMs?: number } = {}): AsyncGenerator<string> {
   const interval = opts.intervalMs ?? 200;
-  type Reader = { fd: number; ino: number; offset: number; partial: string; decoder: StringDecoder };
-  let cur: Reader | undefined;
-  /** Files the follower moved past, read again each tick for a while: a writer that opened one just before it was
-   * rotated may still append to it. */
-  const behind: { reader: Reader; until: number }[] = [];
-  const open = (name: string, expectIno: number | undefined, atEnd: boolean): Reader | undefined => {
+  type Reader = { offset: number; partial: string; decoder: StringDecoder; seen: number };
+  const readers = new Map<string, Reader>();
+  const buf = Buffer.alloc(64 * 1024);
+  let poll = 0;
+  const identity = (st: fs.Stats) => `${st.ino}:${st.birthtimeMs}`;
+  /** The new whole lines of one file, whatever it is called now. */
+  const read = function* (name: string): Generator<string> {
     let fd: number;
     try {
       fd = fs.openSync(name, 'r');
     } catch {
-      return undefined;
+      return; // renamed or removed since the listing: the next poll finds it under its new name
     }
-    const st = fs.fstatSync(fd);
-    if (expectIno !== undefined && st.ino !== expectIno) {
-      fs.closeSync(fd); // renamed meanwhile: the caller looks again
-      return undefined;
-    }
-    return { fd, ino: st.ino, offset: atEnd ? st.size : 0, partial: '', decoder: new StringDecoder('utf8') };
-  };
-  const drain = function* (r: Reader | undefined): Generator<string> {
-    if (!r) return;
-    const buf = Buffer.alloc(64 * 1024);
-    for (;;) {
-      const n = fs.readSync(r.fd, buf, 0, buf.length, r.offset);
-      if (n <= 0) break;
-      r.offset += n;
-      r.partial += r.decoder.write(buf.subarray(0, n));
-      const end = r.partial.lastIndexOf('\n');
-      if (end < 0) continue;
-      const whole = r.partial.slice(0, end);
-      r.partial = r.partial.slice(end + 1);
-      for (const line of whole.split('\n')) if (line) yield line;
+    try {
+      const key = identity(fs.fstatSync(fd));
+      let r = readers.get(key);
+      if (!r) readers.set(key, (r = { offset: 0, partial: '', decoder: new StringDecoder('utf8'), seen: poll }));
+      r.seen = poll;
+      for (;;) {
+        const n = fs.readSync(fd, buf, 0, buf.length, r.offset);
+        if (n <= 0) break;
+        r.offset += n;
+        r.partial += r.decoder.write(buf.subarray(0, n));
+        const end = r.partial.lastIndexOf('\n');
+        if (end < 0) continue;
+        const whole = r.partial.slice(0, end);
+        r.partial = r.partial.slice(end + 1);
+        for (const line of whole.split('\n')) if (line) yield line;
+      }
+    } finally {
+      fs.closeSync(fd);
     }
   };
-  if (opts.fromStart) {
-    const first = chain(file)[0];
-    if (first) cur = open(first.name, first.ino, false);
-  } else cur = open(file, undefined, true);
-  try {
-    while (!opts.signal?.aborted) {
-      for (const b of [...behind]) {
-        yield* drain(b.reader);
-        if (Date.now() > b.until) {
-          fs.closeSync(b.reader.fd);
-          behind.splice(behind.indexOf(b), 1);
-        }
-      }
-      yield* drain(cur);
-      const st = fs.statSync(file, { throwIfNoEntry: false });
-      if (st && st.ino !== cur?.ino) {
-        // Not at the live file: move to the one after ours (or the oldest left, if ours is gone).
-        const files = chain(file);
-        const at = cur ? files.findIndex((f) => f.ino === cur!.ino) : -1;
-        // Ours missing from the list mid-rotation (a name briefly absent): look again; deleted (past maxFiles): the oldest.
-        const gone = !cur || fs.fstatSync(cur.fd).nlink === 0;
-        const next = at >= 0 ? files[at + 1] : gone ? files[0] : undefined;
-        if (next) {
-          const opened = open(next.name, next.ino, false);
-          if (opened) {
-            if (cur) {
-              yield* drain(cur);
-              behind.push({ reader: cur, until: Date.now() + LATE_WRITER_MS });
-            }
-            cur = opened;
-          }
-          continue;
-        }
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, interval);
-        opts.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+  if (!opts.fromStart) {
+    // What is there now is history: start at the end of every file.
+    for (const name of auditFiles(file)) {
+      const st = fs.statSync(name, { throwIfNoEntry: false });
+      if (st) readers.set(identity(st), { offset: st.size, partial: '', decoder: new StringDecoder('utf8'), seen: 0 });
     }
-  } finally {
-    if (cur) fs.closeSync(cur.fd);
-    for (const b of behind) fs.closeSync(b.reader.fd);
+  }
+  while (!opts.signal?.aborted) {
+    poll++;
+    for (const name of auditFiles(file)) yield* read(name);
+    // Files not seen for a while have left the log (past maxFiles).
+    for (const [key, r] of readers) if (poll - r.seen > 100) readers.delete(key);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, interval);
+      opts.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
   }
 }
