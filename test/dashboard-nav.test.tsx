@@ -80,23 +80,26 @@ describe('dashboard navigation', () => {
 
   it('split layout: the right-hand pane follows the cursor and leaves the previous container’s log behind', async () => {
     const room = newRoom();
-    // Created one after the other so the table's order (newest first) is known: bravo on top, alpha below.
     await startContainer(room, 'alpha', 'i=0; while true; do i=$((i+1)); echo "alpha-line $i"; sleep 0.2; done');
     await startContainer(room, 'bravo', 'i=0; while true; do i=$((i+1)); echo "bravo-line $i"; sleep 0.2; done');
     const dash = await openDashboard(home, room, { columns: 150 });
     try {
-      const top = await dash.waitForFrame((f) => /bravo-line \d+/.test(f) && f.includes('alpha'), 'the pane to show the cursor row’s log');
-      expect(top).not.toMatch(/alpha-line/);
+      // The table is newest first, by name within a second: read which row is on top rather than assume it.
+      const first = await dash.waitForFrame((f) => /(alpha|bravo)-line \d+/.test(f) && f.includes('alpha') && f.includes('bravo'), 'the pane to show the cursor row’s log');
+      const [top, other] = /alpha-line/.test(first) ? ['alpha', 'bravo'] : ['bravo', 'alpha'];
+      expect(first).not.toMatch(new RegExp(`${other}-line`));
+      const rows = first.split('\n').filter((l) => /│\s+(alpha|bravo)\s+berth-fixture/.test(l));
+      expect(rows[0]).toContain(top);
       dash.press(KEY.down);
-      await dash.waitForFrame((f) => /alpha-line \d+/.test(f) && !/bravo-line/.test(f), 'the pane to follow the cursor to alpha');
-      // bravo keeps printing, but its follow was aborted: none of its lines come back into the pane.
-      const seen = await dash.waitForFrame((f) => (f.match(/alpha-line (\d+)/g) ?? []).length >= 3, 'more of alpha’s lines');
-      expect(seen).not.toMatch(/bravo-line/);
+      await dash.waitForFrame((f) => new RegExp(`${other}-line \\d+`).test(f) && !new RegExp(`${top}-line`).test(f), `the pane to follow the cursor to ${other}`);
+      // The first container keeps printing, but its follow was aborted: none of its lines come back into the pane.
+      const seen = await dash.waitForFrame((f) => (f.match(new RegExp(`${other}-line (\\d+)`, 'g')) ?? []).length >= 3, `more of ${other}’s lines`);
+      expect(seen).not.toMatch(new RegExp(`${top}-line`));
       // enter zooms the pane full screen; escape returns to the split.
       dash.press(KEY.enter);
       await dash.waitForFrame((f) => f.includes('1 logs') && !f.includes('Rooms'), 'enter to zoom the pane');
       dash.press(KEY.escape);
-      await dash.waitForFrame((f) => f.includes('Rooms') && /alpha-line/.test(f), 'escape to return to the split');
+      await dash.waitForFrame((f) => f.includes('Rooms') && new RegExp(`${other}-line`).test(f), 'escape to return to the split');
     } finally {
       dash.close();
     }
