@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandGroups, commandManifest } from '../src/commands/main.js';
+import { berthVersion } from '../src/runtime/version.js';
 import { repoRoot, runCli, tempHome } from './helpers.js';
 
 const home = tempHome();
@@ -27,9 +28,14 @@ describe('start-up', () => {
     expect(built).toEqual(JSON.parse(JSON.stringify(await commandManifest())));
   });
 
-  it('bin/berth --version prints the package version (answered without loading a command group)', () => {
+  it('bin/berth --version prints the package version (answered without loading a command group)', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-    expect(bin(['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    // Exactly `--version` is answered in src/cli.ts without yargs; anything more goes through yargs: both print the
+    // version and a newline, as the in-process parser does (which, unbundled, has no version but the dev one).
+    for (const args of [['--version'], ['--version', '--debug']]) {
+      expect(bin(args)).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+      expect(await runCli(args, { BERTH_HOME: home })).toMatchObject({ code: 0, stdout: `${berthVersion}\n`, stderr: '' });
+    }
   });
 
   it.each([
