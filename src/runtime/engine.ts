@@ -224,7 +224,8 @@ export async function connectEngine(endpoint: EngineEndpoint, env: NodeJS.Proces
   } else if (options.socketPath) {
     // The global agent's settings, with TLS's server name set (to none): otherwise every first request derives one
     // from the Host header through net.isIP, whose IPv6 pattern V8 compiles on first use (~15 ms of start-up).
-    options = { ...options, agent: new http.Agent({ ...http.globalAgent.options, servername: '' }) };
+    const global = (http.globalAgent as http.Agent & { options: http.AgentOptions }).options;
+    options = { ...options, agent: new http.Agent({ ...global, servername: '' } as http.AgentOptions) } as Docker.DockerOptions;
   }
   return new Engine(endpoint, new DockerCtor(options));
 }
