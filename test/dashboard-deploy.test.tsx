@@ -105,7 +105,7 @@ describe('dashboard deploy', () => {
       dash.press(...' --liveness http:/never --health-timeout 5m', KEY.enter);
       await dash.waitForFrame((f) => f.includes('web r3: waiting for GET /never to answer'), 'the health wait of r3', 120_000);
       dash.press('x');
-      await dash.waitForFrame((f) => f.includes('deploy of web stopped: deploy of web cancelled; revision 3 removed; revision 2 keeps serving'), 'the stopped deploy', 120_000);
+      await dash.waitForFrame((f) => f.includes('deploy of web stopped; revision 3 removed; revision 2 keeps serving'), 'the stopped deploy', 120_000);
       const left = await serviceContainers(room, 'web');
       expect(left.map((c) => [c.Labels['berth.service.revision'], c.State])).toEqual([['2', 'running']]);
     } catch (err) {

@@ -337,8 +337,9 @@ function useServicesData(api: ViewApi): ServicesData {
 export function deploySummary(d: DeployRun): string {
   const what = d.service ?? 'service';
   if (d.running) return `deploying ${what} into ${d.room}…`;
-  if (d.cancelled) return `deploy of ${what} stopped: ${d.error}`;
-  if (d.error) return `deploy of ${what} failed: ${d.error}`;
+  // The runtime's messages about a deploy already say so ("deploy of web revision 3 failed: ...").
+  if (d.cancelled) return d.error?.startsWith('deploy of') ? d.error.replace(' cancelled', ' stopped') : `deploy of ${what} stopped`;
+  if (d.error) return d.error.startsWith('deploy of') ? d.error : `deploy of ${what} failed: ${d.error}`;
   const r = d.result!;
   return r.previous !== null ? `updated ${r.name} to r${r.revision} (was r${r.previous})` : `created ${r.name} (r${r.revision})`;
 }
