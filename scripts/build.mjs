@@ -1,11 +1,22 @@
 // Bundles src/ into dist/ with esbuild: the CLI entry stays small; React/Ink load only with the dashboard chunk.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+// What this build is made of (the sources and the locked dependencies): the bundle carries it as BERTH_BUILD and
+// dist/commands.json records it, so a manifest from another build (dist rebuilt, a copy mixed up) is never used.
+const buildHash = createHash('sha256');
+for (const file of readdirSync('src', { recursive: true }).map(String).sort()) {
+  const full = path.join('src', file);
+  if (statSync(full).isFile()) buildHash.update(`${file}\0`).update(readFileSync(full)).update('\0');
+}
+for (const file of ['package.json', 'package-lock.json', 'scripts/build.mjs']) buildHash.update(readFileSync(file));
+const buildId = buildHash.digest('hex').slice(0, 16);
 
 // dockerode loads its BuildKit session support (gRPC + protobuf, ~100 ms) and docker-modem loads ssh2 (~35 ms, with
 // a crypto self-test) at import time; dockerode's util loads tar-fs (with tar-stream, bl and readable-stream, ~160 KB
@@ -119,7 +130,7 @@ const result = await build({
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
   plugins: [lazyRequire, lazyStringWidth, patchSources],
-  define: { BERTH_VERSION: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
+  define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
   },
@@ -142,4 +153,4 @@ const manifest = spawnSync(
   { encoding: 'utf8' },
 );
 if (manifest.status !== 0) throw new Error(`build: cannot list the command groups: ${manifest.stderr}`);
-writeFileSync(path.join('dist', 'commands.json'), `${JSON.stringify(JSON.parse(manifest.stdout), null, 1)}\n`);
+writeFileSync(path.join('dist', 'commands.json'), `${JSON.stringify({ build: buildId, groups: JSON.parse(manifest.stdout) }, null, 1)}\n`);
