@@ -1,9 +1,10 @@
 // The Agents view: each agent's running containers, CPU and memory in use against its limits, starts waiting in its
 // queue, and (on a wide screen) the selected agent's containers and workspace; refreshed every few seconds.
-import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import React, { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import type { Command } from '../app/keymap.js';
 import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { useKept } from '../app/use-kept.js';
 import { listAgents, workspaceDir, type AgentSummary } from '../runtime/agents.js';
 import { formatBytes, formatPercent, truncate } from '../runtime/format.js';
 
@@ -162,18 +163,10 @@ function useAgentsData(api: ViewApi): AgentsData {
   }, [poller]);
   const snapshot = useSyncExternalStore(poller.subscribe, poller.getSnapshot);
   const room = useSyncExternalStore(api.store.subscribe, () => api.store.getSnapshot().selectedRoom);
-  const kept = useMemo(() => api.keep('agents', () => 0), [api]);
-  const [cursor, setCursorState] = useState(kept.get);
-  const setCursor = useCallback(
-    (index: number) => {
-      kept.set(index);
-      setCursorState(index);
-    },
-    [kept],
-  );
+  const [cursor, setCursor, cursorNow] = useKept(api, 'agents', () => 0);
   const count = useCallback(() => poller.getSnapshot().agents?.length ?? 0, [poller]);
   const length = snapshot.agents?.length ?? 0;
-  return { snapshot, cursor: Math.min(cursor, Math.max(0, length - 1)), setCursor, cursorNow: kept.get, count, room };
+  return { snapshot, cursor: Math.min(cursor, Math.max(0, length - 1)), setCursor, cursorNow, count, room };
 }
 
 function runAgents(command: Command, data: AgentsData): boolean | void {

@@ -1,11 +1,12 @@
 // The Approvals view: the queue of host commands agents asked to run, the selected one in full, a approve, d deny,
 // t approve-and-trust (the suggested pattern shown before it is saved), the approved command's live output; and the
 // pending-count badge (with a bell per new request) that the header shows from every view.
-import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useState, useSyncExternalStore } from 'react';
 import { Box, useStdin, useStdout } from 'ink';
 import { ApprovalsStore, type ApprovalsSnapshot, type OutputSnapshot } from '../app/approvals-store.js';
 import type { Command, KeyContext } from '../app/keymap.js';
 import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { useKept } from '../app/use-kept.js';
 import type { ApprovalRequest } from '../runtime/approvals.js';
 import { approveAndTrust, suggestPattern } from '../runtime/shell.js';
 import { ApprovalDetail, ApprovalList, listRows } from './ApprovalsPanel.js';
@@ -48,15 +49,7 @@ function useApprovalsData(api: ViewApi, size: { width: number; height: number })
   const store = sharedStore(api);
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const output = useSyncExternalStore(store.subscribeOutput, store.getOutput);
-  const kept = useMemo(() => api.keep<Selection>('approvals.selection', () => ({ zoomed: false })), [api]);
-  const [selection, setSelection] = useState(kept.get);
-  const select = useCallback(
-    (next: Selection) => {
-      kept.set(next);
-      setSelection(next);
-    },
-    [kept],
-  );
+  const [selection, select, selectionNow] = useKept<Selection>(api, 'approvals.selection', () => ({ zoomed: false }));
   const { stdin } = useStdin();
   const [now, setNow] = useState(Date.now);
   useEffect(() => {
@@ -82,7 +75,7 @@ function useApprovalsData(api: ViewApi, size: { width: number; height: number })
     now,
     stdinIsTTY: Boolean((stdin as { isTTY?: boolean } | undefined)?.isTTY),
     canDecide: !api.rt.env.BERTH_AGENT,
-    selection: kept.get,
+    selection: selectionNow,
     select,
   };
 }

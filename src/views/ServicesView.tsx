@@ -1,12 +1,13 @@
 // The Services view: the room's services (replicas running/desired, health, revision), the selected one's deploy
 // history and live logs; R rolls it back and d removes it, each after a confirmation.
-import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import React, { useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import type { Command } from '../app/keymap.js';
 import type { DashboardView, ViewApi } from '../app/view-layout.js';
 import { ALL_ROOMS } from '../app/dashboard-store.js';
 import { describeDeployEvent, parseDeployLine, quoteWords } from '../commands/deploy.js';
 import { trackStore, untrackStore } from '../app/live-stores.js';
+import { useKept } from '../app/use-kept.js';
 import { deployArgs } from '../runtime/deploy-spec.js';
 import { DeployState } from '../runtime/deploy-state.js';
 import { CancelledError } from '../runtime/errors.js';
@@ -301,19 +302,6 @@ interface ServicesData {
   /** The deploy's output takes the whole body. */
   zoom: boolean;
   setZoom(zoom: boolean): void;
-}
-
-function useKept<T>(api: ViewApi, key: string, initial: () => T): [T, (value: T) => void] {
-  const kept = useMemo(() => api.keep(key, initial), [api]); // eslint-disable-line react-hooks/exhaustive-deps
-  const [value, setValue] = useState(kept.get);
-  const set = useCallback(
-    (v: T) => {
-      kept.set(v);
-      setValue(v);
-    },
-    [kept],
-  );
-  return [value, set];
 }
 
 function useServicesData(api: ViewApi): ServicesData {

@@ -1,10 +1,11 @@
 // The Sessions view: every terminal session of this dashboard (container, command, started, running or exited with
 // its code); enter re-attaches one full screen.
-import React, { useCallback, useMemo, useState } from 'react';
+import React from 'react';
 import { Box, Text } from 'ink';
 import type { Command } from '../app/keymap.js';
 import { useSessionList, type SessionInfo } from '../app/sessions.js';
 import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { useKept } from '../app/use-kept.js';
 import { formatAge, truncate } from '../runtime/format.js';
 
 export interface SessionsViewProps {
@@ -66,16 +67,8 @@ interface SessionsData {
 
 function useSessionsData(api: ViewApi): SessionsData {
   const sessions = useSessionList(api.sessions);
-  const kept = useMemo(() => api.keep('sessions', () => 0), [api]);
-  const [cursor, setCursorState] = useState(kept.get);
-  const setCursor = useCallback(
-    (index: number) => {
-      kept.set(index);
-      setCursorState(index);
-    },
-    [kept],
-  );
-  return { sessions, cursor: Math.min(cursor, Math.max(0, sessions.length - 1)), setCursor, cursorNow: kept.get };
+  const [cursor, setCursor, cursorNow] = useKept(api, 'sessions', () => 0);
+  return { sessions, cursor: Math.min(cursor, Math.max(0, sessions.length - 1)), setCursor, cursorNow };
 }
 
 function runSessions(command: Command, data: SessionsData, api: ViewApi): boolean | void {
