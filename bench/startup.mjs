@@ -72,6 +72,32 @@ function timeToPrompt(cmd, args) {
   });
 }
 
+/** ms from spawning cmd under a pty to output matching `until`; `quit` is typed then (the dashboard's q). */
+function timeToOutput(cmd, args, until, quit) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const term = pty.spawn(cmd, args, { name: 'xterm-256color', cols: 140, rows: 40, env });
+    let out = '';
+    let ms;
+    const timer = setTimeout(() => {
+      term.kill();
+      reject(new Error(`${cmd}: no match in 60 s: ${JSON.stringify(out.slice(-300))}`));
+    }, 60_000);
+    term.onData((d) => {
+      out += d;
+      if (ms === undefined && until.test(out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ' '))) {
+        ms = Number(process.hrtime.bigint() - start) / 1e6;
+        if (quit) term.write(quit);
+      }
+    });
+    term.onExit(() => {
+      clearTimeout(timer);
+      if (ms === undefined) reject(new Error(`${cmd} exited before a match: ${JSON.stringify(out.slice(-300))}`));
+      else resolve(ms);
+    });
+  });
+}
+
 ensureBuilt();
 try {
   const batch = path.join(home, 'batch.json');
@@ -122,6 +148,18 @@ try {
   const d = percentile(times.docker, 50);
   console.log(`\n## exec --tty time to prompt (${prompts} each, alternating; wall ms)\n`);
   console.log(`berth container exec --tty: ${b.toFixed(0)} ms, docker exec -it: ${d.toFixed(0)} ms; ratio ${(b / d).toFixed(2)}×, berth − docker = ${(b - d).toFixed(0)} ms (target ≤ +100)`);
+
+  // Dashboard cold start: spawning `berth` on a pty to the first frame that lists the room's containers, against a
+  // bare node that prints one line on the same pty.
+  const cold = { berth: [], node: [] };
+  for (let i = 0; i < prompts; i++) {
+    cold.berth.push(await timeToOutput(node, [berthBin], new RegExp(`Containers in ${room}[\\s\\S]*\\bc\\d+\\b`), 'q'));
+    cold.node.push(await timeToOutput(node, ['-e', 'console.log("ready")'], /ready/));
+  }
+  const cb = percentile(cold.berth, 50);
+  const cn = percentile(cold.node, 50);
+  console.log(`\n## Dashboard cold start to the first frame with the room's containers (${prompts} each, alternating; wall ms)\n`);
+  console.log(`berth: ${cb.toFixed(0)} ms, bare node: ${cn.toFixed(0)} ms; berth − node = ${(cb - cn).toFixed(0)} ms (target ≤ +250)`);
 } finally {
   spawnSync(node, [berthBin, 'room', 'delete', room, '--force', '--purge-storage', '-q'], { env, stdio: 'ignore' });
   const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim();

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { NARROW_TEXT } from './narrow-text.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -50,10 +51,12 @@ const lazyRequire = {
   },
 };
 
-// string-width (yargs' help layout via cliui, wrap-ansi) builds an Intl.Segmenter and Unicode-property regexes at
-// import: ~60-90 ms of start-up on a busy machine, paid even by commands that print no help. Each import of it gets a
-// stand-in that answers printable ASCII (where every version counts one column per character) itself and loads the
-// real module, bundled as usual, on the first other string.
+// string-width (yargs' help layout via cliui, wrap-ansi; Ink) builds an Intl.Segmenter and Unicode-property regexes
+// at import: ~60-90 ms of start-up on a busy machine, paid even by commands that print no help; and it segments
+// every string it measures, which Ink does for every line of every frame (~50 ms of the dashboard's first frame).
+// Each import of it gets a stand-in that answers narrow text (scripts/narrow-text.mjs: one column per character in
+// every version, unless asked to count ambiguous characters wide) itself and loads the real module, bundled as
+// usual, for any other string.
 const lazyStringWidth = {
   name: 'lazy-string-width',
   setup(b) {
@@ -64,10 +67,10 @@ const lazyStringWidth = {
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-width' }, (args) => ({
       contents: [
-        'const printableAscii = /^[\\x20-\\x7e]*$/;',
+        `const narrow = ${NARROW_TEXT};`,
         'let real;',
         'export default function stringWidth(string, options) {',
-        "  if (typeof string === 'string' && printableAscii.test(string)) return string.length;",
+        "  if (typeof string === 'string' && options?.ambiguousIsNarrow !== false && narrow.test(string)) return string.length;",
         `  real = real || require(${JSON.stringify(args.path)}).default;`,
         '  return real(string, options);',
         '}',
@@ -84,6 +87,8 @@ const lazyStringWidth = {
 //   (~10 ms), or finds some unrelated package.json. Bundled, berth's package root is one directory above the chunk.
 // - docker-modem formats every request's options with util.inspect for its debug log, even when that is off (~5 ms
 //   on the first request).
+// - yoga-layout (Ink's layout) loads its wasm, inlined as a data: URL, with fetch when fetch exists: that loads all
+//   of undici (~50 ms) to decode a string it can decode itself.
 // - yargs renders the help of every command it runs, in case the handler later asks for it (showHelp/getHelp from
 //   inside a handler, which berth never does): ~10 ms of cliui layout per command.
 const sourcePatches = [
@@ -98,6 +103,12 @@ const sourcePatches = [
     to: "if (debug.enabled) debug('Sending: %s', util.inspect(options, {",
   },
   {
+    file: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/,
+    from: '"function"!=typeof fetch',
+    to: '!0',
+    all: true,
+  },
+  {
     file: /yargs[\\/]build[\\/]lib[\\/]command\.js$/,
     from: 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();',
     to: '/* berth: no help cached for a command that runs */',
@@ -110,7 +121,7 @@ const patchSources = {
       b.onLoad({ filter: patch.file }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         if (!source.includes(patch.from)) throw new Error(`build: ${args.path} changed; revisit its patch in scripts/build.mjs`);
-        return { contents: source.replace(patch.from, patch.to), loader: 'js' };
+        return { contents: patch.all ? source.replaceAll(patch.from, patch.to) : source.replace(patch.from, patch.to), loader: 'js' };
       });
     }
   },

@@ -36,3 +36,21 @@ describe('bundle', () => {
     }
   });
 });
+
+describe("the bundle's string-width stand-in", () => {
+  it('answers only characters every bundled string-width counts as one column', async () => {
+    // @ts-expect-error: a build script, plain JavaScript
+    const { NARROW_TEXT } = (await import('../scripts/narrow-text.mjs')) as { NARROW_TEXT: RegExp };
+    const copies = [path.join(repoRoot, 'node_modules', 'string-width'), ...['cliui', 'wrap-ansi'].map((p) => path.join(repoRoot, 'node_modules', p, 'node_modules', 'string-width'))]
+      .filter((dir) => fs.existsSync(dir));
+    expect(copies.length).toBeGreaterThan(1);
+    const widths = await Promise.all(copies.map(async (dir) => (await import(path.join(dir, 'index.js'))).default as (s: string) => number));
+    const narrow: string[] = [];
+    for (let c = 0; c <= 0xffff; c++) if (NARROW_TEXT.test(String.fromCharCode(c))) narrow.push(String.fromCharCode(c));
+    expect(narrow.length).toBeGreaterThan(95 + 100);
+    const wrong = narrow.filter((ch) => widths.some((w) => w(ch) !== 1));
+    expect(wrong.map((ch) => ch.charCodeAt(0).toString(16))).toEqual([]);
+    // What the dashboard draws measures as the real module measures it.
+    for (const line of ['╭─ Services · 3 ─╮', '│ web ↑↓ › … — ▁▂▃▅▇█ ● ⚑ │']) for (const w of widths) expect(w(line)).toBe(line.length);
+  });
+});

@@ -1,0 +1,5 @@
+// Text the build's string-width stand-in measures itself, one column per character: printable ASCII and the
+// one-column symbols the dashboard draws with (box drawing, blocks, arrows, dots, dashes, ellipsis), for which every
+// bundled string-width agrees (test/bundle.test.ts checks each character against them). Anything else, including
+// ANSI escapes, goes to the real string-width.
+export const NARROW_TEXT = /^[\x20-\x7e\u00b7\u2010-\u2027\u2039\u203a\u2190-\u2193\u2500-\u259f\u25cb\u25cf\u2691]*$/;
