@@ -13,6 +13,8 @@ import {
   removeImages,
   removeServiceRooms,
   runBerth,
+  serviceContainers,
+  spawnBerth,
   startProxy,
   uniqueTag,
 } from './deploy-helpers.js';
@@ -117,5 +119,33 @@ describe('berth proxy', () => {
     }
     // An upgrade for a host no service has is refused, not hung.
     await expect(openWebSocket(proxy.port, `nothing.${room}.test`)).rejects.toThrow(/404|socket hang up|ECONNRESET/);
+  });
+});
+
+describe('berth service logs -f', () => {
+  it('follows the service across a deploy: the new revision\'s lines join the stream until Ctrl+C', async () => {
+    const deploy = (version: string) =>
+      runBerth(home, ['--room', room, 'deploy', '--tag', WEB, '--name', 'logged', '--port', '8080', '--env', `VERSION=${version}`, '--settle', '1s', '--drain', '1s']);
+    const first = await deploy('v1');
+    expect(first.code, first.stderr).toBe(0);
+    const follow = spawnBerth(home, ['--room', room, 'service', 'logs', '-f', 'logged']);
+    try {
+      await follow.waitFor(/^logged-r1 \| started v1$/, 'stdout');
+      const update = await deploy('v2');
+      expect(update.code, update.stderr).toBe(0);
+      // Printed by the container that did not exist when logs -f started, in the same merged, prefixed form.
+      await follow.waitFor(/^logged-r2 \| started v2$/, 'stdout', 30_000);
+      // The old revision is gone; the follow is still open for the next one.
+      expect((await serviceContainers(room, 'logged')).map((c) => c.Labels['berth.service.revision'])).toEqual(['2']);
+      expect(follow.child.exitCode).toBeNull();
+      const rollback = await runBerth(home, ['--room', room, 'service', 'rollback', 'logged']);
+      expect(rollback.code, rollback.stderr).toBe(0);
+      await follow.waitFor(/^logged-r3 \| started v1$/, 'stdout', 30_000);
+    } finally {
+      follow.child.kill('SIGINT');
+    }
+    const { code } = await follow.exit;
+    expect(code).toBe(130);
+    expect(follow.stdout().split('\n').filter((l) => / started v/.test(l))).toEqual(['logged-r1 | started v1', 'logged-r2 | started v2', 'logged-r3 | started v1']);
   });
 });
