@@ -10,6 +10,8 @@ import {
   WEB_IMAGE_LINES,
   WS_ECHO_IMAGE_LINES,
   buildTestImage,
+  execIn,
+  get,
   removeImages,
   removeServiceRooms,
   runBerth,
@@ -18,7 +20,7 @@ import {
   startProxy,
   uniqueTag,
 } from './deploy-helpers.js';
-import { tempHome, uniqueRoom } from './helpers.js';
+import { docker, roomContainer, tempHome, uniqueRoom } from './helpers.js';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
 process.env.BERTH_DEPLOY_MODE = 'engine';
@@ -149,3 +151,73 @@ describe('berth service logs -f', () => {
     expect(follow.stdout().split('\n').filter((l) => / started v/.test(l))).toEqual(['logged-r1 | started v1', 'logged-r2 | started v2', 'logged-r3 | started v1']);
   });
 });
+
+/** The IPv4 addresses a name resolves to from inside the room (busybox nslookup against Docker's DNS). */
+async function resolveInRoom(probeId: string, name: string): Promise<string[]> {
+  const r = await execIn(probeId, ['nslookup', name]);
+  return r.output
+    .split('\n')
+    .map((l) => /^Address:\s+(\d+\.\d+\.\d+\.\d+)$/.exec(l.trim())?.[1])
+    .filter((a): a is string => Boolean(a))
+    .sort();
+}
+
+async function endpoint(room: string, id: string): Promise<{ ip: string; aliases: string[] }> {
+  const info = await docker.getContainer(id).inspect();
+  const net = info.NetworkSettings.Networks[`berth-${room}`]!;
+  return { ip: net.IPAddress, aliases: net.Aliases ?? [] };
+}
+
+describe("the service's name in the room network", () => {
+  it('goes to a new revision only once it is healthy: never to an unhealthy candidate, to the new one at the switch', async () => {
+    const domain = `named.${room}.test`;
+    const flags = (version: string, liveness: string) => [
+      '--room', room, 'deploy', '--tag', WEB, '--name', 'named', '--port', '8080', '--env', `VERSION=${version}`, '--domain', domain,
+      '--liveness', liveness, '--settle', '1s', '--drain', '1s', '--health-timeout', '8s',
+    ];
+    const first = await runBerth(home, flags('v1', 'http:/health'));
+    expect(first.code, first.stderr).toBe(0);
+    const [r1] = await serviceContainers(room, 'named');
+    const old = await endpoint(room, r1!.Id);
+    expect(old.aliases).toEqual(expect.arrayContaining(['named', 'named-r1']));
+    const probe = await roomContainer(room, 'probe');
+    expect(await resolveInRoom(probe.id, 'named')).toEqual([old.ip]);
+
+    // An update that never becomes healthy: while it is checked, the name resolves to the old container only.
+    const failing = spawnBerth(home, flags('v2', 'http:/missing'));
+    await failing.waitFor(/named r2: waiting for GET \/missing/);
+    const candidate = await waitForContainer(room, 'named', '2');
+    const cand = await endpoint(room, candidate);
+    expect(cand.aliases).toContain('named-r2');
+    expect(cand.aliases).not.toContain('named');
+    for (let i = 0; i < 3; i++) expect(await resolveInRoom(probe.id, 'named')).toEqual([old.ip]);
+    // The candidate is on the room network all the same, under its own name.
+    expect(await resolveInRoom(probe.id, 'named-r2')).toEqual([cand.ip]);
+    expect((await failing.exit).code).not.toBe(0);
+    expect(failing.stderr()).toContain('revision 1 keeps serving');
+    expect(await resolveInRoom(probe.id, 'named')).toEqual([old.ip]);
+
+    // A healthy update: the name moves to the new container at the switch, the old one loses it with its removal.
+    const good = await runBerth(home, flags('v3', 'http:/health'));
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stderr).toContain('giving named-r3 the name named in the room network');
+    const [r3] = await serviceContainers(room, 'named');
+    expect(r3!.Labels['berth.service.revision']).toBe('3');
+    const now = await endpoint(room, r3!.Id);
+    expect(now.aliases).toEqual(expect.arrayContaining(['named', 'named-r3']));
+    expect(await resolveInRoom(probe.id, 'named')).toEqual([now.ip]);
+    // It answers on the host port it published again after taking the name, through berth proxy and directly.
+    expect((await get(proxy.port, domain)).body.trim()).toBe('v3');
+    const http = await execIn(probe.id, ['wget', '-qO-', 'http://named:8080/']);
+    expect(http.output.trim()).toBe('v3');
+  });
+});
+
+async function waitForContainer(room: string, service: string, revision: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const c = (await serviceContainers(room, service)).find((x) => x.Labels['berth.service.revision'] === revision);
+    if (c) return c.Id;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no container of ${service} revision ${revision}`);
+}

@@ -390,7 +390,8 @@ export class DeployService {
             ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
             ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
           },
-          NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [spec.name, cname] } } },
+          // Only its own name until it is healthy: the service's name (its DNS alias in the room) comes at the switch.
+          NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [cname] } } },
         };
         const container = await engine.call(`create container ${cname}`, (d) => d.createContainer(body));
         created.push({ id: container.id, name: cname });
@@ -399,6 +400,8 @@ export class DeployService {
       state.phase(spec.room, spec.name, revision, 'health');
       emit('health', describeHealthWait(spec));
       await this.waitHealthy(engine, spec, created, cb.signal);
+      emit('switch', `giving ${created.map((c) => c.name).join(', ')} the name ${spec.name} in the room network`);
+      await this.takeServiceName(engine, spec, created, cb.signal);
     } catch (err) {
       const aborted = cb.signal?.aborted || err instanceof CancelledError;
       const logs = created.length ? await this.lastLines(spec.room, created[created.length - 1]!.id, secretValues) : [];
@@ -498,6 +501,49 @@ export class DeployService {
         throw new BerthError(`not healthy within ${Math.round(spec.healthTimeoutMs / 1000)}s (${lastProblem})`, 'timeout');
       }
       await sleep(Math.min(250, Math.max(0, deadline - Date.now())), signal);
+    }
+  }
+
+  /**
+   * The switch for the room's DNS: the healthy new containers get the service's name as a network alias (the old
+   * ones keep it until they are removed after the drain, so the name never resolves to nothing). Engines have no
+   * call that changes an endpoint's aliases, so each container is disconnected and connected again with them; the
+   * engine then publishes its ports anew (another host port), so this waits until they are published and, with an
+   * http liveness, answer again, before the proxy is switched to them.
+   */
+  private async takeServiceName(engine: Engine, spec: DeploySpec, created: { id: string; name: string }[], signal?: AbortSignal): Promise<void> {
+    const network = roomNetworkName(spec.room);
+    for (const c of created) {
+      if (signal?.aborted) throw new CancelledError();
+      await engine.call(`disconnect ${c.name} from ${network}`, (d) => d.getNetwork(network).disconnect({ Container: c.id, Force: true }));
+      await engine.call(`connect ${c.name} to ${network}`, (d) => d.getNetwork(network).connect({ Container: c.id, EndpointConfig: { Aliases: [spec.name, c.name] } }));
+    }
+    const deadline = Date.now() + Math.max(10_000, spec.healthTimeoutMs);
+    const pending = new Set(created.map((c) => c.id));
+    let problem = '';
+    while (pending.size) {
+      if (signal?.aborted) throw new CancelledError();
+      for (const c of created.filter((x) => pending.has(x.id))) {
+        const info = await engine.call(`inspect container ${c.name}`, (d) => d.getContainer(c.id).inspect());
+        const ports = info.NetworkSettings?.Ports ?? {};
+        const unpublished = spec.ports.filter((p) => !ports[`${p.containerPort}/${p.protocol}`]?.[0]?.HostPort);
+        if (unpublished.length) {
+          problem = `${c.name} has not published ${unpublished.map((p) => `${p.containerPort}/${p.protocol}`).join(', ')} again`;
+          continue;
+        }
+        if (spec.liveness?.kind === 'http') {
+          const binding = ports[`${spec.liveness.port}/tcp`]![0]!;
+          const result = await probe(`http://${publishedHost(engine, binding.HostIp)}:${binding.HostPort}${spec.liveness.path}`);
+          if (!result.ok) {
+            problem = `${c.name}: GET ${spec.liveness.path} ${result.detail} after it took the name ${spec.name}`;
+            continue;
+          }
+        }
+        pending.delete(c.id);
+      }
+      if (!pending.size) break;
+      if (Date.now() >= deadline) throw new BerthError(problem, 'timeout');
+      await sleep(100, signal);
     }
   }
 
