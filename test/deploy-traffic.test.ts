@@ -221,3 +221,29 @@ async function waitForContainer(room: string, service: string, revision: string)
   }
   throw new Error(`no container of ${service} revision ${revision}`);
 }
+
+describe('deploy under the limits of its --identity', () => {
+  it('is refused in one line when it would exceed the agent\'s max running, creating nothing; an update still fits', async () => {
+    const agent = `lim${randomBytes(3).toString('hex')}`;
+    const set = await runBerth(home, ['agent', 'limits', agent, '--max-running', '1']);
+    expect(set.code, set.stderr).toBe(0);
+    const deploy = (name: string, version: string) =>
+      runBerth(home, ['--room', room, 'deploy', '--tag', WEB, '--name', name, '--identity', agent, '--port', '8080', '--env', `VERSION=${version}`, '--settle', '500ms', '--drain', '100ms']);
+    const first = await deploy('limited', 'v1');
+    expect(first.code, first.stderr).toBe(0);
+    // An update replaces the running revision: it is not counted against its own candidate.
+    const update = await deploy('limited', 'v2');
+    expect(update.code, update.stderr).toBe(0);
+    expect((await serviceContainers(room, 'limited')).map((c) => c.Labels['berth.service.revision'])).toEqual(['2']);
+
+    const refused = await deploy('second', 'v1');
+    expect(refused.code).toBe(6);
+    // The error is one line; before it only the progress line of the image check, no container was started.
+    expect(refused.stderr.trim().split('\n')).toEqual([`second: image ${WEB}`, `berth: agent ${agent}: max running 1 reached (1 running)`]);
+    expect(await serviceContainers(room, 'second')).toEqual([]);
+    const list = JSON.parse((await runBerth(home, ['--room', room, 'service', 'list', '-o', 'json'])).stdout).items as { name: string }[];
+    expect(list.map((s) => s.name)).not.toContain('second');
+    const audit = fs.readFileSync(`${home}/data/actions.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; target: string; result?: string });
+    expect(audit.filter((a) => a.target === `${room}/second`).map((a) => a.action)).toEqual(['service.deploy']);
+  });
+});

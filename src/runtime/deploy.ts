@@ -2,6 +2,8 @@
 // it is healthy, switch, drain, remove the old), rollback, remove, list, inspect and logs. On a plain engine each
 // revision is a set of containers; on a Swarm manager a Swarm service (deploy-swarm.ts).
 import type Docker from 'dockerode';
+import { LimitError } from './admission.js';
+import { admitStart } from './agents.js';
 import { ensureImage, ensureRoomOnce, portBindings, type PullProgress } from './container-create.js';
 import { deployAuditDetails, mountSource, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
@@ -359,10 +361,10 @@ export class DeployService {
       const { exposed, bindings } = portBindings(spec.ports.map((p) => ({ ...p, hostIp: p.hostIp ?? (publishedHost(engine, undefined) === '127.0.0.1' ? '127.0.0.1' : undefined) })));
       const network = roomNetworkName(spec.room);
       const labels = serviceLabels(spec, revision);
+      const old = (await this.containers(engine, spec.room, spec.name)).filter((c) => c.revision !== revision && c.state === 'running');
       for (let i = 0; i < spec.replicas; i++) {
         if (cb.signal?.aborted) throw new CancelledError();
         const cname = serviceContainerName(spec.name, revision, i, spec.replicas);
-        emit('create', `starting ${cname} (${spec.image})`);
         const body: Docker.ContainerCreateOptions = {
           name: dockerContainerName(spec.room, cname),
           Image: spec.image,
@@ -393,9 +395,21 @@ export class DeployService {
           // Only its own name until it is healthy: the service's name (its DNS alias in the room) comes at the switch.
           NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [cname] } } },
         };
-        const container = await engine.call(`create container ${cname}`, (d) => d.createContainer(body));
-        created.push({ id: container.id, name: cname });
-        await engine.call(`start container ${cname}`, () => container.start());
+        // Under the identity's limits like any container it starts; the old revision's containers are what these
+        // replace, so an update of a service fits where the service itself did.
+        const admission = await admitStart(this.rt, { room: spec.room, name: cname, agent: spec.identity, resources: spec.resources }, {
+          signal: cb.signal,
+          replacing: old.map((o) => dockerContainerName(spec.room, o.name)),
+          onQueued: (why) => emit('create', why),
+        });
+        try {
+          emit('create', `starting ${cname} (${spec.image})`);
+          const container = await engine.call(`create container ${cname}`, (d) => d.createContainer(body));
+          created.push({ id: container.id, name: cname });
+          await engine.call(`start container ${cname}`, () => container.start());
+        } finally {
+          admission.release();
+        }
       }
       state.phase(spec.room, spec.name, revision, 'health');
       emit('health', describeHealthWait(spec));
@@ -403,6 +417,11 @@ export class DeployService {
       emit('switch', `giving ${created.map((c) => c.name).join(', ')} the name ${spec.name} in the room network`);
       await this.takeServiceName(engine, spec, created, cb.signal);
     } catch (err) {
+      if (err instanceof LimitError && !created.length) {
+        // Refused by the identity's limits before anything was made: one line, nothing in the history either.
+        state.discard(spec.room, spec.name, revision);
+        throw err;
+      }
       const aborted = cb.signal?.aborted || err instanceof CancelledError;
       const logs = created.length ? await this.lastLines(spec.room, created[created.length - 1]!.id, secretValues) : [];
       await removeNew();
