@@ -1,30 +1,52 @@
 // Bundles src/ into dist/ with esbuild: the CLI entry stays small; React/Ink load only with the dashboard chunk.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
+// What this build is made of (the sources and the locked dependencies): the bundle carries it as BERTH_BUILD and
+// dist/commands.json records it, so a manifest from another build (dist rebuilt, a copy mixed up) is never used.
+const buildHash = createHash('sha256');
+for (const file of readdirSync('src', { recursive: true }).map(String).sort()) {
+  const full = path.join('src', file);
+  if (statSync(full).isFile()) buildHash.update(`${file}\0`).update(readFileSync(full)).update('\0');
+}
+for (const file of ['package.json', 'package-lock.json', 'scripts/build.mjs']) buildHash.update(readFileSync(file));
+const buildId = buildHash.digest('hex').slice(0, 16);
+
 // dockerode loads its BuildKit session support (gRPC + protobuf, ~100 ms) and docker-modem loads ssh2 (~35 ms, with
-// a crypto self-test) at import time. Most commands need neither, so the bundle requires each from node_modules on
-// first call only.
+// a crypto self-test) at import time; dockerode's util loads tar-fs (with tar-stream, bl and readable-stream, ~160 KB
+// to compile) for build contexts only, and docker-modem's HttpDuplex loads readable-stream for hijacked streams only.
+// Most commands need none of them, so the bundle requires each from node_modules on first use: a function (called or
+// constructed) or an object whose properties are read.
 const lazyModules = {
-  './session': { importer: `${path.sep}dockerode${path.sep}`, real: 'dockerode/lib/session.js' },
-  './ssh': { importer: `${path.sep}docker-modem${path.sep}`, real: 'docker-modem/lib/ssh.js' },
+  './session': { importer: `${path.sep}dockerode${path.sep}`, real: 'dockerode/lib/session.js', kind: 'function' },
+  './ssh': { importer: `${path.sep}docker-modem${path.sep}`, real: 'docker-modem/lib/ssh.js', kind: 'function' },
+  './http_duplex': { importer: `${path.sep}docker-modem${path.sep}`, real: 'docker-modem/lib/http_duplex.js', kind: 'function' },
+  'tar-fs': { importer: `${path.sep}dockerode${path.sep}lib${path.sep}util.js`, real: 'tar-fs', kind: 'object', from: 'dockerode' },
 };
 const lazyRequire = {
   name: 'lazy-require',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(session|ssh)$/ }, (args) => {
+    b.onResolve({ filter: /^(\.\/(session|ssh|http_duplex)|tar-fs)$/ }, (args) => {
       const lazy = lazyModules[args.path];
-      return args.importer.includes(lazy.importer) ? { path: lazy.real, namespace: 'lazy' } : undefined;
+      return args.importer.includes(lazy.importer) ? { path: args.path, namespace: 'lazy', pluginData: lazy } : undefined;
     });
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
-      contents: `let real; module.exports = function (...args) { real = real || require(${JSON.stringify(args.path)}); return real.apply(this, args); };`,
-      loader: 'js',
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ pluginData: lazy }) => {
+      // tar-fs is dockerode's own dependency: resolve it from dockerode's directory, as its require would.
+      const load = lazy.from
+        ? `require(require.resolve(${JSON.stringify(lazy.real)}, { paths: [require('node:path').dirname(require.resolve('${lazy.from}'))] }))`
+        : `require(${JSON.stringify(lazy.real)})`;
+      const contents =
+        lazy.kind === 'function'
+          ? `let real; module.exports = function (...args) { real = real || ${load}; return real.apply(this, args); };`
+          : `let real; module.exports = new Proxy({}, { get: (_, key) => (real = real || ${load})[key] });`;
+      return { contents, loader: 'js' };
+    });
   },
 };
 
@@ -56,6 +78,44 @@ const lazyStringWidth = {
   },
 };
 
+// Small patches to dependencies' start-up paths, each failing the build when its source text moves:
+// - yargs guesses a default version by looking for package.json above the directory that holds node_modules;
+//   bundled there is none, so it searches from the working directory, fails an assertion and formats its message
+//   (~10 ms), or finds some unrelated package.json. Bundled, berth's package root is one directory above the chunk.
+// - docker-modem formats every request's options with util.inspect for its debug log, even when that is off (~5 ms
+//   on the first request).
+// - yargs renders the help of every command it runs, in case the handler later asks for it (showHelp/getHelp from
+//   inside a handler, which berth never does): ~10 ms of cliui layout per command.
+const sourcePatches = [
+  {
+    file: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
+    from: "const mainFilename = __dirname.substring(0, __dirname.lastIndexOf('node_modules'));",
+    to: "const mainFilename = fileURLToPath(new URL('../', import.meta.url));",
+  },
+  {
+    file: /docker-modem[\\/]lib[\\/]modem\.js$/,
+    from: "debug('Sending: %s', util.inspect(options, {",
+    to: "if (debug.enabled) debug('Sending: %s', util.inspect(options, {",
+  },
+  {
+    file: /yargs[\\/]build[\\/]lib[\\/]command\.js$/,
+    from: 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();',
+    to: '/* berth: no help cached for a command that runs */',
+  },
+];
+const patchSources = {
+  name: 'patch-sources',
+  setup(b) {
+    for (const patch of sourcePatches) {
+      b.onLoad({ filter: patch.file }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(patch.from)) throw new Error(`build: ${args.path} changed; revisit its patch in scripts/build.mjs`);
+        return { contents: source.replace(patch.from, patch.to), loader: 'js' };
+      });
+    }
+  },
+};
+
 const result = await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
@@ -68,9 +128,9 @@ const result = await build({
   metafile: true,
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
-  external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).map((m) => m.real)],
-  plugins: [lazyRequire, lazyStringWidth],
-  define: { BERTH_VERSION: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
+  external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
+  plugins: [lazyRequire, lazyStringWidth, patchSources],
+  define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
   },
@@ -93,4 +153,4 @@ const manifest = spawnSync(
   { encoding: 'utf8' },
 );
 if (manifest.status !== 0) throw new Error(`build: cannot list the command groups: ${manifest.stderr}`);
-writeFileSync(path.join('dist', 'commands.json'), `${JSON.stringify(JSON.parse(manifest.stdout), null, 1)}\n`);
+writeFileSync(path.join('dist', 'commands.json'), `${JSON.stringify({ build: buildId, groups: JSON.parse(manifest.stdout) }, null, 1)}\n`);

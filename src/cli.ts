@@ -1,5 +1,6 @@
 // The process entry: dashboard on a bare TTY, else one command; the only place errors become exit codes.
 import { BerthError, ExitCode, exitCodeOf } from './runtime/errors.js';
+import { berthVersion } from './runtime/version.js';
 
 function printError(err: unknown, debug: boolean): void {
   const message = err instanceof Error ? err.message : String(err);
@@ -23,6 +24,11 @@ export function dashboardOptions(args: string[]): { host?: string; room?: string
 }
 
 export async function run(args: string[]): Promise<number> {
+  // What yargs prints for exactly `--version`, without loading it (agents ask this in loops).
+  if (args.length === 1 && args[0] === '--version') {
+    process.stdout.write(`${berthVersion}\n`);
+    return ExitCode.ok;
+  }
   const debug = args.includes('--debug');
   const dashboard = process.stdin.isTTY && process.stdout.isTTY ? dashboardOptions(args) : undefined;
   const wantsDashboard = dashboard !== undefined;

@@ -4,6 +4,7 @@ import React from 'react';
 import { render } from 'ink-testing-library';
 import { App } from '../src/app/App.js';
 import { DashboardStore } from '../src/app/dashboard-store.js';
+import { disposeLiveStores } from '../src/app/live-stores.js';
 import { RoomService } from '../src/runtime/rooms.js';
 import { FIXTURE_IMAGE, TEST_LOG_CONFIG, docker, runtimeFor, waitFor } from './helpers.js';
 
@@ -44,6 +45,7 @@ export async function openDashboard(home: string, room: string, options: { colum
     quitRequested: () => quit,
     close: () => {
       store.stop();
+      disposeLiveStores(); // as the dashboard does on quit: a pull, build or deploy still running stops
       app.unmount();
       rt.close();
     },

@@ -4,15 +4,17 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandGroups, commandManifest } from '../src/commands/main.js';
+import { commandGroups, commandManifest, readManifest } from '../src/commands/main.js';
+import { berthVersion } from '../src/runtime/version.js';
 import { repoRoot, runCli, tempHome } from './helpers.js';
 
 const home = tempHome();
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-function bin(args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'berth'), ...args], {
+function bin(args: string[], root = repoRoot) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'berth'), ...args], {
     env: { ...process.env, BERTH_HOME: home },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,15 +23,54 @@ function bin(args: string[]) {
 }
 
 describe('start-up', () => {
-  it('dist/commands.json holds every group help line as the sources declare it', async () => {
+  it('dist/commands.json holds every group help line as the sources declare it, stamped with its build', async () => {
     const built = JSON.parse(fs.readFileSync(path.join(repoRoot, 'dist', 'commands.json'), 'utf8'));
-    expect(built.map((l: { group: string }) => l.group)).toEqual(Object.keys(commandGroups));
-    expect(built).toEqual(JSON.parse(JSON.stringify(await commandManifest())));
+    expect(built.build).toMatch(/^[0-9a-f]{16}$/);
+    expect(built.groups.map((l: { group: string }) => l.group)).toEqual(Object.keys(commandGroups));
+    expect(built.groups).toEqual(JSON.parse(JSON.stringify(await commandManifest())));
+    // Unbundled there is no build stamp: the manifest is never read.
+    expect(readManifest(pathToFileURL(path.join(repoRoot, 'dist', 'commands.json')))).toBeUndefined();
+    expect(readManifest(pathToFileURL(path.join(repoRoot, 'dist', 'commands.json')), built.build)).toEqual(built.groups);
   });
 
-  it('bin/berth --version prints the package version (answered without loading a command group)', () => {
+  it('uses the manifest of its own build only: one from another build, or a corrupt one, is ignored', async () => {
+    // A copy of the install (bin, dist, package.json; node_modules linked) whose manifest the test rewrites.
+    const install = fs.mkdtempSync(path.join(home, 'install-'));
+    fs.cpSync(path.join(repoRoot, 'bin'), path.join(install, 'bin'), { recursive: true });
+    fs.cpSync(path.join(repoRoot, 'dist'), path.join(install, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(install, 'package.json'));
+    fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(install, 'node_modules'));
+    const manifestFile = path.join(install, 'dist', 'commands.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    const help = (await runCli(['--help'], { BERTH_HOME: home })).stdout;
+    const edited = (build: string) =>
+      JSON.stringify({ build, groups: manifest.groups.map((l: { group: string; describe: string }) => (l.group === 'room' ? { ...l, describe: 'EDITED LINE' } : l)) });
+
+    // Its own build's manifest is used: an edited line shows (so the cases below prove something).
+    fs.writeFileSync(manifestFile, edited(manifest.build));
+    expect(bin(['--help'], install).stdout).toContain('EDITED LINE');
+    // Another build's (the bundle was rebuilt, the manifest was not): ignored, every group loads, help as it is.
+    fs.writeFileSync(manifestFile, edited('0123456789abcdef'));
+    expect(bin(['--help'], install)).toEqual({ code: 0, stdout: help, stderr: '' });
+    // Corrupt, truncated, or the wrong shape: ignored the same way.
+    for (const text of ['{"build": "' + manifest.build, '\u0000\u0001garbage', JSON.stringify({ build: manifest.build, groups: manifest.groups.slice(1) }), '[]']) {
+      fs.writeFileSync(manifestFile, text);
+      expect(bin(['--help'], install)).toEqual({ code: 0, stdout: help, stderr: '' });
+      expect(bin(['room', 'list', '-q'], install).code).toBe(0);
+    }
+    // Missing: the same.
+    fs.rmSync(manifestFile);
+    expect(bin(['--help'], install)).toEqual({ code: 0, stdout: help, stderr: '' });
+  });
+
+  it('bin/berth --version prints the package version (answered without loading a command group)', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-    expect(bin(['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    // Exactly `--version` is answered in src/cli.ts without yargs; anything more goes through yargs: both print the
+    // version and a newline, as the in-process parser does (which, unbundled, has no version but the dev one).
+    for (const args of [['--version'], ['--version', '--debug']]) {
+      expect(bin(args)).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+      expect(await runCli(args, { BERTH_HOME: home })).toMatchObject({ code: 0, stdout: `${berthVersion}\n`, stderr: '' });
+    }
   });
 
   it.each([

@@ -1,6 +1,7 @@
 // The Images view's state outside React: the room's images (or every image), reloaded (throttled) on the engine's
 // image and container events, the detail of the image under the cursor, and one pull's progress line.
 import { BatchedPublisher } from './batched-publisher.js';
+import { trackStore, untrackStore } from './live-stores.js';
 import { buildImage } from '../runtime/build.js';
 import { watchEvents } from '../runtime/events.js';
 import { formatBytes } from '../runtime/format.js';
@@ -49,13 +50,6 @@ export function pullLine(ref: string, layers: Map<string, ProgressEvent>): strin
   return `pulling ${ref}: ${done}/${all.length} layers${bytes}`;
 }
 
-/** Every store not yet disposed: the dashboard disposes them on quit, so no pull or build holds the process open. */
-const liveStores = new Set<ImagesStore>();
-
-export function disposeImagesStores(): void {
-  for (const store of [...liveStores]) store.dispose();
-}
-
 export class ImagesStore {
   private snapshot: ImagesSnapshot = { all: false, images: [], loaded: false };
   private pending: ImagesSnapshot = this.snapshot;
@@ -70,7 +64,7 @@ export class ImagesStore {
   private stale = false;
 
   constructor(private readonly rt: Runtime) {
-    liveStores.add(this);
+    trackStore(this);
   }
 
   subscribe = this.publisher.subscribe;
@@ -278,7 +272,7 @@ export class ImagesStore {
   }
 
   dispose(): void {
-    liveStores.delete(this);
+    untrackStore(this);
     this.buildAbort?.abort();
     this.watcher?.abort();
     this.abort.abort();

@@ -25,6 +25,7 @@ export type KeyContext =
   | 'approvals' // the Approvals view, the queue
   | 'approval' // one approval request full screen (narrow terminals)
   | 'services' // the Services view
+  | 'service-deploy' // the dashboard's deploy, its progress streaming full screen
   | 'audit' // the Audit view
   | 'global';
 
@@ -79,7 +80,10 @@ export type Command =
   | 'approve'
   | 'deny'
   | 'approve-trust'
-  | 'rollback';
+  | 'rollback'
+  | 'deploy'
+  | 'show-deploy'
+  | 'cancel-deploy';
 
 export interface Binding {
   keys: string[];
@@ -97,6 +101,10 @@ const VIEW: KeyContext[] = ['table', 'container'];
 
 export const bindings: Binding[] = [
   // Services view (deploy).
+  { keys: ['D'], command: 'deploy', description: "deploy into the room (asks for the berth deploy options; the selected service's spec is filled in)", when: ['services'], footer: 'D deploy' },
+  { keys: ['O'], command: 'show-deploy', description: "show the last deploy's progress", when: ['services'] },
+  { keys: ['x'], command: 'cancel-deploy', description: 'stop the deploy (the running revision keeps serving)', when: ['service-deploy'], footer: 'x stop deploy' },
+  { keys: ['escape', 'left'], command: 'back', description: 'back', when: ['service-deploy'], footer: 'esc back' },
   { keys: ['R'], command: 'rollback', description: 'roll the service back to its previous spec (asks first)', when: ['services'], footer: 'R rollback' },
   { keys: ['d'], command: 'delete', description: 'remove the service (asks first)', when: ['services'], footer: 'd remove' },
   // Modals and inputs first: they take keys before anything else.
@@ -260,7 +268,7 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Sessions', commands: ['exec', 'close-session'] },
   { title: 'Images', commands: ['pull', 'tag', 'toggle-all', 'build', 'show-build', 'cancel-build'] },
   { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
-  { title: 'Services', commands: ['rollback'] },
+  { title: 'Services', commands: ['deploy', 'show-deploy', 'cancel-deploy', 'rollback'] },
   { title: 'General', commands: ['help', 'quit'] },
 ];
 

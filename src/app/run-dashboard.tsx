@@ -8,7 +8,7 @@ import { ESC, onFatal, setOutputProcessing, signalExitCode, takeTerminal } from 
 import { pipeTerminal } from '../runtime/terminal-session.js';
 import { App } from './App.js';
 import { DashboardStore } from './dashboard-store.js';
-import { disposeImagesStores } from './images-store.js';
+import { disposeLiveStores } from './live-stores.js';
 import { recordsStoreFor } from './records-store.js';
 import { SessionManager } from './sessions.js';
 
@@ -82,7 +82,7 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   const shutdown = () => {
     sessions.onAttachRequest(undefined);
     store.stop();
-    disposeImagesStores();
+    disposeLiveStores();
     recordsStoreFor(rt).stop();
     instance?.unmount();
     stdin.off('data', route);

@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import type { DeployOptions } from '../runtime/deploy-spec.js';
 import { DeployFailedError, DeployService, type DeployEvent } from '../runtime/deploy.js';
+import { UsageError } from '../runtime/errors.js';
 import { formatPorts } from '../runtime/format.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect, pullProgress } from './container/shared.js';
@@ -33,7 +34,12 @@ interface DeployFlags {
 /** Progress lines on stderr (quiet with --output json or -q); the phases are also what a killed deploy resumes from. */
 export function deployProgress(ctx: CliContext) {
   if (ctx.out.json || ctx.out.options.quiet) return undefined;
-  return (e: DeployEvent) => ctx.out.note(`${e.service}${e.revision !== undefined ? ` r${e.revision}` : ''}: ${e.message}`);
+  return (e: DeployEvent) => ctx.out.note(describeDeployEvent(e));
+}
+
+/** One progress line of a deploy, as the CLI and the dashboard show it. */
+export function describeDeployEvent(e: DeployEvent): string {
+  return `${e.service}${e.revision !== undefined ? ` r${e.revision}` : ''}: ${e.message}`;
 }
 
 /** A failed deploy shows why and the new container's last log lines (secret values redacted) before exiting non-zero. */
@@ -43,6 +49,59 @@ export function reportDeployFailure(ctx: CliContext, err: unknown): never {
     for (const line of err.logs) ctx.out.note(`  ${line}`);
   }
   throw err;
+}
+
+/** The runtime's options from the command line's flags. */
+function deployOptions(argv: DeployFlags): DeployOptions & { path?: string } {
+  return {
+    tag: argv.tag,
+    name: argv.name,
+    env: collect(argv.env),
+    envSecrets: collect(argv.envSecret),
+    roomMounts: collect(argv.roomMount),
+    projectMounts: collect(argv.projectMount),
+    imageMounts: collect(argv.imageMount),
+    identity: argv.identity,
+    token: argv.token,
+    ports: collect(argv.port),
+    liveness: argv.liveness,
+    livenessInterval: argv.livenessInterval,
+    domain: argv.domain,
+    replicas: argv.replicas,
+    restart: argv.restart,
+    cpus: argv.cpus,
+    memory: argv.memory,
+    settle: argv.settle,
+    healthTimeout: argv.healthTimeout,
+    drain: argv.drain,
+    path: argv.path,
+  };
+}
+
+/**
+ * A deploy typed as one line (the dashboard's prompt): `[PATH] --tag T [options]`, the options and quoting of
+ * `berth deploy`, checked by the same parser. Throws a UsageError naming what is wrong.
+ */
+export async function parseDeployLine(line: string): Promise<DeployOptions & { path?: string }> {
+  const { default: yargs } = await import('yargs');
+  let parsed: DeployFlags | undefined;
+  await yargs()
+    .command({ ...deployCommand, command: '$0 [path]', handler: (argv) => void (parsed = argv as unknown as DeployFlags) } as CommandModule)
+    .strict()
+    .help(false)
+    .version(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    })
+    .parseAsync(line);
+  if (!parsed) throw new UsageError('give the image: --tag IMAGE');
+  return deployOptions(parsed);
+}
+
+/** Words as one line parseDeployLine reads back: a word with spaces or quotes is quoted. */
+export function quoteWords(words: string[]): string {
+  return words.map((w) => (w !== '' && !/[\s'"]/.test(w) ? w : w.includes("'") ? `"${w}"` : `'${w}'`)).join(' ');
 }
 
 export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
@@ -74,32 +133,11 @@ export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);
-    const opts: DeployOptions = {
-      tag: argv.tag,
-      name: argv.name,
-      env: collect(argv.env),
-      envSecrets: collect(argv.envSecret),
-      roomMounts: collect(argv.roomMount),
-      projectMounts: collect(argv.projectMount),
-      imageMounts: collect(argv.imageMount),
-      identity: argv.identity,
-      token: argv.token,
-      ports: collect(argv.port),
-      liveness: argv.liveness,
-      livenessInterval: argv.livenessInterval,
-      domain: argv.domain,
-      replicas: argv.replicas,
-      restart: argv.restart,
-      cpus: argv.cpus,
-      memory: argv.memory,
-      settle: argv.settle,
-      healthTimeout: argv.healthTimeout,
-      drain: argv.drain,
-    };
+    const opts = deployOptions(argv);
     const service = new DeployService(ctx.rt);
     let result;
     try {
-      result = await service.deploy(room, { ...opts, path: argv.path }, {
+      result = await service.deploy(room, opts, {
         signal: ctx.signal,
         onEvent: deployProgress(ctx),
         onPull: pullProgress(ctx),

@@ -61,10 +61,20 @@ export async function commandManifest(): Promise<GroupLine[]> {
   });
 }
 
-function readManifest(): GroupLine[] | undefined {
+declare const BERTH_BUILD: string | undefined;
+
+/**
+ * dist/commands.json when it was written by the build that made this bundle and names exactly its groups; anything
+ * else (unbundled, another build's, unreadable, corrupt) is ignored and every group loads.
+ */
+export function readManifest(file: URL = new URL('./commands.json', import.meta.url), build = typeof BERTH_BUILD === 'string' ? BERTH_BUILD : undefined): GroupLine[] | undefined {
+  if (build === undefined) return undefined;
   try {
-    const lines = JSON.parse(fs.readFileSync(new URL('./commands.json', import.meta.url), 'utf8')) as GroupLine[];
-    return lines.length === Object.keys(commandGroups).length && lines.every((l) => l.group in commandGroups) ? lines : undefined;
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { build?: unknown; groups?: GroupLine[] };
+    const lines = manifest.groups;
+    if (manifest.build !== build || !Array.isArray(lines)) return undefined;
+    const names = Object.keys(commandGroups);
+    return lines.length === names.length && lines.every((l, i) => l?.group === names[i] && (typeof l.describe === 'string' || l.describe === false)) ? lines : undefined;
   } catch {
     return undefined;
   }

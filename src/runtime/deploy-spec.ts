@@ -253,6 +253,38 @@ export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOption
   };
 }
 
+/**
+ * The `berth deploy` options that give `spec` again (toDeploySpec of them equals it): what the dashboard fills in
+ * to redeploy a service, so an update keeps what the active revision had unless the line is edited.
+ */
+export function deployArgs(spec: DeploySpec): string[] {
+  const args = ['--tag', spec.image, '--name', spec.name];
+  const opt = (flag: string, value: string | number) => args.push(flag, String(value));
+  for (const [k, v] of Object.entries(spec.env)) opt('--env', `${k}=${v}`);
+  for (const [k, id] of Object.entries(spec.envSecrets)) opt('--env-secret', `${k}=${id}`);
+  for (const p of spec.ports) {
+    opt('--port', `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort ? `${p.hostPort}:` : p.hostIp ? ':' : ''}${p.containerPort}${p.protocol === 'udp' ? '/udp' : ''}`);
+  }
+  for (const m of spec.mounts) {
+    if (m.type === 'image') opt('--image-mount', `${m.source}:${m.target}`);
+    else opt(m.type === 'room' ? '--room-mount' : '--project-mount', `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
+  }
+  opt('--identity', spec.identity);
+  if (spec.token) args.push('--token');
+  if (spec.liveness) opt('--liveness', spec.liveness.kind === 'http' ? `http:${spec.liveness.path}` : spec.liveness.command);
+  if (spec.livenessIntervalMs !== 2000) opt('--liveness-interval', `${spec.livenessIntervalMs}ms`);
+  if (spec.domain) opt('--domain', spec.domain);
+  if (spec.replicas !== 1) opt('--replicas', spec.replicas);
+  const restart = `${spec.restart.name}${spec.restart.maximumRetryCount !== undefined ? `:${spec.restart.maximumRetryCount}` : ''}`;
+  if (restart !== 'unless-stopped') opt('--restart', restart);
+  if (spec.resources.nanoCpus !== undefined) opt('--cpus', spec.resources.nanoCpus / 1e9);
+  if (spec.resources.memory !== undefined) opt('--memory', `${spec.resources.memory}b`);
+  if (spec.settleMs !== 3000) opt('--settle', `${spec.settleMs}ms`);
+  if (spec.healthTimeoutMs !== 60_000) opt('--health-timeout', `${spec.healthTimeoutMs}ms`);
+  if (spec.drainMs !== 2000) opt('--drain', `${spec.drainMs}ms`);
+  return args;
+}
+
 /** Host paths of the room and project mounts (image mounts are resolved by the deployer). */
 export function mountSource(rt: Runtime, room: string, m: MountSpec): string {
   const root = m.type === 'room' ? new RoomService(rt).storageDir(room) : projectStorageDir(rt);

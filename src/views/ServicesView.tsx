@@ -4,12 +4,35 @@ import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore 
 import { Box, Text } from 'ink';
 import type { Command } from '../app/keymap.js';
 import type { DashboardView, ViewApi } from '../app/view-layout.js';
-import { DeployService, serviceLogBatches, type RevisionSummary, type ServiceSummary } from '../runtime/deploy.js';
+import { ALL_ROOMS } from '../app/dashboard-store.js';
+import { describeDeployEvent, parseDeployLine, quoteWords } from '../commands/deploy.js';
+import { trackStore, untrackStore } from '../app/live-stores.js';
+import { deployArgs } from '../runtime/deploy-spec.js';
+import { DeployState } from '../runtime/deploy-state.js';
+import { CancelledError } from '../runtime/errors.js';
+import { DeployFailedError, DeployService, serviceLogBatches, type DeployResult, type RevisionSummary, type ServiceSummary } from '../runtime/deploy.js';
 import { watchEvents } from '../runtime/events.js';
 import { formatAge, formatPorts, truncate } from '../runtime/format.js';
 import type { Runtime } from '../runtime/runtime.js';
 
 const LOG_LINES = 200;
+const DEPLOY_LINES = 500;
+
+/** A deploy started from the dashboard: its progress as it streams, then its outcome. */
+export interface DeployRun {
+  room: string;
+  line: string;
+  /** Known once the line parsed. */
+  service?: string;
+  lines: string[];
+  /** The pull's latest progress, replaced in place. */
+  pull?: string;
+  running: boolean;
+  error?: string;
+  /** Stopped with x (or by quitting): the running revision kept serving. */
+  cancelled?: boolean;
+  result?: DeployResult;
+}
 
 export interface ServicesSnapshot {
   room?: string;
@@ -18,11 +41,13 @@ export interface ServicesSnapshot {
   logs: readonly string[];
   logsOf?: string;
   error?: string;
+  deploy?: DeployRun;
 }
 
 /**
  * Feeds the view outside React: the list reloads on the engine's events (throttled), the selected service's logs
- * stream into a capped buffer flushed at most every 100 ms.
+ * stream into a capped buffer flushed at most every 100 ms. It outlives a visit (a deploy goes on while another view
+ * is shown); the dashboard disposes it on quit, which stops a deploy still running (rerunning it converges).
  */
 export class ServicesStore {
   private snapshot: ServicesSnapshot = { history: [], logs: [] };
@@ -33,7 +58,11 @@ export class ServicesStore {
   private flushTimer?: NodeJS.Timeout;
   private pendingLogs: string[] = [];
 
-  constructor(private readonly rt: Runtime) {}
+  private deployAbort?: AbortController;
+
+  constructor(private readonly rt: Runtime) {
+    trackStore(this);
+  }
 
   subscribe = (l: () => void): (() => void) => {
     this.listeners.add(l);
@@ -50,7 +79,7 @@ export class ServicesStore {
   start(room: string | undefined): void {
     if (room === this.snapshot.room && this.events) return;
     this.stop();
-    this.set({ room, services: undefined, history: [], logs: [], logsOf: undefined });
+    this.set({ room, services: this.snapshot.room === room ? this.snapshot.services : undefined, history: [], logs: [], logsOf: undefined });
     if (!room) return;
     this.events = new AbortController();
     const signal = this.events.signal;
@@ -65,12 +94,88 @@ export class ServicesStore {
     })();
   }
 
+  /** The view left the screen: no events or logs are followed; a deploy goes on. */
   stop(): void {
     this.events?.abort();
     this.events = undefined;
     this.logAbort?.abort();
+    this.snapshot = { ...this.snapshot, logsOf: undefined };
     clearTimeout(this.reloadTimer);
+    this.reloadTimer = undefined;
     clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+  }
+
+  dispose(): void {
+    untrackStore(this);
+    this.deployAbort?.abort();
+    this.stop();
+  }
+
+  /** The `berth deploy` options that redeploy a service as its active revision is (empty when there is none). */
+  redeployLine(name: string): string {
+    const room = this.snapshot.room;
+    if (!room) return '';
+    const state = new DeployState(this.rt.db());
+    const active = state.service(room, name)?.activeRevision;
+    const spec = state.revisions(room, name).find((r) => r.revision === active)?.spec;
+    return spec ? quoteWords(deployArgs(spec)) : '';
+  }
+
+  /**
+   * Starts a deploy into the shown room from a `berth deploy` line (one at a time); its progress lands in the
+   * snapshot as it comes, at most every 100 ms. Resolves with the finished run, never rejects.
+   */
+  deploy(line: string): Promise<DeployRun> {
+    const running = this.snapshot.deploy;
+    if (running?.running) return Promise.resolve(running);
+    const room = this.snapshot.room;
+    let run: DeployRun = { room: room ?? '-', line, lines: [], running: true };
+    const ctl = (this.deployAbort = new AbortController());
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      this.set({ deploy: run });
+    };
+    const update = (change: Partial<DeployRun>, now = false) => {
+      run = { ...run, ...change, lines: (change.lines ?? run.lines).slice(-DEPLOY_LINES) };
+      if (now) flush();
+      else timer ??= setTimeout(flush, 100);
+    };
+    const add = (text: string) => update({ lines: [...run.lines, ...this.rt.mask.text(text).split('\n')] });
+    update({}, true);
+    return (async () => {
+      try {
+        if (!room || room === ALL_ROOMS) throw new Error('choose a room first: a service is deployed into one room');
+        const opts = await parseDeployLine(line);
+        const result = await new DeployService(this.rt).deploy(room, opts, {
+          signal: ctl.signal,
+          onEvent: (e) => {
+            if (run.service === undefined) update({ service: e.service });
+            add(describeDeployEvent(e));
+          },
+          onPull: (e) => update({ pull: this.rt.mask.text(`${e.id ? `${e.id}: ` : ''}${e.status}${e.progress ? ` ${e.progress}` : ''}`) }),
+          onBuild: (text) => add(text),
+        });
+        update({ running: false, result, service: result.name, pull: undefined }, true);
+      } catch (err) {
+        if (err instanceof DeployFailedError && err.logs.length) {
+          add(`last ${err.logs.length} log line(s) of revision ${err.revision}:`);
+          for (const l of err.logs) add(`  ${l}`);
+        }
+        update({ running: false, error: this.rt.mask.text((err as Error).message), cancelled: err instanceof CancelledError, pull: undefined }, true);
+      }
+      void this.reload();
+      return run;
+    })();
+  }
+
+  /** Stops the running deploy (the old revision keeps serving). */
+  cancelDeploy(): boolean {
+    if (!this.snapshot.deploy?.running || !this.deployAbort) return false;
+    this.deployAbort.abort();
+    return true;
   }
 
   private scheduleReload(): void {
@@ -143,8 +248,13 @@ export function ServicesPanel({ snap, cursor, width, height }: { snap: ServicesS
     <Box flexDirection={wide ? 'row' : 'column'} width={width} height={height}>
       <Box flexDirection="column" width={listWidth} height={listHeight} borderStyle="round" borderColor="cyan" paddingX={1}>
         <Text bold wrap="truncate">
-          Services in {snap.room ?? '-'} <Text dimColor>({services.length}) R rollback · d remove</Text>
+          Services in {snap.room ?? '-'} <Text dimColor>({services.length}) D deploy · R rollback · d remove</Text>
         </Text>
+        {snap.deploy ? (
+          <Text color={snap.deploy.error ? 'red' : snap.deploy.running ? 'yellow' : 'green'} wrap="truncate">
+            {deploySummary(snap.deploy)} <Text dimColor>(O shows the output)</Text>
+          </Text>
+        ) : null}
         <Text dimColor wrap="truncate">{row({ name: 'NAME', replicas: 'REPLICAS', rev: 'REV', health: 'HEALTH' })}</Text>
         {snap.services === undefined ? <Text dimColor>loading…</Text> : null}
         {snap.services?.length === 0 ? <Text dimColor wrap="truncate">no services: berth deploy --tag IMAGE creates one</Text> : null}
@@ -188,30 +298,73 @@ interface ServicesData {
   snap: ServicesSnapshot;
   cursor: number;
   setCursor(i: number): void;
+  /** The deploy's output takes the whole body. */
+  zoom: boolean;
+  setZoom(zoom: boolean): void;
+}
+
+function useKept<T>(api: ViewApi, key: string, initial: () => T): [T, (value: T) => void] {
+  const kept = useMemo(() => api.keep(key, initial), [api]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [value, setValue] = useState(kept.get);
+  const set = useCallback(
+    (v: T) => {
+      kept.set(v);
+      setValue(v);
+    },
+    [kept],
+  );
+  return [value, set];
 }
 
 function useServicesData(api: ViewApi): ServicesData {
-  const store = useMemo(() => new ServicesStore(api.rt), [api]);
+  // Kept across visits: a deploy started here goes on while another view is shown.
+  const store = useMemo(() => api.keep('services-store', () => new ServicesStore(api.rt)).get(), [api]);
   const room = useSyncExternalStore(api.store.subscribe, () => api.store.getSnapshot().selectedRoom);
   useEffect(() => {
     store.start(room);
   }, [store, room]);
   useEffect(() => () => store.stop(), [store]);
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const kept = useMemo(() => api.keep('services', () => 0), [api]);
-  const [cursor, setCursorState] = useState(kept.get);
-  const setCursor = useCallback(
-    (i: number) => {
-      kept.set(i);
-      setCursorState(i);
-    },
-    [kept],
-  );
+  const [cursor, setCursor] = useKept(api, 'services', () => 0);
+  const [zoom, setZoom] = useKept(api, 'services-zoom', () => false);
   const count = snap.services?.length ?? 0;
   const at = Math.min(cursor, Math.max(0, count - 1));
   const name = snap.services?.[at]?.name;
   useEffect(() => store.select(name), [store, name]);
-  return { store, snap, cursor: at, setCursor };
+  return { store, snap, cursor: at, setCursor, zoom, setZoom };
+}
+
+export function deploySummary(d: DeployRun): string {
+  const what = d.service ?? 'service';
+  if (d.running) return `deploying ${what} into ${d.room}…`;
+  // The runtime's messages about a deploy already say so ("deploy of web revision 3 failed: ...").
+  if (d.cancelled) return d.error?.startsWith('deploy of') ? d.error.replace(' cancelled', ' stopped') : `deploy of ${what} stopped`;
+  if (d.error) return d.error.startsWith('deploy of') ? d.error : `deploy of ${what} failed: ${d.error}`;
+  const r = d.result!;
+  return r.previous !== null ? `updated ${r.name} to r${r.revision} (was r${r.previous})` : `created ${r.name} (r${r.revision})`;
+}
+
+function DeployPane({ deploy, width, height }: { deploy?: DeployRun; width: number; height: number }) {
+  const lines = deploy ? [`$ berth deploy ${deploy.line}`, ...deploy.lines, ...(deploy.pull ? [deploy.pull] : [])] : ['no deploy yet: D starts one'];
+  const visible = Math.max(1, height - 4);
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="cyan" paddingX={1}>
+      <Text bold wrap="truncate">
+        Deploy {deploy ? `${deploy.service ?? ''} into ${deploy.room}` : ''}{' '}
+        <Text dimColor>{deploy?.running ? 'x stops it · esc back (it keeps going)' : 'esc back'}</Text>
+      </Text>
+      {lines.slice(-visible).map((l, i) => (
+        <Text key={i} wrap="truncate">
+          {l || ' '}
+        </Text>
+      ))}
+      {deploy && !deploy.running ? (
+        <Text color={deploy.error ? 'red' : 'green'} wrap="truncate">
+          {deploySummary(deploy)}
+        </Text>
+      ) : null}
+    </Box>
+  );
 }
 
 function runServices(command: Command, data: ServicesData, api: ViewApi): boolean | void {
@@ -227,6 +380,27 @@ function runServices(command: Command, data: ServicesData, api: ViewApi): boolea
       return move(0);
     case 'bottom':
       return move(services.length - 1);
+    case 'deploy': {
+      if (data.store.getSnapshot().deploy?.running) return data.setZoom(true);
+      return api.prompt({
+        label: s ? `deploy (berth deploy options; ${s.name}'s spec filled in)` : 'deploy (berth deploy options: --tag IMAGE ...)',
+        initial: s ? data.store.redeployLine(s.name) || `--tag ${s.image} --name ${s.name}` : '--tag ',
+        onSubmit: (line) => {
+          if (!line.trim()) return api.status({ text: 'deploy cancelled', tone: 'info' });
+          data.setZoom(true);
+          void data.store.deploy(line.trim()).then((d) => api.status({ text: deploySummary(d), tone: d.error ? 'error' : 'ok' }));
+        },
+        onCancel: () => api.status({ text: 'deploy cancelled', tone: 'info' }),
+      });
+    }
+    case 'show-deploy':
+      return data.setZoom(true);
+    case 'back':
+      if (!data.zoom) return false;
+      return data.setZoom(false);
+    case 'cancel-deploy':
+      if (!data.store.cancelDeploy()) return api.status({ text: 'no deploy is running', tone: 'info' });
+      return api.status({ text: 'stopping the deploy…', tone: 'info' });
     case 'rollback':
       if (!s) return;
       return api.confirm({
@@ -263,8 +437,9 @@ export const servicesView: DashboardView<ServicesData> = {
   id: 'services',
   title: 'Services',
   aliases: ['svc', 'deploy', 'deployments'],
-  contexts: () => ['services'],
+  contexts: (data) => (data.zoom ? ['service-deploy'] : ['services']),
   useData: useServicesData,
-  Component: ({ data, width, height }) => <ServicesPanel snap={data.snap} cursor={data.cursor} width={width} height={height} />,
+  Component: ({ data, width, height }) =>
+    data.zoom ? <DeployPane deploy={data.snap.deploy} width={width} height={height} /> : <ServicesPanel snap={data.snap} cursor={data.cursor} width={width} height={height} />,
   run: runServices,
 };
