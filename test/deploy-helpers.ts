@@ -196,3 +196,37 @@ export async function removeServiceRooms(rooms: string[]): Promise<void> {
 export async function serviceContainers(room: string, service: string) {
   return docker.listContainers({ all: true, filters: { label: [`berth.room=${room}`, 'berth.kind=service', `berth.service=${service}`] } });
 }
+
+/** Runs a command in a container (docker exec, no TTY): exit code and stdout+stderr, for checking what a service sees. */
+export async function execIn(id: string, cmd: string[]): Promise<{ code: number; output: string }> {
+  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  const { PassThrough } = await import('node:stream');
+  const sink = new PassThrough();
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  docker.modem.demuxStream(stream, sink, sink);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  const { ExitCode } = await exec.inspect();
+  return { code: ExitCode ?? -1, output: Buffer.concat(chunks).toString() };
+}
+
+/** The one running container of a service (the active revision after a deploy returned). */
+export async function serviceContainerId(room: string, service: string): Promise<string> {
+  const list = (await serviceContainers(room, service)).filter((c) => c.State === 'running');
+  if (list.length !== 1) throw new Error(`expected one running container of ${room}/${service}, found ${list.length}`);
+  return list[0]!.Id;
+}
+
+/**
+ * A WebSocket echo on 8080 with busybox alone: nc runs a script per connection that reads the Upgrade request,
+ * answers 101 with the RFC 6455 Sec-WebSocket-Accept (sha1sum | xxd -r -p | base64), then echoes every byte back.
+ */
+export const WS_ECHO_IMAGE_LINES = [
+  `RUN printf '%s\\n' '#!/bin/sh' 'key=' 'while IFS= read -r line; do' '  line=$(printf %s "$line" | tr -d "\\r")' '  [ -z "$line" ] && break' '  case "$line" in [Ss]ec-[Ww]eb[Ss]ocket-[Kk]ey:*) key=$(printf %s "\${line#*:}" | tr -d " ");; esac' 'done' 'accept=$(printf %s258EAFA5-E914-47DA-95CA-C5AB0DC85B11 "$key" | sha1sum | cut -d" " -f1 | xxd -r -p | base64)' 'printf "HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: %s\\r\\n\\r\\n" "$accept"' 'exec cat' > /ws.sh && chmod 755 /ws.sh`,
+  'CMD ["sh", "-c", "echo ws echo on 8080 && exec nc -ll -p 8080 -e /ws.sh"]',
+];

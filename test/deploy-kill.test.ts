@@ -57,6 +57,7 @@ async function expectConverged(name: string, version: string): Promise<number> {
 const points: [string, RegExp][] = [
   ['right after the new container is started', /web r\d+: starting web-r\d+/],
   ['while the new revision is checked for health', /web r\d+: waiting for/],
+  ['while the new revision takes the service name in the room network', /web r\d+: giving web-r\d+ the name web/],
   ['after the switch, while the old revision drains', /web r\d+: draining revision/],
   ['while the old revision is removed', /web r\d+: removing web-r/],
 ];

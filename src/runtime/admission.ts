@@ -30,6 +30,8 @@ export interface AdmissionRequest {
   /** How long a queued start may wait (queue mode); default 10 minutes. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Docker names of running containers this start replaces (a deploy's old revision): not counted against it. */
+  replacing?: string[];
   /** Called once when the start has to wait (queue mode), with the line that says why. */
   onQueued?: (why: string) => void;
 }
@@ -79,11 +81,12 @@ export function cpuShare(limits: AgentLimits): number {
 }
 
 /** What an agent's running containers use of its limits, from the engine (the source of truth). */
-export async function agentUsage(rt: Runtime, agent: string, signal?: AbortSignal): Promise<AgentUsage & { names: Set<string> }> {
+export async function agentUsage(rt: Runtime, agent: string, signal?: AbortSignal, exclude?: ReadonlySet<string>): Promise<AgentUsage & { names: Set<string> }> {
   const engine = await rt.engine();
-  const list = await engine.call('list containers', (d) =>
+  const all = await engine.call('list containers', (d) =>
     d.listContainers({ filters: { label: [`${LABEL.agent}=${agent}`], status: ['running', 'paused', 'restarting'] }, abortSignal: signal } as object),
   );
+  const list = exclude?.size ? all.filter((c) => !c.Names.some((n) => exclude.has(n.replace(/^\//, '')))) : all;
   const infos = await Promise.all(
     list.map((c) => engine.call('inspect container', (d) => d.getContainer(c.Id).inspect()).catch(() => undefined)),
   );
@@ -189,7 +192,7 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
           return { wait: `agent ${req.agent}: ${tickets.filter((t) => t.state === 'waiting' && t.id < id).length} earlier start(s) ahead in the queue` };
         }
         // No signal on these short engine calls: a long queue wait would pile one abort listener per poll on it.
-        const usage = await agentUsage(rt, req.agent);
+        const usage = await agentUsage(rt, req.agent, undefined, req.replacing ? new Set(req.replacing) : undefined);
         // A start in flight whose container already runs is counted by the engine, not twice.
         const inFlight = tickets.filter((t) => t.state === 'admitted' && !usage.names.has(t.container));
         const over = describeLimit(limits, usage, inFlight, req);

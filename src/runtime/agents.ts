@@ -114,7 +114,7 @@ export async function applyAgentPolicy<T extends AgentSpecFields>(rt: Runtime, s
 export async function admitStart(
   rt: Runtime,
   spec: { room: string; name: string; agent: string; resources: { nanoCpus?: number } },
-  opts: { timeoutMs?: number; signal?: AbortSignal; onQueued?: (why: string) => void } = {},
+  opts: { timeoutMs?: number; signal?: AbortSignal; onQueued?: (why: string) => void; replacing?: string[] } = {},
 ): Promise<Admission> {
   const limits = await getAgentLimits(rt, spec.agent);
   return admit(rt, {

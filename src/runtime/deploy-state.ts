@@ -184,6 +184,21 @@ export class DeployState {
       .run(status, message.slice(0, 2000), now(), room, name, revision);
   }
 
+  /**
+   * Forgets a revision that was refused before any container was made (the agent's limits): no history row, and no
+   * service row when that was the service's first deploy.
+   */
+  discard(room: string, name: string, revision: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM deploy_revisions WHERE room = ? AND name = ? AND revision = ?').run(room, name, revision);
+      this.db
+        .prepare(
+          'DELETE FROM deploy_services WHERE room = ? AND name = ? AND active_revision IS NULL AND NOT EXISTS (SELECT 1 FROM deploy_revisions r WHERE r.room = deploy_services.room AND r.name = deploy_services.name)',
+        )
+        .run(room, name);
+    })();
+  }
+
   /** Marks deploys that a killed berth left half-done (any revision still "deploying" that is not active). */
   markInterrupted(room: string, name: string, active: number | null): number {
     const r = this.db

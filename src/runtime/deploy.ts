@@ -2,6 +2,8 @@
 // it is healthy, switch, drain, remove the old), rollback, remove, list, inspect and logs. On a plain engine each
 // revision is a set of containers; on a Swarm manager a Swarm service (deploy-swarm.ts).
 import type Docker from 'dockerode';
+import { LimitError } from './admission.js';
+import { admitStart } from './agents.js';
 import { ensureImage, ensureRoomOnce, portBindings, type PullProgress } from './container-create.js';
 import { deployAuditDetails, mountSource, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
@@ -359,10 +361,10 @@ export class DeployService {
       const { exposed, bindings } = portBindings(spec.ports.map((p) => ({ ...p, hostIp: p.hostIp ?? (publishedHost(engine, undefined) === '127.0.0.1' ? '127.0.0.1' : undefined) })));
       const network = roomNetworkName(spec.room);
       const labels = serviceLabels(spec, revision);
+      const old = (await this.containers(engine, spec.room, spec.name)).filter((c) => c.revision !== revision && c.state === 'running');
       for (let i = 0; i < spec.replicas; i++) {
         if (cb.signal?.aborted) throw new CancelledError();
         const cname = serviceContainerName(spec.name, revision, i, spec.replicas);
-        emit('create', `starting ${cname} (${spec.image})`);
         const body: Docker.ContainerCreateOptions = {
           name: dockerContainerName(spec.room, cname),
           Image: spec.image,
@@ -390,16 +392,36 @@ export class DeployService {
             ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
             ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
           },
-          NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [spec.name, cname] } } },
+          // Only its own name until it is healthy: the service's name (its DNS alias in the room) comes at the switch.
+          NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [cname] } } },
         };
-        const container = await engine.call(`create container ${cname}`, (d) => d.createContainer(body));
-        created.push({ id: container.id, name: cname });
-        await engine.call(`start container ${cname}`, () => container.start());
+        // Under the identity's limits like any container it starts; the old revision's containers are what these
+        // replace, so an update of a service fits where the service itself did.
+        const admission = await admitStart(this.rt, { room: spec.room, name: cname, agent: spec.identity, resources: spec.resources }, {
+          signal: cb.signal,
+          replacing: old.map((o) => dockerContainerName(spec.room, o.name)),
+          onQueued: (why) => emit('create', why),
+        });
+        try {
+          emit('create', `starting ${cname} (${spec.image})`);
+          const container = await engine.call(`create container ${cname}`, (d) => d.createContainer(body));
+          created.push({ id: container.id, name: cname });
+          await engine.call(`start container ${cname}`, () => container.start());
+        } finally {
+          admission.release();
+        }
       }
       state.phase(spec.room, spec.name, revision, 'health');
       emit('health', describeHealthWait(spec));
       await this.waitHealthy(engine, spec, created, cb.signal);
+      emit('switch', `giving ${created.map((c) => c.name).join(', ')} the name ${spec.name} in the room network`);
+      await this.takeServiceName(engine, spec, created, cb.signal);
     } catch (err) {
+      if (err instanceof LimitError && !created.length) {
+        // Refused by the identity's limits before anything was made: one line, nothing in the history either.
+        state.discard(spec.room, spec.name, revision);
+        throw err;
+      }
       const aborted = cb.signal?.aborted || err instanceof CancelledError;
       const logs = created.length ? await this.lastLines(spec.room, created[created.length - 1]!.id, secretValues) : [];
       await removeNew();
@@ -498,6 +520,49 @@ export class DeployService {
         throw new BerthError(`not healthy within ${Math.round(spec.healthTimeoutMs / 1000)}s (${lastProblem})`, 'timeout');
       }
       await sleep(Math.min(250, Math.max(0, deadline - Date.now())), signal);
+    }
+  }
+
+  /**
+   * The switch for the room's DNS: the healthy new containers get the service's name as a network alias (the old
+   * ones keep it until they are removed after the drain, so the name never resolves to nothing). Engines have no
+   * call that changes an endpoint's aliases, so each container is disconnected and connected again with them; the
+   * engine then publishes its ports anew (another host port), so this waits until they are published and, with an
+   * http liveness, answer again, before the proxy is switched to them.
+   */
+  private async takeServiceName(engine: Engine, spec: DeploySpec, created: { id: string; name: string }[], signal?: AbortSignal): Promise<void> {
+    const network = roomNetworkName(spec.room);
+    for (const c of created) {
+      if (signal?.aborted) throw new CancelledError();
+      await engine.call(`disconnect ${c.name} from ${network}`, (d) => d.getNetwork(network).disconnect({ Container: c.id, Force: true }));
+      await engine.call(`connect ${c.name} to ${network}`, (d) => d.getNetwork(network).connect({ Container: c.id, EndpointConfig: { Aliases: [spec.name, c.name] } }));
+    }
+    const deadline = Date.now() + Math.max(10_000, spec.healthTimeoutMs);
+    const pending = new Set(created.map((c) => c.id));
+    let problem = '';
+    while (pending.size) {
+      if (signal?.aborted) throw new CancelledError();
+      for (const c of created.filter((x) => pending.has(x.id))) {
+        const info = await engine.call(`inspect container ${c.name}`, (d) => d.getContainer(c.id).inspect());
+        const ports = info.NetworkSettings?.Ports ?? {};
+        const unpublished = spec.ports.filter((p) => !ports[`${p.containerPort}/${p.protocol}`]?.[0]?.HostPort);
+        if (unpublished.length) {
+          problem = `${c.name} has not published ${unpublished.map((p) => `${p.containerPort}/${p.protocol}`).join(', ')} again`;
+          continue;
+        }
+        if (spec.liveness?.kind === 'http') {
+          const binding = ports[`${spec.liveness.port}/tcp`]![0]!;
+          const result = await probe(`http://${publishedHost(engine, binding.HostIp)}:${binding.HostPort}${spec.liveness.path}`);
+          if (!result.ok) {
+            problem = `${c.name}: GET ${spec.liveness.path} ${result.detail} after it took the name ${spec.name}`;
+            continue;
+          }
+        }
+        pending.delete(c.id);
+      }
+      if (!pending.size) break;
+      if (Date.now() >= deadline) throw new BerthError(problem, 'timeout');
+      await sleep(100, signal);
     }
   }
 
@@ -673,8 +738,9 @@ export interface ServiceLogLine {
 }
 
 /**
- * The logs of a service's containers merged as batches (one per engine chunk), each line naming its container; with
- * follow, new containers of a later revision are not picked up (run it again after a deploy).
+ * The logs of a service's containers merged as batches (one per engine chunk), each line naming its container. With
+ * follow it keeps going until the signal aborts: a container that starts later (a deploy's new revision, a Swarm
+ * task, a restart) joins the same stream with everything it has logged, so one `logs -f` spans updates.
  */
 export async function* serviceLogBatches(
   rt: Runtime,
@@ -685,9 +751,11 @@ export async function* serviceLogBatches(
   validateRoomName(room);
   const engine = await rt.engine();
   const { useSwarm, swarmServiceContainers } = await import('./deploy-swarm.js');
-  const containers = (await useSwarm(rt, engine))
-    ? await swarmServiceContainers(engine, room, name)
-    : await new DeployService(rt).containers(engine, room, name);
+  const swarm = await useSwarm(rt, engine);
+  const list = () => (swarm ? swarmServiceContainers(engine, room, name) : new DeployService(rt).containers(engine, room, name));
+  // Events from before the first listing are replayed, so a container started in between is not missed.
+  const since = Math.floor(Date.now() / 1000);
+  const containers = await list();
   if (!containers.length) throw new NotFoundError(`service "${name}" has no containers in room "${room}"`);
   // One reader per container feeding one queue, so a quiet container never holds up a busy one.
   const queue: (ServiceLogLine[] | Error | null)[] = [];
@@ -696,11 +764,42 @@ export async function* serviceLogBatches(
     queue.push(item);
     wake?.();
   };
-  let open = containers.length;
-  for (const c of containers) {
+  let open = 0;
+  /** Per container: being read now, and the last line seen (where a restarted container's reader resumes). */
+  const readers = new Map<string, { reading: boolean; last?: { time: string; seen: number } }>();
+  const read = (c: ServiceContainer, first: boolean) => {
+    const known = readers.get(c.id);
+    if (known?.reading) return;
+    const reader = known ?? { reading: true };
+    reader.reading = true;
+    readers.set(c.id, reader);
+    open++;
+    // A container found later is read from its start; one read before (restarted) from its last line on.
+    const from = first ? opts : reader.last ? { ...opts, after: reader.last } : { ...opts, tail: 'all' as const };
     void (async () => {
       try {
-        for await (const batch of containerLogBatches(rt, room, c.id, opts)) push(batch.map((l) => ({ container: c.name, ...l })));
+        for await (const batch of containerLogBatches(rt, room, c.id, from)) {
+          const last = batch.at(-1)?.time;
+          if (last) reader.last = { time: last, seen: batch.filter((l) => l.time === last).length + (reader.last?.time === last ? reader.last.seen : 0) };
+          push(batch.map((l) => ({ container: c.name, ...l })));
+        }
+      } catch (err) {
+        // A deploy removing the old revision ends its reader: gone (404) or being removed (409), not a failure.
+        if (!(err instanceof NotFoundError || err instanceof ConflictError)) push(err as Error);
+      } finally {
+        reader.reading = false;
+        push(null);
+      }
+    })();
+  };
+  for (const c of containers) read(c, true);
+  if (opts.follow) {
+    open++;
+    void (async () => {
+      try {
+        await followNewContainers(engine, room, name, since, opts.signal, async () => {
+          for (const c of await list()) if (c.state === 'running' || !readers.has(c.id)) read(c, false);
+        });
       } catch (err) {
         push(err as Error);
       } finally {
@@ -717,5 +816,29 @@ export async function* serviceLogBatches(
     else if (item instanceof Error) {
       if (!(item instanceof NotFoundError)) throw item;
     } else yield item;
+  }
+}
+
+/**
+ * Calls onStart whenever a container of the service starts, until the signal aborts (without one: for as long as
+ * the caller reads). The events stream is opened again after an engine hiccup, from the last event seen.
+ */
+async function followNewContainers(engine: Engine, room: string, name: string, since: number, signal: AbortSignal | undefined, onStart: () => Promise<void>): Promise<void> {
+  const { engineJsonLines } = await import('./events.js');
+  const stop = signal ?? new AbortController().signal;
+  let from = since;
+  const filters = { type: ['container'], event: ['start'], label: [`${LABEL.room}=${room}`, `${SERVICE_LABEL.service}=${name}`] };
+  while (!stop.aborted) {
+    try {
+      const events = engineJsonLines<{ time: number }>(engine, 'events', (d) => d.getEvents({ since: from, filters, abortSignal: stop } as object) as Promise<NodeJS.ReadableStream>, stop);
+      for await (const event of events) {
+        from = Math.max(from, event.time);
+        await onStart();
+      }
+    } catch (err) {
+      if (stop.aborted) return;
+      if (!(err instanceof BerthError)) throw err;
+    }
+    await sleep(1000, stop);
   }
 }

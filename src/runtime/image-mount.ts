@@ -2,11 +2,27 @@
 // image's filesystem once into <dataDir>/image-mounts/<image id> and bind-mounts that directory read-only.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { tarEntries, type ArchiveEntry } from './archive.js';
 import { ensureImage } from './container-create.js';
+import { extractEntries } from './extract.js';
+import { archiveLimits } from './files.js';
 import { LABEL } from './labels.js';
 import type { Runtime } from './runtime.js';
 
-const KEPT_TYPES = new Set(['file', 'directory', 'symlink', 'link']);
+/**
+ * The export of a created container holds the device nodes dockerd puts in /dev (console, ...): they are not the
+ * image's files and the guard refuses device entries, so they are dropped here, before the guard sees them.
+ */
+async function* withoutSpecialFiles(entries: AsyncIterable<ArchiveEntry>): AsyncGenerator<ArchiveEntry> {
+  for await (const e of entries) {
+    if (e.type === 'other') {
+      e.body?.resume?.();
+      continue;
+    }
+    yield e;
+  }
+}
 
 /** The host directory holding the image's files (exported on first use, then reused by image id). */
 export async function imageMountSource(rt: Runtime, image: string, signal?: AbortSignal): Promise<string> {
@@ -17,7 +33,8 @@ export async function imageMountSource(rt: Runtime, image: string, signal?: Abor
   if (fs.existsSync(dir)) return dir;
   const tmp = `${dir}.${process.pid}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
+  fs.mkdirSync(path.dirname(tmp), { recursive: true });
+  const limits = await archiveLimits(rt);
   // Created, never started: only its filesystem is read.
   const container = await engine.call(`create container from ${image}`, (d) =>
     d.createContainer({
@@ -28,16 +45,12 @@ export async function imageMountSource(rt: Runtime, image: string, signal?: Abor
     }),
   );
   try {
-    const stream = (await engine.call(`export ${image}`, () => container.export())) as NodeJS.ReadableStream;
-    const { default: tarFs } = await import('tar-fs');
-    await new Promise<void>((resolve, reject) => {
-      // Device nodes and fifos are skipped; tar-fs refuses entries and link targets that leave the directory.
-      const extract = tarFs.extract(tmp, { ignore: (_name, header) => !KEPT_TYPES.has(header?.type ?? "file") });
-      extract.on('finish', resolve);
-      extract.on('error', reject);
-      stream.on('error', reject);
-      stream.pipe(extract);
-    });
+    const stream = (await engine.call(`export ${image}`, () => container.export())) as Readable;
+    // The files module's guarded extraction (what `container download --extract` uses): no `..`, no absolute names,
+    // nothing written through a symlink, hardlinks only to earlier files (copied), no setuid/setgid, no chown, the
+    // files.* caps. Symlinks are kept as links even when absolute (`/bin/sh -> /bin/busybox` is how images are
+    // made): they resolve inside the service container, and berth never follows them on the host.
+    await extractEntries(withoutSpecialFiles(tarEntries(stream, { limits })), tmp, { limits, foldCase: false, externalSymlinks: 'keep', signal });
     try {
       fs.renameSync(tmp, dir);
     } catch (err) {

@@ -54,6 +54,8 @@ export class ServiceProxy {
   private server?: http.Server;
   private readonly controller = new AbortController();
   private roundRobin = 0;
+  /** Per domain: the active revision the route table was last read for. */
+  private readonly routedRevision = new Map<string, number>();
   private activeStmt?: { get(room: string, name: string): unknown };
 
   constructor(
@@ -166,9 +168,11 @@ export class ServiceProxy {
     let route = this.routes.get(host);
     if (!route) return undefined;
     let active = this.activeRevision(route.room, route.service);
-    if (active !== null && !route.byRevision.has(active)) {
-      // Switched to a revision whose containers this proxy has not seen yet: look again now.
+    if (active !== null && (!route.byRevision.has(active) || this.routedRevision.get(host) !== active)) {
+      // Switched to a revision this proxy has not routed to yet: look again now, as its containers (or the host
+      // ports they publish, which change when the deploy gives them the service's name) may be new.
       await this.refresh(engine);
+      this.routedRevision.set(host, active);
       route = this.routes.get(host);
       if (!route) return undefined;
     }
@@ -237,7 +241,7 @@ export class ServiceProxy {
     const signal = this.controller.signal;
     while (!signal.aborted) {
       try {
-        for await (const _event of watchEvents(engine, { type: ['container', 'service'] }, signal)) this.stale = true;
+        for await (const _event of watchEvents(engine, { type: ['container', 'service', 'network'] }, signal)) this.stale = true;
       } catch (err) {
         this.onEvent({ kind: 'error', message: `engine events: ${(err as Error).message}` });
       }

@@ -1,4 +1,5 @@
-// berth service logs NAME [--follow --tail --since --timestamps]: the service's containers merged, each line prefixed.
+// berth service logs NAME [--follow --tail --since --timestamps]: the service's containers merged, each line prefixed;
+// a follow picks up the containers a later deploy starts.
 import type { CommandModule } from 'yargs';
 import { serviceLogBatches } from '../../runtime/deploy.js';
 import { parseTail } from '../../runtime/logs.js';
@@ -18,7 +19,7 @@ export const serviceLogsCommand: CommandModule<GlobalArgs, Args<LogsArgs>> = {
   builder: (y) =>
     y
       .positional('name', { type: 'string', demandOption: true })
-      .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep printing new lines' })
+      .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep printing new lines, containers of later revisions too, until Ctrl+C' })
       .option('tail', { type: 'string', describe: 'Only the last N lines of each container ("all" for everything)' })
       .option('since', { type: 'string', describe: 'Only lines since a duration (10m), RFC 3339 time or unix timestamp' })
       .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'Prefix each line with its time' }) as never,
