@@ -97,7 +97,7 @@ describe('dashboard deploy', () => {
       dash.press(...' --env VERSION=v2', KEY.enter);
       await dash.waitForFrame((f) => f.includes('updated web to r2 (was r1)'), 'the update result', 120_000);
       dash.press(KEY.escape);
-      await dash.waitForFrame((f) => /web\s+1\/1\s+r2/.test(f), 'revision 2 in the list', 60_000);
+      await dash.waitForFrame((f) => /web\s+1\/1\s+r2/.test(f) && f.includes('web-r2 | started v2'), 'revision 2 and its live logs', 60_000);
 
       // An update that never gets healthy, stopped from the pane: revision 2 keeps serving.
       dash.press('D');
