@@ -7,6 +7,12 @@ import type { Command, KeyContext } from './keymap.js';
 import type { SessionManager } from './sessions.js';
 import type { Runtime } from '../runtime/runtime.js';
 
+/** Where a list's cursor goes for a move command (clamped to the list), or undefined for any other command. */
+export function listMove(command: Command, at: number, count: number, page = 1): number | undefined {
+  const to = { up: at - 1, down: at + 1, 'page-up': at - page, 'page-down': at + page, top: 0, bottom: count - 1 }[command as string];
+  return to === undefined ? undefined : Math.min(Math.max(0, to), Math.max(0, count - 1));
+}
+
 /** Header (title, tabs, badges), status line and footer take three rows; the body has the rest. */
 export function bodyHeight(rows: number): number {
   return Math.max(5, rows - 3);

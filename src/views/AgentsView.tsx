@@ -3,7 +3,7 @@
 import React, { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import type { Command } from '../app/keymap.js';
-import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';
 import { listAgents, workspaceDir, type AgentSummary } from '../runtime/agents.js';
 import { formatBytes, formatPercent, truncate } from '../runtime/format.js';
@@ -173,14 +173,9 @@ function runAgents(command: Command, data: AgentsData): boolean | void {
   const n = data.count();
   const at = Math.min(data.cursorNow(), Math.max(0, n - 1));
   const move = (to: number) => data.setCursor(Math.min(Math.max(0, to), Math.max(0, n - 1)));
+  const to = listMove(command, at, n);
+  if (to !== undefined) return move(to);
   switch (command) {
-    case 'up':
-    case 'down':
-      return move(at + (command === 'up' ? -1 : 1));
-    case 'top':
-      return move(0);
-    case 'bottom':
-      return move(n - 1);
     default:
       return false;
   }

@@ -5,7 +5,7 @@ import React, { useEffect, useState, useSyncExternalStore } from 'react';
 import { Box, useStdin, useStdout } from 'ink';
 import { ApprovalsStore, type ApprovalsSnapshot, type OutputSnapshot } from '../app/approvals-store.js';
 import type { Command, KeyContext } from '../app/keymap.js';
-import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';
 import type { ApprovalRequest } from '../runtime/approvals.js';
 import { approveAndTrust, suggestPattern } from '../runtime/shell.js';
@@ -114,17 +114,9 @@ function runApprovals(command: Command, data: ApprovalsData, api: ViewApi, conte
     data.select({ ...sel, ...(target ? { id: target.id } : {}) });
   };
   const page = Math.max(1, listRows(api.size().rows) - 1);
+  const to = listMove(command, at, requests.length, page);
+  if (to !== undefined) return move(to);
   switch (command) {
-    case 'up':
-    case 'down':
-      return move(at + (command === 'up' ? -1 : 1));
-    case 'page-up':
-    case 'page-down':
-      return move(at + (command === 'page-up' ? -page : page));
-    case 'top':
-      return move(0);
-    case 'bottom':
-      return move(requests.length - 1);
     case 'open':
       if (current) data.select({ id: current.id, zoomed: true });
       return;

@@ -6,7 +6,7 @@ import type { DashboardStore } from '../app/dashboard-store.js';
 import type { Command } from '../app/keymap.js';
 import { recordsStoreFor, type RecordsState } from '../app/records-store.js';
 import { initialUiState, type UiState } from '../app/ui-state.js';
-import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
 import { formatAge, truncate } from '../runtime/format.js';
 import { RecordService, recordFields, type ContainerRecord } from '../runtime/records.js';
 
@@ -200,17 +200,9 @@ function runRecords(command: Command, data: RecordsData, api: ViewApi): boolean 
     const index = Math.min(Math.max(0, to), Math.max(0, rows.length - 1));
     data.update({ cursorId: rows[index]?.id, cursorIndex: index });
   };
+  const to = listMove(command, at, rows.length, page);
+  if (to !== undefined) return move(to);
   switch (command) {
-    case 'up':
-    case 'down':
-      return move(at + (command === 'up' ? -1 : 1));
-    case 'page-up':
-    case 'page-down':
-      return move(at + (command === 'page-up' ? -page : page));
-    case 'top':
-      return move(0);
-    case 'bottom':
-      return move(rows.length - 1);
     case 'filter':
       return api.prompt({
         label: 'filter',

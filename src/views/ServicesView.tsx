@@ -3,7 +3,7 @@
 import React, { useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import type { Command } from '../app/keymap.js';
-import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
 import { ALL_ROOMS } from '../app/dashboard-store.js';
 import { describeDeployEvent, parseDeployLine, quoteWords } from '../commands/deploy.js';
 import { trackStore, untrackStore } from '../app/live-stores.js';
@@ -360,14 +360,9 @@ function runServices(command: Command, data: ServicesData, api: ViewApi): boolea
   const at = Math.min(data.cursor, Math.max(0, services.length - 1));
   const move = (to: number) => data.setCursor(Math.min(Math.max(0, to), Math.max(0, services.length - 1)));
   const s = services[at];
+  const to = listMove(command, at, services.length);
+  if (to !== undefined) return move(to);
   switch (command) {
-    case 'up':
-    case 'down':
-      return move(at + (command === 'up' ? -1 : 1));
-    case 'top':
-      return move(0);
-    case 'bottom':
-      return move(services.length - 1);
     case 'deploy': {
       if (data.store.getSnapshot().deploy?.running) return data.setZoom(true);
       return api.prompt({

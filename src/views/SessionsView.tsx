@@ -4,7 +4,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { Command } from '../app/keymap.js';
 import { useSessionList, type SessionInfo } from '../app/sessions.js';
-import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';
 import { formatAge, truncate } from '../runtime/format.js';
 
@@ -75,14 +75,9 @@ function runSessions(command: Command, data: SessionsData, api: ViewApi): boolea
   const rows = api.sessions?.getSnapshot() ?? [];
   const at = Math.min(data.cursorNow(), Math.max(0, rows.length - 1));
   const move = (to: number) => data.setCursor(Math.min(Math.max(0, to), Math.max(0, rows.length - 1)));
+  const to = listMove(command, at, rows.length);
+  if (to !== undefined) return move(to);
   switch (command) {
-    case 'up':
-    case 'down':
-      return move(at + (command === 'up' ? -1 : 1));
-    case 'top':
-      return move(0);
-    case 'bottom':
-      return move(rows.length - 1);
     case 'open': {
       const s = rows[at];
       if (s && !s.running) return api.status({ text: `session ${s.id} has ended (exit code ${s.exitCode ?? '-'}): x removes it`, tone: 'info' });
