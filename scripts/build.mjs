@@ -160,8 +160,17 @@ const mainChunk = Object.entries(result.metafile.outputs).find(([, o]) => o.entr
 if (!mainChunk) throw new Error('build: no output for src/commands/main.ts');
 const manifest = spawnSync(
   process.execPath,
-  ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path.resolve(mainChunk)).href)}); process.stdout.write(JSON.stringify(await m.commandManifest()));`],
+  [
+    '--input-type=module',
+    '-e',
+    // The group lines, and what `berth --help` writes through a pipe (every group loaded: there is no manifest yet).
+    `const m = await import(${JSON.stringify(pathToFileURL(path.resolve(mainChunk)).href)});
+     let help = '';
+     const sink = { write: (s) => ((help += s), true) };
+     await m.main(['--help'], { io: { stdout: sink, stderr: { write: (s) => process.stderr.write(s) }, env: process.env } });
+     process.stdout.write(JSON.stringify({ groups: await m.commandManifest(), help }));`,
+  ],
   { encoding: 'utf8' },
 );
 if (manifest.status !== 0) throw new Error(`build: cannot list the command groups: ${manifest.stderr}`);
-writeFileSync(path.join('dist', 'commands.json'), `${JSON.stringify({ build: buildId, groups: JSON.parse(manifest.stdout) }, null, 1)}\n`);
+writeFileSync(path.join('dist', 'commands.json'), `${JSON.stringify({ build: buildId, ...JSON.parse(manifest.stdout) }, null, 1)}\n`);

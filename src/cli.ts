@@ -1,4 +1,5 @@
 // The process entry: dashboard on a bare TTY, else one command; the only place errors become exit codes.
+import { PIPE_HELP_WIDTH, readManifestFile } from './commands/manifest.js';
 import { BerthError, ExitCode, exitCodeOf } from './runtime/errors.js';
 import { berthVersion } from './runtime/version.js';
 
@@ -31,6 +32,14 @@ export async function run(args: string[]): Promise<number> {
   }
   const debug = args.includes('--debug');
   const dashboard = process.stdin.isTTY && process.stdout.isTTY ? dashboardOptions(args) : undefined;
+  // `berth --help` (or no command, off a terminal) at the width of a pipe: the text this build rendered for it.
+  if (!dashboard && (args.length === 0 || (args.length === 1 && args[0] === '--help')) && (process.stdout.columns ?? PIPE_HELP_WIDTH) === PIPE_HELP_WIDTH) {
+    const help = readManifestFile()?.help;
+    if (help !== undefined) {
+      process.stdout.write(help);
+      return ExitCode.ok;
+    }
+  }
   const wantsDashboard = dashboard !== undefined;
   if (wantsDashboard) {
     // Ink draws only the last frame, and chalk drops colours, when they think they run in CI (CI, CI_*); on a real

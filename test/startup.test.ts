@@ -28,6 +28,7 @@ describe('start-up', () => {
     expect(built.build).toMatch(/^[0-9a-f]{16}$/);
     expect(built.groups.map((l: { group: string }) => l.group)).toEqual(Object.keys(commandGroups));
     expect(built.groups).toEqual(JSON.parse(JSON.stringify(await commandManifest())));
+    expect(built.help).toBe((await runCli(['--help'], { BERTH_HOME: home })).stdout);
     // Unbundled there is no build stamp: the manifest is never read.
     expect(readManifest(pathToFileURL(path.join(repoRoot, 'dist', 'commands.json')))).toBeUndefined();
     expect(readManifest(pathToFileURL(path.join(repoRoot, 'dist', 'commands.json')), built.build)).toEqual(built.groups);
@@ -44,14 +45,22 @@ describe('start-up', () => {
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
     const help = (await runCli(['--help'], { BERTH_HOME: home })).stdout;
     const edited = (build: string) =>
-      JSON.stringify({ build, groups: manifest.groups.map((l: { group: string; describe: string }) => (l.group === 'room' ? { ...l, describe: 'EDITED LINE' } : l)) });
+      JSON.stringify({
+        build,
+        groups: manifest.groups.map((l: { group: string; describe: string }) => (l.group === 'room' ? { ...l, describe: 'EDITED LINE' } : l)),
+        help: 'EDITED HELP\n',
+      });
+    expect(manifest.help).toBe(help); // what the build rendered is what the parser prints through a pipe
 
-    // Its own build's manifest is used: an edited line shows (so the cases below prove something).
+    // Its own build's manifest is used: the edited help and group line show (so the cases below prove something).
     fs.writeFileSync(manifestFile, edited(manifest.build));
-    expect(bin(['--help'], install).stdout).toContain('EDITED LINE');
+    expect(bin(['--help'], install)).toEqual({ code: 0, stdout: 'EDITED HELP\n', stderr: '' });
+    expect(bin([], install).stdout).toBe('EDITED HELP\n');
+    expect(bin(['-o', 'table', '--help'], install).stdout).toContain('EDITED LINE');
     // Another build's (the bundle was rebuilt, the manifest was not): ignored, every group loads, help as it is.
     fs.writeFileSync(manifestFile, edited('0123456789abcdef'));
     expect(bin(['--help'], install)).toEqual({ code: 0, stdout: help, stderr: '' });
+    expect(bin(['-o', 'table', '--help'], install)).toEqual({ code: 0, stdout: help, stderr: '' });
     // Corrupt, truncated, or the wrong shape: ignored the same way.
     for (const text of ['{"build": "' + manifest.build, '\u0000\u0001garbage', JSON.stringify({ build: manifest.build, groups: manifest.groups.slice(1) }), '[]']) {
       fs.writeFileSync(manifestFile, text);

@@ -5,13 +5,13 @@
 // writes every group's command, aliases and describe to dist/commands.json, from which `berth --help`, --version and
 // are answered without loading any group; a command line loads only the group it names. Without that file
 // (running from src/, as the tests do) every group is loaded, as before.
-import fs from 'node:fs';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { UsageError } from '../runtime/errors.js';
 import { resolvePaths } from '../runtime/paths.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { berthVersion } from '../runtime/version.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
+import { PIPE_HELP_WIDTH, readManifestFile } from './manifest.js';
 import { Output } from './output.js';
 
 type Group = CommandModule<GlobalArgs, any>;
@@ -61,23 +61,12 @@ export async function commandManifest(): Promise<GroupLine[]> {
   });
 }
 
-declare const BERTH_BUILD: string | undefined;
-
-/**
- * dist/commands.json when it was written by the build that made this bundle and names exactly its groups; anything
- * else (unbundled, another build's, unreadable, corrupt) is ignored and every group loads.
- */
-export function readManifest(file: URL = new URL('./commands.json', import.meta.url), build = typeof BERTH_BUILD === 'string' ? BERTH_BUILD : undefined): GroupLine[] | undefined {
-  if (build === undefined) return undefined;
-  try {
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { build?: unknown; groups?: GroupLine[] };
-    const lines = manifest.groups;
-    if (manifest.build !== build || !Array.isArray(lines)) return undefined;
-    const names = Object.keys(commandGroups);
-    return lines.length === names.length && lines.every((l, i) => l?.group === names[i] && (typeof l.describe === 'string' || l.describe === false)) ? lines : undefined;
-  } catch {
-    return undefined;
-  }
+/** The manifest's group lines when they name exactly this bundle's groups (readManifestFile checks the build). */
+export function readManifest(file?: URL, build?: string): GroupLine[] | undefined {
+  const lines = (file ? readManifestFile(file, build) : readManifestFile())?.groups as GroupLine[] | undefined;
+  if (!lines) return undefined;
+  const names = Object.keys(commandGroups);
+  return lines.length === names.length && lines.every((l, i) => l?.group === names[i] && (typeof l.describe === 'string' || l.describe === false)) ? lines : undefined;
 }
 
 /** The first word of a command line that is not a global option or its value (the group it names, if any). */
@@ -127,7 +116,7 @@ export interface MainOptions {
 }
 
 export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onContext: (ctx: CliContext) => void, commands: Group[]): Argv<GlobalArgs> {
-  const width = io.stdout.columns ?? 100;
+  const width = io.stdout.columns ?? PIPE_HELP_WIDTH;
   let parser = yargs(args)
     .scriptName('berth')
     .usage('$0 [command]\n\nRoom-scoped containers for people and AI agents. Run with no command on a terminal for the dashboard.')
