@@ -1,6 +1,7 @@
-// Build-context upload: a 500 MiB directory (500 files of 1 MiB, incompressible) built with a one-line Dockerfile,
-// berth build vs docker build (legacy builder: the same tar upload over the same API) in one run, interleaved;
-// wall time and peak RSS of the client. The directory and the images are removed afterwards.
+// Build-context upload: a directory of incompressible 1 MiB files (BENCH_CONTEXT_MIB of them, default 500) built with
+// a one-line Dockerfile, berth build vs docker build (legacy builder: the same tar upload over the same API) in one
+// run, interleaved; wall time and peak RSS of the client. Two sizes show whether berth's RSS grows with the context.
+// The directory and the images are removed afterwards.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { berthBin, ensureBuilt, node, percentile, runOnce } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const FILES = 500;
+const FILES = Number(process.env.BENCH_CONTEXT_MIB ?? 500);
+if (!Number.isInteger(FILES) || FILES < 1) throw new Error(`BENCH_CONTEXT_MIB must be a whole number of MiB, not ${process.env.BENCH_CONTEXT_MIB}`);
 const FILE_SIZE = 1024 * 1024;
 
 ensureBuilt();
@@ -23,7 +25,7 @@ try {
   const chunk = randomBytes(FILE_SIZE);
   for (let i = 0; i < FILES; i++) {
     chunk.writeUInt32LE(i, 0); // distinct files
-    fs.writeFileSync(path.join(dir, 'data', `blob-${String(i).padStart(3, '0')}.bin`), chunk);
+    fs.writeFileSync(path.join(dir, 'data', `blob-${String(i).padStart(5, '0')}.bin`), chunk);
   }
   const env = { ...process.env, BERTH_HOME: home, DOCKER_CONFIG: dockerConfig, DOCKER_BUILDKIT: '0' };
   const cases = [

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, compare, ensureBuilt, node, table } from './lib.mjs';
+import { berthBin, compare, ensureBuilt, node, removeBenchRoom, table } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,8 +58,6 @@ try {
   console.log(table(rows, cases[1].name));
   console.log(`\nCPU time (user+sys, median): ${cpu.map((c) => `${c.name} ${c.median.toFixed(0)} ms`).join(', ')}; ratio ${(cpu[0].median / cpu[1].median).toFixed(2)}×`);
 } finally {
-  spawnSync(berth[0], [berth[1], 'room', 'delete', room, '--force', '--purge-storage', '-q'], { env, stdio: 'ignore' });
-  const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim();
-  if (left) spawnSync('docker', ['rm', '-f', ...left.split('\n')], { stdio: 'ignore' });
+  removeBenchRoom(room, env);
   fs.rmSync(home, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pty from 'node-pty';
-import { berthBin, ensureBuilt, node, spawnAsync } from './lib.mjs';
+import { berthBin, ensureBuilt, node, removeBenchRoom, spawnAsync } from './lib.mjs';
 
 const COUNT = Number(process.env.BENCH_IDLE_CONTAINERS ?? 100);
 const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
@@ -119,8 +119,6 @@ try {
     console.log(`| ${r.label} | ${r.cpu.toFixed(2)} | ${((r.cpu / SECONDS) * 100).toFixed(1)}% | ${r.bytes.toLocaleString('en')} | ${r.chunks} | ${r.frames} | ${events} |`);
   }
 } finally {
-  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-  spawnSync(node, [berthBin, 'room', 'delete', room, '--force'], { env, stdio: 'ignore' });
+  removeBenchRoom(room, env);
   fs.rmSync(home, { recursive: true, force: true });
 }

@@ -68,3 +68,19 @@ export function spawnAsync(cmd, args, opts = {}) {
     child.on('exit', (code) => resolve(code));
   });
 }
+
+/**
+ * Removes a bench room whatever happened: its containers (docker rm -f), then the room with its storage. dockerd
+ * can refuse the network for a moment after many removals ("has active endpoints"), so the delete is tried again
+ * for a few seconds, and a room still left is said on stderr.
+ */
+export function removeBenchRoom(room, env) {
+  const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const r = spawnSync(node, [berthBin, 'room', 'delete', room, '--force', '--purge-storage', '-q'], { env, encoding: 'utf8' });
+    if (r.status === 0 || /not found/.test(r.stderr)) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+  console.error(`bench: room ${room} is still there; remove it with: berth room delete ${room} --force`);
+}

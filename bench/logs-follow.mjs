@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
+import { berthBin, ensureBuilt, node, percentile, removeBenchRoom } from './lib.mjs';
 
 const LINES = Number(process.env.BENCH_LOG_LINES ?? 1_000_000);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -97,6 +97,6 @@ try {
     console.log(`| ${l.name}: started, followed to its exit | ${l.seconds.toFixed(2)} | ${Math.round(LINES / l.seconds).toLocaleString('en')} | ${l.cpu.toFixed(2)} | ${(l.rssKiB / 1024).toFixed(1)} | | |`);
   }
 } finally {
-  spawnSync(node, [berthBin, 'room', 'delete', room, '--force'], { env, stdio: 'ignore' });
+  removeBenchRoom(room, env);
   fs.rmSync(home, { recursive: true, force: true });
 }

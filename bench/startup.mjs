@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pty from 'node-pty';
-import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
+import { berthBin, ensureBuilt, node, percentile, removeBenchRoom } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -161,8 +161,6 @@ try {
   console.log(`\n## Dashboard cold start to the first frame with the room's containers (${prompts} each, alternating; wall ms)\n`);
   console.log(`berth: ${cb.toFixed(0)} ms, bare node: ${cn.toFixed(0)} ms; berth − node = ${(cb - cn).toFixed(0)} ms (target ≤ +250)`);
 } finally {
-  spawnSync(node, [berthBin, 'room', 'delete', room, '--force', '--purge-storage', '-q'], { env, stdio: 'ignore' });
-  const left = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim();
-  if (left) spawnSync('docker', ['rm', '-f', ...left.split('\n')], { stdio: 'ignore' });
+  removeBenchRoom(room, env);
   fs.rmSync(home, { recursive: true, force: true });
 }

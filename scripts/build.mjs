@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NARROW_TEXT } from './narrow-text.mjs';
+import { NARROW_TEXT, SGR } from './narrow-text.mjs';
+import { sourcePatches } from './source-patches.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -16,7 +17,7 @@ for (const file of readdirSync('src', { recursive: true }).map(String).sort()) {
   const full = path.join('src', file);
   if (statSync(full).isFile()) buildHash.update(`${file}\0`).update(readFileSync(full)).update('\0');
 }
-for (const file of ['package.json', 'package-lock.json', 'scripts/build.mjs']) buildHash.update(readFileSync(file));
+for (const file of ['package.json', 'package-lock.json', 'scripts/build.mjs', 'scripts/source-patches.mjs', 'scripts/narrow-text.mjs']) buildHash.update(readFileSync(file));
 const buildId = buildHash.digest('hex').slice(0, 16);
 
 // dockerode loads its BuildKit session support (gRPC + protobuf, ~100 ms) and docker-modem loads ssh2 (~35 ms, with
@@ -29,11 +30,14 @@ const lazyModules = {
   './ssh': { importer: `${path.sep}docker-modem${path.sep}`, real: 'docker-modem/lib/ssh.js', kind: 'function' },
   './http_duplex': { importer: `${path.sep}docker-modem${path.sep}`, real: 'docker-modem/lib/http_duplex.js', kind: 'function' },
   'tar-fs': { importer: `${path.sep}dockerode${path.sep}lib${path.sep}util.js`, real: 'tar-fs', kind: 'object', from: 'dockerode' },
+  // Node's https (with tls) and zlib: for a TLS engine and a gzipped build context only (~3 ms of start-up).
+  https: { importer: `${path.sep}docker-modem${path.sep}lib${path.sep}http.js`, real: 'node:https', kind: 'object' },
+  zlib: { importer: `${path.sep}dockerode${path.sep}lib${path.sep}util.js`, real: 'node:zlib', kind: 'object' },
 };
 const lazyRequire = {
   name: 'lazy-require',
   setup(b) {
-    b.onResolve({ filter: /^(\.\/(session|ssh|http_duplex)|tar-fs)$/ }, (args) => {
+    b.onResolve({ filter: /^(\.\/(session|ssh|http_duplex)|tar-fs|https|zlib)$/ }, (args) => {
       const lazy = lazyModules[args.path];
       return args.importer.includes(lazy.importer) ? { path: args.path, namespace: 'lazy', pluginData: lazy } : undefined;
     });
@@ -55,8 +59,8 @@ const lazyRequire = {
 // at import: ~60-90 ms of start-up on a busy machine, paid even by commands that print no help; and it segments
 // every string it measures, which Ink does for every line of every frame (~50 ms of the dashboard's first frame).
 // Each import of it gets a stand-in that answers narrow text (scripts/narrow-text.mjs: one column per character in
-// every version, unless asked to count ambiguous characters wide) itself and loads the real module, bundled as
-// usual, for any other string.
+// every version, unless asked to count ambiguous characters wide; coloured too) itself and loads the real module,
+// bundled as usual, for any other string.
 const lazyStringWidth = {
   name: 'lazy-string-width',
   setup(b) {
@@ -68,9 +72,16 @@ const lazyStringWidth = {
     b.onLoad({ filter: /.*/, namespace: 'lazy-width' }, (args) => ({
       contents: [
         `const narrow = ${NARROW_TEXT};`,
+        `const sgr = ${SGR};`,
         'let real;',
         'export default function stringWidth(string, options) {',
-        "  if (typeof string === 'string' && options?.ambiguousIsNarrow !== false && narrow.test(string)) return string.length;",
+        "  if (typeof string === 'string' && options?.ambiguousIsNarrow !== false) {",
+        '    if (narrow.test(string)) return string.length;',
+        "    if (!options?.countAnsiEscapeCodes && string.includes('\\u001b')) {",
+        "      const plain = string.replace(sgr, '');",
+        '      if (narrow.test(plain)) return plain.length;',
+        '    }',
+        '  }',
         `  real = real || require(${JSON.stringify(args.path)}).default;`,
         '  return real(string, options);',
         '}',
@@ -81,47 +92,20 @@ const lazyStringWidth = {
   },
 };
 
-// Small patches to dependencies' start-up paths, each failing the build when its source text moves:
-// - yargs guesses a default version by looking for package.json above the directory that holds node_modules;
-//   bundled there is none, so it searches from the working directory, fails an assertion and formats its message
-//   (~10 ms), or finds some unrelated package.json. Bundled, berth's package root is one directory above the chunk.
-// - docker-modem formats every request's options with util.inspect for its debug log, even when that is off (~5 ms
-//   on the first request).
-// - yoga-layout (Ink's layout) loads its wasm, inlined as a data: URL, with fetch when fetch exists: that loads all
-//   of undici (~50 ms) to decode a string it can decode itself.
-// - yargs renders the help of every command it runs, in case the handler later asks for it (showHelp/getHelp from
-//   inside a handler, which berth never does): ~10 ms of cliui layout per command.
-const sourcePatches = [
-  {
-    file: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
-    from: "const mainFilename = __dirname.substring(0, __dirname.lastIndexOf('node_modules'));",
-    to: "const mainFilename = fileURLToPath(new URL('../', import.meta.url));",
-  },
-  {
-    file: /docker-modem[\\/]lib[\\/]modem\.js$/,
-    from: "debug('Sending: %s', util.inspect(options, {",
-    to: "if (debug.enabled) debug('Sending: %s', util.inspect(options, {",
-  },
-  {
-    file: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/,
-    from: '"function"!=typeof fetch',
-    to: '!0',
-    all: true,
-  },
-  {
-    file: /yargs[\\/]build[\\/]lib[\\/]command\.js$/,
-    from: 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();',
-    to: '/* berth: no help cached for a command that runs */',
-  },
-];
 const patchSources = {
   name: 'patch-sources',
   setup(b) {
-    for (const patch of sourcePatches) {
-      b.onLoad({ filter: patch.file }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        if (!source.includes(patch.from)) throw new Error(`build: ${args.path} changed; revisit its patch in scripts/build.mjs`);
-        return { contents: patch.all ? source.replaceAll(patch.from, patch.to) : source.replace(patch.from, patch.to), loader: 'js' };
+    // One loader per file, applying every patch for it in order.
+    const byFile = new Map();
+    for (const patch of sourcePatches) byFile.set(patch.file.source, [...(byFile.get(patch.file.source) ?? []), patch]);
+    for (const patches of byFile.values()) {
+      b.onLoad({ filter: patches[0].file }, (args) => {
+        let source = readFileSync(args.path, 'utf8');
+        for (const patch of patches) {
+          if (!source.includes(patch.from)) throw new Error(`build: ${args.path} changed; revisit its patch in scripts/source-patches.mjs`);
+          source = patch.all ? source.replaceAll(patch.from, patch.to) : source.replace(patch.from, patch.to);
+        }
+        return { contents: source, loader: 'js' };
       });
     }
   },

@@ -23,7 +23,8 @@ let text = '```\n' + top + '\n```\n';
 for (const group of groups) {
   const groupHelp = help([group]);
   text += `\n### berth ${group}\n\n\`\`\`\n${ownLines(groupHelp)}\n\`\`\`\n`;
-  const verbs = [...groupHelp.matchAll(new RegExp(`^ {2}berth ${group} ([a-z-]+)`, 'gm'))].map((m) => m[1]);
+  // Subcommands are listed as `  berth GROUP VERB`; an example line such as `  berth shell --agent …` is not one.
+  const verbs = [...new Set([...groupHelp.matchAll(new RegExp(`^ {2}berth ${group} ([a-z][a-z-]*)`, 'gm'))].map((m) => m[1]))];
   for (const verb of verbs) {
     text += `\n\`\`\`\n${ownLines(help([group, verb]))}\n\`\`\`\n`;
   }

@@ -42,14 +42,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const wantsDashboard = dashboard !== undefined;
   if (wantsDashboard) {
-    // Ink draws only the last frame, and chalk drops colours, when they think they run in CI (CI, CI_*); on a real
-    // terminal the user asked for the dashboard, so hide those variables while the dashboard chunk loads (both read
-    // the environment once, at import) and put them back after.
-    const ciVars = Object.entries(process.env).filter(([k]) => k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_'));
-    for (const [k] of ciVars) delete process.env[k];
-    const { runDashboard } = await import('./app/run-dashboard.js').finally(() => {
-      for (const [k, v] of ciVars) process.env[k] = v;
-    });
+    const { runDashboard } = await import('./app/run-dashboard.js');
     try {
       return await runDashboard(dashboard);
     } catch (err) {

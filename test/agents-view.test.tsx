@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY, openDashboard } from './dashboard-harness.js';
-import { FIXTURE_IMAGE, removeRooms, runCli, tempHome, uniqueRoom } from './helpers.js';
+import { setAgentLimits } from '../src/runtime/agents.js';
+import { FIXTURE_IMAGE, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
+import { PERSON } from './person.js';
 
 const home = tempHome();
 const room = uniqueRoom('agv');
@@ -16,8 +18,11 @@ afterAll(async () => {
 describe('Agents view', () => {
   it('shows running containers against the limits, and the selected agent\'s containers and workspace', async () => {
     const env = { BERTH_HOME: home, BERTH_AGENT: '', BERTH_ROLE: '' };
-    expect((await runCli(['agent', 'limits', 'aaa-viewbot', '--max-running', '2', '--cpus', '1', '--memory', '64m'], env)).code).toBe(0);
-    expect((await runCli(['agent', 'limits', 'zzz-idle', '--max-running', '5'], env)).code).toBe(0);
+    // Limits are a person's to set (a terminal on stdin): set here as the person would, through the runtime.
+    const rt = runtimeFor(home, env);
+    await setAgentLimits(rt, 'aaa-viewbot', { maxRunning: '2', cpus: '1', memory: '64m' }, PERSON);
+    await setAgentLimits(rt, 'zzz-idle', { maxRunning: '5' }, PERSON);
+    rt.close();
     const run = await runCli(['container', 'run', '-d', '-r', room, '--agent', 'aaa-viewbot', '--name', 'worker', FIXTURE_IMAGE, '--', 'sleep', '600'], env);
     expect(run.code, run.stderr).toBe(0);
     const dash = await openDashboard(home, room, { columns: 200 });

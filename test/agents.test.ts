@@ -1,16 +1,28 @@
 // Agents against the real engine: identity labels, workspaces mounted at /workspace, memory cap and CPU share
 // defaults, and admission under limits across separate berth processes (reject, queue order, queue timeout).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setAgentLimits, type LimitsChange } from '../src/runtime/agents.js';
 import { openDatabase } from '../src/runtime/store.js';
-import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { PERSON, berthAsPerson } from './person.js';
 
 const rooms: string[] = [];
 let home: string;
 const env = (extra: NodeJS.ProcessEnv = {}) => ({ BERTH_HOME: home, BERTH_AGENT: '', BERTH_ROLE: '', ...extra });
 const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, env(extra));
+
+/** Set-up of an agent's limits, as the person at the terminal would set them (berth agent limits). */
+async function limits(agent: string, change: LimitsChange): Promise<void> {
+  const rt = runtimeFor(home, { BERTH_AGENT: '' });
+  try {
+    await setAgentLimits(rt, agent, change, PERSON);
+  } finally {
+    rt.close();
+  }
+}
 
 /** Runs the built binary as its own process (admission must hold across processes, not just within one). */
 function spawnBerth(args: string[], extra: NodeJS.ProcessEnv = {}) {
@@ -25,7 +37,7 @@ function spawnBerth(args: string[], extra: NodeJS.ProcessEnv = {}) {
   const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr })),
   );
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 function berth(args: string[], extra: NodeJS.ProcessEnv = {}) {
@@ -92,9 +104,9 @@ describe('agent identity and workspace', () => {
 
 describe('agent limits', () => {
   it('stores limits, shows them, and refuses bad values with one line', async () => {
-    const set = await cli(['agent', 'limits', 'lim', '--cpus', '1.5', '--memory', '64m', '--max-running', '2', '--on-limit', 'queue']);
-    expect(set.code, set.stderr).toBe(0);
-    expect(set.stdout).toBe('agent lim: CPU quota 1.5, memory cap 64m per container, max running 2, on limit queue\n');
+    const set = await berthAsPerson(home, ['agent', 'limits', 'lim', '--cpus', '1.5', '--memory', '64m', '--max-running', '2', '--on-limit', 'queue']);
+    expect(set.code, set.output).toBe(0);
+    expect(set.output).toBe('agent lim: CPU quota 1.5, memory cap 64m per container, max running 2, on limit queue\n');
     expect((await cli(['agent', 'limits', 'lim'])).stdout).toMatch(/limits:\s+CPU quota 1.5/);
     const json = JSON.parse((await cli(['agent', 'limits', 'lim', '-o', 'json'])).stdout);
     expect(json).toEqual({ agent: 'lim', cpus: 1.5, memory: '64m', maxRunning: 2, onLimit: 'queue' });
@@ -110,13 +122,34 @@ describe('agent limits', () => {
       expect(r.stderr).toMatch(message);
     }
     expect(JSON.parse((await cli(['agent', 'limits', 'lim', '-o', 'json'])).stdout)).toEqual(json);
-    expect((await cli(['agent', 'limits', 'lim', '--max-running', 'none'])).stdout).not.toMatch(/max running/);
-    expect((await cli(['agent', 'limits', 'lim', '--clear'])).stdout).toBe('agent lim: no limits\n');
+    const none = await berthAsPerson(home, ['agent', 'limits', 'lim', '--max-running', 'none']);
+    expect(none.output).toMatch(/^agent lim: CPU quota 1.5/);
+    expect(none.output).not.toMatch(/max running/);
+    expect((await berthAsPerson(home, ['agent', 'limits', 'lim', '--clear'])).output).toBe('agent lim: no limits\n');
   });
+
+  it("setting limits is a person's act: refused (exit 6, one line) for BERTH_AGENT and without a terminal; showing them is not", async () => {
+    await limits('gated', { maxRunning: '1' });
+    const bin = path.join(repoRoot, 'bin', 'berth');
+    // The agent raising its own limit, from a pipe (an agent's tool call) and from a terminal.
+    const piped = spawnSync(process.execPath, [bin, 'agent', 'limits', 'gated', '--max-running', '50'], { env: { ...process.env, ...env({ BERTH_AGENT: 'gated' }) }, input: '', encoding: 'utf8' });
+    expect(piped.status).toBe(6);
+    expect(piped.stderr.trim().split('\n')).toEqual(["berth: setting an agent's limits is a person's act: refused for agent gated (BERTH_AGENT is set)"]);
+    const agentTty = await berthAsPerson(home, ['agent', 'limits', 'gated', '--max-running', '50'], { BERTH_AGENT: 'gated' });
+    expect(agentTty.code).toBe(6);
+    const noTty = spawnSync(process.execPath, [bin, 'agent', 'limits', 'gated', '--clear'], { env: { ...process.env, ...env() }, input: '', encoding: 'utf8' });
+    expect(noTty.status).toBe(6);
+    expect(noTty.stderr.trim().split('\n')).toEqual(["berth: setting an agent's limits is a person's act: refused because stdin is not a terminal"]);
+    expect((await cli(['agent', 'limits', 'gated', '--max-running', '50'])).code).toBe(6);
+    // Nothing changed, and anyone may look.
+    const shown = await cli(['agent', 'limits', 'gated', '-o', 'json'], { BERTH_AGENT: 'gated' });
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual({ agent: 'gated', maxRunning: 1 });
+  }, 60_000);
 
   it('gives containers without explicit limits the agent\'s memory cap and CPU share; refuses a larger ask', async () => {
     const r = room();
-    await cli(['agent', 'limits', 'capped', '--cpus', '1', '--memory', '64m', '--max-running', '4']);
+    await limits('capped', { cpus: '1', memory: '64m', maxRunning: '4' });
     const c = await cli(['container', 'run', '-d', '-r', r, '--agent', 'capped', '-o', 'json', FIXTURE_IMAGE, '--', 'sleep', '600']);
     expect(c.code, c.stderr).toBe(0);
     const info = await docker.getContainer(JSON.parse(c.stdout).id).inspect();
@@ -134,7 +167,7 @@ describe('agent limits', () => {
 
   it('CPU quota is the sum over running containers: a start that would exceed it is refused with the use', async () => {
     const r = room();
-    await cli(['agent', 'limits', 'cpuq', '--cpus', '1']);
+    await limits('cpuq', { cpus: '1' });
     expect((await cli(['container', 'run', '-d', '-r', r, '--agent', 'cpuq', '--cpus', '0.6', '--name', 'one', FIXTURE_IMAGE, '--', 'sleep', '600'])).code).toBe(0);
     const second = await cli(['container', 'run', '-d', '-r', r, '--agent', 'cpuq', '--cpus', '0.6', '--name', 'two', FIXTURE_IMAGE, '--', 'sleep', '600']);
     expect(second.code).toBe(6);
@@ -148,14 +181,16 @@ describe('agent limits', () => {
 
   it('10 parallel starts from separate processes with --max-running 3 leave exactly 3 running', async () => {
     const r = room();
-    await cli(['agent', 'limits', 'par', '--max-running', '3', '--on-limit', 'reject']);
+    await limits('par', { maxRunning: '3', onLimit: 'reject' });
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => berth(['container', 'run', '-d', '-r', r, '--agent', 'par', '--name', `p${i}`, FIXTURE_IMAGE, '--', 'sleep', '600'])),
     );
     const ok = results.filter((x) => x.code === 0);
     const refused = results.filter((x) => x.code === 6);
     expect(ok.length, results.map((x) => x.stderr).join('')).toBe(3);
-    expect(refused.length).toBe(7);
+    // Anything but started (0) or refused (6) is a defect: show what those processes said.
+    const other = results.filter((x) => x.code !== 0 && x.code !== 6).map((x) => `exit ${x.code}: ${x.stderr}`);
+    expect(refused.length, other.join('')).toBe(7);
     for (const x of refused) expect(x.stderr).toMatch(/^berth: agent par: max running 3 reached \(3 running(, \d starting)?\)\n$/);
     expect(await running(r)).toHaveLength(3);
     // Only the three started containers exist: refused starts created nothing.
@@ -176,13 +211,13 @@ describe('agent limits', () => {
 
   it('a temporary job counts against the limits like any container, and its --timeout bounds a queue wait', async () => {
     const r = room();
-    await cli(['agent', 'limits', 'jobber', '--max-running', '1', '--on-limit', 'reject']);
+    await limits('jobber', { maxRunning: '1', onLimit: 'reject' });
     const job = spawnBerth(['run', '-r', r, '--agent', 'jobber', FIXTURE_IMAGE, '--', 'sleep', '600']);
     await waitFor(async () => (await running(r)).length === 1, 'the job to run', 60_000);
     const refused = await cli(['container', 'run', '-d', '-r', r, '--agent', 'jobber', FIXTURE_IMAGE, '--', 'sleep', '600']);
     expect(refused.code).toBe(6);
     expect(refused.stderr).toMatch(/agent jobber: max running 1 reached \(1 running\)/);
-    await cli(['agent', 'limits', 'jobber', '--on-limit', 'queue']);
+    await limits('jobber', { onLimit: 'queue' });
     const waited = await cli(['run', '-r', r, '--agent', 'jobber', '--timeout', '1s', FIXTURE_IMAGE, '--', 'true']);
     expect(waited.code).toBe(7);
     expect(waited.stderr).toMatch(/^agent jobber: max running 1 reached \(1 running\); waiting up to 1s\nberth: timed out after 1s in agent jobber's queue/);
@@ -196,7 +231,7 @@ describe('agent limits', () => {
 
   it('queued starts are admitted first come, first served as containers stop; a queue wait is bounded by --timeout', async () => {
     const r = room();
-    await cli(['agent', 'limits', 'fifo', '--max-running', '1', '--on-limit', 'queue']);
+    await limits('fifo', { maxRunning: '1', onLimit: 'queue' });
     expect((await cli(['container', 'run', '-d', '-r', r, '--agent', 'fifo', '--name', 'holder', FIXTURE_IMAGE, '--', 'sleep', '600'])).code).toBe(0);
     const db = openDatabase(path.join(home, 'data', 'berth.db'));
     const waiting = () => (db.prepare("SELECT COUNT(*) AS n FROM agent_admissions WHERE agent = 'fifo' AND state = 'waiting'").get() as { n: number }).n;
@@ -204,12 +239,12 @@ describe('agent limits', () => {
       const queued: Promise<{ code: number; stdout: string; stderr: string }>[] = [];
       let killed: ReturnType<typeof spawnBerth> | undefined;
       for (const name of ['q1', 'dead', 'q2', 'q3']) {
-        const before = waiting();
         const p = spawnBerth(['container', 'run', '-d', '-r', r, '--agent', 'fifo', '--name', name, '--timeout', '2m', FIXTURE_IMAGE, '--', 'sleep', '600']);
         if (name === 'dead') killed = p;
         else queued.push(p.done);
-        // The next start is filed only once this one is in the queue, so the order is known.
-        await waitFor(() => waiting() > before, `${name} queued`, 60_000);
+        // The next start is filed only once this one has said why it waits: its ticket is in the queue and the line
+        // counted the tickets ahead of it, so neither the order nor the counts depend on how fast the starts ran.
+        await waitFor(() => p.stderr().includes('waiting up to'), `${name} queued`, 60_000);
       }
       // A caller killed while it waits must not block the queue behind it.
       killed!.child.kill('SIGKILL');

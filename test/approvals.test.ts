@@ -47,8 +47,8 @@ describe('preparing a request', () => {
     expect(path.isAbsolute(p.command[0]!)).toBe(true);
     expect(p.command.slice(1)).toEqual(['-la']);
     expect(p.env.PATH).toBe(SAFE_PATH);
-    expect(Object.keys(p.env).sort()).toEqual(['HOME', 'LANG', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER']);
-    expect(p.env).toMatchObject({ TERM: 'screen', LANG: 'de_DE.UTF-8' });
+    expect(Object.keys(p.env).sort()).toEqual(['GIT_PAGER', 'GIT_TERMINAL_PROMPT', 'HOME', 'LANG', 'LESSSECURE', 'LOGNAME', 'MANPAGER', 'PAGER', 'PATH', 'SHELL', 'SYSTEMD_PAGER', 'TERM', 'USER']);
+    expect(p.env).toMatchObject({ TERM: 'screen', LANG: 'de_DE.UTF-8', GIT_PAGER: 'cat', PAGER: 'cat', LESSSECURE: '1' });
     // A TERM that is not a plain word is not passed on.
     expect(prepareRequest({ ...base, callerEnv: { TERM: 'x;$(id)' } }).env.TERM).toBe('xterm-256color');
   });

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditFiles, followLines } from '../src/runtime/audit-file.js';
@@ -68,6 +69,23 @@ describe('audit log rotation', () => {
     expect(new Set(followed).size).toBe(WRITERS * COUNT);
   });
 
+  it('a long follow leaves no abort listener per poll on its signal', async () => {
+    const file = path.join(home(), 'actions.jsonl');
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const following = (async () => {
+      for await (const line of followLines(file, { signal: stop.signal, intervalMs: 2 })) seen.push(line);
+    })();
+    // 30 lines, each appended once the last was read: at least 30 polls.
+    for (let i = 0; i < 30; i++) {
+      fs.appendFileSync(file, `${i}\n`);
+      await waitFor(() => seen.length > i, `line ${i}`);
+    }
+    expect(getEventListeners(stop.signal, 'abort').length).toBeLessThanOrEqual(1);
+    stop.abort();
+    await following;
+  });
+
   it('keeps only maxFiles rotated files', async () => {
     const dir = home();
     const h = dir;
@@ -79,6 +97,64 @@ describe('audit log rotation', () => {
     const kept = rt.audit.read().map((e) => (e.details as { i: number }).i);
     expect(kept[kept.length - 1]).toBe(99);
     expect(kept).toEqual([...kept].sort((a, b) => a - b));
+  });
+});
+
+describe('berth audit --follow while the log is written', () => {
+  it('started mid-write over a 20 MB history, across rotations: every entry printed exactly once, none lost', async () => {
+    const dir = home();
+    const file = path.join(dir, 'data', 'actions.jsonl');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const MAX = 256 * 1024;
+    // The history: ~20 MB by another actor in rotated files, so reading and parsing it takes a while.
+    const pad = 'h'.repeat(150);
+    const chunks: string[] = [];
+    let chunk = '';
+    for (let i = 0, size = 0; size < 20 * 1024 * 1024; i++) {
+      const l = `${JSON.stringify({ time: new Date(0).toISOString(), actor: 'hist', action: 'test.write', target: 'room/c', result: 'ok', details: { i, pad } })}\n`;
+      if (chunk.length + l.length >= MAX) (chunks.push(chunk), (chunk = ''));
+      chunk += l;
+      size += l.length;
+    }
+    chunks.forEach((text, n) => fs.writeFileSync(`${file}.${chunks.length - n}`, text, { mode: 0o600 }));
+    fs.writeFileSync(file, chunk, { mode: 0o600 });
+    const lib = path.join(dir, 'audit.mjs');
+    buildSync({ entryPoints: [path.join(repoRoot, 'src/runtime/audit.ts')], bundle: true, platform: 'node', format: 'esm', outfile: lib, logLevel: 'error' });
+    const writerFile = path.join(dir, 'writer.mjs');
+    const COUNT = 3000;
+    fs.writeFileSync(writerFile, [
+      `import { AuditLog } from ${JSON.stringify(lib)};`,
+      `const log = new AuditLog(${JSON.stringify(file)}, { limits: { maxBytes: ${MAX}, maxFiles: 1000 } });`,
+      `for (let seq = 0; seq < ${COUNT}; seq++) {`,
+      `  log.append({ actor: 'live', action: 'test.write', target: 'room/c', result: 'ok', details: { seq, pad: 'x'.repeat(100 + (seq % 50)) } });`,
+      `  if (seq === 300) process.stdout.write('writing');`,
+      `  await new Promise((r) => setTimeout(r, 1));`,
+      `}`,
+    ].join('\n'));
+    const rotatedBefore = auditFiles(file).length;
+    const writer = spawn(process.execPath, [writerFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => writer.on('close', resolve));
+    let out = '';
+    const stop = new AbortController();
+    try {
+      await Promise.race([new Promise((resolve) => writer.stdout.once('data', resolve)), exited]);
+      const io = { stdout: { write: (t: string) => void (out += t) }, stderr: { write: () => {} }, env: { ...process.env, BERTH_HOME: dir } };
+      const running = main(['-o', 'json', 'audit', '--follow', '--agent', 'live'], { io, signal: stop.signal });
+      expect(await exited).toBe(0);
+      expect(auditFiles(file).length).toBeGreaterThan(rotatedBefore); // it rotated while followed
+      const seqs = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l).details.seq as number);
+      await waitFor(() => seqs().includes(COUNT - 1), 'the last entry');
+      await waitFor(() => new Set(seqs()).size === COUNT, 'every entry', 3000).catch(() => {});
+      stop.abort();
+      await running;
+      const printed = seqs();
+      const missing = Array.from({ length: COUNT }, (_, i) => i).filter((i) => !printed.includes(i));
+      expect(missing, `${missing.length} lost`).toEqual([]);
+      expect(printed.length).toBe(COUNT); // and none twice
+    } finally {
+      stop.abort();
+      writer.kill();
+    }
   });
 });
 

@@ -1,18 +1,42 @@
 // berth build from the CLI: live output, -o json, a failing step's exit code and one error line, --build-arg from
-// the environment, --from-room-storage, and Ctrl+C mid-build (the built binary: exit 130, the step stops).
+// the environment, --from-room-storage, --username/--password-stdin for a private base image (wrong: one line
+// naming the registry and user, exit 6), --pull and --no-cache, and Ctrl+C mid-build (the built binary: exit 130,
+// the step stops).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cliFor, expectOneLineError } from './container-helpers.js';
-import { FIXTURE_IMAGE, docker, repoRoot, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { runCliStdin } from './image-helpers.js';
+import { baseImages, buildCredentialRegistry } from '../src/runtime/build.js';
+import { parseImageRef } from '../src/runtime/image-ref.js';
 
 const home = tempHome();
 const room = uniqueRoom('bcli');
 const env = { DOCKER_CONFIG: path.join(home, 'docker') };
 const cli = cliFor(home, room, env);
 const tag = (t: string) => `berth-test-bcli-${room}:${t}`;
+const registry = inject('registry');
+/** A base image only the htpasswd registry has (pushed in beforeAll, the local copy removed before each pull). */
+const privateBase = `${registry.host}/berth-bcli-${room}/base:1`;
+/** On the images the cache and pull tests build: a rebuild leaves the one before dangling, removed by this label. */
+const testLabel = `berth.test.bcli=${room}`;
+const registryAuth = { username: registry.username, password: registry.password, serveraddress: registry.host };
+
+async function drain(stream: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += chunk.toString();
+  return out;
+}
+
+beforeAll(async () => {
+  await docker.getImage(FIXTURE_IMAGE).tag({ repo: privateBase.slice(0, privateBase.lastIndexOf(':')), tag: '1' });
+  const out = await drain((await docker.getImage(privateBase).push({ authconfig: registryAuth } as object)) as NodeJS.ReadableStream);
+  expect(out).not.toContain('errorDetail');
+  await docker.getImage(privateBase).remove();
+});
 
 function context(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(home, 'ctx-'));
@@ -24,7 +48,10 @@ function context(files: Record<string, string>): string {
 }
 
 afterAll(async () => {
-  for (const t of ['live', 'json', 'storage', 'fail', 'cancel']) await docker.getImage(tag(t)).remove({ force: true }).catch(() => {});
+  await removeRooms([room]);
+  for (const t of ['live', 'json', 'storage', 'fail', 'cancel', 'priv', 'cache', 'pull']) await docker.getImage(tag(t)).remove({ force: true }).catch(() => {});
+  await docker.getImage(privateBase).remove({ force: true }).catch(() => {});
+  for (const i of await docker.listImages({ filters: { label: [testLabel] } })) await docker.getImage(i.Id).remove({ force: true }).catch(() => {});
   fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -74,6 +101,68 @@ describe('berth build', () => {
     expectOneLineError(await cli('build', path.join(dir, 'missing'), '-t', tag('x')), 3, 'does not exist');
     expectOneLineError(await cli('build', dir, '-t', tag('x'), '-f', 'nope.Dockerfile'), 2, '--file');
     expectOneLineError(await cli('build', dir, '-t', tag('x'), '--build-arg', '1BAD=x'), 2, '--build-arg');
+  });
+
+  it('--username with --password-stdin pulls a private base image; a wrong password is one line naming the registry and user (6)', async () => {
+    const dir = context({ Dockerfile: `FROM ${privateBase}\nRUN echo private-base-build\n` });
+    // The tag names no registry: the credentials are for the registry of the FROM line.
+    const build = (password: string) => runCliStdin(['--room', room, 'build', dir, '-t', tag('priv'), '-u', registry.username, '--password-stdin'], { ...env, BERTH_HOME: home, BERTH_AGENT: 'tester' }, `${password}\n`);
+    const wrong = await build('not-the-password');
+    // Piped, the context upload is reported first; then the refusal is the one error line.
+    expect(wrong.stderr.split('\n')[0]).toMatch(/^sent build context: /);
+    expectOneLineError({ ...wrong, stderr: wrong.stderr.split('\n').slice(1).join('\n') }, 6, `build ${tag('priv')}: registry ${registry.host} refused the credentials of ${registry.username}`);
+    await expect(docker.getImage(tag('priv')).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    const right = await build(registry.password);
+    expect(right.code, right.stderr).toBe(0);
+    expect(right.stdout).toContain('private-base-build');
+    expect((await docker.getImage(tag('priv')).inspect()).Id).toMatch(/^sha256:/);
+    for (const r of [wrong, right]) expect(r.stdout + r.stderr).not.toContain(registry.password);
+    // Without credentials the registry wants a login, named by its host (not "the registry").
+    await docker.getImage(privateBase).remove({ force: true });
+    expectOneLineError(await cli('build', dir, '-t', tag('priv'), '-q'), 6, `build ${tag('priv')}: registry ${registry.host} wants a login`);
+  });
+
+  it('--no-cache builds every step again where a second build would use the cache', async () => {
+    const dir = context({ Dockerfile: `FROM ${FIXTURE_IMAGE}\nRUN echo cache-step-ran-${room}\n` });
+    const first = await cli('build', dir, '-t', tag('cache'), '--label', testLabel);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`cache-step-ran-${room}`);
+    const cached = await cli('build', dir, '-t', tag('cache'), '--label', testLabel);
+    expect(cached.code, cached.stderr).toBe(0);
+    expect(cached.stdout).toMatch(/Using cache|CACHED/);
+    expect(cached.stdout).not.toContain(`\ncache-step-ran-${room}`);
+    const fresh = await cli('build', dir, '-t', tag('cache'), '--label', testLabel, '--no-cache');
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).not.toMatch(/Using cache|CACHED/);
+    expect(fresh.stdout).toContain(`\ncache-step-ran-${room}`);
+  });
+
+  it('--pull takes the registry\'s base image over an older local one of the same name', async () => {
+    // A local image under the base's name that the registry does not have: /which says "local".
+    const local = context({ Dockerfile: `FROM ${FIXTURE_IMAGE}\nRUN echo local > /which\n` });
+    expect((await cli('build', local, '-t', privateBase, '--label', testLabel, '-q')).code).toBe(0);
+    const dir = context({ Dockerfile: `FROM ${privateBase}\nRUN echo "base=$(cat /which 2>/dev/null || echo registry)"\n` });
+    const build = (...flags: string[]) => runCliStdin(['--room', room, 'build', dir, '-t', tag('pull'), '--label', testLabel, '--no-cache', '-u', registry.username, '--password-stdin', ...flags], { ...env, BERTH_HOME: home, BERTH_AGENT: 'tester' }, registry.password);
+    const kept = await build();
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain('base=local');
+    const pulled = await build('--pull');
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(pulled.stdout).toContain('base=registry');
+    expect(pulled.stdout).toMatch(/Pulling from|Downloaded newer image/);
+  });
+
+  it('the registry --username is for: the one the first tag names, else the first base image\'s', () => {
+    const dir = context({
+      'build.Dockerfile': 'ARG BASE=x\nFROM --platform=linux/amd64 127.0.0.1:5999/team/base:1 AS deps\nFROM deps\nFROM scratch\nFROM ${BASE}\nFROM \\\n  busybox:1\n',
+    });
+    expect(baseImages(dir, 'build.Dockerfile').map((r) => r.original)).toEqual(['127.0.0.1:5999/team/base:1', 'busybox:1']);
+    expect(baseImages(dir)).toEqual([]);
+    const bases = baseImages(dir, 'build.Dockerfile');
+    expect(buildCredentialRegistry(parseImageRef('app:dev'), bases)).toBe('127.0.0.1:5999');
+    expect(buildCredentialRegistry(parseImageRef('registry.example.com/app:dev'), bases)).toBe('registry.example.com');
+    expect(buildCredentialRegistry(parseImageRef('docker.io/me/app:dev'), bases)).toBe('docker.io');
+    expect(buildCredentialRegistry(parseImageRef('app:dev'), [])).toBe('docker.io');
   });
 
   it('Ctrl+C mid-build stops the build on the engine and exits 130', async () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/runtime/audit.js';
 import { ExitCode } from '../src/runtime/errors.js';
 import { cliFor, expectOneLineError, IMG, inspectByName, roomContainers } from './container-helpers.js';
-import { docker, removeRooms, tempHome, uniqueRoom } from './helpers.js';
+import { docker, removeRooms, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('cl');
@@ -44,6 +44,8 @@ describe('container run', () => {
     const storage = path.join(home, 'data', 'rooms', room, 'web', 'files');
     // The room storage where asked, and the agent's workspace at /workspace (agents.ts) always.
     expect(info.HostConfig.Binds).toEqual([`${storage}:/data`, `${path.join(home, 'data', 'rooms', room, 'workspaces', 'claude')}:/workspace`]);
+    // Written by the container once it runs: run -d returns when it started, not when its command got that far.
+    await waitFor(() => fs.existsSync(path.join(storage, 'out.txt')), 'the container to write into the room storage');
     expect(fs.readFileSync(path.join(storage, 'out.txt'), 'utf8')).toBe('hi\n');
 
     const get = await cli('container', 'get', 'web', '-o', 'json');
@@ -51,10 +53,14 @@ describe('container run', () => {
     expect(detail.env).toEqual(expect.arrayContaining(['MODE=dev', 'API_TOKEN=***']));
     expect(get.stdout).not.toContain('hunter2');
     expect(detail).toMatchObject({ name: 'web', agent: 'claude', role: 'builder', tags: ['blue', 'api'], resources: { cpus: 0.5, memory: 67108864, pids: 50 } });
-    expect(detail.mounts).toEqual([
-      expect.objectContaining({ source: storage, target: '/data' }),
-      expect.objectContaining({ source: path.join(home, 'data', 'rooms', room, 'workspaces', 'claude'), target: '/workspace' }),
-    ]);
+    // The engine lists a container's mounts in no fixed order.
+    expect(detail.mounts).toHaveLength(2);
+    expect(detail.mounts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: storage, target: '/data' }),
+        expect.objectContaining({ source: path.join(home, 'data', 'rooms', room, 'workspaces', 'claude'), target: '/workspace' }),
+      ]),
+    );
     const table = await cli('container', 'inspect', id.slice(0, 10));
     expect(table.stdout).toMatch(/^memory:\s+64MiB$/m);
     expect(table.stdout).toContain('API_TOKEN=***');

@@ -1,5 +1,5 @@
 // Pulling a missing image on run, from a local docker-registry (no internet here): progress events reach the
-// library caller, the CLI stays quiet when piped, and the container runs the pulled image.
+// library caller, the CLI stays quiet when piped, the container runs the pulled image, and the room holds it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,6 +11,8 @@ import { docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from '
 
 const home = tempHome();
 const room = uniqueRoom('pull');
+const holder = uniqueRoom('pullh');
+const other = uniqueRoom('pullo');
 let registry: ChildProcess | undefined;
 let repo = '';
 
@@ -47,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeRooms([room]);
+  await removeRooms([room, holder, other]);
   await docker.getImage(`${repo}:1`).remove({ force: true }).catch(() => {});
   registry?.kill();
   fs.rmSync(home, { recursive: true, force: true });
@@ -76,5 +78,19 @@ describe('run pulls a missing image', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'quiet', pulled: true });
     const again = await cliFor(home, room)('container', 'run', `${repo}:1`, '-d', '-o', 'json', '--name', 'again', '--', 'sleep', '600');
     expect(JSON.parse(again.stdout).pulled).toBe(false);
+  });
+
+  it('the room that pulled the image on run holds it (image list), another room does not', async () => {
+    await docker.getImage(`${repo}:1`).remove({ force: true });
+    const r = await cliFor(home, holder)('container', 'run', `${repo}:1`, '-d', '-o', 'json', '--name', 'holds', '--', 'sleep', '600');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).pulled).toBe(true);
+    const listed = async (inRoom: string) => JSON.parse((await cliFor(home, inRoom)('image', 'list', '-o', 'json')).stdout).items.flatMap((i: { tags: string[] }) => i.tags);
+    expect(await listed(holder)).toEqual([`${repo}:1`]);
+    expect(await listed(other)).toEqual([]);
+    const wide = (await cliFor(home, holder)('image', 'list', '--all', '-o', 'json')).stdout;
+    const rooms = JSON.parse(wide).items.find((i: { tags: string[] }) => i.tags.includes(`${repo}:1`)).rooms;
+    expect(rooms).toContain(holder);
+    expect(rooms).not.toContain(other);
   });
 });

@@ -52,12 +52,17 @@ describe('dashboard deploy', () => {
         settle: '1.5s',
         healthTimeout: '2m',
         drain: '250ms',
+        logMaxSize: '512K',
+        logMaxFiles: '2',
       });
+      expect(spec.logs).toEqual({ maxSize: '512k', maxFiles: 2 });
       const line = quoteWords(deployArgs(spec));
+      expect(line).toContain('--log-max-size 512k --log-max-files 2');
       expect(await toDeploySpec(rt, room, await parseDeployLine(line))).toEqual(spec);
       // A command liveness with spaces, udp and fixed ports, defaults left out.
       const other = await toDeploySpec(rt, room, { tag: WEB, ports: ['9000:53/udp', '127.0.0.1::8080'], liveness: 'wget -q -O - http://localhost:8080/' });
       expect(deployArgs(other)).not.toContain('--replicas');
+      expect(deployArgs(other)).not.toContain('--log-max-size'); // unset: config logs decides at each create
       expect(await toDeploySpec(rt, room, await parseDeployLine(quoteWords(deployArgs(other))))).toEqual(other);
       await expect(parseDeployLine('--tag x --replicaz 2')).rejects.toThrow(/Unknown argument: replicaz/);
       await expect(parseDeployLine('--name web')).rejects.toThrow(/Missing required argument: tag/);

@@ -1,5 +1,5 @@
-// The Files tab of a container's detail: browse the container's filesystem, download a file to a host path typed
-// at the prompt, go into a directory and back, upload a host directory; against the real engine.
+// The Files tab of a container's detail: browse the container's filesystem, download a file and a directory to host
+// paths typed at the prompt, go into a directory and back, upload a host directory; against the real engine.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,7 +46,7 @@ async function containerFile(p: string): Promise<string> {
 }
 
 describe('dashboard Files tab', () => {
-  it('browses, downloads a file, enters a directory and comes back, uploads a directory', async () => {
+  it('browses, downloads a file and a directory, enters a directory and comes back, uploads a directory', async () => {
     const dash = await openDashboard(home, room);
     try {
       await dash.waitForFrame((f) => f.includes('fbox'), 'the container row');
@@ -64,11 +64,21 @@ describe('dashboard Files tab', () => {
       await dash.waitForFrame((f) => f.includes('downloaded /srv/app/hello.txt'), 'the download to finish');
       expect(fs.readFileSync(to, 'utf8')).toBe('hello-from-container\n');
 
+      // Download the directory sub/: unpacked (through the archive guard) into a host directory typed at the prompt.
+      dash.press(KEY.up, 'D');
+      await dash.waitForFrame((f) => f.includes('download /srv/app/sub to') && f.includes('./sub'), 'the directory download prompt');
+      const dirTo = path.join(work, 'got-dir');
+      dash.press(...Array(5).fill(BACKSPACE), ...dirTo.split(''), KEY.enter);
+      await dash.waitForFrame((f) => f.includes('downloaded /srv/app/sub (1 files'), 'the directory download to finish');
+      expect(fs.readdirSync(dirTo)).toEqual(['x']);
+      expect(fs.readFileSync(path.join(dirTo, 'x'), 'utf8')).toBe('x\n');
+
       // Into sub/ and back up.
-      dash.press(KEY.up, KEY.enter);
+      dash.press(KEY.enter);
       await dash.waitForFrame((f) => f.includes('/srv/app/sub') && /\bx\b/.test(f), 'the sub directory');
       dash.press(KEY.escape);
-      await dash.waitForFrame((f) => f.includes('hello.txt') && !f.includes('/srv/app/sub'), 'back in /srv/app');
+      // The listing's header, not the status line (which still names /srv/app/sub after the download).
+      await dash.waitForFrame((f) => f.includes('hello.txt') && /\/srv\/app {2}\d+ entr/.test(f), 'back in /srv/app');
 
       // Upload a host directory into the directory shown.
       dash.press('U');

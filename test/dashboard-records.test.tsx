@@ -77,7 +77,9 @@ describe('Records view', () => {
 
       // A record made by another process appears without a key press.
       const late = await recorded('charlie', 'true');
-      await dash.waitForFrame((f) => rowOf(f, late.record).includes('charlie'), 'a new record to appear');
+      await dash.waitForFrame((f) => rowOf(f, late.record).includes('charlie'), 'a new record to appear').catch((e) => {
+        throw new Error(`${(e as Error).message}\n${dash.frame()}`);
+      });
     } finally {
       dash.close();
     }

@@ -41,6 +41,34 @@ describe('dashboard stores', () => {
     expect(stats.watchedIds()).toEqual([]);
   });
 
+  it('publishes every sample of the focused container until its full history stops changing', async () => {
+    const rt = runtimeFor(home);
+    const still = await startContainer(room, 'still', 'exec sleep 300');
+    const stats = new ContainerStatsStore(rt, { flushMs: 20, historySize: 3 });
+    // What each publish shows of the container: its history and (from inspect, published once) its start time.
+    const published: { cpu: number[]; memory: number[]; started?: string }[] = [];
+    const unsubscribe = stats.subscribe(() => {
+      const snap = stats.getSnapshot();
+      const h = snap.history.get(still.id);
+      if (h) published.push({ ...structuredClone(h), started: snap.startedAt.get(still.id) });
+    });
+    try {
+      stats.setWatched([{ id: still.id, name: 'still', key: 'a' }]);
+      stats.setFocus(still.id);
+      // While the history fills, each sample is a new frame (the sparklines grow, "N samples" counts).
+      await waitFor(() => published.some((h) => h.cpu.length === 3), 'a full history');
+      expect([...new Set(published.map((h) => h.cpu.length))]).toEqual([1, 2, 3]);
+      const full = published.length;
+      // A sleeping container then samples the same numbers each second: the same history, nothing to publish.
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      for (let i = Math.max(1, full - 1); i < published.length; i++) expect(published[i]).not.toEqual(published[i - 1]);
+    } finally {
+      unsubscribe();
+      stats.dispose();
+      rt.close();
+    }
+  });
+
   it('keeps the newest lines up to its cap and follows one container at a time', async () => {
     const rt = runtimeFor(home);
     const logs = new LogStore(rt, { capacity: 100, flushMs: 20 });

@@ -6,6 +6,7 @@ import { render } from 'ink-testing-library';
 import { afterAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app/App.js';
 import { DashboardStore } from '../src/app/dashboard-store.js';
+import { helpGroups } from '../src/app/keymap.js';
 import { RoomService } from '../src/runtime/rooms.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
@@ -63,6 +64,9 @@ describe('dashboard slice', () => {
     app.stdin.write('?');
     await waitFor(() => app.lastFrame()?.includes('press ? or escape to close'), 'help to open');
     expect(app.lastFrame()).toMatch(/q, ctrl\+c\s+quit/);
+    // Each group and each command once (a second "General" group made React warn of a duplicate key).
+    expect(new Set(helpGroups.map((g) => g.title)).size).toBe(helpGroups.length);
+    expect(new Set(helpGroups.flatMap((g) => g.commands)).size).toBe(helpGroups.flatMap((g) => g.commands).length);
     app.stdin.write('\x1b');
     await waitFor(() => !app.lastFrame()?.includes('press ? or escape to close'), 'help to close');
     store.stop();

@@ -84,14 +84,16 @@ describe('berth deploy on a Swarm manager', () => {
     await waitFor(async () => (await get(proxy!.port, domain)).body.trim() === 'v1', 'the proxy to route to the Swarm service', 30_000);
   });
 
-  it('updates start-first with no failed request through berth proxy', async () => {
+  it('updates start-first with no failed request through berth proxy (and the update\'s log limits)', async () => {
     const loop = requestLoop(proxy!.port, domain);
-    const r = await berth(...flags(WEB, 'v2'));
+    const r = await berth(...flags(WEB, 'v2'), '--log-max-size', '1m', '--log-max-files', '2');
     const { failures, seen } = await loop.stop();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('updated service web to revision 2 (was 1)');
     expect(failures).toEqual([]);
     expect(seen.get('v2')).toBeGreaterThan(0);
+    const [svc] = await docker.listServices({ filters: { name: [swarmServiceName(room, 'web')] } });
+    expect((await docker.getService(svc!.ID!).inspect()).Spec.TaskTemplate.LogDriver).toEqual({ Name: 'json-file', Options: { 'max-size': '1m', 'max-file': '2' } });
   });
 
   it('keeps serving when the new revision fails: Swarm rolls back and berth exits non-zero', async () => {

@@ -20,7 +20,9 @@ import {
   startProxy,
   uniqueTag,
 } from './deploy-helpers.js';
-import { docker, roomContainer, tempHome, uniqueRoom } from './helpers.js';
+import { setAgentLimits } from '../src/runtime/agents.js';
+import { docker, roomContainer, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
+import { PERSON } from './person.js';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
 process.env.BERTH_DEPLOY_MODE = 'engine';
@@ -225,8 +227,10 @@ async function waitForContainer(room: string, service: string, revision: string)
 describe('deploy under the limits of its --identity', () => {
   it('is refused in one line when it would exceed the agent\'s max running, creating nothing; an update still fits', async () => {
     const agent = `lim${randomBytes(3).toString('hex')}`;
-    const set = await runBerth(home, ['agent', 'limits', agent, '--max-running', '1']);
-    expect(set.code, set.stderr).toBe(0);
+    // Limits are a person's to set (a terminal on stdin): set as the person would, through the runtime.
+    const rt = runtimeFor(home, { BERTH_AGENT: '' });
+    await setAgentLimits(rt, agent, { maxRunning: '1' }, PERSON);
+    rt.close();
     const deploy = (name: string, version: string) =>
       runBerth(home, ['--room', room, 'deploy', '--tag', WEB, '--name', name, '--identity', agent, '--port', '8080', '--env', `VERSION=${version}`, '--settle', '500ms', '--drain', '100ms']);
     const first = await deploy('limited', 'v1');

@@ -235,6 +235,26 @@ describe('berth deploy', () => {
     expect((await get(proxy.port, `multi.${room}.test`)).status).toBe(404);
   });
 
+  it('gives each container the log limits of --log-max-size/--log-max-files, kept by a rollback; a bad one is one usage line', async () => {
+    const r = await berth('deploy', '--tag', WEB, '--name', 'logged', '--replicas', '2', '--settle', '1s', '--drain', '100ms', '--log-max-size', '512k', '--log-max-files', '2');
+    expect(r.code, r.stderr).toBe(0);
+    const logConfigs = async (revision: string) => {
+      const cs = (await serviceContainers(room, 'logged')).filter((c) => c.Labels['berth.service.revision'] === revision);
+      return Promise.all(cs.map(async (c) => (await docker.getContainer(c.Id).inspect()).HostConfig.LogConfig));
+    };
+    const bounded = { Type: 'json-file', Config: { 'max-size': '512k', 'max-file': '2' } };
+    expect(await logConfigs('1')).toEqual([bounded, bounded]);
+    // A redeploy without them is back to the defaults; rolling back restores revision 1's spec, limits included.
+    expect((await berth('deploy', '--tag', WEB, '--name', 'logged', '--settle', '1s', '--drain', '100ms')).code).toBe(0);
+    expect(await logConfigs('2')).toEqual([{ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } }]);
+    const back = await berth('service', 'rollback', 'logged');
+    expect(back.code, back.stderr).toBe(0);
+    expect(await logConfigs('3')).toEqual([bounded, bounded]);
+    expectOneLineError(await berth('deploy', '--tag', WEB, '--name', 'logged', '--log-max-files', '0'), ExitCode.usage, 'invalid --log-max-files "0"');
+    expect((await berth('service', 'remove', 'logged')).code).toBe(0);
+    expect(await serviceContainers(room, 'logged')).toEqual([]);
+  });
+
   it('with PATH builds the image first (build log on stderr), then deploys it', async () => {
     const dir = fs.mkdtempSync(path.join(home, 'ctx-'));
     fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${WEB}\nENV VERSION=built\n`);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RoomService } from '../src/runtime/rooms.js';
-import { removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
+import { FIXTURE_IMAGE, TEST_LOG_CONFIG, docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('pty');
@@ -57,6 +57,34 @@ describe('bin/berth in a pseudo-terminal', () => {
       .filter((l) => /^[0-9a-f]+(:[0-9a-f]+){10,}$/.test(l));
     expect(sttyLines).toHaveLength(2);
     expect(sttyLines[1]).toBe(sttyLines[0]); // raw mode, echo, icanon... all as before
+  });
+
+  it('writes a full-screen frame only when it differs from the one before', async () => {
+    const rt = runtimeFor(home);
+    await new RoomService(rt).ensure(room);
+    rt.close();
+    // A running container: its stats are sampled every second, and the table re-renders with what they format to.
+    const box = await docker.createContainer({
+      Image: FIXTURE_IMAGE,
+      Cmd: ['sleep', '600'],
+      name: `${room}.idle`,
+      Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': 'idle', 'berth.agent': 'tester' },
+      HostConfig: { LogConfig: TEST_LOG_CONFIG, NetworkMode: `berth-${room}` },
+    });
+    await box.start();
+    const s = spawnInPty(`"${process.execPath}" "${path.join(repoRoot, 'bin', 'berth')}"`);
+    try {
+      await waitFor(() => s.output().includes('Rooms') && s.output().includes('idle'), 'the dashboard to draw the container');
+      // Ink used to clear and write the whole screen for every render, even when not a character had changed.
+      await new Promise((r) => setTimeout(r, 3500));
+      const frames = s.output().split('\x1b[2J\x1b[3J\x1b[H').slice(1);
+      const repeats = frames.filter((f, i) => i > 0 && f === frames[i - 1]);
+      expect(repeats).toHaveLength(0);
+    } finally {
+      s.term.write('q');
+      await s.exited;
+      await box.remove({ force: true });
+    }
   });
 
   it('restores the terminal when killed with SIGTERM', async () => {

@@ -13,6 +13,7 @@ import {
   makeCanary,
   makeManyEntryTar,
   makeTar,
+  makeTarGz,
   makeZip,
   patchTarSize,
   patchZipUncompressedSize,
@@ -99,6 +100,17 @@ const fixtures: Fixture[] = [
   { name: 'fifo', build: () => makeTar(f('fifo.tar'), [{ name: 'p', type: 'fifo' }]), message: /is a fifo/ },
   { name: '100k entries', build: () => makeManyEntryTar(f('many.tar'), 100_000), message: /more than 50000 entries/ },
   { name: 'zip bomb (200 MB of zeros)', build: () => makeZip(f('bomb.zip'), [{ name: 'zeros', data: zeros(200 * 1024 * 1024) }]), message: /expands more than 500 times/ },
+  {
+    // Each entry stays under the per-entry check's 1 MiB floor: only the archive's own ratio catches it.
+    name: 'zip bomb split into 200 entries of 1 MiB of zeros',
+    build: () => makeZip(f('split.zip'), Array.from({ length: 200 }, (_, i) => ({ name: `z${i}`, data: zeros(1024 * 1024), size: 1024 * 1024 }))),
+    message: /the archive expands more than 500 times its compressed size/,
+  },
+  {
+    name: 'gzip bomb (a .tar.gz of 200 MB of zeros)',
+    build: () => makeTarGz(f('bomb.tar.gz'), [{ name: 'zeros', data: zeros(200 * 1024 * 1024), size: 200 * 1024 * 1024 }]),
+    message: /the gzip stream expands more than 500 times/,
+  },
   {
     name: 'zip whose size header is smaller than its data',
     build: async () => {
@@ -244,7 +256,7 @@ describe('the CLI refuses them too', () => {
     expect(ok.code, ok.stderr).toBe(0);
     const storage = path.join(home, 'data', 'rooms', room);
     const before = treeChecksum(storage);
-    for (const name of ['tar traversal', 'zip absolute path', 'symlink out of the target', 'zip bomb (200 MB of zeros)']) {
+    for (const name of ['tar traversal', 'zip absolute path', 'symlink out of the target', 'zip bomb (200 MB of zeros)', 'zip bomb split into 200 entries of 1 MiB of zeros', 'gzip bomb (a .tar.gz of 200 MB of zeros)']) {
       const r = await cli('storage', 'cp', '-x', built.get(name)!, ':unpacked/more');
       expectOneLineError(r, ExitCode.denied, 'archive refused:');
       expect(treeChecksum(storage)).toBe(before);
@@ -271,6 +283,24 @@ describe('the CLI refuses them too', () => {
     expect(out).toContain('No such file or directory');
     expect(out).toContain('original');
     expect(treeChecksum(canary)).toBe(canarySum);
+  });
+
+  it('a .tar.gz (the control for the gzip bomb): unpacked by storage cp -x and uploaded by upload --archive', async () => {
+    // Ordinary text (about 10 times smaller gzip'd), 4 MB: well past the gzip check's 1 MiB floor.
+    const text = Buffer.from(Array.from({ length: 150_000 }, (_, i) => `line ${i} of ordinary text\n`).join(''));
+    const file = await makeTarGz(f('good.tar.gz'), [
+      { name: 'gz/', type: 'directory' },
+      { name: 'gz/a.txt', data: 'from a tar.gz' },
+      { name: 'gz/big.txt', data: text },
+    ]);
+    const x = await cli('storage', 'cp', '-x', file, ':gz-unpacked');
+    expect(x.code, x.stderr).toBe(0);
+    const storage = path.join(home, 'data', 'rooms', room, 'gz-unpacked');
+    expect(fs.readFileSync(path.join(storage, 'gz', 'a.txt'), 'utf8')).toBe('from a tar.gz');
+    expect(fs.readFileSync(path.join(storage, 'gz', 'big.txt')).equals(text)).toBe(true);
+    const up = await cli('container', 'upload', 'box', '--archive', file, '--dest', '/gz-up');
+    expect(up.code, up.stderr).toBe(0);
+    expect((await cli('container', 'download', 'box', '/gz-up/gz/a.txt')).stdout).toBe('from a tar.gz');
   });
 
   it('upload --archive accepts names that differ only by case (the container file system is case-sensitive)', async () => {

@@ -16,7 +16,7 @@ import { ContainerDetail } from '../src/views/ContainerDetail.js';
 import { InfoPane } from '../src/views/InfoPane.js';
 import { KEY, openDashboard } from './dashboard-harness.js';
 import { expectOneLineError, IMG } from './container-helpers.js';
-import { removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, type CliResult } from './helpers.js';
+import { docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, type CliResult } from './helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('mask');
@@ -45,6 +45,9 @@ const SECRETS = {
   batchToken: github,
   execToken: 'ex3c-t0ken-value',
   errorPassword: 'hunter2@h',
+  imageEnvKey: 'im4ge-env-secret',
+  imageUrlPassword: 'imgUser:imgPw77@db',
+  labelToken: 'l4bel-tok3n-value',
 };
 
 const ENV = [
@@ -104,6 +107,7 @@ afterAll(async () => {
   if (savedDockerConfig === undefined) delete process.env.DOCKER_CONFIG;
   else process.env.DOCKER_CONFIG = savedDockerConfig;
   await removeRooms([room]);
+  await docker.getImage(`${room}-secretimg:1`).remove({ force: true }).catch(() => {});
   fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -236,6 +240,47 @@ describe('secrets never reach output', () => {
     } finally {
       reads.mockRestore();
     }
+  });
+
+  it('image list, image inspect and the Images view mask what an image carries (env, labels, history)', async () => {
+    const ctx = path.join(home, 'image-ctx');
+    fs.mkdirSync(ctx, { recursive: true });
+    fs.writeFileSync(
+      path.join(ctx, 'Dockerfile'),
+      [
+        `FROM ${IMG}`,
+        `ENV API_KEY=${SECRETS.imageEnvKey} DB_URL=postgres://${SECRETS.imageUrlPassword}/x MODE=image`,
+        `LABEL src=https://ci:${SECRETS.labelToken}@git.example/r plain=kept`,
+      ].join('\n'),
+    );
+    const tag = `${room}-secretimg:1`;
+    const built = await berth('build', ['build', ctx, '--tag', tag, '-o', 'json']);
+    expect(built.code, built.stderr).toBe(0);
+    const table = await berth('image inspect', ['image', 'inspect', tag]);
+    expect(table.code, table.stderr).toBe(0);
+    for (const v of [`API_KEY=${MASK}`, 'MODE=image', 'plain=kept', `src=https://ci:${MASK}@git.example/r`]) expect(table.stdout).toContain(v);
+    const json = await berth('image inspect json', ['image', 'inspect', tag, '-o', 'json']);
+    const detail = JSON.parse(json.stdout) as { env: string[]; labels: Record<string, string>; history: { createdBy: string }[] };
+    expect(detail.env).toEqual(expect.arrayContaining([`API_KEY=${MASK}`, `DB_URL=postgres://imgUser:${MASK}@db/x`, 'MODE=image']));
+    expect(detail.labels).toMatchObject({ plain: 'kept', src: `https://ci:${MASK}@git.example/r` });
+    expect(detail.history.some((h) => h.createdBy.includes('MODE=image'))).toBe(true);
+    await berth('image list json', ['image', 'list', '-o', 'json']);
+    for (const { what, r } of outputs) expectNoSecrets(`${what} output`, r.stdout + r.stderr);
+
+    const dash = await openDashboard(home, room);
+    try {
+      dash.press(':', ...'images', KEY.enter);
+      await dash.waitForFrame((f) => f.includes(tag), 'the image in the list');
+      dash.press(KEY.enter);
+      const full = await dash.waitForFrame((f) => f.includes('HISTORY (') && f.includes('plain=kept'), 'the image full screen').catch((e) => {
+        throw new Error(`${e.message}\n${dash.frame()}`);
+      });
+      expect(full).toContain('MODE=image');
+      expectNoSecrets('the Images view', full);
+    } finally {
+      dash.close();
+    }
+    expectNoSecrets('the audit log after the build', fs.readFileSync(path.join(home, 'data', 'actions.jsonl'), 'utf8'));
   });
 
   it('the built binary masks the same way', async () => {

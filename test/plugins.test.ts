@@ -1,14 +1,15 @@
 // Plugin releases: add from a fixture directory (digest, duplicate release refused, --force), list/show/remove, bad
 // manifests refused in one line, and params validated by the manifest's JSON Schema (ajv) with one line per violation.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../src/runtime/errors.js';
 import { ParamsError, PluginService, validateParams } from '../src/runtime/plugins.js';
 import { expectOneLineError } from './container-helpers.js';
-import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
+import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -171,14 +172,17 @@ describe('plugin run', () => {
   const code = `echo-${suffix}`;
   const sleeper = `sleeper-${suffix}`;
   const strict = `strict-${suffix}`;
+  const parallel = `parallel-${suffix}`;
+  const stale = `stale-${suffix}`;
   const room = uniqueRoom('plg');
   rooms.push(room);
   const inRoom = (...args: string[]) => cli('--room', room, ...args);
   afterAll(async () => {
     await removeRooms([room]);
-    for (const c of [code, sleeper, strict]) {
+    for (const c of [code, sleeper, strict, parallel, stale]) {
       const images = await docker.listImages({ filters: { reference: [`berth-plugin/${c}`] } });
       for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(() => {});
+      for (const i of await docker.listImages({ filters: { label: [`berth.plugin=${c}@1.0.0`] } })) await docker.getImage(i.Id).remove({ force: true }).catch(() => {});
     }
   }, 300_000);
 
@@ -217,6 +221,19 @@ describe('plugin run', () => {
     expect(res.record).toBeGreaterThan(id);
     const filtered = JSON.parse((await cli('records', 'list', '--plugin', code, '-o', 'json')).stdout);
     expect(filtered.total).toBe(2);
+  });
+
+  it('bounds the run\'s logs: json-file 10m x 3 by default, --log-max-size and --log-max-files override', { timeout: 120_000 }, async () => {
+    const logConfig = async (...flags: string[]) => {
+      const r = await inRoom('plugin', 'run', `${code}@1.0.0`, '--param', 'count=1', '-d', '-o', 'json', ...flags);
+      expect(r.code, r.stderr).toBe(0);
+      return (await docker.getContainer(JSON.parse(r.stdout).container.id).inspect()).HostConfig.LogConfig;
+    };
+    expect(await logConfig()).toEqual({ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } });
+    expect(await logConfig('--log-max-size', '512k', '--log-max-files', '2')).toEqual({ Type: 'json-file', Config: { 'max-size': '512k', 'max-file': '2' } });
+    const before = JSON.parse((await cli('records', 'list', '--all', '--plugin', code, '-o', 'json')).stdout).total;
+    expectOneLineError(await inRoom('plugin', 'run', `${code}@1.0.0`, '--param', 'count=1', '--log-max-size', '10x'), ExitCode.usage, 'invalid --log-max-size "10x"');
+    expect(JSON.parse((await cli('records', 'list', '--all', '--plugin', code, '-o', 'json')).stdout).total).toBe(before);
   });
 
   it('refuses params that break the schema, one line per violation, exit 2, building and creating nothing', { timeout: 240_000 }, async () => {
@@ -265,24 +282,80 @@ describe('plugin run', () => {
     const image = await docker.getImage(`berth-plugin/${sleeper}:1.0.0`).inspect();
     expect(image.Config.Labels).toMatchObject({ v: '2' });
     expect((await cli('records', 'delete', String(next.record), '--force')).code).toBe(0);
+    // The first build's image lost its tag to the rebuild; remove takes it too (by label), not only the tagged one.
+    const byLabel = () => docker.listImages({ filters: { label: [`berth.plugin=${sleeper}@1.0.0`] } });
+    expect(await byLabel()).toHaveLength(2);
     const removed = await cli('plugin', 'remove', `${sleeper}@1.0.0`);
     expect(removed.stdout).toBe(`removed ${sleeper}@1.0.0 and image berth-plugin/${sleeper}:1.0.0\n`);
+    expect(await byLabel()).toEqual([]);
   });
 
-  it('parallel runs from separate berth processes get distinct record ids and their own params', { timeout: 240_000 }, async () => {
+  it('waits while another berth holds the release\'s build lock, and takes over the lock of one that was killed', { timeout: 240_000 }, async () => {
+    const dir = pluginDir(stale, `code: ${stale}\nversion: 1.0.0\n`, `FROM ${FIXTURE_IMAGE}\nCMD ["echo", "stale-lock-ran"]\n`);
+    expect((await cli('plugin', 'add', dir)).code).toBe(0);
+    const lock = path.join(home, 'data', 'plugins', stale, '.1.0.0.build.lock');
+    const built = () => docker.listImages({ filters: { label: [`berth.plugin=${stale}@1.0.0`] } });
+
+    // A live holder (this test process): the run waits, building nothing, until the lock is gone.
+    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'test' }));
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/berth'), '--room', room, 'plugin', 'run', `${stale}@1.0.0`], { env: { ...process.env, BERTH_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    try {
+      await waitFor(() => stderr.includes(`waiting for another run's build of berth-plugin/${stale}:1.0.0`) || child.exitCode !== null, 'the run to wait for the lock');
+      expect(child.exitCode, stderr).toBeNull();
+      expect(await built()).toEqual([]);
+      fs.rmSync(lock);
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    expect(stderr).toContain(`building berth-plugin/${stale}:1.0.0`);
+    expect(stdout).toBe('stale-lock-ran\n');
+    expect(await built()).toHaveLength(1);
+
+    // A holder that is gone (berth killed mid-build): its lock is taken over at once, and the run builds.
+    await docker.getImage(`berth-plugin/${stale}:1.0.0`).remove({ force: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    fs.writeFileSync(lock, JSON.stringify({ pid: dead, host: os.hostname(), token: 'killed' }));
+    const r = await inRoom('plugin', 'run', `${stale}@1.0.0`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`building berth-plugin/${stale}:1.0.0`);
+    expect(r.stderr).not.toContain('waiting for another run');
+    expect(r.stdout).toBe('stale-lock-ran\n');
+    expect(fs.readdirSync(path.dirname(lock)).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('parallel first runs from separate berth processes build the image once, get distinct records and their own params; remove leaves no image of the release', { timeout: 240_000 }, async () => {
+    // A fresh release: no process finds its image, so all of them want to build it at once.
+    const dir = pluginDir(parallel, ECHO_MANIFEST.replace('code: echo', `code: ${parallel}`));
+    expect((await cli('plugin', 'add', dir)).code).toBe(0);
     const runs = await Promise.all(
       [1, 2, 3, 4].map(async (n) => {
-        const { stdout } = await execFileAsync(process.execPath, [path.join(repoRoot, 'bin/berth'), '--room', room, 'plugin', 'run', `${code}@1.0.0`, '--param', `count=${n}`, '-d', '-o', 'json'], {
+        const { stdout } = await execFileAsync(process.execPath, [path.join(repoRoot, 'bin/berth'), '--room', room, 'plugin', 'run', `${parallel}@1.0.0`, '--param', `count=${n}`, '-d', '-o', 'json'], {
           env: { ...process.env, BERTH_HOME: home },
         });
-        return JSON.parse(stdout) as { record: number; container: { id: string }; params: { count: number } };
+        return JSON.parse(stdout) as { record: number; built: boolean; container: { id: string }; params: { count: number } };
       }),
     );
     expect(new Set(runs.map((r) => r.record)).size).toBe(4);
+    expect(runs.filter((r) => r.built)).toHaveLength(1);
+    const imageIds = new Set<string>();
     for (const r of runs) {
+      imageIds.add((await docker.getContainer(r.container.id).inspect()).Image);
       await docker.getContainer(r.container.id).wait();
       const logs = (await docker.getContainer(r.container.id).logs({ stdout: true })).toString();
       expect(logs).toContain(`"count":${r.params.count}`);
     }
+    expect(imageIds.size).toBe(1);
+    const byLabel = () => docker.listImages({ filters: { label: [`berth.plugin=${parallel}@1.0.0`] } });
+    expect((await byLabel()).map((i) => i.Id)).toEqual([...imageIds]);
+    for (const r of runs) expect((await cli('records', 'delete', String(r.record))).code).toBe(0);
+    const removed = await cli('plugin', 'remove', `${parallel}@1.0.0`);
+    expect(removed.stdout).toBe(`removed ${parallel}@1.0.0 and image berth-plugin/${parallel}:1.0.0\n`);
+    expect(await byLabel()).toEqual([]);
   });
 });

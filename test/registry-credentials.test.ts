@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expectOneLineError } from './container-helpers.js';
+import { buildTestImage, ENGINE_MODE } from './deploy-helpers.js';
 import { FIXTURE_IMAGE, docker, removeRooms, tempHome, uniqueRoom, type CliResult } from './helpers.js';
 import { filesUnder, runBin, runCliStdin, writeCredentialHelper } from './image-helpers.js';
 
@@ -13,6 +14,8 @@ const registry = inject('registry');
 const canary = registry.password;
 const home = tempHome();
 const room = uniqueRoom('cred');
+/** A room that pulls only through deploy, --image-mount and container update. */
+const svcRoom = uniqueRoom('credsvc');
 const repo = `${registry.host}/berth-cred-${room}`;
 const seen: string[] = [];
 const record = <T extends CliResult>(r: T): T => {
@@ -31,7 +34,9 @@ function dockerConfig(name: string, content?: object): string {
 const helperBin = path.join(home, 'bin');
 const helperStore = path.join(home, 'helper-store.json');
 const baseEnv = { BERTH_HOME: path.join(home, 'berth'), BERTH_AGENT: 'tester', BERTH_TEST_CRED_STORE: helperStore, PATH: `${helperBin}:${process.env.PATH}` };
-const cli = (dockerDir: string, args: string[], stdin?: string) => runCliStdin(['--room', room, ...args], { ...baseEnv, DOCKER_CONFIG: dockerDir }, stdin).then(record);
+const cliIn = (inRoom: string, dockerDir: string, args: string[], stdin?: string) =>
+  runCliStdin(['--room', inRoom, ...args], { ...baseEnv, ...ENGINE_MODE, DOCKER_CONFIG: dockerDir }, stdin).then(record);
+const cli = (dockerDir: string, args: string[], stdin?: string) => cliIn(room, dockerDir, args, stdin);
 
 beforeAll(async () => {
   writeCredentialHelper(helperBin, 'berthtest');
@@ -39,8 +44,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeRooms([room]);
-  for (const t of ['1', '2', '3']) await docker.getImage(`${repo}:${t}`).remove({ force: true }).catch(() => {});
+  await removeRooms([room, svcRoom]);
+  for (const t of ['1', '2', '3', 'svc', 'mount', 'update']) await docker.getImage(`${repo}:${t}`).remove({ force: true }).catch(() => {});
   fs.rmSync(home, { recursive: true, force: true });
 });
 
@@ -88,6 +93,25 @@ describe('registry credentials in config.json', () => {
     const r = await cli(dir, ['container', 'run', `${repo}:1`, '-d', '--name', 'private', '--', 'sleep', '600']);
     expect(r.code, r.stderr).toBe(0);
     expect((await docker.getContainer(`${room}.private`).inspect()).Config.Image).toBe(`${repo}:1`);
+  });
+
+  it('deploy, --image-mount and container update pull a missing private image with the stored login; the room holds it', async () => {
+    await buildTestImage(`${repo}:svc`, ['CMD ["sleep", "600"]']);
+    for (const t of ['mount', 'update']) await docker.getImage(FIXTURE_IMAGE).tag({ repo, tag: t });
+    for (const t of ['svc', 'mount', 'update']) {
+      const push = await cli(dir, ['image', 'push', `${repo}:${t}`]);
+      expect(push.code, push.stderr).toBe(0);
+      await docker.getImage(`${repo}:${t}`).remove();
+    }
+    const deploy = await cliIn(svcRoom, dir, ['deploy', '-t', `${repo}:svc`, '--name', 'svc', '--image-mount', `${repo}:mount:/ref`, '--settle', '1s', '--drain', '1s']);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    const run = await cliIn(svcRoom, dir, ['container', 'run', `${repo}:svc`, '-d', '--name', 'box']);
+    expect(run.code, run.stderr).toBe(0);
+    const update = await cliIn(svcRoom, dir, ['container', 'update', 'box', '--image', `${repo}:update`]);
+    expect(update.code, update.stderr).toBe(0);
+    const list = await cliIn(svcRoom, dir, ['image', 'list', '-o', 'json']);
+    const tags = JSON.parse(list.stdout).items.flatMap((i: { tags: string[] }) => i.tags);
+    for (const t of ['svc', 'mount', 'update']) expect(tags).toContain(`${repo}:${t}`);
   });
 
   it('--username with --password-stdin overrides the store: wrong is denied (6), right works', async () => {

@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import * as pty from 'node-pty';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ApprovalQueue, SAFE_PATH, type ApprovalRequest } from '../src/runtime/approvals.js';
+import { addTrustRule } from '../src/runtime/trust.js';
 import { repoRoot, runCli, runtimeFor, tempHome, waitFor } from './helpers.js';
+import { PERSON } from './person.js';
 
 const home = tempHome();
 const bin = path.join(repoRoot, 'bin', 'berth');
@@ -208,7 +210,10 @@ describe('berth shell end to end', () => {
     const trustHome = tempHome();
     const env = { ...baseEnv, BERTH_HOME: trustHome };
     try {
-      expect((await runCli(['trust', 'add', '--agent', 'trusty', '--', 'echo'], { BERTH_HOME: trustHome })).code).toBe(0);
+      // An allow rule is a person's to add (a terminal on stdin): added as the person would, through the runtime.
+      const setup = runtimeFor(trustHome, { BERTH_AGENT: '' });
+      await addTrustRule(setup, { pattern: ['echo'], agent: 'trusty' }, PERSON);
+      setup.close();
       expect((await runCli(['trust', 'add', '--deny', '--', 'rm'], { BERTH_HOME: trustHome })).code).toBe(0);
       const run = (args: string[]) =>
         new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

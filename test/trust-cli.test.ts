@@ -1,15 +1,22 @@
 // berth trust add|list|remove|check: rules stored in config, decisions and exit codes, audit lines, bad input, and
 // the bash parser kept out of the start-up of an argv check.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/runtime/audit.js';
 import { resolvePaths } from '../src/runtime/paths.js';
-import { repoRoot, runCli, tempHome } from './helpers.js';
+import { addTrustRule } from '../src/runtime/trust.js';
+import { repoRoot, runCli, runtimeFor, tempHome } from './helpers.js';
+import { PERSON, berthAsPerson } from './person.js';
 
 let home: string;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { BERTH_HOME: home, BERTH_AGENT: '', BERTH_ROOM: '', ...env });
+/** A person at a terminal: adding an allow rule and removing one need stdin to be a terminal. */
+const person = async (args: string[]) => {
+  const r = await berthAsPerson(home, args, { BERTH_ROOM: '' });
+  return { code: r.code, stdout: r.output, stderr: r.output };
+};
 
 beforeAll(() => {
   home = tempHome();
@@ -18,14 +25,14 @@ afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
 describe('berth trust', () => {
   it('adds, lists and removes rules, each through the audit log', async () => {
-    const added = await cli(['trust', 'add', '-o', 'json', '--', 'git', 'log']);
+    const added = await person(['trust', 'add', '-o', 'json', '--', 'git', 'log']);
     expect(added.code, added.stderr).toBe(0);
     const rule = JSON.parse(added.stdout);
     expect(rule).toMatchObject({ pattern: ['git', 'log'], action: 'allow' });
     expect((await cli(['trust', 'add', '--deny', '--', 'git', 'push'])).stdout).toMatch(/^added deny rule t[0-9a-f]{6}: git push/);
-    expect((await cli(['trust', 'add', '--agent', 'ci', '--room', 'web', '--', 'npm', 'test'])).stdout).toMatch(/\(agent ci, room web\)/);
+    expect((await person(['trust', 'add', '--agent', 'ci', '--room', 'web', '--', 'npm', 'test'])).stdout).toMatch(/\(agent ci, room web\)/);
     // Numbers after -- are kept as typed, not turned into numbers.
-    expect(JSON.parse((await cli(['trust', 'add', '-o', 'json', '--', 'head', '-n', '0x10'])).stdout).pattern).toEqual(['head', '-n', '0x10']);
+    expect(JSON.parse((await person(['trust', 'add', '-o', 'json', '--', 'head', '-n', '0x10'])).stdout).pattern).toEqual(['head', '-n', '0x10']);
 
     const list = await cli(['trust', 'list']);
     expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+ACTION\s+PATTERN\s+AGENT\s+ROOM/);
@@ -35,26 +42,27 @@ describe('berth trust', () => {
     const config = JSON.parse(fs.readFileSync(path.join(home, 'config', 'config.json'), 'utf8'));
     expect(config.trustRules).toHaveLength(4);
 
-    const dup = await cli(['trust', 'add', '--', 'git', 'log']);
+    const dup = await person(['trust', 'add', '--', 'git', 'log']);
     expect(dup.code).toBe(4);
     expect(dup.stderr).toMatch(/already exists/);
 
-    expect((await cli(['trust', 'remove', rule.id])).stdout).toMatch(`removed allow rule ${rule.id}: git log`);
-    expect((await cli(['trust', 'remove', '--', 'head', '-n', '0x10'])).code).toBe(0);
+    expect((await person(['trust', 'remove', rule.id])).stdout).toMatch(`removed allow rule ${rule.id}: git log`);
+    expect((await person(['trust', 'remove', '--', 'head', '-n', '0x10'])).code).toBe(0);
     expect(JSON.parse((await cli(['trust', 'list', '-o', 'json'])).stdout).items).toHaveLength(2);
-    expect((await cli(['trust', 'remove', 'tffffff'])).code).toBe(3);
+    expect((await person(['trust', 'remove', 'tffffff'])).code).toBe(3);
 
     const audit = new AuditLog(resolvePaths({ BERTH_HOME: home }).auditLog).read().filter((e) => e.action.startsWith('trust.'));
     expect(audit.map((e) => `${e.action} ${e.result}`)).toEqual(['trust.add ok', 'trust.add ok', 'trust.add ok', 'trust.add ok', 'trust.remove ok', 'trust.remove ok']);
     expect(audit[0]!.details).toMatchObject({ pattern: ['git', 'log'], rule: 'allow' });
-    for (const id of items.map((r: { id: string }) => r.id)) await cli(['trust', 'remove', id]);
+    for (const id of items.map((r: { id: string }) => r.id)) await person(['trust', 'remove', id]);
   });
 
   it('check: exit 0 auto-approved, 1 a person decides, 6 refused, with the reason', async () => {
-    await cli(['trust', 'add', '--', 'git', 'log']);
-    await cli(['trust', 'add', '--', 'ls']);
+    const rt = runtimeFor(home, { BERTH_AGENT: '' });
+    for (const pattern of [['git', 'log'], ['ls']]) await addTrustRule(rt, { pattern }, PERSON);
+    await addTrustRule(rt, { pattern: ['npm', 'test'], agent: 'ci' }, PERSON);
+    rt.close();
     await cli(['trust', 'add', '--deny', '--', 'git', 'push']);
-    await cli(['trust', 'add', '--agent', 'ci', '--', 'npm', 'test']);
 
     const ok = await cli(['trust', 'check', '--', 'git', 'log', '--oneline']);
     expect(ok.code).toBe(0);
@@ -101,11 +109,35 @@ describe('berth trust', () => {
     expect(fs.readFileSync(path.join(home, 'config', 'config.json'), 'utf8')).toBe(before);
   });
 
-  it('rules and limits written by several processes at once are all kept', async () => {
+  it("adding an allow rule and removing any rule are a person's acts: refused for BERTH_AGENT and without a terminal", async () => {
+    const file = path.join(home, 'config', 'config.json');
+    const config = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    const before = config();
     const bin = path.join(repoRoot, 'bin', 'berth');
-    const env = { ...process.env, BERTH_HOME: home, BERTH_AGENT: '' };
-    const run = (args: string[]) =>
-      new Promise<number>((resolve) => spawn(process.execPath, [bin, ...args], { env, stdio: 'ignore' }).on('close', (code) => resolve(code ?? -1)));
+    // stdin a pipe (what an agent's tool call has), BERTH_AGENT unset: exit 6, the same one line as approvals approve.
+    for (const [args, act] of [
+      [['trust', 'add', '--', 'rm'], 'adding an allow rule'],
+      [['trust', 'remove', '--', 'git', 'push'], 'removing a trust rule'],
+    ] as [string[], string][]) {
+      const piped = spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, BERTH_HOME: home, BERTH_AGENT: '' }, input: '', encoding: 'utf8' });
+      expect(piped.status, args.join(' ')).toBe(6);
+      expect(piped.stderr.trim().split('\n')).toEqual([`berth: ${act} is a person's act: refused because stdin is not a terminal`]);
+      // On a terminal, but as an agent.
+      const agent = await berthAsPerson(home, args, { BERTH_AGENT: 'bot' });
+      expect(agent.code).toBe(6);
+      expect(agent.output.trim()).toBe(`berth: ${act} is a person's act: refused for agent bot (BERTH_AGENT is set)`);
+    }
+    expect(config()).toBe(before);
+    // A deny rule only narrows trust: anyone may add one, an agent without a terminal too (only a person removes it).
+    const deny = await cli(['trust', 'add', '--deny', '-o', 'json', '--', 'curl'], { BERTH_AGENT: 'bot' });
+    expect(deny.code, deny.stderr).toBe(0);
+    expect((await cli(['trust', 'remove', JSON.parse(deny.stdout).id])).code).toBe(6);
+    expect((await person(['trust', 'remove', JSON.parse(deny.stdout).id])).code).toBe(0);
+  }, 60_000);
+
+  it('rules and limits written by several processes at once are all kept', async () => {
+    // Each a person at a terminal of their own (a pty): adding an allow rule and setting limits need one.
+    const run = async (args: string[]) => (await berthAsPerson(home, args)).code;
     const codes = await Promise.all([
       ...Array.from({ length: 6 }, (_, i) => run(['trust', 'add', '--', `parallel${i}`])),
       ...Array.from({ length: 4 }, (_, i) => run(['agent', 'limits', `par-agent${i}`, '--max-running', String(i + 1)])),

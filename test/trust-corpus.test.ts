@@ -1,6 +1,10 @@
 // The trust evaluator against a corpus of bypass attempts: with the rule set git status, git log, ls, cat, grep,
 // find and sed -n, none may auto-approve, and each must go to a person for the right reason; the plain commands
 // those rules are meant for must auto-approve.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateCommand, suggestRule, suggestRules, type TrustDecision, type TrustRule } from '../src/runtime/trust.js';
 
@@ -14,8 +18,27 @@ const RULES: TrustRule[] = ['git status', 'git log', 'ls', 'cat', 'grep', 'find'
 const script = (text: string, rules = RULES, scope = {}) => Promise.resolve(evaluateCommand({ script: text }, rules, scope));
 const argv = (words: string[], rules = RULES, scope = {}) => Promise.resolve(evaluateCommand({ argv: words }, rules, scope));
 
+/**
+ * sed labels: GNU sed 4.9 ends a label at a blank, so what follows it is the next command (`:a e id` runs id).
+ * [script, the sed program in it, labels it jumps to but does not define, the command it hides]
+ */
+const SED_LABELS: [string, string, string[], 'e' | 'w'][] = [
+  ["sed -n ':a e touch /tmp/PWNED' /etc/hostname", ':a e touch /tmp/PWNED', [], 'e'],
+  ["sed -n ':a w /tmp/x' f", ':a w /tmp/x', [], 'w'],
+  ["sed -n ':x\te id' f", ':x\te id', [], 'e'],
+  ["sed -n -e ':a e id' f", ':a e id', [], 'e'],
+  ["sed -n --expression=':a w /tmp/x' f", ':a w /tmp/x', [], 'w'],
+  ["sed -n 'bx e id' f", 'bx e id', ['x'], 'e'],
+  ["sed -n '1!b x e id' f", '1!b x e id', ['x'], 'e'],
+  ["sed -n 'T x e' f", 'T x e', ['x'], 'e'],
+  ["sed -n 't x w /tmp/x' f", 't x w /tmp/x', ['x'], 'w'],
+  ["sed -n ': a e id' f", ': a e id', [], 'e'],
+  ["sed -n 'p;:a\t\te id' f", 'p;:a\t\te id', [], 'e'],
+];
+
 /** [script, the reason category it must go to a person for] */
 const BYPASSES: [string, string][] = [
+  ...SED_LABELS.map(([text]): [string, string] => [text, 'dangerous flag']),
   // chaining, pipes, newlines: every simple command must be allowed on its own
   ['ls; rm -rf /tmp/x', 'no allow rule'],
   ['ls && rm -rf /tmp/x', 'no allow rule'],
@@ -163,6 +186,10 @@ const BYPASSES: [string, string][] = [
   ["git -c core.pager='sh -c id' log", 'no allow rule'],
   ['git --config-env=core.pager=EVIL log', 'no allow rule'],
   ['git lg', 'no allow rule'],
+  ['git status --ignore-submodules=none', 'dangerous flag'],
+  ['git status --ignore-sub=none', 'dangerous flag'],
+  ['git log -p --submodule=diff', 'dangerous flag'],
+  ['git status --recurse-submodules', 'dangerous flag'],
   // Unicode look-alikes and hidden characters
   ['\u217Cs', 'unusual command name'],
   ['l\u0455 -la', 'unusual command name'],
@@ -188,6 +215,39 @@ describe('trust corpus: bypass attempts against git status, git log, ls, cat, gr
     const d: TrustDecision = await script(text);
     expect(d.decision, d.reason).toBe('ask');
     expect(d.reason.split(':')[0], d.reason).toBe(category);
+  });
+});
+
+describe('trust corpus: sed labels end at a blank (GNU sed 4.9)', () => {
+  it.each(SED_LABELS)('%j: real GNU sed reads a command after the label, and berth names it', async (text, program, jumps, hidden) => {
+    // What this machine's sed makes of the program (--debug prints it as parsed; /dev/null input runs nothing, and
+    // a `w` file is opened in a temp dir).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-sed-'));
+    try {
+      const local = program.replace(/\/tmp\/\w+/g, (m) => path.join(dir, path.basename(m)));
+      const args = ['--debug', '-n', '-e', local, ...jumps.flatMap((l) => ['-e', `:${l}`]), '/dev/null'];
+      const real = spawnSync('sed', args, { cwd: dir, encoding: 'utf8' });
+      expect(real.status, real.stderr).toBe(0);
+      const parsed = real.stdout.split('\n').map((l) => l.trim());
+      expect(parsed.some((l) => new RegExp(`^(\\d+!\\s*)?${hidden}\\b`).test(l)), real.stdout).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const d = await script(text);
+    expect(d.decision, d.reason).toBe('ask');
+    expect(d.reason, d.reason).toContain(hidden === 'e' ? 'runs a command (e)' : 'writes a file (w)');
+  });
+
+  it('a label berth cannot read goes to a person; plain labels and branches still auto-approve', async () => {
+    for (const text of ["sed -n ':a}e id' f", "sed -n 'b}' f", "sed -n ':a#x' f", "sed -n ':' f", "sed -n ':a\\e id' f"]) {
+      const d = await script(text);
+      expect(d.decision, text).toBe('ask');
+      expect(d.reason, text).toMatch(/^dangerous flag: sed script .*(label|without a label)/);
+    }
+    for (const text of ["sed -n ':a;N;$!ba;s/x/y/gp' notes", "sed -n '/x/b end; p; :end' notes", "sed -n 'p\n:top\n/x/t top' notes", "sed -n 'b' notes"]) {
+      const d = await script(text);
+      expect(d.decision, `${text}: ${d.reason}`).toBe('allow');
+    }
   });
 });
 

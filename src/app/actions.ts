@@ -27,46 +27,66 @@ export function progressMessage(action: ContainerAction, targets: readonly Conta
   return { text: `${progressive[action]} ${names(targets)}…`, tone: 'info' };
 }
 
-/** Runs one action on each target concurrently; never throws: failures are reported in the message. */
+/** The work's outcome, or `lost` as soon as the signal aborts; no listener is left behind either way. */
+function boundedBy<T>(work: Promise<T>, signal: AbortSignal | undefined, lost: () => Error): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(lost());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(lost());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Runs one action on each target concurrently; never throws: failures are reported in the message. `connection`
+ * (DashboardStore.connection()) bounds the wait: when the engine stops answering the action is reported failed at
+ * once rather than left waiting on it.
+ */
 export async function runContainerAction(
   rt: Runtime,
   action: ContainerAction,
   targets: readonly ContainerSummary[],
+  connection?: AbortSignal,
 ): Promise<StatusMessage> {
   const service = new ContainerService(rt);
   const done: string[] = [];
-  const results = await Promise.allSettled(
-    targets.map(async (c) => {
-      const room = c.room;
-      switch (action) {
-        case 'start':
-          await service.start(room, c.id);
-          return 'started';
-        case 'stop':
-          await service.stop(room, c.id);
-          return 'stopped';
-        case 'restart':
-          await service.restart(room, c.id);
-          return 'restarted';
-        case 'pause':
-          // One key toggles: a paused container is unpaused, anything else is paused.
-          if (c.state === 'paused') {
-            await service.unpause(room, c.id);
-            return 'unpaused';
-          }
-          await service.pause(room, c.id);
-          return 'paused';
-        case 'delete':
-          // The confirmation modal said running ones are removed by force.
-          await service.delete(room, c.id, { force: isLive(c.state) });
-          return 'deleted';
-        default: {
-          const never: never = action;
-          return never;
+  const act = async (c: ContainerSummary): Promise<string> => {
+    const room = c.room;
+    switch (action) {
+      case 'start':
+        await service.start(room, c.id);
+        return 'started';
+      case 'stop':
+        await service.stop(room, c.id);
+        return 'stopped';
+      case 'restart':
+        await service.restart(room, c.id);
+        return 'restarted';
+      case 'pause':
+        // One key toggles: a paused container is unpaused, anything else is paused.
+        if (c.state === 'paused') {
+          await service.unpause(room, c.id);
+          return 'unpaused';
         }
+        await service.pause(room, c.id);
+        return 'paused';
+      case 'delete':
+        // The confirmation modal said running ones are removed by force.
+        await service.delete(room, c.id, { force: isLive(c.state) });
+        return 'deleted';
+      default: {
+        const never: never = action;
+        return never;
       }
-    }),
-  );
+    }
+  };
+  // The request may already be with the engine: the outcome is unknown, not a failure.
+  const unanswered = () => new Error(`no answer before the engine stopped answering (the ${action} may still happen when it is back)`);
+  const results = await Promise.allSettled(targets.map((c) => boundedBy(act(c), connection, unanswered)));
   const failures: string[] = [];
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') done.push(`${r.value} ${targets[i]!.name}`);

@@ -1,7 +1,7 @@
 // The Audit view's store outside React: the last entries of the audit log, then every new one as it is written
 // (followed across rotations), capped, published at most once per flush interval.
 import type { AuditEntry } from '../runtime/audit.js';
-import { followAudit, queryAudit } from '../runtime/audit-query.js';
+import { followAudit } from '../runtime/audit-query.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { BatchedPublisher } from './batched-publisher.js';
 
@@ -32,15 +32,11 @@ export class AuditStore {
 
   start(): void {
     const cap = this.options.cap ?? 2000;
-    try {
-      this.entries = queryAudit(this.rt, { tail: cap });
-    } catch (err) {
-      this.error = (err as Error).message;
-    }
-    this.publisher.schedule();
     void (async () => {
       try {
-        for await (const e of followAudit(this.rt, {}, { signal: this.controller.signal, intervalMs: this.options.pollMs ?? 250 })) {
+        // The last entries, then every new one, from one follower: none written between the two is lost.
+        const entries = followAudit(this.rt, { tail: cap }, { signal: this.controller.signal, intervalMs: this.options.pollMs ?? 250, history: true });
+        for await (const e of entries) {
           this.entries.push(e);
           if (this.entries.length > cap) this.entries.splice(0, this.entries.length - cap);
           this.publisher.schedule();

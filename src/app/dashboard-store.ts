@@ -1,9 +1,11 @@
 // The dashboard's state outside React: rooms and the selected room's containers, reloaded (throttled) on Docker
-// events, changed only through a reducer, and published to React at most once per flush interval.
+// events, changed only through a reducer, and published to React at most once per flush interval; whether the
+// engine answers (a watchdog's pings, a cut stream), and a signal that aborts everything waiting on it when it does not.
 import { BatchedPublisher } from './batched-publisher.js';
 import type { ContainerSummary } from '../runtime/containers.js';
 import { ContainerService } from '../runtime/containers.js';
-import { isConnectionError } from '../runtime/engine.js';
+import { isConnectionError, type Engine } from '../runtime/engine.js';
+import { EngineWatchdog, type EngineWatchdogOptions } from '../runtime/engine-watchdog.js';
 import { EngineUnreachableError } from '../runtime/errors.js';
 import { watchEvents, type EngineEvent } from '../runtime/events.js';
 import { LABEL } from '../runtime/labels.js';
@@ -36,7 +38,8 @@ export type DashboardAction =
   | { type: 'containers-loaded'; room: string; containers: ContainerSummary[] }
   | { type: 'room-selected'; room: string }
   | { type: 'event-seen' }
-  | { type: 'failed'; message: string; engine?: boolean };
+  | { type: 'failed'; message: string; engine?: boolean }
+  | { type: 'engine-back' };
 
 export const initialDashboardState: DashboardState = { rooms: [], containers: [], loaded: false, events: 0, connected: true };
 
@@ -44,7 +47,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
   switch (action.type) {
     case 'rooms-loaded': {
       // A reload that found nothing new keeps the same objects, so nothing re-renders.
-      if (state.loaded && !state.error && state.connected && sameJson(action.rooms, state.rooms)) return state;
+      if (state.loaded && !state.error && sameJson(action.rooms, state.rooms)) return state;
       const known = (room?: string) => room === ALL_ROOMS || action.rooms.some((r) => r.name === room);
       const selectedRoom = known(state.selectedRoom)
         ? state.selectedRoom
@@ -58,7 +61,6 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
         containers: selectedRoom === state.selectedRoom ? state.containers : [],
         loaded: true,
         error: undefined,
-        connected: true,
         lastContact: Date.now(),
       };
     }
@@ -74,6 +76,9 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return { ...state, events: state.events + 1 };
     case 'failed':
       return { ...state, error: action.message, loaded: true, connected: !action.engine && state.connected };
+    case 'engine-back':
+      // Whatever the engine said last is stale; the reload that follows brings the state up to date.
+      return state.connected ? state : { ...state, connected: true, error: undefined, lastContact: Date.now() };
     default: {
       const never: never = action;
       return never;
@@ -92,6 +97,8 @@ export interface DashboardStoreOptions {
   reloadDelayMs?: number;
   /** How often subscribers (React) hear about changes at most. */
   flushMs?: number;
+  /** The liveness probe's timing (tests). */
+  watchdog?: Pick<EngineWatchdogOptions, 'everyMs' | 'timeoutMs' | 'backoffMs'>;
 }
 
 export class DashboardStore {
@@ -99,6 +106,7 @@ export class DashboardStore {
   private published = initialDashboardState;
   private readonly publisher: BatchedPublisher;
   private reloadTimer?: NodeJS.Timeout;
+  private lateReload?: NodeJS.Timeout;
   private readonly rooms: RoomService;
   private readonly containers: ContainerService;
   private readonly controller = new AbortController();
@@ -115,6 +123,13 @@ export class DashboardStore {
   private disk = new Map<string, RoomDiskUsage>();
   private diskMeasuredAt = 0;
   private diskMeasuring = false;
+  private watchdog?: EngineWatchdog;
+  /** Aborted when the engine is lost, replaced when it answers again; see connection(). */
+  private link = new AbortController();
+  /** Wakes the events loop when the engine is back. */
+  private back?: () => void;
+  private readonly watchdogOptions: DashboardStoreOptions['watchdog'];
+  private endpoint = 'the engine';
 
   constructor(
     /** Public so the views' own stores (logs, stats) and actions share the dashboard's engine connection. */
@@ -124,6 +139,7 @@ export class DashboardStore {
     this.rooms = new RoomService(rt);
     this.containers = new ContainerService(rt);
     this.reloadDelayMs = options.reloadDelayMs ?? 100;
+    this.watchdogOptions = options.watchdog;
     this.state = { ...initialDashboardState, preferredRoom: options.initialRoom };
     this.publisher = new BatchedPublisher(options.flushMs ?? 50, () => {
       if (this.published === this.state) return false;
@@ -148,8 +164,32 @@ export class DashboardStore {
     this.publisher.schedule();
   }
 
-  /** Loads everything once, then follows the events stream until stop(); reconnects when the engine drops it. */
+  /**
+   * The signal of the current connection to the engine: aborted (with the EngineUnreachableError as its reason) when
+   * the engine stops answering, so streams and calls waiting on a hung engine end at once; already aborted while it
+   * is lost. The views' stores and actions take it for everything they ask of the engine.
+   */
+  connection = (): AbortSignal => this.link.signal;
+
+  /**
+   * Loads everything once, then follows the events stream until stop(); a watchdog pings the engine meanwhile, so a
+   * hung engine is noticed too, and it is what finds the engine back (with backoff) after a loss.
+   */
   async start(): Promise<void> {
+    let engine: Engine;
+    try {
+      engine = await this.rt.engine();
+    } catch (err) {
+      this.dispatch({ type: 'failed', message: (err as Error).message, engine: true });
+      return;
+    }
+    if (this.controller.signal.aborted) return;
+    this.endpoint = engine.endpoint.url;
+    this.watchdog = new EngineWatchdog(engine, {
+      ...this.watchdogOptions,
+      onLost: (err) => this.lose(err),
+      onBack: () => this.regain(),
+    }).start();
     await this.reload();
     void this.follow();
   }
@@ -162,14 +202,49 @@ export class DashboardStore {
 
   stop(): void {
     this.controller.abort();
+    this.watchdog?.stop();
+    this.back?.();
     clearTimeout(this.reloadTimer);
+    clearTimeout(this.lateReload);
     this.publisher.dispose();
   }
 
+  /**
+   * The engine stopped answering (the watchdog), or a call or stream found it gone: the first report of a loss
+   * aborts the connection signal and says so; the watchdog then probes with backoff until it answers.
+   */
+  private lose(err: unknown): void {
+    if (this.controller.signal.aborted || this.link.signal.aborted) return;
+    const error =
+      err instanceof EngineUnreachableError
+        ? err
+        : new EngineUnreachableError(this.endpoint, (err as Error)?.message ?? String(err), { cause: err });
+    this.link.abort(error);
+    this.containersStale = true;
+    this.dispatch({ type: 'failed', message: `${error.message}; reconnecting…`, engine: true });
+    this.watchdog?.lost(error);
+  }
+
+  /** The watchdog's ping was answered again: a new connection signal, the events stream and a reload. */
+  private regain(): void {
+    if (this.controller.signal.aborted) return;
+    if (this.link.signal.aborted) this.link = new AbortController();
+    this.dispatch({ type: 'engine-back' });
+    this.containersStale = true;
+    this.scheduleReload(0); // catch up on whatever happened while disconnected
+    this.back?.();
+  }
+
   private async follow(): Promise<void> {
-    const signal = this.controller.signal;
     let backoff = 500;
-    while (!signal.aborted) {
+    while (!this.controller.signal.aborted) {
+      if (this.link.signal.aborted) {
+        // Lost: the watchdog finds the engine back (with backoff) and wakes this loop.
+        await new Promise<void>((resolve) => (this.back = resolve));
+        this.back = undefined;
+        continue;
+      }
+      const signal = AbortSignal.any([this.controller.signal, this.link.signal]);
       try {
         const engine = await this.rt.engine();
         for await (const event of watchEvents(engine, { type: ['container', 'network'] }, signal)) {
@@ -181,26 +256,42 @@ export class DashboardStore {
               this.containersStale = true;
             }
             this.scheduleReload(this.reloadDelayMs);
+            // dockerd can still list a container as running just after its die event (its list view catches up a
+            // moment later): one more look, so the row does not stay "running" until some other event.
+            if (event.Type === 'container' && event.Action === 'die') this.lookAgainLater();
           }
         }
         // dockerd never ends an events stream by itself: it went away (stopped, restarted, the connection dropped).
-        if (!signal.aborted) this.dispatch({ type: 'failed', message: 'lost the connection to the engine; reconnecting…', engine: true });
+        if (!signal.aborted) this.lose(new Error('the connection was lost (did dockerd stop or restart?)'));
+        continue;
       } catch (err) {
-        if (signal.aborted) return;
-        this.dispatch({ type: 'failed', message: (err as Error).message, engine: isEngineLoss(err) });
+        if (signal.aborted) continue;
+        if (isEngineLoss(err)) {
+          this.lose(err);
+          continue;
+        }
+        this.dispatch({ type: 'failed', message: (err as Error).message });
       }
-      if (signal.aborted) return;
+      // The engine answers but refused the stream: try again, less often each time.
       await new Promise((resolve) => setTimeout(resolve, backoff));
       backoff = Math.min(backoff * 2, 5000);
       this.containersStale = true;
-      this.scheduleReload(0); // catch up on whatever happened while disconnected
+      this.scheduleReload(0);
     }
+  }
+
+  private lookAgainLater(): void {
+    clearTimeout(this.lateReload);
+    this.lateReload = setTimeout(() => {
+      this.containersStale = true;
+      this.scheduleReload(0);
+    }, 500);
   }
 
   private measureDisk(rooms: string[]): void {
     if (this.diskMeasuring || Date.now() - this.diskMeasuredAt < 30_000) return;
     this.diskMeasuring = true;
-    roomDiskUsage(this.rt, { rooms, signal: this.controller.signal })
+    roomDiskUsage(this.rt, { rooms, signal: AbortSignal.any([this.controller.signal, this.link.signal]) })
       .then((disk) => {
         this.disk = disk;
         this.diskMeasuredAt = Date.now();
@@ -228,22 +319,30 @@ export class DashboardStore {
     this.reloading = (async () => {
       do {
         this.reloadAgain = false;
-        const signal = this.controller.signal;
+        // A hung engine must not hold the one reload in flight: a loss aborts it, and the reload after it catches up.
+        const signal = AbortSignal.any([this.controller.signal, this.link.signal]);
+        if (this.link.signal.aborted) return;
         try {
           const rooms = (await this.rooms.list(signal)).map((r) => ({ ...r, disk: this.disk.get(r.name) }));
           this.dispatch({ type: 'rooms-loaded', rooms });
-          this.measureDisk(rooms.map((r) => r.name));
           const room = this.state.selectedRoom;
-          if (room && (this.containersStale || room !== this.loadedRoom)) {
-            this.containersStale = false;
-            const containers = await this.containers.list(room === ALL_ROOMS ? undefined : room, { all: true, signal });
-            this.loadedRoom = room;
-            this.dispatch({ type: 'containers-loaded', room, containers });
+          try {
+            if (room && (this.containersStale || room !== this.loadedRoom)) {
+              this.containersStale = false;
+              const containers = await this.containers.list(room === ALL_ROOMS ? undefined : room, { all: true, signal });
+              this.loadedRoom = room;
+              this.dispatch({ type: 'containers-loaded', room, containers });
+            }
+          } finally {
+            // Disk sizes after the containers: the engine's sized listing is slow (~100 ms with 100 containers) and
+            // held up the room's containers, asked at the same time, before the first frame.
+            this.measureDisk(rooms.map((r) => r.name));
           }
         } catch (err) {
           this.containersStale = true;
           if (signal.aborted) return;
-          this.dispatch({ type: 'failed', message: (err as Error).message, engine: isEngineLoss(err) });
+          if (isEngineLoss(err)) this.lose(err);
+          else this.dispatch({ type: 'failed', message: (err as Error).message });
         }
       } while (this.reloadAgain && !this.controller.signal.aborted);
     })();

@@ -269,7 +269,6 @@ export const helpGroups: { title: string; commands: Command[] }[] = [
   { title: 'Images', commands: ['pull', 'tag', 'toggle-all', 'build', 'show-build', 'cancel-build'] },
   { title: 'Approvals', commands: ['approve', 'deny', 'approve-trust'] },
   { title: 'Services', commands: ['deploy', 'show-deploy', 'cancel-deploy', 'rollback'] },
-  { title: 'General', commands: ['help', 'quit'] },
 ];
 
 export function helpEntry(command: Command): { keys: string[]; description: string } {

@@ -1,5 +1,6 @@
 // The focused container's log outside React: one follow stream at a time (aborted when the focus changes), lines
-// buffered as they arrive and moved into a capped ring buffer on a timer, published as a small snapshot.
+// buffered as they arrive and moved into a capped ring buffer on a timer, published as a small snapshot. A follow
+// paused by an engine loss or by suspend() keeps its lines and continues from the last one.
 import { EngineUnreachableError } from '../runtime/errors.js';
 import { containerLogBatches, type LogLine } from '../runtime/logs.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -26,9 +27,18 @@ export interface LogStoreOptions {
   capacity?: number;
   /** How often buffered lines are moved into the ring and subscribers hear about them. */
   flushMs?: number;
+  /**
+   * The engine connection's signal (DashboardStore.connection): when it aborts, the follow pauses as interrupted,
+   * keeping its lines, and resume() continues it.
+   */
+  connection?: () => AbortSignal;
 }
 
 const EMPTY: LogSnapshot = { first: 0, end: 0, dropped: 0, ended: false };
+
+function reasonText(reason: unknown): string {
+  return (reason as Error)?.message ?? String(reason);
+}
 
 export class LogStore {
   private ring: RingBuffer<LogLine>;
@@ -38,11 +48,15 @@ export class LogStore {
   private controller?: AbortController;
   private readonly publisher: BatchedPublisher;
   private lines: number;
+  private readonly connection?: () => AbortSignal;
+  /** The follow was stopped by suspend(): following the same container again continues it. */
+  private suspended = false;
 
   constructor(
     private readonly rt: Runtime,
     options: LogStoreOptions = {},
   ) {
+    this.connection = options.connection;
     this.lines = Math.max(100, options.capacity ?? 5000);
     this.ring = new RingBuffer(this.lines);
     this.publisher = new BatchedPublisher(options.flushMs ?? 75, () => this.flush());
@@ -68,9 +82,15 @@ export class LogStore {
 
   /**
    * Follows one container's log from its last `capacity` lines, replacing whatever was followed before. Timestamps
-   * are always fetched so the view can toggle them without reconnecting.
+   * are always fetched so the view can toggle them without reconnecting. The container whose follow is paused
+   * (suspended, or interrupted by an engine loss) is continued instead: its lines stay, none is read twice.
    */
   follow(room: string, containerId: string): void {
+    if (this.state.containerId === containerId && this.followed?.room === room && (this.suspended || this.state.interrupted)) {
+      this.update({ ended: false, error: undefined, interrupted: false });
+      this.read(room, containerId, this.last);
+      return;
+    }
     this.close();
     this.ring = new RingBuffer(this.lines);
     this.state = { containerId, first: 0, end: 0, dropped: 0, ended: false };
@@ -94,10 +114,15 @@ export class LogStore {
   private last?: { time: string; seen: number };
 
   private read(room: string, containerId: string, after?: { time: string; seen: number }): void {
+    this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
     this.followed = { room };
+    this.suspended = false;
     if (!after) this.last = undefined;
+    // While the engine is lost this signal is already aborted: the follow pauses at once, keeping its lines.
+    const lost = this.connection?.();
+    const signal = lost ? AbortSignal.any([controller.signal, lost]) : controller.signal;
     void (async () => {
       try {
         for await (const batch of containerLogBatches(this.rt, room, containerId, {
@@ -105,7 +130,7 @@ export class LogStore {
           tail: this.ring.capacity,
           timestamps: true,
           after,
-          signal: controller.signal,
+          signal,
         })) {
           for (const line of batch) {
             if (!line.time) continue;
@@ -115,13 +140,26 @@ export class LogStore {
           this.pending.push(batch);
           this.schedule();
         }
-        if (!controller.signal.aborted) this.update({ ended: true });
+        if (controller.signal.aborted) return;
+        if (lost?.aborted) return this.update({ ended: true, error: reasonText(lost.reason), interrupted: true });
+        this.update({ ended: true });
       } catch (err) {
-        if (!controller.signal.aborted) {
-          this.update({ ended: true, error: (err as Error).message, interrupted: err instanceof EngineUnreachableError });
-        }
+        if (controller.signal.aborted) return;
+        const interrupted = Boolean(lost?.aborted) || err instanceof EngineUnreachableError;
+        this.update({ ended: true, error: reasonText(lost?.aborted ? lost.reason : err), interrupted });
       }
     })();
+  }
+
+  /**
+   * Stops the stream but keeps the lines and where it stopped (the view went away): following the same container
+   * again continues from the last line.
+   */
+  suspend(): void {
+    if (!this.controller) return;
+    this.controller.abort();
+    this.controller = undefined;
+    this.suspended = Boolean(this.state.containerId);
   }
 
   /** Stops following and forgets the lines. */
@@ -131,6 +169,7 @@ export class LogStore {
     this.pending = [];
     this.followed = undefined;
     this.last = undefined;
+    this.suspended = false;
     this.publisher.cancel();
     this.state = EMPTY;
     this.publish();

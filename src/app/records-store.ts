@@ -1,6 +1,6 @@
 // The dashboard's container records outside React: followRecords keeps SQLite in line with Docker's events while the
 // dashboard runs (whichever view is open), and the Records view reads the newest records from here, re-read after
-// each event and whenever another berth process commits to the database (SQLite's data_version).
+// each event and whenever another berth process commits to the database (a signature of the records table).
 import { BatchedPublisher } from './batched-publisher.js';
 import { RecordService, followRecords, type ContainerRecord } from '../runtime/records.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -22,7 +22,7 @@ export class RecordsStore {
   private controller?: AbortController;
   private poll?: NodeJS.Timeout;
   private reloadTimer?: NodeJS.Timeout;
-  private dataVersion = -1;
+  private seen = '';
 
   constructor(
     private readonly rt: Runtime,
@@ -44,11 +44,11 @@ export class RecordsStore {
     this.controller = new AbortController();
     void followRecords(this.rt, this.controller.signal, () => this.scheduleReload());
     this.reload();
-    // Other berth processes (a plugin run, records update) commit without a Docker event: data_version tells.
+    // Other berth processes (a plugin run, records update) commit without a Docker event: the records' count, newest
+    // id and latest update tell, and unlike data_version they do not change with every audit or approval write.
     this.poll = setInterval(() => {
       try {
-        const version = this.rt.db().pragma('data_version', { simple: true }) as number;
-        if (version !== this.dataVersion) this.scheduleReload();
+        if (this.signature() !== this.seen) this.scheduleReload();
       } catch {
         // the database is closing
       }
@@ -60,8 +60,15 @@ export class RecordsStore {
     this.controller?.abort();
     this.controller = undefined;
     clearInterval(this.poll);
+    // Forgotten as well as cleared: a pending reload left set would make every later scheduleReload a no-op.
     clearTimeout(this.reloadTimer);
+    this.reloadTimer = undefined;
     this.publisher.cancel();
+  }
+
+  private signature(): string {
+    const row = this.rt.db().prepare('SELECT COUNT(*) AS n, MAX(id) AS id, MAX(updated_at) AS at FROM container_records').get() as { n: number; id: number | null; at: string | null };
+    return `${row.n}:${row.id}:${row.at}`;
   }
 
   private scheduleReload(): void {
@@ -75,8 +82,10 @@ export class RecordsStore {
   reload(): void {
     void (async () => {
       try {
-        this.dataVersion = this.rt.db().pragma('data_version', { simple: true }) as number;
+        // Taken before the read, kept only once it succeeded: a failed read is retried by the next poll.
+        const version = this.signature();
         const page = await new RecordService(this.rt).list({ limit: this.options.limit ?? 500 }, undefined, { reconcile: false });
+        this.seen = version;
         this.state = { records: page.items, total: page.total, loaded: true };
       } catch (err) {
         this.state = { ...this.state, loaded: true, error: (err as Error).message.split('\n')[0] };

@@ -39,14 +39,12 @@ export const auditCommand: CommandModule<GlobalArgs, Args<AuditArgs>> = {
   handler: async ({ ctx, room, agent, action, since, tail, follow }) => {
     const q = { room, agent, action, since, tail };
     auditFilter(q); // bad input fails before anything is printed
-    const entries = queryAudit(ctx.rt, q);
     if (!follow) {
-      ctx.out.list(entries, auditColumns, { id: (e) => `${e.time} ${e.action} ${e.target}` });
+      ctx.out.list(queryAudit(ctx.rt, q), auditColumns, { id: (e) => `${e.time} ${e.action} ${e.target}` });
       return;
     }
     const wide = ctx.out.options.format === 'wide';
-    const print = (e: AuditEntry) => ctx.out.line(ctx.out.json ? JSON.stringify(e) : line(e, wide));
-    for (const e of entries) print(e);
-    for await (const e of followAudit(ctx.rt, { room, agent, action, since }, { signal: ctx.signal })) print(e);
+    // History and live entries from one follower: an entry written while the history is printed is neither lost nor repeated.
+    for await (const e of followAudit(ctx.rt, q, { signal: ctx.signal, history: true })) ctx.out.line(ctx.out.json ? JSON.stringify(e) : line(e, wide));
   },
 };

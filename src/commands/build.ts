@@ -2,7 +2,7 @@
 // engine; the context is streamed, build output streams live, Ctrl+C stops the build, --push pushes the result.
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { buildImage, parseBuildArgs, parseLabels, roomStorageContext, type BuildEvent } from '../runtime/build.js';
+import { baseImages, buildCredentialRegistry, buildImage, parseBuildArgs, parseLabels, roomStorageContext, type BuildEvent } from '../runtime/build.js';
 import type { RegistryAuth } from '../runtime/credentials.js';
 import { UsageError } from '../runtime/errors.js';
 import { formatBytes, shortId } from '../runtime/format.js';
@@ -79,7 +79,7 @@ export const buildCommand: CommandModule<GlobalArgs, Args<BuildFlags>> = {
         .option('pull', { type: 'boolean', default: false, describe: 'Always pull newer base images' })
         .option('push', { type: 'boolean', default: false, describe: 'Push every tag after a successful build' })
         .option('from-room-storage', { type: 'string', describe: 'Use this directory of the room\'s storage as the context instead of PATH' })
-        .option('registry', { type: 'string', describe: 'The registry --username logs in to (default: the registry of the first --tag)' }),
+        .option('registry', { type: 'string', describe: 'The registry --username logs in to (default: the registry the first --tag names, else that of the first FROM line)' }),
     ) as never,
   handler: async (argv) => {
     const { ctx } = argv;
@@ -89,7 +89,8 @@ export const buildCommand: CommandModule<GlobalArgs, Args<BuildFlags>> = {
     const refs = tags.map((t) => parseImageRef(t, '--tag'));
     if (argv.fromRoomStorage !== undefined && argv.path !== undefined) throw new UsageError('give either PATH or --from-room-storage, not both');
     const context = argv.fromRoomStorage !== undefined ? roomStorageContext(ctx.rt, room, argv.fromRoomStorage) : path.resolve(argv.path ?? '.');
-    const registry = argv.registry !== undefined ? parseRegistry(argv.registry) : refs[0]!.registry;
+    const dockerfile = argv.file !== undefined ? path.resolve(argv.file) : undefined;
+    const registry = argv.registry !== undefined ? parseRegistry(argv.registry) : buildCredentialRegistry(refs[0]!, baseImages(context, dockerfile));
     const auth = await authFromFlags(ctx, argv, registry);
     const authFor = (host: string): RegistryAuth | undefined => (auth && host === registry ? auth : undefined);
     const printer = buildPrinter(ctx);
@@ -99,7 +100,7 @@ export const buildCommand: CommandModule<GlobalArgs, Args<BuildFlags>> = {
         room,
         context,
         tag: tags,
-        dockerfile: argv.file !== undefined ? path.resolve(argv.file) : undefined,
+        dockerfile,
         buildArgs: parseBuildArgs(collect(argv.buildArg), ctx.io.env ?? process.env),
         labels: parseLabels(collect(argv.label)),
         target: argv.target,

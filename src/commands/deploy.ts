@@ -29,6 +29,8 @@ interface DeployFlags {
   settle?: string;
   healthTimeout?: string;
   drain?: string;
+  logMaxSize?: string;
+  logMaxFiles?: string;
 }
 
 /** Progress lines on stderr (quiet with --output json or -q); the phases are also what a killed deploy resumes from. */
@@ -74,6 +76,8 @@ function deployOptions(argv: DeployFlags): DeployOptions & { path?: string } {
     settle: argv.settle,
     healthTimeout: argv.healthTimeout,
     drain: argv.drain,
+    logMaxSize: argv.logMaxSize,
+    logMaxFiles: argv.logMaxFiles,
     path: argv.path,
   };
 }
@@ -129,7 +133,9 @@ export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
       .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit per container, e.g. 256m' })
       .option('settle', { type: 'string', describe: 'Without --liveness: how long the new container must run to count as healthy (default 3s)' })
       .option('health-timeout', { type: 'string', describe: 'Give up on a new revision that is not healthy by then (default 60s)' })
-      .option('drain', { type: 'string', describe: 'How long the old revision keeps running after the switch (default 2s)' }) as never,
+      .option('drain', { type: 'string', describe: 'How long the old revision keeps running after the switch (default 2s)' })
+      .option('log-max-size', { type: 'string', describe: 'Largest log file of each container before it rotates (default 10m, config logs.maxSize)' })
+      .option('log-max-files', { type: 'string', describe: 'Log files kept per container (default 3, config logs.maxFiles)' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);

@@ -1,7 +1,9 @@
 // berth run IMAGE -- CMD...: a temporary container; streams its output, exits with its exit code, always removed.
 import type { Readable } from 'node:stream';
 import type { CommandModule } from 'yargs';
-import { CommandExitError, runJob } from '../runtime/jobs.js';
+import { whileEngineAnswers } from '../runtime/engine-watchdog.js';
+import { CommandExitError } from '../runtime/errors.js';
+import { runJob } from '../runtime/jobs.js';
 import { parseDuration } from '../runtime/validate.js';
 import type { Args, GlobalArgs } from './context.js';
 import { outputWriter, pullProgress } from './container/shared.js';
@@ -17,11 +19,11 @@ export const runCommand: CommandModule<GlobalArgs, Args<Omit<RunFlags, 'detach'>
   handler: async (argv) => {
     const { ctx } = argv;
     const timeoutMs = argv.timeout !== undefined ? parseDuration(argv.timeout) : undefined;
-    const result = await runJob(
-      ctx.rt,
-      await ctx.rt.room(argv.room),
-      { ...toRunOptions(argv as never, 1), timeoutMs, ...(argv.interactive && ctx.io.stdin ? { stdin: ctx.io.stdin as NodeJS.ReadableStream as Readable } : {}) },
-      { signal: ctx.signal, onPull: pullProgress(ctx), onOutput: outputWriter(ctx), onQueued: (why) => ctx.out.note(why) },
+    const room = await ctx.rt.room(argv.room);
+    const options = { ...toRunOptions(argv as never, 1), timeoutMs, ...(argv.interactive && ctx.io.stdin ? { stdin: ctx.io.stdin as NodeJS.ReadableStream as Readable } : {}) };
+    // Attached until the job ends: a hung engine ends it (exit 5) instead of leaving it waiting.
+    const result = await whileEngineAnswers(ctx.rt, ctx.signal, (signal) =>
+      runJob(ctx.rt, room, options, { signal, onPull: pullProgress(ctx), onOutput: outputWriter(ctx), onQueued: (why) => ctx.out.note(why) }),
     );
     if (result.exitCode !== 0) throw new CommandExitError(result.exitCode);
   },

@@ -2,10 +2,9 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { CommandModule } from 'yargs';
 import { ApprovalQueue, commandLine, describeDecision, type ApprovalRequest } from '../runtime/approvals.js';
-import { BerthError, CancelledError, UsageError } from '../runtime/errors.js';
-import { CommandExitError } from '../runtime/jobs.js';
-import { fileShellRequest, startApprovedRun } from '../runtime/shell.js';
-import { onFatal, takeTerminal } from '../runtime/terminal.js';
+import { BerthError, CancelledError, CommandExitError, UsageError } from '../runtime/errors.js';
+import { endApprovedRun, fileShellRequest, startApprovedRun } from '../runtime/shell.js';
+import { onFatal, signalExitCode, takeTerminal, type TerminalGuard } from '../runtime/terminal.js';
 import { parseDuration, parseEnvList, validateRoomName } from '../runtime/validate.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect } from './container/shared.js';
@@ -85,55 +84,65 @@ async function waitForDecision(ctx: CliContext, req: ApprovalRequest): Promise<A
   }
 }
 
-/** Runs the approved command: on a terminal keys go to it (raw), otherwise output only, with plain \n line ends. */
+/**
+ * Runs the approved command. Keys reach it only when a person approved it and the caller is on a terminal (raw);
+ * a command a trusted pattern approved gets no input at all: it reads end-of-file, so nothing typed at the caller's
+ * terminal steers it (an agent's keys, a pager's `!cmd`). Off a terminal: output only, with plain \n line ends.
+ * SIGTERM or SIGHUP to berth (a `timeout`, a closed terminal) ends the command's process groups, then berth exits
+ * with 128+signal.
+ */
 async function runApproved(ctx: CliContext, req: ApprovalRequest): Promise<number> {
   const stdin = ctx.io.stdin as (NodeJS.ReadStream & { isTTY?: boolean }) | undefined;
   const stdout = ctx.io.stdout as CliContext['io']['stdout'] & { rows?: number; on?: NodeJS.WriteStream['on']; off?: NodeJS.WriteStream['off'] };
-  const interactive = Boolean(stdin?.isTTY && stdout.isTTY);
+  const interactive = req.decidedVia === 'person' && Boolean(stdin?.isTTY && stdout.isTTY);
   const run = await startApprovedRun(ctx.rt, req, stdout.isTTY && stdout.columns && stdout.rows ? { cols: stdout.columns, rows: stdout.rows } : {});
   const { session } = run;
   const decoder = new StringDecoder('utf8');
-  if (interactive) {
-    const terminal = takeTerminal({ stdin: stdin!, stdout: stdout as unknown as NodeJS.WriteStream }, { raw: true, rawOutput: true });
-    const disposeFatal = onFatal(() => {
-      terminal.restore();
-      void session.stop().finally(() => process.exit(129));
-    }, { exclusive: true });
-    const offData = session.onData((chunk) => stdout.write(decoder.write(chunk)));
-    const onInput = (chunk: Buffer | string) => session.sendInput(typeof chunk === 'string' ? chunk : Buffer.from(chunk));
-    const onResize = () => stdout.columns && stdout.rows && session.resize(stdout.columns, stdout.rows);
-    stdin!.on('data', onInput);
-    stdout.on?.('resize', onResize);
-    stdin!.resume();
+  let terminal: TerminalGuard | undefined;
+  const disposeFatal = onFatal(({ signal }) => {
+    terminal?.restore();
+    void endApprovedRun(run, signal ?? 'SIGHUP').finally(() => process.exit(signal ? (signalExitCode[signal] ?? 1) : 1));
+  }, { exclusive: true });
+  try {
+    if (interactive) {
+      terminal = takeTerminal({ stdin: stdin!, stdout: stdout as unknown as NodeJS.WriteStream }, { raw: true, rawOutput: true });
+      const offData = session.onData((chunk) => stdout.write(decoder.write(chunk)));
+      const onInput = (chunk: Buffer | string) => session.sendInput(typeof chunk === 'string' ? chunk : Buffer.from(chunk));
+      const onResize = () => stdout.columns && stdout.rows && session.resize(stdout.columns, stdout.rows);
+      stdin!.on('data', onInput);
+      stdout.on?.('resize', onResize);
+      stdin!.resume();
+      try {
+        return await run.done;
+      } finally {
+        offData();
+        stdin!.off('data', onInput);
+        stdout.off?.('resize', onResize);
+        stdin!.pause();
+        terminal.restore();
+      }
+    }
+    // No input: the pty's \r\n become \n (a \r at a chunk's end waits for the next chunk), and the command reads
+    // end-of-file from its terminal, so one that waits for input ends instead of hanging.
+    let heldCr = false;
+    const offData = session.onData((chunk) => {
+      let text = (heldCr ? '\r' : '') + decoder.write(chunk);
+      heldCr = text.endsWith('\r');
+      if (heldCr) text = text.slice(0, -1);
+      if (text) stdout.write(text.replace(/\r\n/g, '\n'));
+    });
+    session.sendInput('\x04');
+    const onAbort = () => session.interrupt();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await run.done;
+      const code = await run.done;
+      if (heldCr) stdout.write('\r');
+      return code;
     } finally {
       offData();
-      stdin!.off('data', onInput);
-      stdout.off?.('resize', onResize);
-      stdin!.pause();
-      disposeFatal();
-      terminal.restore();
+      ctx.signal.removeEventListener('abort', onAbort);
     }
-  }
-  // Not a terminal: the pty's \r\n become \n (a \r at a chunk's end waits for the next chunk), and the command reads
-  // end-of-file from its terminal, so one that waits for input ends instead of hanging.
-  let heldCr = false;
-  const offData = session.onData((chunk) => {
-    let text = (heldCr ? '\r' : '') + decoder.write(chunk);
-    heldCr = text.endsWith('\r');
-    if (heldCr) text = text.slice(0, -1);
-    if (text) stdout.write(text.replace(/\r\n/g, '\n'));
-  });
-  session.sendInput('\x04');
-  const onAbort = () => session.interrupt();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const code = await run.done;
-    if (heldCr) stdout.write('\r');
-    return code;
   } finally {
-    offData();
-    ctx.signal.removeEventListener('abort', onAbort);
+    disposeFatal();
   }
 }

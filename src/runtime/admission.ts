@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { AgentLimits } from './config.js';
 import { BerthError, CancelledError } from './errors.js';
 import { LABEL } from './labels.js';
+import { processAlive } from './lock-file.js';
 import type { Runtime } from './runtime.js';
 import type { Database } from './store.js';
 
@@ -65,15 +66,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The per-container CPU share a container without its own --cpus gets (and is counted at). */
 export function cpuShare(limits: AgentLimits): number {
   if (!limits.cpus) return 0;
@@ -120,7 +112,7 @@ export async function withLeaseLock<T>(db: Database, agent: string, signal: Abor
   const take = db.transaction(() => {
     const row = db.prepare('SELECT holder, expires_at FROM agent_admission_locks WHERE agent = ?').get(agent) as { holder: string; expires_at: number } | undefined;
     const now = Date.now();
-    if (row && row.expires_at > now && alive(Number(row.holder.split(':')[0]))) return false;
+    if (row && row.expires_at > now && processAlive(Number(row.holder.split(':')[0]))) return false;
     db.prepare('INSERT INTO agent_admission_locks (agent, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(agent) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at').run(agent, holder, now + LOCK_LEASE_MS);
     return true;
   });
@@ -225,7 +217,7 @@ function liveTickets(db: Database, agent: string): Ticket[] {
   const live: Ticket[] = [];
   for (const t of rows) {
     const stale = t.state === 'waiting' ? now - t.heartbeat_at > TICKET_STALE_MS : now - t.heartbeat_at > IN_FLIGHT_MAX_MS;
-    if (stale || !alive(t.pid)) db.prepare('DELETE FROM agent_admissions WHERE id = ?').run(t.id);
+    if (stale || !processAlive(t.pid)) db.prepare('DELETE FROM agent_admissions WHERE id = ?').run(t.id);
     else live.push(t);
   }
   return live;

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { admit, agentUsage, cpuShare, queuedStarts, LimitError, type Admission } from './admission.js';
+import { assertPerson, type PersonCheck } from './approvals.js';
 import type { AgentLimits } from './config.js';
 import { UsageError } from './errors.js';
 import { withSettingsLock } from './trust.js';
@@ -44,8 +45,11 @@ export interface LimitsChange {
   clear?: boolean;
 }
 
-/** Validates every value first (bad input changes nothing), then stores the agent's new limits. */
-export async function setAgentLimits(rt: Runtime, agent: string, change: LimitsChange): Promise<AgentLimits> {
+/**
+ * Validates every value first (bad input changes nothing), then stores the agent's new limits. Setting limits is a
+ * person's act (`person`: stdin a terminal, no BERTH_AGENT): an agent must not raise its own.
+ */
+export async function setAgentLimits(rt: Runtime, agent: string, change: LimitsChange, person: PersonCheck): Promise<AgentLimits> {
   validateIdentity(agent, '--agent');
   // Every value is checked before the settings are touched; null removes a limit.
   const none = (v: string) => v.trim().toLowerCase() === 'none';
@@ -57,6 +61,7 @@ export async function setAgentLimits(rt: Runtime, agent: string, change: LimitsC
     if (change.onLimit !== 'reject' && change.onLimit !== 'queue') throw new UsageError(`invalid --on-limit "${change.onLimit}": use reject or queue`);
     patch.onLimit = change.onLimit;
   }
+  assertPerson(rt.env, person.stdinIsTTY, "setting an agent's limits");
   return withSettingsLock(rt, async (settings) => {
     const next: Record<string, unknown> = change.clear ? {} : { ...(settings.get('agentLimits') ?? {})[agent] };
     for (const [key, value] of Object.entries(patch)) {

@@ -189,6 +189,19 @@ export function callerState(caller: CallerIdentity): 'alive' | 'dead' | 'unknown
 // ---------------------------------------------------------------------------------------------------------------
 // What a request runs: resolved program, real cwd, fixed base environment plus visible additions.
 
+/**
+ * Pagers off and no prompts: an approved command runs under a pty, so git, man and systemctl would start a pager
+ * that waits for keys (and `less` runs `!cmd` typed at it). Part of every request's shown environment.
+ */
+export const NO_PAGER_ENV: Readonly<Record<string, string>> = {
+  GIT_PAGER: 'cat',
+  PAGER: 'cat',
+  MANPAGER: 'cat',
+  SYSTEMD_PAGER: 'cat',
+  LESSSECURE: '1',
+  GIT_TERMINAL_PROMPT: '0',
+};
+
 /** The environment an approved command starts from: nothing from the caller's environment except a checked TERM and LANG. */
 export function baseEnvironment(callerEnv: NodeJS.ProcessEnv): Record<string, string> {
   const user = os.userInfo();
@@ -201,6 +214,7 @@ export function baseEnvironment(callerEnv: NodeJS.ProcessEnv): Record<string, st
     SHELL: user.shell || '/bin/sh',
     LANG: word(callerEnv.LANG, 'C.UTF-8'),
     TERM: word(callerEnv.TERM, 'xterm-256color'),
+    ...NO_PAGER_ENV,
   };
 }
 
@@ -648,6 +662,9 @@ export class ApprovalQueue {
     return path.join(this.rt.paths.dataDir, 'approvals', `${id}.out`);
   }
 
+  // Audit lines follow the commit of their change: a SIGKILL between the two loses that line (never the change).
+  // Appending first would log decisions that a kill before the commit undid; exactly once needs an outbox table
+  // replayed by readers (README, "Host commands"). Not worth a schema change and a second write per change.
   private auditDecision(req: ApprovalRequest): void {
     this.rt.audit.append({
       actor: req.decidedVia === 'person' ? (req.decidedBy ?? 'user') : req.decidedVia === 'rule' ? `rule:${req.decidedBy}` : (req.decidedBy ?? 'berth'),
@@ -705,13 +722,19 @@ export function describeDecision(req: ApprovalRequest): string {
   }
 }
 
+/** What a person-only act needs to know about its caller: whether stdin is a terminal. */
+export interface PersonCheck {
+  stdinIsTTY: boolean;
+}
+
 /**
- * Deciding is a person's act: refused when the environment names an agent or stdin is not a terminal. (A process
- * that fakes a terminal gets past the second check; the audit log still names who decided.)
+ * A person's act (deciding an approval, adding an allow rule, removing a rule, setting an agent's limits): refused
+ * when the environment names an agent or stdin is not a terminal. (A process that fakes a terminal gets past the
+ * second check; the audit log still names who acted.)
  */
-export function assertPerson(env: NodeJS.ProcessEnv, stdinIsTTY: boolean): void {
-  if (env.BERTH_AGENT) throw new BerthError(`deciding an approval is a person's act: refused for agent ${env.BERTH_AGENT} (BERTH_AGENT is set)`, 'denied');
-  if (!stdinIsTTY) throw new BerthError("deciding an approval is a person's act: refused because stdin is not a terminal", 'denied');
+export function assertPerson(env: NodeJS.ProcessEnv, stdinIsTTY: boolean, act = 'deciding an approval'): void {
+  if (env.BERTH_AGENT) throw new BerthError(`${act} is a person's act: refused for agent ${env.BERTH_AGENT} (BERTH_AGENT is set)`, 'denied');
+  if (!stdinIsTTY) throw new BerthError(`${act} is a person's act: refused because stdin is not a terminal`, 'denied');
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

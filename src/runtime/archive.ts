@@ -11,7 +11,7 @@ export interface ArchiveLimits {
   maxEntries: number;
   /** Total uncompressed bytes one archive may unpack to. */
   maxBytes: number;
-  /** Uncompressed/compressed ratio past which a compressed entry (or a gzip stream) is taken for a bomb. */
+  /** Uncompressed/compressed ratio past which a compressed entry, a whole zip or a gzip stream is taken for a bomb. */
   maxRatio: number;
 }
 
@@ -71,6 +71,10 @@ export class EntryGuard {
   entries = 0;
   declaredBytes = 0;
   readBytes = 0;
+  /** Bytes read from compressed (zip) entries and their compressed sizes, for the archive's ratio. */
+  private expandedBytes = 0;
+  private compressedBytes = 0;
+  private readonly ratioCounted = new WeakSet<ArchiveEntry>();
   private readonly kinds = new Map<string, { spelling: string; type: EntryType }>();
   private readonly opts: Required<Omit<GuardOptions, 'rename'>> & Pick<GuardOptions, 'rename'>;
 
@@ -147,11 +151,22 @@ export class EntryGuard {
     if (readSoFar > entry.size && entry.compressedSize !== undefined) {
       throw new ArchiveRefusedError(`entry "${printable(entry.name)}" holds more data than its header says`);
     }
-    if (entry.compressedSize !== undefined && readSoFar > 1024 * 1024 && readSoFar / Math.max(1, entry.compressedSize) > limits.maxRatio) {
+    if (entry.compressedSize === undefined) return;
+    if (readSoFar > 1024 * 1024 && readSoFar / Math.max(1, entry.compressedSize) > limits.maxRatio) {
       throw new ArchiveRefusedError(`entry "${printable(entry.name)}" expands more than ${limits.maxRatio} times (a decompression bomb?; the files.maxRatio setting)`);
+    }
+    // The whole archive too: many entries each under the per-entry floor (200 x 1 MiB of zeros in a 223 KB zip)
+    // passed the check above. Past a floor, so a small archive of very compressible files is never refused.
+    if (!this.ratioCounted.has(entry)) (this.ratioCounted.add(entry), (this.compressedBytes += entry.compressedSize));
+    this.expandedBytes += chunk;
+    if (this.expandedBytes > ARCHIVE_RATIO_FLOOR && this.expandedBytes / Math.max(1, this.compressedBytes) > limits.maxRatio) {
+      throw new ArchiveRefusedError(`the archive expands more than ${limits.maxRatio} times its compressed size (a decompression bomb?; the files.maxRatio setting)`);
     }
   }
 }
+
+/** Expanded bytes below which an archive's overall ratio is not checked. */
+const ARCHIVE_RATIO_FLOOR = 16 * 1024 * 1024;
 
 function tooBig(limits: ArchiveLimits): ArchiveRefusedError {
   return new ArchiveRefusedError(`it unpacks to more than ${limits.maxBytes} bytes (the files.maxBytes setting)`);

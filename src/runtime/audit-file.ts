@@ -95,17 +95,25 @@ export function readLines(file: string): string[] {
   return lines;
 }
 
-/** How long a follower keeps reading a file after it was rotated away (a writer can be descheduled mid-append). */
-
+export interface FollowOptions {
+  signal?: AbortSignal;
+  /** Begin with the whole log as it is (the first batch) instead of at its end. */
+  fromStart?: boolean;
+  intervalMs?: number;
+}
 
 /**
- * Yields whole lines appended after the call (or from the start with fromStart), across rotations. Each poll reads
- * every file of the log, oldest first, on from where it last read that file. Files are known by inode and birth
- * time (a rename keeps both; a deleted file's inode reused by a new one does not fool it), so several rotations
- * between two polls, or a writer appending to a file just after it was rotated, lose nothing and repeat nothing.
- * Polls, so it works on any filesystem.
+ * Yields, per poll, the whole lines appended since the last poll, across rotations. Without fromStart it starts at
+ * the end of every file (what is there is history); with fromStart the first batch, yielded even when empty, is the
+ * whole log as the first poll read it, and later batches go on from exactly where that read stopped. So history
+ * and live lines from one follower neither lose nor repeat a line written while the history was read (reading the
+ * history first and then starting a follower lost what came in between).
+ * Each poll reads every file of the log, oldest first, on from where it last read that file. Files are known by
+ * inode and birth time (a rename keeps both; a deleted file's inode reused by a new one does not fool it), so
+ * several rotations between two polls, or a writer appending to a file just after it was rotated, lose nothing and
+ * repeat nothing. Polls, so it works on any filesystem.
  */
-export async function* followLines(file: string, opts: { signal?: AbortSignal; fromStart?: boolean; intervalMs?: number } = {}): AsyncGenerator<string> {
+export async function* followLineBatches(file: string, opts: FollowOptions = {}): AsyncGenerator<string[]> {
   const interval = opts.intervalMs ?? 200;
   type Reader = { offset: number; partial: string; decoder: StringDecoder; seen: number };
   const readers = new Map<string, Reader>();
@@ -149,12 +157,21 @@ export async function* followLines(file: string, opts: { signal?: AbortSignal; f
   }
   while (!opts.signal?.aborted) {
     poll++;
-    for (const name of auditFiles(file)) yield* read(name);
+    const batch: string[] = [];
+    for (const name of auditFiles(file)) for (const line of read(name)) batch.push(line);
+    if (batch.length || (poll === 1 && opts.fromStart)) yield batch;
     // Files not seen for a while have left the log (past maxFiles).
     for (const [key, r] of readers) if (poll - r.seen > 100) readers.delete(key);
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, interval);
-      opts.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      // The listener goes with the timer: one per poll left on a long follow's signal would pile up.
+      const done = () => (clearTimeout(t), opts.signal?.removeEventListener('abort', done), resolve());
+      const t = setTimeout(done, interval);
+      opts.signal?.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** followLineBatches one line at a time. */
+export async function* followLines(file: string, opts: FollowOptions = {}): AsyncGenerator<string> {
+  for await (const batch of followLineBatches(file, opts)) yield* batch;
 }

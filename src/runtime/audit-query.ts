@@ -1,6 +1,6 @@
 // Reading the audit log for `berth audit` and the dashboard: filters by room, agent, action and time, and a live follow.
 import type { AuditEntry } from './audit.js';
-import { readLines } from './audit-file.js';
+import { followLineBatches, readLines } from './audit-file.js';
 import { UsageError } from './errors.js';
 import { parseSince, parseTail } from './logs.js';
 import type { Runtime } from './runtime.js';
@@ -56,8 +56,20 @@ export function queryAudit(rt: Runtime, q: AuditQuery = {}): AuditEntry[] {
   return tail === 'all' ? entries : tail === 0 ? [] : entries.slice(-tail);
 }
 
-/** Matching entries appended from now on (across rotations), until the signal aborts. */
-export async function* followAudit(rt: Runtime, q: AuditQuery = {}, opts: { signal?: AbortSignal; intervalMs?: number } = {}): AsyncGenerator<AuditEntry> {
-  const filter = auditFilter({ ...q, tail: undefined });
-  for await (const e of rt.audit.follow(opts)) if (filter(e)) yield e;
+/**
+ * With history, the matching entries already written (the last q.tail of them), then every matching entry written
+ * after, from one follower of the log, so none written meanwhile is lost or repeated; without, only those written
+ * from the first read on. Until the signal aborts.
+ */
+export async function* followAudit(rt: Runtime, q: AuditQuery = {}, opts: { signal?: AbortSignal; intervalMs?: number; history?: boolean } = {}): AsyncGenerator<AuditEntry> {
+  const filter = auditFilter(q);
+  const tail = parseTail(q.tail);
+  const matching = (lines: string[]) => lines.map(parse).filter((e): e is AuditEntry => Boolean(e) && filter(e!));
+  let first = Boolean(opts.history);
+  for await (const batch of followLineBatches(rt.audit.file, { signal: opts.signal, intervalMs: opts.intervalMs, fromStart: opts.history })) {
+    const entries = matching(batch);
+    // The first batch of a follower from the start is the history: only it is cut to the tail.
+    yield* first && tail !== 'all' ? (tail === 0 ? [] : entries.slice(-tail)) : entries;
+    first = false;
+  }
 }

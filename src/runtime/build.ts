@@ -5,7 +5,7 @@ import path from 'node:path';
 import { packContext } from './build-context.js';
 import { allCredentials, type RegistryAuth } from './credentials.js';
 import { BerthError, CancelledError, NotFoundError, UsageError } from './errors.js';
-import { familiarName, parseImageRef } from './image-ref.js';
+import { DOCKER_HUB, familiarName, normalizeRegistry, parseImageRef, type ImageRef } from './image-ref.js';
 import { claimImage, readEngineStream, registryError, type ProgressEvent } from './images.js';
 import { RoomService } from './rooms.js';
 import type { Runtime } from './runtime.js';
@@ -79,6 +79,49 @@ export function parseLabels(entries: readonly string[]): Record<string, string> 
   return out;
 }
 
+/** The Dockerfile a build reads: --file (absolute, or relative to the context), else Dockerfile in the context. */
+function dockerfilePath(dir: string, dockerfile: string | undefined): string {
+  return dockerfile ? path.resolve(dir, dockerfile) : path.join(dir, 'Dockerfile');
+}
+
+/**
+ * The base images a Dockerfile pulls (its FROM lines, in order): earlier stages, scratch and names built from ${ARG}s
+ * are left out. Empty when the file cannot be read (the build itself says why).
+ */
+export function baseImages(context: string, dockerfile?: string): ImageRef[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(dockerfilePath(path.resolve(context), dockerfile), 'utf8');
+  } catch {
+    return [];
+  }
+  const stages = new Set<string>();
+  const out: ImageRef[] = [];
+  for (const line of text.replace(/\\\r?\n/g, ' ').split(/\r?\n/)) {
+    const words = line.trim().split(/\s+/);
+    if (words[0]?.toUpperCase() !== 'FROM') continue;
+    const args = words.slice(1).filter((w) => !w.startsWith('--'));
+    const image = args[0];
+    if (args[1]?.toUpperCase() === 'AS' && args[2]) stages.add(args[2].toLowerCase());
+    if (!image || image.includes('$') || image.toLowerCase() === 'scratch' || stages.has(image.toLowerCase())) continue;
+    try {
+      out.push(parseImageRef(image));
+    } catch {
+      // the engine names what is wrong with it
+    }
+  }
+  return out;
+}
+
+/**
+ * The registry that --username credentials are for in a build: the one the first tag names (what --push pushes
+ * to), else that of the first base image (a local tag: the credentials can only be for a FROM line).
+ */
+export function buildCredentialRegistry(tag: ImageRef, bases: ImageRef[]): string {
+  const named = tag.registry !== DOCKER_HUB || /^(?:docker\.io|index\.docker\.io)\//i.test(tag.original);
+  return named || bases.length === 0 ? tag.registry : bases[0]!.registry;
+}
+
 interface ValidatedBuild {
   dir: string;
   dockerfile: string;
@@ -101,7 +144,7 @@ function validate(opts: BuildOptions): ValidatedBuild {
   if (!stat.isDirectory()) throw new UsageError(`build context "${opts.context}" is not a directory`);
   if (opts.target !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.target)) throw new UsageError(`invalid --target "${opts.target}": use a stage name`);
   // The Dockerfile: inside the context it is sent under its relative path, outside it under a generated name.
-  const file = opts.dockerfile ? path.resolve(dir, opts.dockerfile) : path.join(dir, 'Dockerfile');
+  const file = dockerfilePath(dir, opts.dockerfile);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     throw new UsageError(opts.dockerfile ? `--file "${opts.dockerfile}" does not exist` : `no Dockerfile in ${opts.context} (use --file)`);
   }
@@ -168,7 +211,8 @@ export async function buildImage(rt: Runtime, opts: BuildOptions): Promise<Build
           if (e.stream !== undefined) {
             const built = /^Successfully built ([0-9a-f]+)/.exec(e.stream);
             if (built && !id) id = built[1];
-            opts.onEvent?.({ type: 'output', text: e.stream });
+            // A step echoes its Dockerfile line (ENV, LABEL, RUN) and its output: masked as every other surface is.
+            opts.onEvent?.({ type: 'output', text: rt.mask.text(e.stream) });
           } else if (e.status !== undefined) {
             opts.onEvent?.({
               type: 'progress',
@@ -181,7 +225,7 @@ export async function buildImage(rt: Runtime, opts: BuildOptions): Promise<Build
       packed.stream.destroy();
       if (err instanceof CancelledError) throw new CancelledError(`build ${tags[0]} cancelled`);
       if (contextError instanceof BerthError) throw contextError;
-      throw buildError(engine, err, tags[0]!);
+      throw buildError(engine, err, tags[0]!, baseImages(dir, dockerfile), Object.values(auths));
     }
     await packed.done.catch((err) => {
       throw err instanceof BerthError ? err : new BerthError(`build ${tags[0]}: reading the context failed: ${(err as Error).message}`);
@@ -192,11 +236,17 @@ export async function buildImage(rt: Runtime, opts: BuildOptions): Promise<Build
   });
 }
 
-/** A failing step keeps the engine's message; credentials refused for a base image are denied (6). */
-function buildError(engine: Awaited<ReturnType<Runtime['engine']>>, err: unknown, tag: string): unknown {
+/**
+ * A failing step keeps the engine's message; credentials refused for a base image are denied (6), naming the
+ * registry (from the engine's message, `Head "http://host/v2/…"` or `… for host/…`, else the first FROM line's) and
+ * the user whose credentials were sent to it.
+ */
+function buildError(engine: Awaited<ReturnType<Runtime['engine']>>, err: unknown, tag: string, bases: ImageRef[], auths: RegistryAuth[]): unknown {
   const message = (err as Error)?.message ?? '';
-  const registry = /(?:for|from|to) ([a-z0-9.-]+(?::\d+)?)\//i.exec(message)?.[1] ?? 'the registry';
-  const translated = registryError(engine, err, `build ${tag}`, registry, undefined);
+  const named = /https?:\/\/([a-z0-9.-]+(?::\d+)?)\//i.exec(message)?.[1] ?? /(?:for|from|to) ([a-z0-9.-]+(?::\d+)?)\//i.exec(message)?.[1];
+  const registry = named ? normalizeRegistry(named) : bases[0]?.registry;
+  const auth = registry ? auths.find((a) => normalizeRegistry(a.serveraddress) === registry) : undefined;
+  const translated = registryError(engine, err, `build ${tag}`, registry ?? 'the registry', auth);
   // A step that failed is a build failure, not "not found", even when its output said "not found".
   if (translated instanceof NotFoundError && !/pull access denied|manifest unknown|repository does not exist/i.test(message)) {
     return new BerthError(translated.message, 'failure', { cause: err });

@@ -7,8 +7,8 @@ import { resolveCredentials } from './credentials.js';
 import { admitStart, applyAgentPolicy } from './agents.js';
 import type { Engine } from './engine.js';
 import { BerthError, ConflictError, NotFoundError } from './errors.js';
-import { parseImageRef } from './image-ref.js';
-import { registryError } from './images.js';
+import { familiarName, parseImageRef, type ImageRef } from './image-ref.js';
+import { claimImage, registryError } from './images.js';
 import { LABEL, dockerContainerName, roomNetworkName, type ObjectKind } from './labels.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService } from './rooms.js';
@@ -212,21 +212,29 @@ export function auditDetails(spec: RunSpec): Record<string, unknown> {
 
 /**
  * Makes sure the image is present, pulling it when missing (with what docker login stored for its registry, when env
- * is given); a failed pull of a missing image is NotFoundError, refused credentials are denied.
+ * is given); a failed pull of a missing image is NotFoundError, refused credentials are denied. With claim, the room
+ * holds an image pulled here (as `image pull` would record it).
  */
-export async function ensureImage(engine: Engine, image: string, cb: CreateCallbacks = {}, env?: NodeJS.ProcessEnv): Promise<{ pulled: boolean }> {
+export async function ensureImage(
+  engine: Engine,
+  image: string,
+  cb: CreateCallbacks = {},
+  env?: NodeJS.ProcessEnv,
+  claim?: { rt: Runtime; room: string },
+): Promise<{ pulled: boolean }> {
   try {
     await engine.call(`inspect image ${image}`, (d) => d.getImage(image).inspect());
     return { pulled: false };
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
-  let registry: string | undefined;
+  let ref: ImageRef | undefined;
   try {
-    registry = parseImageRef(image).registry;
+    ref = parseImageRef(image);
   } catch {
     // the engine names what is wrong with it
   }
+  const registry = ref?.registry;
   // A broken credential helper is not a reason to refuse a public image: the registry says when credentials are needed.
   const auth = env && registry ? await resolveCredentials(env, registry).catch(() => undefined) : undefined;
   try {
@@ -242,7 +250,6 @@ export async function ensureImage(engine: Engine, image: string, cb: CreateCallb
         (event: PullProgress) => cb.onPull?.(event),
       );
     });
-    return { pulled: true };
   } catch (err) {
     if (cb.signal?.aborted) throw err;
     const translated = engine.translate(err, `pull ${image}`);
@@ -253,6 +260,11 @@ export async function ensureImage(engine: Engine, image: string, cb: CreateCallb
     if (denied instanceof BerthError && denied.kind === 'denied') throw denied;
     throw new NotFoundError(`image "${image}" is not here and could not be pulled: ${detail}`);
   }
+  if (claim) {
+    const info = await engine.call(`inspect image ${image}`, (d) => d.getImage(image).inspect());
+    claimImage(claim.rt, claim.room, info.Id, ref ? familiarName(ref) : image, 'pull');
+  }
+  return { pulled: true };
 }
 
 /** Refuses a name already used in the room (by any kind), before Docker's own engine-wide name check. */
@@ -292,7 +304,7 @@ export async function createFromSpec(
 ): Promise<{ id: string; name: string; pulled: boolean }> {
   const engine = await rt.engine();
   await assertNameFree(engine, spec.room, spec.name);
-  const { pulled } = await ensureImage(engine, spec.image, opts, rt.env);
+  const { pulled } = await ensureImage(engine, spec.image, opts, rt.env, { rt, room: spec.room });
   await ensureRoomOnce(rt, spec.room);
   if (spec.mount) fs.mkdirSync(spec.mount.source, { recursive: true });
   if (spec.workspace) fs.mkdirSync(spec.workspace.source, { recursive: true });

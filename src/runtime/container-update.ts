@@ -121,7 +121,7 @@ export async function updateContainer(
       await engine.call(`update container ${c.name}`, (d) => d.getContainer(c.id).update(resources));
       return { container: await service.summary(room, c.id), changed, recreated: false };
     }
-    if (image) await ensureImage(engine, image, cb, rt.env);
+    if (image) await ensureImage(engine, image, cb, rt.env, { rt, room });
     const body = await recreateBody(engine.docker, info, room, c.name, { env: nextEnv, tags, image, ports, resources, logs, logsChanged: changed.includes('logs') });
     const newId = await replace(engine.docker, info, room, c.name, body, opts.time);
     return { container: await service.summary(room, newId), changed, recreated: true, previousId: c.id };

@@ -1,14 +1,15 @@
 // Containers in a room: listing, resolving, lifecycle actions (start/stop/.../delete) and the summary shape both
 // the CLI table and the dashboard show.
 import type Docker from 'dockerode';
-import { admitExisting } from './agents.js';
-import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
-import { updateContainer, type UpdateOptions, type UpdateResult } from './container-update.js';
+// Creating, updating and admitting (agents, approvals, trust, credentials, records) load with the first call that
+// needs them: listing, inspecting and stopping do not (the dashboard's first requests; the CLI's container group
+// still imports them through its subcommand modules).
+import type { CreateCallbacks, RunOptions } from './container-create.js';
+import type { UpdateOptions, UpdateResult } from './container-update.js';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
 import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
-import { recordWhileCreating } from './records.js';
-import { maskValue } from './mask.js';
+import { maskLabels } from './mask.js';
 import type { Runtime } from './runtime.js';
 import { validateRoomName, validateSeconds, validateSignal, validateTag } from './validate.js';
 
@@ -113,17 +114,6 @@ export function toSummary(info: Docker.ContainerInfo): ContainerSummary {
   };
 }
 
-/** Labels an image brings may hold a credential (a source URL with a token); berth's own labels are left exact. */
-function maskLabels(labels: Record<string, string>, mask: (value: string) => string = maskValue): Record<string, string> {
-  let out: Record<string, string> | undefined;
-  for (const [k, v] of Object.entries(labels)) {
-    if (k.startsWith('berth.')) continue;
-    const masked = mask(v);
-    if (masked !== v) (out ??= { ...labels })[k] = masked;
-  }
-  return out ?? labels;
-}
-
 /** Id prefixes shorter than this are not looked up (names are, at any length). */
 export const MIN_ID_PREFIX = 4;
 
@@ -202,6 +192,7 @@ export class ContainerService {
 
   /** Creates and starts a container in the room (created first when missing); returns its summary. */
   async run(room: string, opts: RunOptions, cb: CreateCallbacks = {}): Promise<ContainerSummary & { pulled: boolean; record?: number }> {
+    const [{ auditDetails, createFromSpec, toRunSpec }, { recordWhileCreating }] = await Promise.all([import('./container-create.js'), import('./records.js')]);
     const spec = await toRunSpec(this.rt, room, opts, 'container');
     return this.rt.audit.record(
       { actor: this.rt.actor, action: 'container.run', target: `${room}/${spec.name}`, details: { ...auditDetails(spec), record: opts.record || undefined } },
@@ -222,6 +213,7 @@ export class ContainerService {
 
   /** Changes resources in place, or recreates under the same name, room and labels for env/tags/image/ports. */
   async update(room: string, ref: string, opts: UpdateOptions, cb: CreateCallbacks = {}): Promise<UpdateResult> {
+    const { updateContainer } = await import('./container-update.js');
     return updateContainer(this.rt, this, room, ref, opts, cb);
   }
 
@@ -252,7 +244,7 @@ export class ContainerService {
     const labels = info.Config?.Labels ?? c.labels;
     return {
       ...c,
-      labels: mask ? maskLabels(labels, (v) => this.rt.mask.value(v)) : labels,
+      labels: mask ? this.rt.mask.labels(labels) : labels,
       imageId: info.Image,
       image: info.Config?.Image ?? c.image,
       command: mask ? command.map((a) => this.rt.mask.text(a)) : command,
@@ -263,7 +255,8 @@ export class ContainerService {
         ...(hc.PidsLimit && hc.PidsLimit > 0 ? { pids: hc.PidsLimit } : {}),
       },
       ports: c.ports.length ? c.ports : portsFromBindings(hc.PortBindings),
-      mounts: (info.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, type: m.Type, readOnly: !m.RW })),
+      // The engine lists mounts in no fixed order: by target, so get and the info tab read the same every time.
+      mounts: (info.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, type: m.Type, readOnly: !m.RW })).sort((a, b) => a.target.localeCompare(b.target)),
       network: net ? { name: roomNetworkName(room), ip: net.IPAddress || undefined, aliases: ((net.Aliases ?? []) as string[]).filter((a) => !c.id.startsWith(a)) } : null,
       logs: readLogSettings(hc.LogConfig as never),
       startedAt: validTime(info.State?.StartedAt),
@@ -431,6 +424,7 @@ export interface AdmitOptions {
 
 /** Runs a start under the container's agent's limits (agents.ts), holding the admission until it returns. */
 async function withAdmission<T>(rt: Runtime, id: string, opts: AdmitOptions, start: () => Promise<T>): Promise<T> {
+  const { admitExisting } = await import('./agents.js');
   const admission = await admitExisting(rt, id, opts);
   try {
     return await start();

@@ -2,6 +2,7 @@
 // (never a secret value: env secrets and the room token are references, resolved at container create time).
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseLogMaxFiles, parseLogMaxSize, type LogLimitOptions } from './log-limits.js';
 import { isSecretName } from './mask.js';
 import { UsageError } from './errors.js';
 import { RoomService } from './rooms.js';
@@ -51,6 +52,10 @@ export interface DeployOptions {
   healthTimeout?: string;
   /** How long the old containers keep running after the switch, for requests already in flight. */
   drain?: string;
+  /** Largest log file of each container before it rotates (default config logs.maxSize, else 10m). */
+  logMaxSize?: string;
+  /** Log files kept per container (default config logs.maxFiles, else 3). */
+  logMaxFiles?: string | number;
 }
 
 export type Liveness = { kind: 'cmd'; command: string } | { kind: 'http'; path: string; port: number };
@@ -88,6 +93,13 @@ export interface DeploySpec {
   settleMs: number;
   healthTimeoutMs: number;
   drainMs: number;
+  /** The log limits the flags gave; what they leave out comes from config logs at each container create. */
+  logs?: { maxSize?: string; maxFiles?: number };
+}
+
+/** The spec's log flags as resolveLogLimits takes them. */
+export function specLogOptions(spec: DeploySpec): LogLimitOptions {
+  return { logMaxSize: spec.logs?.maxSize, logMaxFiles: spec.logs?.maxFiles };
 }
 
 /** registry[:port]/path/name[:tag][@digest], path components lowercase as Docker requires. */
@@ -228,6 +240,10 @@ export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOption
   }
 
   const ms = (value: string | undefined, flag: string, fallback: number) => (value === undefined ? fallback : parseDuration(value, flag));
+  const logs = {
+    ...(opts.logMaxSize !== undefined ? { maxSize: parseLogMaxSize(opts.logMaxSize) } : {}),
+    ...(opts.logMaxFiles !== undefined ? { maxFiles: parseLogMaxFiles(opts.logMaxFiles) } : {}),
+  };
   return {
     room,
     name,
@@ -250,6 +266,7 @@ export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOption
     settleMs: ms(opts.settle, '--settle', 3000),
     healthTimeoutMs: ms(opts.healthTimeout, '--health-timeout', 60_000),
     drainMs: ms(opts.drain, '--drain', 2000),
+    ...(Object.keys(logs).length ? { logs } : {}),
   };
 }
 
@@ -282,6 +299,8 @@ export function deployArgs(spec: DeploySpec): string[] {
   if (spec.settleMs !== 3000) opt('--settle', `${spec.settleMs}ms`);
   if (spec.healthTimeoutMs !== 60_000) opt('--health-timeout', `${spec.healthTimeoutMs}ms`);
   if (spec.drainMs !== 2000) opt('--drain', `${spec.drainMs}ms`);
+  if (spec.logs?.maxSize !== undefined) opt('--log-max-size', spec.logs.maxSize);
+  if (spec.logs?.maxFiles !== undefined) opt('--log-max-files', spec.logs.maxFiles);
   return args;
 }
 

@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConflictError } from './errors.js';
+import { processAlive } from './lock-file.js';
 import type { DeploySpec } from './deploy-spec.js';
 import type { Database } from './store.js';
 
@@ -86,16 +87,6 @@ function toRevision(r: RawRevision): RevisionRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
-}
-
-/** Is a process on this host still alive? (A lock left by a killed berth is taken over.) */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class DeployState {
@@ -251,7 +242,7 @@ export class DeployState {
         | { pid: number; host: string; token: string }
         | undefined;
       if (held) {
-        const stale = held.host === host && (held.pid !== process.pid ? !alive(held.pid) : false);
+        const stale = held.host === host && (held.pid !== process.pid ? !processAlive(held.pid) : false);
         if (!stale) throw new ConflictError(`a deploy of service "${name}" in room "${room}" is in progress (pid ${held.pid} on ${held.host})`);
         this.db.prepare('DELETE FROM deploy_locks WHERE room = ? AND name = ?').run(room, name);
       }

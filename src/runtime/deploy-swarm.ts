@@ -15,7 +15,7 @@ import {
   type ServiceContainer,
   type ServiceSummary,
 } from './deploy.js';
-import type { DeploySpec } from './deploy-spec.js';
+import { specLogOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
 import type { Engine } from './engine.js';
 import { CancelledError, NotFoundError, UsageError } from './errors.js';
@@ -110,7 +110,7 @@ export async function swarmSpec(rt: Runtime, engine: Engine, spec: DeploySpec, r
         }),
       },
       RestartPolicy: restartCondition(spec),
-      LogDriver: swarmLogDriver(await resolveLogLimits(rt)),
+      LogDriver: swarmLogDriver(await resolveLogLimits(rt, specLogOptions(spec))),
       Networks: [{ Target: network, Aliases: [spec.name] }],
       ...(spec.resources.nanoCpus || spec.resources.memory
         ? { Resources: { Limits: { ...(spec.resources.nanoCpus ? { NanoCPUs: spec.resources.nanoCpus } : {}), ...(spec.resources.memory ? { MemoryBytes: spec.resources.memory } : {}) } } }

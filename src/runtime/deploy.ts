@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { LimitError } from './admission.js';
 import { admitStart } from './agents.js';
 import { ensureImage, ensureRoomOnce, portBindings, type PullProgress } from './container-create.js';
-import { deployAuditDetails, mountSource, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
+import { deployAuditDetails, mountSource, specLogOptions, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
 import type { Engine } from './engine.js';
 import { BerthError, CancelledError, ConflictError, NotFoundError, UsageError } from './errors.js';
@@ -216,7 +216,7 @@ export async function resolveEnv(rt: Runtime, spec: DeploySpec, revision: number
 export async function resolveBinds(rt: Runtime, spec: DeploySpec, signal?: AbortSignal): Promise<string[]> {
   const binds: string[] = [];
   for (const m of spec.mounts) {
-    const source = m.type === 'image' ? await imageMountSource(rt, m.source, signal) : mountSource(rt, spec.room, m);
+    const source = m.type === 'image' ? await imageMountSource(rt, spec.room, m.source, signal) : mountSource(rt, spec.room, m);
     binds.push(`${source}:${m.target}${m.readOnly ? ':ro' : ''}`);
   }
   return binds;
@@ -281,7 +281,7 @@ export class DeployService {
       { actor: this.rt.actor, action: rollbackOf !== undefined ? 'service.rollback' : 'service.deploy', target, details: { ...deployAuditDetails(spec), ...(rollbackOf !== undefined ? { rollbackOf } : {}) } },
       async () => {
         cb.onEvent?.({ service: spec.name, phase: 'pull', message: `image ${spec.image}` });
-        await ensureImage(engine, spec.image, { signal: cb.signal, onPull: cb.onPull });
+        await ensureImage(engine, spec.image, { signal: cb.signal, onPull: cb.onPull }, this.rt.env, { rt: this.rt, room: spec.room });
         if (cb.signal?.aborted) throw new CancelledError();
         await ensureRoomOnce(this.rt, spec.room);
         const release = this.state.lock(spec.room, spec.name);
@@ -357,7 +357,7 @@ export class DeployService {
       const resolved = await resolveEnv(this.rt, spec, revision);
       secretValues = resolved.secretValues;
       const binds = await resolveBinds(this.rt, spec, cb.signal);
-      const logLimits = await resolveLogLimits(this.rt);
+      const logLimits = await resolveLogLimits(this.rt, specLogOptions(spec));
       const { exposed, bindings } = portBindings(spec.ports.map((p) => ({ ...p, hostIp: p.hostIp ?? (publishedHost(engine, undefined) === '127.0.0.1' ? '127.0.0.1' : undefined) })));
       const network = roomNetworkName(spec.room);
       const labels = serviceLabels(spec, revision);

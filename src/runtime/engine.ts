@@ -208,6 +208,14 @@ export class Engine {
   async ping(): Promise<void> {
     await this.call('ping', (d) => d.ping());
   }
+
+  /**
+   * Drops every open connection (requests still waiting fail), so that calls left waiting on a hung engine do not
+   * hold the process once it is done. Endpoints with berth's own agent only (unix sockets, ssh).
+   */
+  close(): void {
+    (this.docker.modem as { agent?: http.Agent }).agent?.destroy();
+  }
 }
 
 /**

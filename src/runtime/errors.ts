@@ -83,3 +83,11 @@ export function fromEngineError(err: unknown, what: string): unknown {
       return err;
   }
 }
+
+/** A finished command's non-zero exit status, carried to the process exit code (docker run does the same). */
+export class CommandExitError extends BerthError {
+  constructor(readonly status: number, what = 'command') {
+    super(`${what} exited with code ${status}`, 'failure');
+    (this as { exitCode: number }).exitCode = status;
+  }
+}

@@ -24,10 +24,13 @@ async function* withoutSpecialFiles(entries: AsyncIterable<ArchiveEntry>): Async
   }
 }
 
-/** The host directory holding the image's files (exported on first use, then reused by image id). */
-export async function imageMountSource(rt: Runtime, image: string, signal?: AbortSignal): Promise<string> {
+/**
+ * The host directory holding the image's files (exported on first use, then reused by image id). A missing image is
+ * pulled with the stored login, and the room holds it, as when a container of the room pulls it.
+ */
+export async function imageMountSource(rt: Runtime, room: string, image: string, signal?: AbortSignal): Promise<string> {
   const engine = await rt.engine();
-  await ensureImage(engine, image, { signal });
+  await ensureImage(engine, image, { signal }, rt.env, { rt, room });
   const info = await engine.call(`inspect image ${image}`, (d) => d.getImage(image).inspect());
   const dir = path.join(rt.paths.dataDir, 'image-mounts', info.Id.replace(/^sha256:/, ''));
   if (fs.existsSync(dir)) return dir;

@@ -404,20 +404,21 @@ export async function listImages(rt: Runtime, opts: { room: string; all?: boolea
   return images
     .filter((i) => opts.all || roomsById.get(i.Id)?.has(opts.room))
     .map((i) => {
-      const summary = toSummary(i, [...(roomsById.get(i.Id) ?? [])].sort(), (used.get(i.Id) ?? []).map((u) => u.name));
+      const summary = toSummary(rt, i, [...(roomsById.get(i.Id) ?? [])].sort(), (used.get(i.Id) ?? []).map((u) => u.name));
       return opts.all ? summary : { ...summary, tags: summary.tags.filter((t) => roomRefs.get(i.Id)?.has(t)) };
     })
     .sort((a, b) => b.created.localeCompare(a.created) || (a.tags[0] ?? '').localeCompare(b.tags[0] ?? ''));
 }
 
-function toSummary(i: EngineImage, rooms: string[], usedBy: string[]): ImageSummary {
+/** An image's listing; labels are masked (an image may carry a source URL with a token in one). */
+function toSummary(rt: Runtime, i: EngineImage, rooms: string[], usedBy: string[]): ImageSummary {
   return {
     id: i.Id,
     tags: cleanTags(i.RepoTags),
     digests: cleanDigests(i.RepoDigests),
     size: i.Size,
     created: new Date(i.Created * 1000).toISOString(),
-    labels: i.Labels ?? {},
+    labels: rt.mask.labels(i.Labels ?? {}),
     rooms,
     usedBy,
   };
@@ -537,15 +538,15 @@ export async function inspectImage(rt: Runtime, opts: { room: string; ref: strin
   ]);
   const cfg = info.Config ?? ({} as typeof info.Config);
   return {
-    ...toSummary(image, roomsHolding(rt, image.Id), (used.get(image.Id) ?? []).map((u) => u.name)),
+    ...toSummary(rt, image, roomsHolding(rt, image.Id), (used.get(image.Id) ?? []).map((u) => u.name)),
     architecture: info.Architecture,
     os: info.Os,
-    entrypoint: [cfg.Entrypoint ?? []].flat() as string[],
-    cmd: (cfg.Cmd ?? []) as string[],
+    entrypoint: ([cfg.Entrypoint ?? []].flat() as string[]).map((a) => rt.mask.text(a)),
+    cmd: ((cfg.Cmd ?? []) as string[]).map((a) => rt.mask.text(a)),
     workdir: cfg.WorkingDir ?? '',
     exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
-    env: (cfg.Env ?? []) as string[],
-    history: history.map((h) => ({ created: new Date(h.Created * 1000).toISOString(), createdBy: h.CreatedBy, size: h.Size, comment: h.Comment })),
+    env: rt.mask.env((cfg.Env ?? []) as string[]),
+    history: history.map((h) => ({ created: new Date(h.Created * 1000).toISOString(), createdBy: rt.mask.text(h.CreatedBy), size: h.Size, comment: h.Comment })),
     layers: info.RootFS?.Layers ?? [],
   };
 }

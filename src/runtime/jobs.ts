@@ -3,7 +3,7 @@
 import { Writable, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
-import { BerthError, CancelledError } from './errors.js';
+import { BerthError, CancelledError, EngineUnreachableError } from './errors.js';
 import type { Runtime } from './runtime.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -25,14 +25,6 @@ export interface JobResult {
   id: string;
   name: string;
   exitCode: number;
-}
-
-/** A finished command's non-zero exit status, carried to the process exit code (docker run does the same). */
-export class CommandExitError extends BerthError {
-  constructor(readonly status: number, what = 'command') {
-    super(`${what} exited with code ${status}`, 'failure');
-    (this as { exitCode: number }).exitCode = status;
-  }
 }
 
 export class TimeoutError extends BerthError {
@@ -58,9 +50,9 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
       let outputDone: Promise<void> = Promise.resolve();
       let attached: Duplex | undefined;
       const stop = new AbortController();
-      let reason: 'timeout' | 'cancelled' | undefined;
+      let reason: 'timeout' | 'cancelled' | 'engine-lost' | undefined;
       const onAbort = () => {
-        reason ??= 'cancelled';
+        reason ??= cb.signal?.reason instanceof EngineUnreachableError ? 'engine-lost' : 'cancelled';
         stop.abort();
       };
       cb.signal?.addEventListener('abort', onAbort, { once: true });
@@ -95,29 +87,33 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
         if (opts.timeoutMs !== undefined) timer = setTimeout(() => ((reason ??= 'timeout'), stop.abort()), opts.timeoutMs);
         cb.onStarted?.({ id: created.id, name: created.name });
         if (opts.stdin !== undefined && attached) feedStdin(attached, opts.stdin);
-        if (stop.signal.aborted) throw stopError(reason, opts.timeoutMs);
+        if (stop.signal.aborted) throw stopError(reason, opts.timeoutMs, cb.signal);
         const waited = engine.call(`wait for job ${spec.name}`, () =>
           container!.wait({ condition: 'not-running', abortSignal: stop.signal } as object),
         ) as Promise<{ StatusCode: number }>;
         const status = await waited.catch((err) => {
-          if (stop.signal.aborted) throw stopError(reason, opts.timeoutMs);
+          if (stop.signal.aborted) throw stopError(reason, opts.timeoutMs, cb.signal);
           throw err;
         });
         await outputDone;
         return { id: created.id, name: created.name, exitCode: status.StatusCode };
       } catch (err) {
-        throw stop.signal.aborted ? stopError(reason, opts.timeoutMs) : err;
+        throw stop.signal.aborted ? stopError(reason, opts.timeoutMs, cb.signal) : err;
       } finally {
         clearTimeout(timer);
         cb.signal?.removeEventListener('abort', onAbort);
-        // The container goes whatever happened; force also kills a job still running (timeout, Ctrl+C).
-        if (container) await container.remove({ force: true, v: true }).catch(() => {});
+        // The container goes whatever happened; force also kills a job still running (timeout, Ctrl+C). An engine
+        // that stopped answering cannot remove it: waiting would hang until it answers again.
+        if (container && reason !== 'engine-lost') await container.remove({ force: true, v: true }).catch(() => {});
+        // The removal ends the output stream; without it (the engine lost) its open connection would hold the process.
+        attached?.destroy();
       }
     },
   );
 }
 
-function stopError(reason: 'timeout' | 'cancelled' | undefined, timeoutMs?: number): BerthError {
+function stopError(reason: 'timeout' | 'cancelled' | 'engine-lost' | undefined, timeoutMs?: number, signal?: AbortSignal): BerthError {
+  if (reason === 'engine-lost' && signal?.reason instanceof BerthError) return signal.reason;
   return reason === 'timeout' ? new TimeoutError(`timed out after ${formatSeconds(timeoutMs ?? 0)}: the job was killed and removed`) : new CancelledError('cancelled: the job was killed and removed');
 }
 
@@ -172,7 +168,7 @@ export async function followUntilExit(
   // The output ends when the container exits, or when the connection to the engine is lost; then the wait's
   // response is cut too, and docker-modem leaves such a promise pending forever. Inspect tells which it was (and
   // fails with the engine's typed error when it is gone).
-  const info = await engine.call(`inspect container ${id.slice(0, 12)}`, () => container.inspect());
+  const info = await engine.call(`inspect container ${id.slice(0, 12)}`, () => container.inspect({ abortSignal: cb.signal } as object));
   if (!info.State.Running) return info.State.ExitCode;
   return (await waiting).StatusCode;
 }

@@ -338,6 +338,10 @@ export class Masker {
     return maskEnv(entries, this.known());
   }
 
+  labels(labels: Record<string, string>): Record<string, string> {
+    return maskLabels(labels, (v) => this.value(v));
+  }
+
   deep<T>(value: T): T {
     return maskDeep(value, '', this.known());
   }
@@ -355,6 +359,17 @@ export class Masker {
     }
     return err;
   }
+}
+
+/** Labels an image brings may hold a credential (a source URL with a token); berth's own labels are left exact. */
+export function maskLabels(labels: Record<string, string>, mask: (value: string) => string = maskValue): Record<string, string> {
+  let out: Record<string, string> | undefined;
+  for (const [k, v] of Object.entries(labels)) {
+    if (k.startsWith('berth.')) continue;
+    const masked = mask(v);
+    if (masked !== v) (out ??= { ...labels })[k] = masked;
+  }
+  return out ?? labels;
 }
 
 /** Shape and name masking without stored secrets, for code that has no runtime (kept for existing callers). */

@@ -1,13 +1,16 @@
 // Running a plugin release in a room: params validated against its schema before anything is touched, the image
-// berth-plugin/<code>:<version> built when missing (or built from other contents), params delivered as JSON (a file
-// in the container and BERTH_PARAMS), and a container record created with the container.
+// berth-plugin/<code>:<version> built when missing (or built from other contents; one build at a time per release,
+// across processes), params delivered as JSON (a file in the container and BERTH_PARAMS), and a container record
+// created with the container.
 import fs from 'node:fs';
 import type Docker from 'dockerode';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks } from './container-create.js';
 import { buildImage, type BuildEvent } from './build.js';
 import { ContainerService, type ContainerSummary } from './containers.js';
 import { NotFoundError, UsageError } from './errors.js';
-import { PluginService, validateParams, type PluginRelease } from './plugins.js';
+import { withLockFile } from './lock-file.js';
+import type { LogLimitOptions } from './log-limits.js';
+import { PLUGIN_RELEASE_LABEL, PluginService, validateParams, type PluginRelease } from './plugins.js';
 import { recordWhileCreating } from './records.js';
 import type { Runtime } from './runtime.js';
 import { parseEnvList, validateTag } from './validate.js';
@@ -16,9 +19,8 @@ import { parseEnvList, validateTag } from './validate.js';
 export const PARAMS_DIR = '/berth';
 export const PARAMS_FILE = `${PARAMS_DIR}/params.json`;
 const DIGEST_LABEL = 'berth.plugin.digest';
-const RELEASE_LABEL = 'berth.plugin';
 
-export interface PluginRunOptions {
+export interface PluginRunOptions extends LogLimitOptions {
   /** KEY=VALUE strings: values are text, coerced by the schema ("3" for an integer). */
   params?: string[];
   /** A JSON file with a params object; --param values win over it. */
@@ -43,8 +45,8 @@ export interface PluginRunResult {
 }
 
 export interface PluginRunCallbacks extends CreateCallbacks {
-  /** Build progress and output, only when the image is built. */
-  onBuild?: (event: BuildEvent | { type: 'start'; image: string }) => void;
+  /** Build progress and output, only when the image is built; `wait` once while another run builds it. */
+  onBuild?: (event: BuildEvent | { type: 'start' | 'wait'; image: string }) => void;
 }
 
 function readParamsFile(file: string): Record<string, unknown> {
@@ -103,25 +105,40 @@ export function tarOneFile(dir: string, name: string, content: Buffer): Buffer {
   return Buffer.concat([header(`${dir}/`, 0, '5', 0o755), header(`${dir}/${name}`, content.length, '0', 0o644), content, pad, Buffer.alloc(1024)]);
 }
 
-/** Builds the release's image unless one built from the same contents (digest label) is there. */
-async function ensurePluginImage(rt: Runtime, room: string, release: PluginRelease, cb: PluginRunCallbacks): Promise<boolean> {
+/** True when the release's image is there and was built from the release's current contents (digest label). */
+async function hasPluginImage(rt: Runtime, release: PluginRelease): Promise<boolean> {
   const engine = await rt.engine();
   try {
     const info = await engine.call(`inspect image ${release.image}`, (d) => d.getImage(release.image).inspect());
-    if (info.Config?.Labels?.[DIGEST_LABEL] === release.digest) return false;
+    return info.Config?.Labels?.[DIGEST_LABEL] === release.digest;
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
+    return false;
   }
-  cb.onBuild?.({ type: 'start', image: release.image });
-  await buildImage(rt, {
-    room,
-    context: new PluginService(rt).snapshotDir(release.code, release.version),
-    tag: release.image,
-    labels: { [RELEASE_LABEL]: release.release, [DIGEST_LABEL]: release.digest },
-    signal: cb.signal,
-    onEvent: cb.onBuild,
+}
+
+/**
+ * Builds the release's image unless one built from the same contents (digest label) is there. Parallel first runs
+ * (from other berth processes too) would each build it and leave all but one image dangling: one build at a time
+ * per release, and whoever waited looks again before building.
+ */
+async function ensurePluginImage(rt: Runtime, room: string, release: PluginRelease, cb: PluginRunCallbacks): Promise<boolean> {
+  if (await hasPluginImage(rt, release)) return false;
+  const plugins = new PluginService(rt);
+  const onWait = () => cb.onBuild?.({ type: 'wait', image: release.image });
+  return withLockFile(plugins.buildLockFile(release.code, release.version), cb.signal, onWait, async () => {
+    if (await hasPluginImage(rt, release)) return false;
+    cb.onBuild?.({ type: 'start', image: release.image });
+    await buildImage(rt, {
+      room,
+      context: plugins.snapshotDir(release.code, release.version),
+      tag: release.image,
+      labels: { [PLUGIN_RELEASE_LABEL]: release.release, [DIGEST_LABEL]: release.digest },
+      signal: cb.signal,
+      onEvent: cb.onBuild,
+    });
+    return true;
   });
-  return true;
 }
 
 /**
@@ -147,6 +164,8 @@ export async function runPlugin(rt: Runtime, room: string, ref: string, opts: Pl
     cpus: opts.cpus,
     memory: opts.memory,
     agent: opts.agent,
+    logMaxSize: opts.logMaxSize,
+    logMaxFiles: opts.logMaxFiles,
   });
   return rt.audit.record(
     { actor: rt.actor, action: 'plugin.run', target: `${room}/${spec.name}`, details: { release: release.release, params, metadata, ...auditDetails(spec) } },

@@ -55,6 +55,9 @@ interface ReleaseRow {
   updated_at: string;
 }
 
+/** The label on every image built for a release: `code@version`. */
+export const PLUGIN_RELEASE_LABEL = 'berth.plugin';
+
 export function pluginImage(code: string, version: string): string {
   return `berth-plugin/${code}:${version}`;
 }
@@ -263,6 +266,11 @@ export class PluginService {
     return path.join(this.rt.paths.dataDir, 'plugins', code, version);
   }
 
+  /** The lock file one build of a release's image at a time holds (plugin-run.ts). */
+  buildLockFile(code: string, version: string): string {
+    return path.join(this.rt.paths.dataDir, 'plugins', code, `.${version}.build.lock`);
+  }
+
   private row(code: string, version: string): ReleaseRow | undefined {
     return this.rt.db().prepare('SELECT * FROM plugin_releases WHERE code = ? AND version = ?').get(code, version) as ReleaseRow | undefined;
   }
@@ -349,21 +357,31 @@ export class PluginService {
     return readManifest(this.snapshotDir(release.code, release.version));
   }
 
-  /** Removes the release, its files and its image (kept when stopped containers still use it); refused while running. */
+  /** Removes the release, its files and its images (kept when stopped containers still use them); refused while running. */
   async remove(ref: string, opts: { signal?: AbortSignal } = {}): Promise<PluginRelease & { imageRemoved: boolean }> {
     const r = this.get(ref);
     const live = await new RecordService(this.rt).liveForRelease(r.release, opts.signal);
     if (live.length) throw new ConflictError(`plugin release ${r.release} is running (record ${live.join(', ')}): stop those first`);
     return this.rt.audit.record({ actor: this.rt.actor, action: 'plugin.remove', target: r.release, details: { digest: r.digest } }, async () => {
-      // The image first: an engine that is down fails the remove before anything is gone.
+      // The images first: an engine that is down fails the remove before anything is gone. Every image built for the
+      // release goes: the tagged one, and earlier builds whose tag a rebuild (after --force) took, left dangling.
+      // Images that carry the label only because they were built FROM the plugin's image have tags of their own.
       let imageRemoved = false;
       const engine = await this.rt.engine();
-      try {
-        await engine.call(`remove image ${r.image}`, (d) => d.getImage(r.image).remove());
-        imageRemoved = true;
-      } catch (err) {
-        // Not built yet (404), or still used by stopped containers of its records (409): leave it.
-        if (!(err instanceof NotFoundError) && !(err instanceof ConflictError) && !(err instanceof BerthError && err.kind === 'usage')) throw err;
+      const built = (await engine.call('list images', (d) => d.listImages({ filters: { label: [`${PLUGIN_RELEASE_LABEL}=${r.release}`] } }))) as {
+        Id: string;
+        RepoTags?: string[] | null;
+      }[];
+      const tags = (i: { RepoTags?: string[] | null }) => (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+      const targets = [r.image, ...built.filter((i) => tags(i).length === 0).map((i) => i.Id)];
+      for (const target of targets) {
+        try {
+          await engine.call(`remove image ${target}`, (d) => d.getImage(target).remove());
+          if (target === r.image) imageRemoved = true;
+        } catch (err) {
+          // Not built yet (404), or still used by stopped containers of its records (409): leave it.
+          if (!(err instanceof NotFoundError) && !(err instanceof ConflictError) && !(err instanceof BerthError && err.kind === 'usage')) throw err;
+        }
       }
       this.rt.db().prepare('DELETE FROM plugin_releases WHERE code = ? AND version = ?').run(r.code, r.version);
       fs.rmSync(this.snapshotDir(r.code, r.version), { recursive: true, force: true });

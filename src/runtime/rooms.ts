@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { roomDiskUsage, type RoomDiskUsage } from './disk-usage.js';
 import { ConflictError, NotFoundError } from './errors.js';
+import { withLockFile } from './lock-file.js';
 import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
 import type { Runtime } from './runtime.js';
 import { validateRoomName } from './validate.js';
@@ -45,19 +46,27 @@ export class RoomService {
     return path.join(this.rt.paths.roomsDir, room);
   }
 
+  private createLockFile(room: string): string {
+    return path.join(this.rt.paths.dataDir, 'locks', `room-${room}.lock`);
+  }
+
   async create(name: string): Promise<RoomSummary> {
     validateRoomName(name);
     const engine = await this.rt.engine();
     return this.rt.audit.record({ actor: this.rt.actor, action: 'room.create', target: name }, async () => {
-      if (await this.findNetwork(name)) throw new ConflictError(`room "${name}" already exists`);
-      const created = await engine.call(`create network for room ${name}`, (d) =>
-        d.createNetwork({
-          Name: roomNetworkName(name),
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          Labels: { [LABEL.room]: name, [LABEL.kind]: 'room', [LABEL.managed]: 'true' },
-        }),
-      );
+      // Docker's CheckDuplicate is not atomic: processes sharing this data dir take turns, and settleDuplicate
+      // catches a race with a process that does not (another home on the same engine) as far as listing can.
+      const created = await withLockFile(this.createLockFile(name), undefined, () => {}, async () => {
+        if (await this.findNetwork(name)) throw new ConflictError(`room "${name}" already exists`);
+        return engine.call(`create network for room ${name}`, (d) =>
+          d.createNetwork({
+            Name: roomNetworkName(name),
+            Driver: 'bridge',
+            CheckDuplicate: true,
+            Labels: { [LABEL.room]: name, [LABEL.kind]: 'room', [LABEL.managed]: 'true' },
+          }),
+        );
+      });
       await this.settleDuplicate(name, created.id);
       fs.mkdirSync(this.storageDir(name), { recursive: true });
       return this.inspect(name);

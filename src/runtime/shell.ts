@@ -9,15 +9,26 @@ import type { Runtime } from './runtime.js';
 import { HostTerminalSession, type SessionSize } from './terminal-session.js';
 
 /**
- * The trust evaluator's verdict for a command. Fails closed: anything but a clear allow or deny goes to a person,
- * and so does an evaluator that throws.
+ * The trust evaluator's verdict for a command run in `place` (the request's cwd and environment): an allow stands
+ * only outside berth's own dirs and, for git, in a repository whose own config chooses no program (trust-place.ts);
+ * it then carries the environment to run with (git's code-running settings forced off). Fails closed: anything but
+ * a clear allow or deny goes to a person, and so does an evaluator that throws.
  */
-export async function trustVerdict(rt: Runtime, input: { argv?: string[]; script?: string; env?: Record<string, string> }, scope: { agent?: string; room?: string }): Promise<TrustVerdict> {
+export async function trustVerdict(
+  rt: Runtime,
+  input: { argv?: string[]; script?: string; env?: Record<string, string> },
+  scope: { agent?: string; room?: string },
+  place: { cwd: string; env: Record<string, string> },
+): Promise<TrustVerdict & { env?: Record<string, string> }> {
   try {
     const { evaluateCommand, loadTrustRules } = await import('./trust.js');
     const verdict = await evaluateCommand(input, await loadTrustRules(rt), scope);
-    if (verdict.decision === 'allow' || verdict.decision === 'deny') return verdict as unknown as TrustVerdict;
-    return { decision: 'ask', reason: verdict.reason || 'a person decides' };
+    if (verdict.decision === 'deny') return verdict as unknown as TrustVerdict;
+    if (verdict.decision !== 'allow') return { decision: 'ask', reason: verdict.reason || 'a person decides' };
+    const { checkPlace } = await import('./trust-place.js');
+    const where = checkPlace(rt, verdict.commands ?? [], place.cwd, place.env);
+    if (!where.ok) return { decision: 'ask', reason: where.reason };
+    return { ...(verdict as unknown as TrustVerdict), env: where.env };
   } catch (err) {
     return { decision: 'ask', reason: `the trusted patterns could not be checked (${(err as Error)?.message ?? String(err)}): a person decides` };
   }
@@ -27,11 +38,16 @@ export async function trustVerdict(rt: Runtime, input: { argv?: string[]; script
 export async function fileShellRequest(rt: Runtime, input: FileRequestInput): Promise<ApprovalRequest> {
   const prepared = prepareRequest({ masker: rt.mask, ...input });
   const env = Object.keys(prepared.envAdded).length ? { env: prepared.envAdded } : {};
-  const verdict = await trustVerdict(rt, prepared.kind === 'script' ? { script: prepared.script!, ...env } : { argv: prepared.argv!, ...env }, {
-    agent: prepared.agent,
-    ...(prepared.room ? { room: prepared.room } : {}),
-  });
-  return new ApprovalQueue(rt).file(prepared, verdict);
+  const verdict = await trustVerdict(
+    rt,
+    prepared.kind === 'script' ? { script: prepared.script!, ...env } : { argv: prepared.argv!, ...env },
+    { agent: prepared.agent, ...(prepared.room ? { room: prepared.room } : {}) },
+    { cwd: prepared.cwd, env: prepared.env },
+  );
+  // Auto-approved: it runs with the environment the checks chose, which is what the request stores and shows.
+  if (verdict.decision === 'allow' && verdict.env) prepared.env = verdict.env;
+  const { env: _runEnv, ...decision } = verdict;
+  return new ApprovalQueue(rt).file(prepared, decision);
 }
 
 /** Output files are kept for the dashboard a week after they were last written, then removed by the next run. */
@@ -102,6 +118,50 @@ export async function startApprovedRun(rt: Runtime, req: ApprovalRequest, size: 
   return { session, done };
 }
 
+/** The process groups of a pty's command: its own (it leads a session) and the terminal's foreground group. */
+function processGroups(pid: number): number[] {
+  const groups = [pid];
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const tpgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[5]);
+    if (Number.isInteger(tpgid) && tpgid > 1 && tpgid !== pid) groups.push(tpgid);
+  } catch {
+    // no procfs, or already gone: its own group is what is left to signal
+  }
+  return groups;
+}
+
+function signalGroups(groups: readonly number[], signal: NodeJS.Signals | 0): boolean {
+  let alive = false;
+  for (const g of groups) {
+    try {
+      process.kill(-g, signal);
+      alive = true;
+    } catch {
+      // ESRCH: that group is empty
+    }
+  }
+  return alive;
+}
+
+/**
+ * Ends an approved command and its process groups (SIGTERM or SIGHUP to `berth shell`): the signal first, SIGKILL
+ * to whatever is left after `graceMs`. A pty's Ctrl+C is not enough (a pager or a trap ignores it). Resolves once
+ * the groups are empty and the end is recorded, or after the grace periods. A process that left the groups
+ * (setsid, a daemon) is out of reach.
+ */
+export async function endApprovedRun(run: ApprovedRun, signal: NodeJS.Signals = 'SIGTERM', graceMs = 2000): Promise<void> {
+  const groups = processGroups(run.session.pid);
+  const settled = run.done.then(() => {}, () => {});
+  const until = async (ms: number, check: () => boolean) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline && !check()) await new Promise((r) => setTimeout(r, 25));
+  };
+  if (signalGroups(groups, signal)) await until(graceMs, () => !signalGroups(groups, 0));
+  if (signalGroups(groups, 0)) signalGroups(groups, 'SIGKILL');
+  await Promise.race([settled, new Promise((r) => setTimeout(r, 1000).unref())]);
+}
+
 export type PatternSuggestion = { ok: true; pattern: string; argv: string[] } | { ok: false; reason: string };
 
 /** The allow pattern approve-and-trust would save for a request, shown to the person before anything is saved. */
@@ -121,7 +181,7 @@ export async function approveAndTrust(rt: Runtime, req: ApprovalRequest, suggest
   assertPerson(rt.env, opts.stdinIsTTY);
   new ApprovalQueue(rt).decide(req.id, 'approved', { actor: rt.actor, reason: `approved and trusted ${suggestion.pattern}` });
   try {
-    const rule = await addTrustRule(rt, { pattern: suggestion.argv, action: 'allow', agent: req.agent, ...(req.room ? { room: req.room } : {}) });
+    const rule = await addTrustRule(rt, { pattern: suggestion.argv, action: 'allow', agent: req.agent, ...(req.room ? { room: req.room } : {}) }, opts);
     return `${suggestion.pattern} for agent ${req.agent} (rule ${rule.id})`;
   } catch (err) {
     if (err instanceof ConflictError) return `${suggestion.pattern} for agent ${req.agent} (the rule existed already)`;

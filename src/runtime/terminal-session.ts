@@ -1,5 +1,6 @@
 // Terminal sessions for scripts, agents, the CLI and the dashboard: one interface, two kinds — a Docker exec with a
 // TTY in a container, or a host command under node-pty — plus the plumbing that connects one to a real terminal.
+import fs from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { IPty } from 'node-pty';
@@ -291,11 +292,21 @@ export class HostTerminalSession extends BaseSession implements TerminalSession 
     readonly command: string[],
     cols: number,
     rows: number,
+    slave: number | undefined,
   ) {
     super(cols, rows);
+    const release = () => {
+      if (slave === undefined) return;
+      fs.closeSync(slave);
+      slave = undefined;
+    };
     this.disposables.push(
       pty.onData((data) => this.emit(Buffer.from(data, 'utf8'))),
-      pty.onExit(({ exitCode, signal }) => this.finish({ code: signal ? 128 + signal : exitCode })),
+      pty.onExit(({ exitCode, signal }) => {
+        release();
+        this.finish({ code: signal ? 128 + signal : exitCode });
+      }),
+      { dispose: release },
     );
   }
 
@@ -313,7 +324,19 @@ export class HostTerminalSession extends BaseSession implements TerminalSession 
       cwd: opts.cwd ?? process.cwd(),
       env: (opts.env ?? process.env) as Record<string, string>,
     });
-    return new HostTerminalSession(child, opts.command, cols, rows);
+    // node-pty on Linux loses the last output of a command that exits quickly (microsoft/node-pty#72, #726): the
+    // master reads EIO once the child closes its terminal, and the stream is destroyed with output still unread.
+    // Holding the terminal open here means no EIO: everything is read, and node-pty ends the stream shortly after
+    // the exit (its socket timeout, 200 ms). Opened before this tick ends, so even a command that already exited
+    // has its output kept.
+    let slave: number | undefined;
+    try {
+      const pts = (child as IPty & { ptsName?: string }).ptsName;
+      if (pts) slave = fs.openSync(pts, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+    } catch {
+      slave = undefined; // no pts path (another platform): the old behaviour
+    }
+    return new HostTerminalSession(child, opts.command, cols, rows, slave);
   }
 
   get pid(): number {

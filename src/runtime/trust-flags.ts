@@ -63,6 +63,8 @@ const GIT_BUILTINS = new Set(
     'verify-tag version whatchanged worktree write-tree')
     .split(' '),
 );
+/** git options that make it work inside submodules (each under its own, unchecked, config). */
+const GIT_SUBMODULE_LONG = ['ignore-submodules', 'recurse-submodules', 'submodule'];
 /** git subcommands that run a command given to them. */
 const GIT_RUNS = new Set(['difftool', 'mergetool', 'filter-branch', 'filter-repo']);
 /** git global options that are safe before the subcommand; everything else there goes to a person. */
@@ -159,6 +161,10 @@ function gitDanger(argv: readonly string[], open: (i: number) => boolean): strin
   for (let j = i + 1; j < argv.length; j++) {
     if (!open(j)) continue;
     const a = argv[j]!;
+    const long = longName(a);
+    const submodules = long !== undefined ? abbreviates(long, GIT_SUBMODULE_LONG) : undefined;
+    // berth forces diff.ignoreSubmodules=all for an auto-approved git: a submodule's own config is not checked.
+    if (submodules) return `\`${a}\` (--${submodules}) makes git run in submodules, whose config berth does not check; no rule names it`;
     if (sub === 'grep' && /^-[^-]*O/.test(a)) return `\`${a}\` makes git grep run a pager; no rule names it`;
     if (sub === 'rebase' && /^-[^-]*x/.test(a)) return `\`${a}\` makes git rebase run a command; no rule names it`;
     if (['fetch', 'clone', 'ls-remote', 'pull', 'archive'].includes(sub) && /^-[^-]*u/.test(a)) return `\`${a}\` makes git ${sub} run a program; no rule names it`;
@@ -344,8 +350,14 @@ export function sedScriptDanger(script: string): string | undefined {
       continue;
     }
     if (cmd === 'b' || cmd === 't' || cmd === 'T' || cmd === ':') {
-      // Labels run to the end of the line or a semicolon; they name a place in the script, nothing more.
-      while (i < n && script[i] !== '\n' && script[i] !== ';') i++;
+      // GNU sed ends a label at a blank, `;` or newline (and at `}` or `#`), and what follows is the next command:
+      // `:a e id` is the label `a`, then `e id`. Other seds end it elsewhere, so berth reads a label only when it is
+      // plain (letters, digits, _ . -) and ends at a blank, `;`, newline or the end; then it reads on.
+      skipBlanks();
+      const start = i;
+      while (i < n && /[A-Za-z0-9_.-]/.test(script[i]!)) i++;
+      if (cmd === ':' && i === start) return 'has a `:` without a label';
+      if (i < n && !/[ \t;\n]/.test(script[i]!)) return `has a label after \`${cmd}\` that berth cannot read`;
       continue;
     }
     if (cmd === 'a' || cmd === 'i' || cmd === 'c') {

@@ -1,6 +1,7 @@
 // Trusted patterns: allow and deny rules over parsed commands, and the fail-closed evaluator that decides whether a
 // host command may run without a person (allow), needs one (ask), or is refused (deny). Never matches text.
 import { randomBytes } from 'node:crypto';
+import { assertPerson, type PersonCheck } from './approvals.js';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
 import type { SettingsStore } from './config.js';
 import type { Runtime } from './runtime.js';
@@ -27,6 +28,8 @@ export interface TrustDecision {
   reason: string;
   /** The deny rule that refused, or for allow the rule that matched (the first command's). */
   rule?: TrustRule;
+  /** For allow: every simple command it judged, as literal argv (where they run is checked next: trust-place.ts). */
+  commands?: string[][];
 }
 
 export interface TrustInput {
@@ -54,7 +57,10 @@ export type ReasonCategory =
   | 'unusual command name'
   | 'dangerous flag'
   | 'env additions'
-  | 'empty command';
+  | 'empty command'
+  // where an allowed command would run (trust-place.ts)
+  | 'working directory'
+  | 'repository config';
 
 /** Settings key holding the rules (config.ts `trustRules`). */
 export const TRUST_SETTING = 'trustRules' as const;
@@ -144,7 +150,12 @@ function decide(
     first ??= verdict.rule;
     matched.push(`\`${short(formatArgv(c.argv))}\` by \`${formatArgv(verdict.rule.pattern)}\` (${verdict.rule.id})`);
   }
-  return { decision: 'allow', reason: reason('allowed', `every command matches an allow rule: ${matched.join('; ')}`), rule: first };
+  return {
+    decision: 'allow',
+    reason: reason('allowed', `every command matches an allow rule: ${matched.join('; ')}`),
+    rule: first,
+    commands: commands.map((c) => [...(c.argv as string[])]),
+  };
 }
 
 /** One fully literal simple command against the allow rules. */
@@ -252,17 +263,16 @@ export function validatePattern(pattern: readonly string[], action: 'allow' | 'd
   return [...pattern];
 }
 
-/** Widening trust is a person's act: an agent (BERTH_AGENT set) may add deny rules only, and remove none. */
-function assertPerson(rt: Runtime, what: string): void {
-  if (rt.env.BERTH_AGENT) throw new BerthError(`${what} is a person's decision: refused while BERTH_AGENT is set (${rt.env.BERTH_AGENT})`, 'denied');
-}
-
-export async function addTrustRule(rt: Runtime, opts: AddRuleOptions): Promise<TrustRule> {
+/**
+ * Adds a rule. Widening trust is a person's act: an allow rule needs `person` (stdin a terminal) and no BERTH_AGENT;
+ * a deny rule only narrows trust, so anyone, an agent too, may add one.
+ */
+export async function addTrustRule(rt: Runtime, opts: AddRuleOptions, person?: PersonCheck): Promise<TrustRule> {
   const action = opts.action ?? 'allow';
-  if (action === 'allow') assertPerson(rt, 'adding an allow rule');
   const pattern = validatePattern(opts.pattern, action);
   const agent = opts.agent !== undefined ? validateIdentity(opts.agent, '--agent') : undefined;
   const room = opts.room !== undefined ? validateRoomName(opts.room) : undefined;
+  if (action === 'allow') assertPerson(rt.env, Boolean(person?.stdinIsTTY), 'adding an allow rule');
   return withSettingsLock(rt, async (settings) => {
     const rules = (settings.get(TRUST_SETTING) ?? []).filter(isRule);
     const same = rules.find((r) => r.action === action && r.agent === agent && r.room === room && r.pattern.join('\0') === pattern.join('\0'));
@@ -303,17 +313,23 @@ function newId(rules: readonly TrustRule[]): string {
   }
 }
 
-/** Removes rules by id, or the rule with exactly this pattern (and scope). */
-export async function removeTrustRule(rt: Runtime, target: { id?: string; pattern?: string[]; action?: 'allow' | 'deny'; agent?: string; room?: string }): Promise<TrustRule> {
-  assertPerson(rt, 'removing a trust rule');
+/** Removes rules by id, or the rule with exactly this pattern (and scope): a person's act (a deny rule too). */
+export async function removeTrustRule(
+  rt: Runtime,
+  target: { id?: string; pattern?: string[]; action?: 'allow' | 'deny'; agent?: string; room?: string },
+  person: PersonCheck,
+): Promise<TrustRule> {
+  const pattern = target.pattern;
+  if (target.id === undefined && !pattern?.length) throw new UsageError('name the rule to remove: its id, or its pattern after --');
+  assertPerson(rt.env, person.stdinIsTTY, 'removing a trust rule');
   return withSettingsLock(rt, async (settings) => {
     const rules = (settings.get(TRUST_SETTING) ?? []).filter(isRule);
     let found: TrustRule[];
-    if (target.id !== undefined) {
+    if (target.id !== undefined || !pattern) {
       found = rules.filter((r) => r.id === target.id);
       if (!found.length) throw new NotFoundError(`no trust rule with id "${target.id}" (berth trust list shows them)`);
-    } else if (target.pattern?.length) {
-      const key = target.pattern.join('\0');
+    } else {
+      const key = pattern.join('\0');
       found = rules.filter(
         (r) =>
           r.pattern.join('\0') === key &&
@@ -321,10 +337,8 @@ export async function removeTrustRule(rt: Runtime, target: { id?: string; patter
           r.agent === target.agent &&
           r.room === target.room,
       );
-      if (!found.length) throw new NotFoundError(`no trust rule \`${formatArgv(target.pattern)}\`${target.agent ? ` for agent ${target.agent}` : ''}${target.room ? ` in room ${target.room}` : ''}`);
-      if (found.length > 1) throw new ConflictError(`\`${formatArgv(target.pattern)}\` is both an allow and a deny rule: remove one by id`);
-    } else {
-      throw new UsageError('name the rule to remove: its id, or its pattern after --');
+      if (!found.length) throw new NotFoundError(`no trust rule \`${formatArgv(pattern)}\`${target.agent ? ` for agent ${target.agent}` : ''}${target.room ? ` in room ${target.room}` : ''}`);
+      if (found.length > 1) throw new ConflictError(`\`${formatArgv(pattern)}\` is both an allow and a deny rule: remove one by id`);
     }
     const rule = found[0]!;
     return rt.audit.record(

@@ -3,10 +3,11 @@
 import React, { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
 import type { Command } from '../app/keymap.js';
-import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
+import { fitColumns, listMove, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';
 import { listAgents, workspaceDir, type AgentSummary } from '../runtime/agents.js';
-import { formatBytes, formatPercent, truncate } from '../runtime/format.js';
+import { formatBytes, formatPercent } from '../runtime/format.js';
+import { TableCells } from './TableCells.js';
 
 const REFRESH_MS = 3000;
 
@@ -80,6 +81,28 @@ function atLimit(a: AgentSummary): boolean {
   return (a.limits.maxRunning !== undefined && a.running >= a.limits.maxRunning) || a.queued > 0;
 }
 
+const agentColumns: TableColumn<AgentSummary>[] = [
+  { header: 'AGENT', priority: 0, min: 5, max: 24, cell: (a) => ({ text: a.agent }) },
+  {
+    header: 'RUNNING',
+    priority: 1,
+    min: 7,
+    max: 9,
+    cell: (a) => ({ text: a.limits.maxRunning !== undefined ? `${a.running}/${a.limits.maxRunning}` : String(a.running) }),
+  },
+  { header: 'CPU', priority: 2, min: 5, max: 7, cell: (a) => ({ text: formatPercent(a.cpuPercent) }) },
+  {
+    header: 'CPU QUOTA',
+    priority: 6,
+    min: 9,
+    max: 12,
+    cell: (a) => ({ text: a.limits.cpus ? `${Math.round(a.cpusReserved * 100) / 100}/${a.limits.cpus}` : '-' }),
+  },
+  { header: 'MEMORY', priority: 3, min: 6, max: 9, cell: (a) => ({ text: formatBytes(a.memoryUsed) }) },
+  { header: 'CAP', priority: 5, min: 3, max: 8, cell: (a) => ({ text: a.limits.memory ?? '-' }) },
+  { header: 'QUEUED', priority: 4, min: 6, max: 6, cell: (a) => ({ text: String(a.queued) }) },
+];
+
 export interface AgentsViewProps {
   snapshot: AgentsSnapshot;
   cursor: number;
@@ -96,9 +119,8 @@ export function AgentsView({ snapshot, cursor, width, height, room, workspace }:
   const listWidth = split ? Math.min(Math.floor(width * 0.6), 78) : width;
   const visible = Math.max(1, height - 4);
   const start = Math.min(Math.max(0, cursor - visible + 1), Math.max(0, agents.length - visible));
-  const w = { agent: 16, running: 8, cpu: 7, quota: 10, mem: 9, cap: 7, queued: 6 };
-  const row = (c: string[]) =>
-    [truncate(c[0]!, w.agent).padEnd(w.agent), c[1]!.padEnd(w.running), c[2]!.padEnd(w.cpu), c[3]!.padEnd(w.quota), c[4]!.padEnd(w.mem), c[5]!.padEnd(w.cap), c[6]!].join(' ');
+  // Narrow, the least important columns go (CPU QUOTA first), never cut to a few letters each.
+  const columns = fitColumns(agentColumns, agents, Math.max(8, listWidth - 4), undefined);
   const selected = agents[cursor];
   return (
     <Box height={height} width={width}>
@@ -106,20 +128,12 @@ export function AgentsView({ snapshot, cursor, width, height, room, workspace }:
         <Text bold wrap="truncate">
           Agents <Text dimColor>({agents.length}) limits: berth agent limits AGENT --cpus --memory --max-running</Text>
         </Text>
-        <Text dimColor wrap="truncate">{row(['AGENT', 'RUNNING', 'CPU', 'CPU QUOTA', 'MEMORY', 'CAP', 'QUEUED'])}</Text>
+        <Text dimColor wrap="truncate">{tableHeader(columns)}</Text>
         {snapshot.agents === undefined ? <Text dimColor wrap="truncate">{snapshot.error ? `cannot list agents: ${snapshot.error}` : 'loading…'}</Text> : null}
         {snapshot.agents !== undefined && agents.length === 0 ? <Text dimColor wrap="truncate">no agents with limits or running containers</Text> : null}
         {agents.slice(start, start + visible).map((a, i) => (
           <Text key={a.agent} inverse={start + i === cursor} color={atLimit(a) ? 'yellow' : undefined} wrap="truncate">
-            {row([
-              a.agent,
-              a.limits.maxRunning !== undefined ? `${a.running}/${a.limits.maxRunning}` : String(a.running),
-              formatPercent(a.cpuPercent),
-              a.limits.cpus ? `${Math.round(a.cpusReserved * 100) / 100}/${a.limits.cpus}` : '-',
-              formatBytes(a.memoryUsed),
-              a.limits.memory ?? '-',
-              String(a.queued),
-            ])}
+            <TableCells columns={columns} row={a} ctx={undefined} />
           </Text>
         ))}
       </Box>

@@ -4,9 +4,9 @@ import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore 
 import { Box, Text } from 'ink';
 import { AuditStore } from '../app/audit-store.js';
 import type { Command } from '../app/keymap.js';
-import type { DashboardView, ViewApi } from '../app/view-layout.js';
+import { fitColumns, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
 import type { AuditEntry } from '../runtime/audit.js';
-import { truncate } from '../runtime/format.js';
+import { TableCells } from './TableCells.js';
 
 /** Border, title and header take four lines. */
 function visibleRows(height: number): number {
@@ -18,6 +18,20 @@ export function matchesAudit(e: AuditEntry, filter: string): boolean {
   const q = filter.toLowerCase();
   return [e.actor, e.action, e.target, e.result, e.error ?? ''].some((f) => f.toLowerCase().includes(q));
 }
+
+const auditColumns: TableColumn<AuditEntry>[] = [
+  { header: 'TIME', priority: 2, min: 19, max: 19, fixed: 19, cell: (e) => ({ text: e.time.replace('T', ' ').slice(0, 19) }) },
+  { header: 'ACTOR', priority: 4, min: 5, max: 16, cell: (e) => ({ text: e.actor }) },
+  { header: 'ACTION', priority: 0, min: 6, max: 24, cell: (e) => ({ text: e.action }) },
+  { header: 'TARGET', priority: 3, min: 8, max: 60, cell: (e) => ({ text: e.target }) },
+  {
+    header: 'RESULT',
+    priority: 1,
+    min: 6,
+    max: 40,
+    cell: (e) => (e.result === 'ok' ? { text: 'ok', color: 'green' } : { text: `error: ${e.error ?? ''}`, color: 'red' }),
+  },
+];
 
 export interface AuditListProps {
   entries: readonly AuditEntry[];
@@ -33,25 +47,21 @@ export function AuditList({ entries, cursor, filter, error, width, height }: Aud
   const visible = visibleRows(height);
   const at = cursor ?? entries.length - 1;
   const start = Math.min(Math.max(0, at - visible + 1), Math.max(0, entries.length - visible));
-  const inner = Math.max(30, width - 4);
-  const w = { time: 19, actor: 12, action: 18, result: 6 };
-  const target = Math.max(8, inner - w.time - w.actor - w.action - w.result - 4);
-  const row = (time: string, actor: string, action: string, tgt: string) =>
-    [time.padEnd(w.time), truncate(actor, w.actor).padEnd(w.actor), truncate(action, w.action).padEnd(w.action), truncate(tgt, target).padEnd(target)].join(' ');
+  // Narrow, whole columns go by priority (ACTOR first, then TARGET), none is cut to a few letters.
+  const columns = fitColumns(auditColumns, entries, Math.max(8, width - 4), undefined);
   return (
     <Box flexDirection="column" height={height} borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold wrap="truncate">
         Audit <Text dimColor>({entries.length}{filter ? ` matching "${filter}"` : ''}) {cursor === undefined ? 'following' : 'G follows'} · / filter</Text>
       </Text>
       <Text dimColor wrap="truncate">
-        {row('TIME', 'ACTOR', 'ACTION', 'TARGET')} RESULT
+        {tableHeader(columns)}
       </Text>
       {error ? <Text color="red" wrap="truncate">{error}</Text> : null}
       {entries.length === 0 ? <Text dimColor wrap="truncate">no entries{filter ? ' match the filter' : ' yet: every change berth makes is recorded here'}</Text> : null}
       {entries.slice(start, start + visible).map((e, i) => (
         <Text key={`${start + i}-${e.time}`} inverse={cursor !== undefined && start + i === at} wrap="truncate">
-          {row(e.time.replace('T', ' ').slice(0, 19), e.actor, e.action, e.target)}{' '}
-          <Text color={e.result === 'ok' ? 'green' : 'red'}>{e.result === 'ok' ? 'ok' : `error: ${e.error ?? ''}`}</Text>
+          <TableCells columns={columns} row={e} ctx={undefined} />
         </Text>
       ))}
     </Box>

@@ -3,8 +3,10 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ContainerSummary } from '../runtime/containers.js';
-import { formatBytes, formatDuration, formatPercent, formatPorts, truncate } from '../runtime/format.js';
+import { formatBytes, formatDuration, formatPercent, formatPorts } from '../runtime/format.js';
 import type { StatsSnapshot } from '../app/stats-store.js';
+import { fitColumns, tableHeader, type TableColumn } from '../app/view-layout.js';
+import { TableCells } from './TableCells.js';
 
 export interface ContainerTableProps {
   room?: string;
@@ -47,22 +49,12 @@ export function tableWindowStart(count: number, cursor: number, visible: number)
   return Math.min(Math.max(0, cursor - visible + 1), Math.max(0, count - visible));
 }
 
-interface Cell {
-  text: string;
-  color?: string;
+interface CellContext {
+  stats: StatsSnapshot;
+  now: number;
 }
 
-interface ColumnSpec {
-  header: string;
-  /** Lower is more important: columns are kept in this order while they fit. */
-  priority: number;
-  min: number;
-  max: number;
-  right?: boolean;
-  /** Fixed-width columns do not measure their content. */
-  fixed?: number;
-  cell: (c: ContainerSummary, ctx: { stats: StatsSnapshot; now: number }) => Cell;
-}
+type ColumnSpec = TableColumn<ContainerSummary, CellContext>;
 
 const RELATIVE_TIME =
   / (?:Less than a second|About an? (?:minute|hour)|an? (?:second|minute|hour|day|week|month|year)|\d+ (?:seconds?|minutes?|hours?|days?|weeks?|months?|years?))(?: ago)?/;
@@ -120,37 +112,6 @@ const allColumns: ColumnSpec[] = [
   { header: 'PORTS', priority: 8, min: 8, max: 40, cell: (c) => ({ text: formatPorts(c.ports) || '-' }) },
 ];
 
-/** Picks columns by priority at their content width while they fit; the first that does not fit gets what is left. */
-function layout(rows: ContainerSummary[], width: number, ctx: { stats: StatsSnapshot; now: number }, allRooms?: boolean) {
-  const columns = allRooms ? [roomColumn, ...allColumns] : allColumns;
-  const ideal = columns.map((col) => {
-    if (col.fixed) return col.fixed;
-    let w = col.header.length;
-    for (const row of rows) w = Math.max(w, col.cell(row, ctx).text.length);
-    return Math.min(col.max, w);
-  });
-  const widths = new Map<ColumnSpec, number>();
-  let used = 0;
-  for (const i of columns.map((_, i) => i).sort((a, b) => columns[a]!.priority - columns[b]!.priority)) {
-    const col = columns[i]!;
-    const gap = widths.size ? 1 : 0;
-    const left = width - used - gap;
-    if (ideal[i]! <= left) {
-      widths.set(col, ideal[i]!);
-      used += ideal[i]! + gap;
-    } else {
-      if (left >= col.min) widths.set(col, left);
-      break;
-    }
-  }
-  return columns.filter((c) => widths.has(c)).map((c) => ({ col: c, width: widths.get(c)! }));
-}
-
-function pad(text: string, width: number, right?: boolean): string {
-  const t = truncate(text, width);
-  return right ? t.padStart(width) : t.padEnd(width);
-}
-
 export function ContainerTable(props: ContainerTableProps) {
   const { room, allRooms, containers, total, cursor, focused, height, width, selected, stats, filter, filterEditing, stale, now } = props;
   const inner = Math.max(8, width - 4);
@@ -159,8 +120,8 @@ export function ContainerTable(props: ContainerTableProps) {
   const start = tableWindowStart(containers.length, cursor, visible);
   const rows = containers.slice(start, start + visible);
   const ctx = { stats, now };
-  const cols = layout(containers, inner - 2, ctx, allRooms);
-  const header = cols.map(({ col, width: w }) => pad(col.header, w, col.right)).join(' ');
+  const cols = fitColumns(allRooms ? [roomColumn, ...allColumns] : allColumns, containers, inner - 2, ctx);
+  const header = tableHeader(cols);
   const count = filter ? `${containers.length} of ${total}` : String(total);
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? 'cyan' : 'gray'} paddingX={1}>
@@ -188,17 +149,7 @@ export function ContainerTable(props: ContainerTableProps) {
         return (
           <Text key={c.id} inverse={isCursor} wrap="truncate">
             <Text color="magenta">{selected.has(c.id) ? '● ' : '  '}</Text>
-            {cols.map(({ col, width: w }, j) => {
-              const cell = col.cell(c, ctx);
-              const text = pad(cell.text, w, col.right) + (j < cols.length - 1 ? ' ' : '');
-              return cell.color ? (
-                <Text key={col.header} color={cell.color}>
-                  {text}
-                </Text>
-              ) : (
-                text
-              );
-            })}
+            <TableCells columns={cols} row={c} ctx={ctx} />
           </Text>
         );
       })}

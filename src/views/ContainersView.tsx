@@ -5,6 +5,7 @@ import { Box } from 'ink';
 import { progressMessage, runContainerAction, type ContainerAction } from '../app/actions.js';
 import { ALL_ROOMS, type DashboardState } from '../app/dashboard-store.js';
 import { FilesBrowser, type FilesSnapshot } from '../app/files-browser.js';
+import { trackStore } from '../app/live-stores.js';
 import type { KeyContext } from '../app/keymap.js';
 import { LogStore, type LogSnapshot } from '../app/log-store.js';
 import { ContainerStatsStore, type StatsSnapshot } from '../app/stats-store.js';
@@ -97,22 +98,33 @@ export interface ContainersData {
   filesSnap: FilesSnapshot;
 }
 
+/** The pane's log and the table's stats, tied to the engine connection so a loss pauses them (see DashboardStore.connection). */
+function containerStreams(api: ViewApi): { logs: LogStore; stats: ContainerStatsStore } {
+  const connection = api.store.connection;
+  const streams = { logs: new LogStore(api.rt, { connection }), stats: new ContainerStatsStore(api.rt, { connection }) };
+  trackStore(streams.logs);
+  trackStore(streams.stats);
+  return streams;
+}
+
 function useContainersData(api: ViewApi, size: { width: number; height: number }): ContainersData {
   const { store, rt } = api;
   const state = useDashboardState(store);
   const [ui, dispatch, uiNow] = useKeptUiState(api);
-  const [logs] = useState(() => new LogStore(rt));
-  const [stats] = useState(() => new ContainerStatsStore(rt));
+  // Kept across visits: back from another view the pane shows the lines and numbers it had (the last known ones while
+  // the engine is lost) and continues from there. Streams stop while the view is away; the dashboard disposes the
+  // stores when it quits.
+  const [{ logs, stats }] = useState(() => api.keep('containers.streams', () => containerStreams(api)).get());
   const logSnap = useLogSnapshot(logs);
   const statsSnap = useStatsSnapshot(stats);
 
   useEffect(() => {
-    rt.settings()
-      .then((s) => logs.setCapacity(s.get('ui').logLines))
+    rt.setting('ui')
+      .then((ui) => logs.setCapacity(ui.logLines))
       .catch(() => {});
     return () => {
-      logs.dispose();
-      stats.dispose();
+      logs.suspend();
+      stats.suspend();
     };
   }, [rt, logs, stats]);
 
@@ -135,7 +147,9 @@ function useContainersData(api: ViewApi, size: { width: number; height: number }
   const watched = onScreen.filter((c) => c.state === 'running').map((c) => ({ id: c.id, name: c.name, key: `${c.id}:${c.state}` }));
   const watchKey = watched.map((w) => w.key).join(',');
   useEffect(() => stats.setWatched(watched), [stats, watchKey]); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(() => stats.setFocus(paneTarget?.id), [stats, paneTarget?.id]);
+  // Every sample of the pane's container is published only while its sparklines are on screen.
+  const statsFocus = ui.tab === 'stats' ? paneTarget?.id : undefined;
+  useEffect(() => stats.setFocus(statsFocus), [stats, statsFocus]);
   // The uptime column counts minutes; one redraw a minute keeps it current without redrawing an idle table every second.
   const now = useMinuteClock();
 
@@ -149,10 +163,12 @@ function useContainersData(api: ViewApi, size: { width: number; height: number }
     return () => clearTimeout(timer);
   }, [logs, logKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // Back from an engine outage: the interrupted log follow continues where it stopped.
+  // Back from an engine outage: the interrupted log follow continues where it stopped, the stats streams start again.
   useEffect(() => {
-    if (state.connected) logs.resume();
-  }, [logs, state.connected]);
+    if (!state.connected) return;
+    logs.resume();
+    stats.resume();
+  }, [logs, stats, state.connected]);
 
   const info = useContainerDetail(rt, paneTarget?.room, ui.tab === 'info' ? paneTarget?.id : undefined, paneTarget?.state ?? '');
   // The Files tab lists the pane's container once the cursor rests on it (as the log stream does).
@@ -226,7 +242,7 @@ function run(command: Parameters<DashboardView['run']>[0], data: ContainersData,
     if (!state.connected) return status(`cannot ${action}: the engine is not answering`, 'error');
     api.status(progressMessage(action, list));
     if (ui.selected.size) dispatch({ type: 'clear-selection' });
-    void runContainerAction(rt, action, list).then((s) => api.status(s));
+    void runContainerAction(rt, action, list, store.connection()).then((s) => api.status(s));
   };
 
   switch (command) {
@@ -373,6 +389,7 @@ function run(command: Parameters<DashboardView['run']>[0], data: ContainersData,
     case 'exec': {
       const target = ui.zoom ? zoomed : current;
       if (!sessions || !target) return status('no container to open a session in', 'error');
+      if (!state.connected) return status('cannot open a shell: the engine is not answering', 'error');
       if (target.state !== 'running') return status(`${target.name} is not running (${target.state})`, 'error');
       status(`opening a shell in ${target.name}…`);
       void sessions.openContainer(target.room, target, { cols: columns, rows }).then(

@@ -6,9 +6,10 @@ import type { DashboardStore } from '../app/dashboard-store.js';
 import type { Command } from '../app/keymap.js';
 import { recordsStoreFor, type RecordsState } from '../app/records-store.js';
 import { initialUiState, type UiState } from '../app/ui-state.js';
-import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
-import { formatAge, truncate } from '../runtime/format.js';
+import { fitColumns, listMove, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
+import { formatAge } from '../runtime/format.js';
 import { RecordService, recordFields, type ContainerRecord } from '../runtime/records.js';
+import { TableCells } from './TableCells.js';
 
 export const recordStatusColor: Record<string, string> = {
   created: 'blue',
@@ -88,6 +89,17 @@ function windowStart(count: number, cursor: number, visible: number): number {
   return Math.min(Math.max(0, cursor - visible + 1), Math.max(0, count - visible));
 }
 
+const recordColumns: TableColumn<ContainerRecord, number>[] = [
+  { header: 'ID', priority: 0, min: 2, max: 7, cell: (r) => ({ text: String(r.id) }) },
+  { header: 'STATUS', priority: 1, min: 6, max: 11, cell: (r) => ({ text: r.status, color: recordStatusColor[r.status] ?? 'white' }) },
+  { header: 'EXIT', priority: 4, min: 4, max: 4, cell: (r) => ({ text: r.exitCode === null ? '-' : String(r.exitCode) }) },
+  { header: 'ROOM', priority: 6, min: 4, max: 16, cell: (r) => ({ text: r.room }) },
+  { header: 'NAME', priority: 2, min: 6, max: 28, cell: (r) => ({ text: r.name }) },
+  { header: 'RELEASE/IMAGE', priority: 5, min: 13, max: 36, cell: (r) => ({ text: r.release ?? r.image }) },
+  { header: 'LABELS', priority: 7, min: 6, max: 30, cell: (r) => ({ text: r.labels.join(',') || '-' }) },
+  { header: 'CREATED', priority: 3, min: 7, max: 9, cell: (r, now) => ({ text: formatAge(r.createdAt, now) }) },
+];
+
 export interface RecordsTableProps {
   records: readonly ContainerRecord[];
   total: number;
@@ -104,25 +116,8 @@ export interface RecordsTableProps {
 export function RecordsTable({ records, total, loaded, error, cursor, height, width, filter, filterEditing, now }: RecordsTableProps) {
   const visible = visibleRows(height);
   const start = windowStart(records.length, cursor, visible);
-  const inner = Math.max(20, width - 4);
-  // Fixed columns first; RELEASE and LABELS share what is left; ROOM and LABELS go first when narrow.
-  const w = { id: 5, status: 11, exit: 4, name: 18, created: 9, room: inner >= 90 ? 14 : 0 };
-  const fixed = w.id + w.status + w.exit + w.name + w.created + w.room + (w.room ? 6 : 5);
-  const flexible = Math.max(6, inner - fixed);
-  const labelsWidth = inner >= 100 ? Math.floor(flexible * 0.35) : 0;
-  const releaseWidth = Math.max(6, flexible - labelsWidth - (labelsWidth ? 1 : 0));
-  const cells = (r: { id: string; status: string; exit: string; room: string; name: string; release: string; labels: string; created: string }) =>
-    [
-      r.id.padEnd(w.id),
-      truncate(r.status, w.status).padEnd(w.status),
-      r.exit.padEnd(w.exit),
-      ...(w.room ? [truncate(r.room, w.room).padEnd(w.room)] : []),
-      truncate(r.name, w.name).padEnd(w.name),
-      truncate(r.release, releaseWidth).padEnd(releaseWidth),
-      ...(labelsWidth ? [truncate(r.labels, labelsWidth).padEnd(labelsWidth)] : []),
-      r.created,
-    ];
-  const header = cells({ id: 'ID', status: 'STATUS', exit: 'EXIT', room: 'ROOM', name: 'NAME', release: 'RELEASE/IMAGE', labels: 'LABELS', created: 'CREATED' }).join(' ');
+  // Narrow, whole columns go by priority (LABELS, ROOM, then RELEASE first), none is cut to a few letters.
+  const columns = fitColumns(recordColumns, records, Math.max(8, width - 4), now);
   return (
     <Box flexDirection="column" height={height} width={width} borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold wrap="truncate">
@@ -132,7 +127,7 @@ export function RecordsTable({ records, total, loaded, error, cursor, height, wi
         </Text>
       </Text>
       <Text dimColor wrap="truncate">
-        {header}
+        {tableHeader(columns)}
       </Text>
       {error ? <Text color="red" wrap="truncate">{error}</Text> : null}
       {loaded && records.length === 0 ? (
@@ -140,23 +135,11 @@ export function RecordsTable({ records, total, loaded, error, cursor, height, wi
           {total ? 'no record matches the filter' : 'no records: berth plugin run, or berth container run --record'}
         </Text>
       ) : null}
-      {records.slice(start, start + visible).map((r, i) => {
-        const [id, status, ...rest] = cells({
-          id: String(r.id),
-          status: r.status,
-          exit: r.exitCode === null ? '-' : String(r.exitCode),
-          room: r.room,
-          name: r.name,
-          release: r.release ?? r.image,
-          labels: r.labels.join(',') || '-',
-          created: formatAge(r.createdAt, now),
-        });
-        return (
-          <Text key={r.id} inverse={start + i === cursor} wrap="truncate">
-            {id} <Text color={recordStatusColor[r.status] ?? 'white'}>{status}</Text> {rest.join(' ')}
-          </Text>
-        );
-      })}
+      {records.slice(start, start + visible).map((r, i) => (
+        <Text key={r.id} inverse={start + i === cursor} wrap="truncate">
+          <TableCells columns={columns} row={r} ctx={now} />
+        </Text>
+      ))}
     </Box>
   );
 }

@@ -45,7 +45,7 @@ export const agentLimitsCommand: CommandModule<GlobalArgs, Args<LimitsArgs>> = {
       ctx.out.item({ agent, ...limits }, () => [['limits', describe(agent, limits).replace(/^agent [^:]+: /, '')]]);
       return;
     }
-    const limits = await setAgentLimits(ctx.rt, agent, change);
+    const limits = await setAgentLimits(ctx.rt, agent, change, { stdinIsTTY: Boolean(ctx.io.stdin?.isTTY) });
     ctx.out.done(describe(agent, limits), { agent, ...limits }, agent);
   },
 };

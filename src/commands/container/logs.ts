@@ -1,6 +1,6 @@
 // berth container logs CONTAINER [--follow] [--tail N] [--since T] [--timestamps]
 import type { CommandModule } from 'yargs';
-import { containerLogBatches, parseTail, type LogLine } from '../../runtime/logs.js';
+import type { LogLine } from '../../runtime/logs.js';
 import type { Args, GlobalArgs } from '../context.js';
 import type { Sink } from '../output.js';
 
@@ -50,17 +50,17 @@ export const containerLogsCommand: CommandModule<GlobalArgs, Args<LogsArgs>> = {
       .option('since', { type: 'string', describe: 'Only lines since a duration (10m), RFC 3339 time or unix timestamp' })
       .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'Prefix each line with its time' }) as never,
   handler: async ({ ctx, room, container, follow, tail, since, timestamps }) => {
-    const batches = containerLogBatches(ctx.rt, await ctx.rt.room(room), container, {
-      follow,
-      tail: parseTail(tail),
-      since,
-      timestamps,
-      signal: ctx.signal,
-    });
-    for await (const batch of batches) {
-      // One write per stream per engine chunk: no per-line writes, no whole-log buffering.
-      await writeAll(ctx.io.stdout, join(batch, 'stdout', timestamps));
-      await writeAll(ctx.io.stderr, join(batch, 'stderr', timestamps));
-    }
+    const [{ containerLogBatches, parseTail }, { whileEngineAnswers }] = await Promise.all([import('../../runtime/logs.js'), import('../../runtime/engine-watchdog.js')]);
+    const roomName = await ctx.rt.room(room);
+    const print = async (signal: AbortSignal) => {
+      const batches = containerLogBatches(ctx.rt, roomName, container, { follow, tail: parseTail(tail), since, timestamps, signal });
+      for await (const batch of batches) {
+        // One write per stream per engine chunk: no per-line writes, no whole-log buffering.
+        await writeAll(ctx.io.stdout, join(batch, 'stdout', timestamps));
+        await writeAll(ctx.io.stderr, join(batch, 'stderr', timestamps));
+      }
+    };
+    // A follow waits on the engine for as long as it runs: a hung engine must end it, not leave it waiting.
+    await (follow ? whileEngineAnswers(ctx.rt, ctx.signal, print) : print(ctx.signal));
   },
 };

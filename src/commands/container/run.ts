@@ -2,9 +2,7 @@
 import type { CommandModule } from 'yargs';
 import type { RunOptions } from '../../runtime/container-create.js';
 import { ContainerService } from '../../runtime/containers.js';
-import { CancelledError } from '../../runtime/errors.js';
-import { CommandExitError, followUntilExit } from '../../runtime/jobs.js';
-import { RecordService } from '../../runtime/records.js';
+import { CancelledError, CommandExitError } from '../../runtime/errors.js';
 import { parseDuration } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, pullProgress, trailingCommand } from './shared.js';
@@ -97,18 +95,17 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
       return;
     }
     // Like docker run: stream output until the container exits and return its exit code; the container is kept.
+    const [{ whileEngineAnswers }, { followUntilExit }] = await Promise.all([import('../../runtime/engine-watchdog.js'), import('../../runtime/jobs.js')]);
     let code: number;
     try {
-      code = await followUntilExit(ctx.rt, c.id, {
-        signal: ctx.signal,
-        onOutput: outputWriter(ctx),
-      });
+      // Attached for as long as the container runs: a hung engine ends it (exit 5) instead of leaving it waiting.
+      code = await whileEngineAnswers(ctx.rt, ctx.signal, (signal) => followUntilExit(ctx.rt, c.id, { signal, onOutput: outputWriter(ctx) }));
     } catch (err) {
       if (ctx.signal.aborted) throw new CancelledError(`detached from ${c.name}; it keeps running (berth container stop ${c.name})`);
       throw err;
     }
     // This process saw the exit: the record says so at once, not only at the next records command.
-    if (c.record !== undefined) await new RecordService(ctx.rt).reconcile({ ids: [c.record] });
+    if (c.record !== undefined) await new (await import('../../runtime/records.js')).RecordService(ctx.rt).reconcile({ ids: [c.record] });
     if (code !== 0) throw new CommandExitError(code, `container ${c.name}`);
   },
 };

@@ -1,7 +1,7 @@
 // berth container stats [CONTAINER...] [--follow]: CPU %, memory, network and block I/O, pids.
 import type { CommandModule } from 'yargs';
 import { formatBytes, formatPercent } from '../../runtime/format.js';
-import { containerStats, watchContainerStats, type StatsSample } from '../../runtime/stats.js';
+import type { StatsSample } from '../../runtime/stats.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { renderTable, type Column } from '../output.js';
 
@@ -31,6 +31,7 @@ export const containerStatsCommand: CommandModule<GlobalArgs, Args<StatsArgs>> =
       .positional('containers', { type: 'string', array: true, default: [], describe: 'Names, ids or unique id prefixes' })
       .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep sampling (about once a second) until Ctrl+C' }) as never,
   handler: async ({ ctx, room, containers, follow, output }) => {
+    const [{ containerStats, watchContainerStats }, { whileEngineAnswers }] = await Promise.all([import('../../runtime/stats.js'), import('../../runtime/engine-watchdog.js')]);
     const roomName = await ctx.rt.room(room);
     if (!follow) {
       const samples = await containerStats(ctx.rt, roomName, containers, { signal: ctx.signal });
@@ -49,14 +50,17 @@ export const containerStatsCommand: CommandModule<GlobalArgs, Args<StatsArgs>> =
     };
     const timer = output === 'json' ? undefined : setInterval(draw, 1000);
     try {
-      for await (const sample of watchContainerStats(ctx.rt, roomName, containers, { signal: ctx.signal })) {
-        if (output === 'json') {
-          ctx.io.stdout.write(`${JSON.stringify(sample)}\n`);
-          continue;
+      // A hung engine ends the follow (exit 5) instead of leaving the last table up forever.
+      await whileEngineAnswers(ctx.rt, ctx.signal, async (signal) => {
+        for await (const sample of watchContainerStats(ctx.rt, roomName, containers, { signal })) {
+          if (output === 'json') {
+            ctx.io.stdout.write(`${JSON.stringify(sample)}\n`);
+            continue;
+          }
+          latest.set(sample.id, sample);
+          dirty = true;
         }
-        latest.set(sample.id, sample);
-        dirty = true;
-      }
+      });
       draw();
     } finally {
       clearInterval(timer);

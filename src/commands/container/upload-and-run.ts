@@ -1,7 +1,6 @@
 // berth container upload-and-run CONTAINER [--file ...] [--dir D] [--archive F] [--dest P] [--detach] -- CMD...
 import type { CommandModule } from 'yargs';
-import { BerthError } from '../../runtime/errors.js';
-import { CommandExitError } from '../../runtime/jobs.js';
+import { BerthError, CommandExitError } from '../../runtime/errors.js';
 import { parseDuration, parseEnvList } from '../../runtime/validate.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, trailingCommand } from './shared.js';

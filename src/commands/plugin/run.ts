@@ -1,7 +1,8 @@
-// berth plugin run CODE@VERSION [--param K=V ...] [--params-file F] [--env K=V] [--metadata K=V] [--label L] [-d]
+// berth plugin run CODE@VERSION [--param K=V ...] [--params-file F] [--env K=V] [--metadata K=V] [--label L]
+// [--log-max-size S --log-max-files N] [-d]
 import type { CommandModule } from 'yargs';
-import { CancelledError, UsageError } from '../../runtime/errors.js';
-import { CommandExitError, followUntilExit } from '../../runtime/jobs.js';
+import { CancelledError, CommandExitError, UsageError } from '../../runtime/errors.js';
+import { followUntilExit } from '../../runtime/jobs.js';
 import { runPlugin } from '../../runtime/plugin-run.js';
 import { ParamsError } from '../../runtime/plugins.js';
 import { RecordService } from '../../runtime/records.js';
@@ -19,6 +20,8 @@ interface RunArgs {
   cpus?: string;
   memory?: string;
   agent?: string;
+  logMaxSize?: string;
+  logMaxFiles?: string;
   detach: boolean;
 }
 
@@ -37,6 +40,8 @@ export const pluginRunCommand: CommandModule<GlobalArgs, Args<RunArgs>> = {
       .option('cpus', { type: 'string', describe: 'CPU limit, e.g. 0.5' })
       .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit, e.g. 256m' })
       .option('agent', { type: 'string', describe: 'Who runs it (default: BERTH_AGENT, then config defaultAgent)' })
+      .option('log-max-size', { type: 'string', describe: 'Largest log file before it rotates (default 10m, config logs.maxSize)' })
+      .option('log-max-files', { type: 'string', describe: 'Log files kept (default 3, config logs.maxFiles)' })
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the record and return at once' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;
@@ -58,6 +63,8 @@ export const pluginRunCommand: CommandModule<GlobalArgs, Args<RunArgs>> = {
           cpus: argv.cpus,
           memory: argv.memory,
           agent: argv.agent,
+          logMaxSize: argv.logMaxSize,
+          logMaxFiles: argv.logMaxFiles,
         },
         {
           signal: ctx.signal,
@@ -65,6 +72,7 @@ export const pluginRunCommand: CommandModule<GlobalArgs, Args<RunArgs>> = {
           onBuild: chatty
             ? (e) => {
                 if (e.type === 'start') ctx.out.note(`building ${e.image}`);
+                else if (e.type === 'wait') ctx.out.note(`waiting for another run's build of ${e.image}`);
                 else if (e.type === 'output') ctx.io.stderr.write(e.text);
               }
             : undefined,

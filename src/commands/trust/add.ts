@@ -24,12 +24,12 @@ export const trustAddCommand: CommandModule<GlobalArgs, Args<AddArgs>> = {
       .example('$0 trust add --deny -- git push', 'always refuse git push') as never,
   handler: async (argv) => {
     const { ctx } = argv;
-    const rule = await addTrustRule(ctx.rt, {
-      pattern: trailingWords(argv, 2),
-      action: argv.deny ? 'deny' : 'allow',
-      agent: argv.agent,
-      room: argv.room,
-    });
+    // An allow rule is a person's act (refused for BERTH_AGENT or without a terminal on stdin); a deny rule is not.
+    const rule = await addTrustRule(
+      ctx.rt,
+      { pattern: trailingWords(argv, 2), action: argv.deny ? 'deny' : 'allow', agent: argv.agent, room: argv.room },
+      { stdinIsTTY: Boolean(ctx.io.stdin?.isTTY) },
+    );
     const scope = [rule.agent ? `agent ${rule.agent}` : '', rule.room ? `room ${rule.room}` : ''].filter(Boolean).join(', ');
     ctx.out.done(`added ${rule.action} rule ${rule.id}: ${formatArgv(rule.pattern)}${scope ? ` (${scope})` : ''}`, rule, rule.id);
   },

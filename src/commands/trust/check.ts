@@ -2,7 +2,7 @@
 // Exit 0 auto-approved, 1 a person decides, 6 a deny rule refuses.
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../../runtime/errors.js';
-import { TrustDecisionError, evaluateCommand, formatArgv, loadTrustRules } from '../../runtime/trust.js';
+import { TrustDecisionError, formatArgv } from '../../runtime/trust.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { exactWords, trailingWords } from './shared.js';
 
@@ -28,10 +28,12 @@ export const trustCheckCommand: CommandModule<GlobalArgs, Args<CheckArgs>> = {
     const words = trailingWords(argv, 2);
     if (argv.script !== undefined && words.length) throw new UsageError('give either --script TEXT or a command after --, not both');
     if (argv.script === undefined && !words.length) throw new UsageError('name the command to check after --, e.g. berth trust check -- git log');
-    const rules = await loadTrustRules(ctx.rt);
     const scope = { agent: argv.agent ?? ctx.rt.env.BERTH_AGENT, room: argv.room ?? ctx.rt.env.BERTH_ROOM };
     const input = argv.script !== undefined ? { script: argv.script } : { argv: words };
-    const result = await evaluateCommand(input, rules, scope);
+    // As berth shell would decide it here: the rules, then the current directory (berth's data, a git repository).
+    const { decideHere } = await import('../../runtime/trust-place.js');
+    const { resolveCwd } = await import('../../runtime/approvals.js');
+    const result = await decideHere(ctx.rt, input, scope, resolveCwd(undefined));
     const command = argv.script ?? formatArgv(words);
     ctx.out.item({ ...result, command, scope }, (r) => [
       ['decision', r.decision === 'allow' ? 'allow (auto-approved)' : r.decision === 'deny' ? 'deny (refused)' : 'ask (a person decides)'],

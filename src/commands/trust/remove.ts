@@ -28,6 +28,7 @@ export const trustRemoveCommand: CommandModule<GlobalArgs, Args<RemoveArgs>> = {
       argv.id !== undefined && !pattern.length
         ? { id: argv.id }
         : { pattern: [...(argv.id !== undefined ? [argv.id] : []), ...pattern], action: argv.deny === undefined ? undefined : argv.deny ? 'deny' : 'allow', agent: argv.agent, room: argv.room },
+      { stdinIsTTY: Boolean(ctx.io.stdin?.isTTY) },
     );
     ctx.out.done(`removed ${rule.action} rule ${rule.id}: ${formatArgv(rule.pattern)}`, rule, rule.id);
   },

@@ -1,12 +1,9 @@
 // Opens the full-screen dashboard and owns the terminal: the terminal is restored on quit, signal or crash, and it
 // is handed over whole to a terminal session while one is attached (Ink sees no keys and draws nothing meanwhile).
 import { PassThrough } from 'node:stream';
-import React from 'react';
-import { render } from 'ink';
 import { Runtime } from '../runtime/runtime.js';
 import { ESC, onFatal, setOutputProcessing, signalExitCode, takeTerminal } from '../runtime/terminal.js';
 import { pipeTerminal } from '../runtime/terminal-session.js';
-import { App } from './App.js';
 import { DashboardStore } from './dashboard-store.js';
 import { disposeLiveStores } from './live-stores.js';
 import { recordsStoreFor } from './records-store.js';
@@ -40,12 +37,32 @@ function inkTerminal(stdout: NodeJS.WriteStream) {
   return { stdin: stdin as unknown as NodeJS.ReadStream, screen, gate };
 }
 
+/**
+ * Ink, React and the views. Ink draws only the last frame, and chalk drops colours, when they think they run in CI
+ * (CI, CI_*); on a real terminal the user asked for the dashboard, so those variables are hidden while they load
+ * (both read the environment once, at import) and put back after.
+ */
+async function loadUi() {
+  const ciVars = Object.entries(process.env).filter(([k]) => k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_'));
+  for (const [k] of ciVars) delete process.env[k];
+  try {
+    const [{ render }, { default: React }, { App }] = await Promise.all([import('ink'), import('react'), import('./App.js')]);
+    return { render, createElement: React.createElement, App };
+  } finally {
+    for (const [k, v] of ciVars) process.env[k] = v;
+  }
+}
+
 export async function runDashboard(options: { host?: string; room?: string } = {}): Promise<number> {
   const rt = new Runtime({ host: options.host });
   const endpoint = await rt.endpoint();
-  const settings = await rt.settings();
   // Starts on --room, else BERTH_ROOM, else the configured default room (when it exists; else the first room).
   const store = new DashboardStore(rt, { initialRoom: await rt.room(options.room) });
+  // The engine's module and connection first, so the store's first calls go out before Ink, React and the views (a
+  // megabyte of code) compile: the first frame then already shows the room's containers.
+  const started = store.start();
+  await rt.engine().catch(() => undefined);
+  const [{ render, createElement, App }, maxFps] = await Promise.all([loadUi(), rt.setting('ui').then((ui) => ui.maxFps)]);
   const sessions = new SessionManager({ host: options.host });
   const { stdin, stdout } = process;
   const terminal = takeTerminal({ stdin, stdout }, { altScreen: true, hideCursor: true, raw: true });
@@ -79,7 +96,9 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   sessions.onAttachRequest((id) => void attach(id));
 
   let instance: ReturnType<typeof render> | undefined;
+  let closed = false;
   const shutdown = () => {
+    closed = true;
     sessions.onAttachRequest(undefined);
     store.stop();
     disposeLiveStores();
@@ -89,6 +108,8 @@ export async function runDashboard(options: { host?: string; room?: string } = {
     stdin.pause();
     terminal.restore();
     rt.close();
+    // Calls still waiting on an engine that stopped answering would keep the process from exiting.
+    void rt.engine().then((engine) => engine.close(), () => {});
   };
   /** Sessions get a hang-up (their exec clients pass it on to the container), bounded so exit is never held long. */
   const endSessions = () => Promise.race([sessions.stopAll(), new Promise((r) => setTimeout(r, 4000).unref())]);
@@ -100,16 +121,18 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   try {
     let quit!: () => void;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
-    instance = render(<App store={store} endpoint={endpoint.url} onQuit={() => quit()} sessions={sessions} />, {
+    instance = render(createElement(App, { store, endpoint: endpoint.url, onQuit: () => quit(), sessions }), {
       stdin: ink.stdin,
       stdout: ink.screen,
       exitOnCtrlC: false,
       patchConsole: false,
-      maxFps: settings.get('ui').maxFps,
+      maxFps,
     });
-    void store.start();
-    // Records follow their containers from Docker's events for as long as the dashboard runs, whatever view is open.
-    recordsStoreFor(rt).start();
+    // Records follow their containers from Docker's events for as long as the dashboard runs, whatever view is open;
+    // the database (and SQLite's addon) opens once the first containers are in, not before.
+    void started.finally(() => {
+      if (!closed) recordsStoreFor(rt).start();
+    });
     await quitting;
     return 0;
   } finally {
