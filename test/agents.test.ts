@@ -87,7 +87,7 @@ describe('agent identity and workspace', () => {
     const ws = await cli(['agent', 'workspace', 'wsbot', '-r', r]);
     expect(ws.code, ws.stderr).toBe(0);
     const dir = ws.stdout.trim();
-    expect(dir).toBe(path.join(home, 'data', 'rooms', r, 'workspaces', 'wsbot'));
+    expect(dir).toBe(path.join(home, 'data', 'workspaces', r, 'wsbot'));
     expect(fs.readFileSync(path.join(dir, 'result.txt'), 'utf8')).toBe('from-job\n');
     // The next task sees the file; another agent has its own (empty) workspace.
     const read = await cli(['run', '-r', r, '--agent', 'wsbot', FIXTURE_IMAGE, '--', 'cat', '/workspace/result.txt']);

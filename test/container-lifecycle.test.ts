@@ -24,7 +24,7 @@ describe('container run', () => {
     const r = await cli(
       'container', 'run', IMG, '-d', '--name', 'web', '--tag', 'blue', '--tag', 'api',
       '--env', 'MODE=dev', '--env', 'API_TOKEN=hunter2', '--cpus', '0.5', '--memory', '64m', '--pids', '50',
-      '--port', '127.0.0.1::80/udp', '--mount-path', '/data', '--mount-subpath', 'web/files', '--agent', 'claude', '--role', 'builder',
+      '--port', '127.0.0.1::80/udp', '--mount-path', '/data', '--agent', 'claude', '--role', 'builder',
       '--', 'sh', '-c', 'echo hi > /data/out.txt; exec sleep 600',
     );
     expect(r.code, r.stderr).toBe(0);
@@ -41,9 +41,13 @@ describe('container run', () => {
     expect(info.HostConfig).toMatchObject({ NanoCpus: 5e8, Memory: 64 * 1024 * 1024, PidsLimit: 50, NetworkMode: `berth-${room}` });
     expect(info.HostConfig.PortBindings).toEqual({ '80/udp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     expect(info.NetworkSettings.Networks[`berth-${room}`]!.Aliases).toContain('web');
-    const storage = path.join(home, 'data', 'rooms', room, 'web', 'files');
-    // The room storage where asked, and the agent's workspace at /workspace (agents.ts) always.
-    expect(info.HostConfig.Binds).toEqual([`${storage}:/data`, `${path.join(home, 'data', 'rooms', room, 'workspaces', 'claude')}:/workspace`]);
+    const storage = path.join(home, 'data', 'rooms', room);
+    // The room storage where asked, and the agent's workspace (beside the room storage, which containers can write) at
+    // /workspace always: both berth-owned directories that no container can swap (storage-mounts.ts).
+    expect(info.HostConfig.Mounts).toEqual([
+      { Type: 'bind', Source: storage, Target: '/data' },
+      { Type: 'bind', Source: path.join(home, 'data', 'workspaces', room, 'claude'), Target: '/workspace' },
+    ]);
     // Written by the container once it runs: run -d returns when it started, not when its command got that far.
     await waitFor(() => fs.existsSync(path.join(storage, 'out.txt')), 'the container to write into the room storage');
     expect(fs.readFileSync(path.join(storage, 'out.txt'), 'utf8')).toBe('hi\n');
@@ -58,7 +62,7 @@ describe('container run', () => {
     expect(detail.mounts).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ source: storage, target: '/data' }),
-        expect.objectContaining({ source: path.join(home, 'data', 'rooms', room, 'workspaces', 'claude'), target: '/workspace' }),
+        expect.objectContaining({ source: path.join(home, 'data', 'workspaces', room, 'claude'), target: '/workspace' }),
       ]),
     );
     const table = await cli('container', 'inspect', id.slice(0, 10));

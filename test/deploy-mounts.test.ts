@@ -16,7 +16,7 @@ const otherRoom = uniqueRoom('dm');
 const APP = uniqueTag('app');
 const ASSETS = uniqueTag('assets');
 
-const mountFlags = ['--room-mount', 'shared:/room', '--project-mount', 'common:/proj', '--image-mount', `${ASSETS}:/other`, '--settle', '500ms', '--drain', '100ms'];
+const mountFlags = ['--room-mount', '.:/room', '--project-mount', '.:/proj', '--image-mount', `${ASSETS}:/other`, '--settle', '500ms', '--drain', '100ms'];
 
 async function deploy(inRoom: string, name: string) {
   const r = await runBerth(home, ['--room', inRoom, 'deploy', '--tag', APP, '--name', name, ...mountFlags]);
@@ -55,10 +55,10 @@ describe('berth deploy mounts', () => {
     expect(write.code).not.toBe(0);
     expect(write.output).toContain('Read-only file system');
     const info = await docker.getContainer(id).inspect();
-    const bind = info.HostConfig.Binds!.find((b) => b.endsWith(':/other:ro'));
-    expect(bind).toBeDefined();
+    const mount = info.HostConfig.Mounts!.find((m) => m.Target === '/other');
+    expect(mount).toMatchObject({ Type: 'bind', ReadOnly: true });
     // Exported once per image id under the data dir; the export container is gone.
-    const source = bind!.slice(0, bind!.indexOf(':'));
+    const source = mount!.Source;
     expect(path.dirname(source)).toBe(path.join(home, 'data', 'image-mounts'));
     expect(fs.lstatSync(path.join(source, 'assets', 'abs-link')).isSymbolicLink()).toBe(true);
     expect(fs.statSync(path.join(source, 'assets', 'hard.txt')).nlink).toBe(1);
@@ -76,9 +76,27 @@ describe('berth deploy mounts', () => {
     expect(missing.output).toContain('No such file');
     expect((await execIn(elsewhere, ['cat', '/proj/note'])).output.trim()).toBe('project-note');
     // Room and project mounts are writable (no :ro given); the files land in the storage berth storage reads.
-    expect(fs.readFileSync(path.join(home, 'data', 'rooms', room, 'shared', 'note'), 'utf8').trim()).toBe('written-by-one');
-    const ls = await runBerth(home, ['--room', room, 'storage', 'ls', 'shared']);
+    expect(fs.readFileSync(path.join(home, 'data', 'rooms', room, 'note'), 'utf8').trim()).toBe('written-by-one');
+    const ls = await runBerth(home, ['--room', room, 'storage', 'ls']);
     expect(ls.code, ls.stderr).toBe(0);
     expect(ls.stdout).toContain('note');
+  });
+
+  it('a mount of a directory inside storage is refused on an engine without safe subpaths, before anything is made', async () => {
+    const api = (await docker.version()).ApiVersion;
+    const [major, minor] = api.split('.').map(Number);
+    const r = await runBerth(home, ['--room', room, 'deploy', '--tag', APP, '--name', 'sub', '--room-mount', 'shared:/room']);
+    if (major! > 1 || minor! >= 45) {
+      // The engine resolves the subpath inside the storage volume (openat2): the service runs with it.
+      expect(r.code, r.stderr).toBe(0);
+      const id = await serviceContainerId(room, 'sub');
+      expect((await docker.getContainer(id).inspect()).HostConfig.Mounts).toContainEqual(expect.objectContaining({ Type: 'volume', VolumeOptions: expect.objectContaining({ Subpath: 'shared' }) }));
+    } else {
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`--room-mount "shared" needs Engine API 1.45 (Docker 26) or later`);
+      expect(r.stderr).toContain(`this engine speaks ${api}`);
+      expect(await docker.listContainers({ all: true, filters: { label: [`berth.room=${room}`, 'berth.name=sub'] } })).toEqual([]);
+    }
   });
 });

@@ -1,4 +1,4 @@
-// Agents: identities, per-agent limits (config agentLimits), workspaces under the room storage, the defaults and
+// Agents: identities, per-agent limits (config agentLimits), workspaces (beside the room storage), the defaults and
 // admission applied to every container an agent starts, and the per-agent usage listing.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,24 +10,50 @@ import { withSettingsLock } from './trust.js';
 import { formatBytes } from './format.js';
 import { LABEL, dockerContainerName } from './labels.js';
 import { RoomService } from './rooms.js';
+import { ensureOwnedDir } from './storage-mounts.js';
 import type { Runtime } from './runtime.js';
 import { parseCpus, parseMemory, parseWholeNumber, validateIdentity, validateRoomName } from './validate.js';
 
 /** Where every container and job an agent starts sees its workspace. */
 export const WORKSPACE_TARGET = '/workspace';
 
-/** The agent's workspace on the host: `<room storage>/workspaces/<agent>`. */
+/**
+ * The agent's workspace on the host: `<data>/workspaces/<room>/<agent>`. Not inside the room storage: a container
+ * that mounts the room storage could otherwise swap the workspace for a symlink before the engine binds it.
+ */
 export function workspaceDir(rt: Runtime, room: string, agent: string): string {
   validateRoomName(room);
   validateIdentity(agent, '--agent');
-  return path.join(new RoomService(rt).storageDir(room), 'workspaces', agent);
+  return path.join(rt.paths.dataDir, 'workspaces', room, agent);
 }
 
-/** Creates the workspace when missing and returns its host path. */
+/**
+ * Creates the workspace when missing and returns its host path, a real directory in a berth-owned chain. A workspace
+ * left at the old place (`<room storage>/workspaces/<agent>`) is moved over, through a descriptor of the room storage
+ * so that a swapped `workspaces` link cannot bring a host directory with it.
+ */
 export function ensureWorkspace(rt: Runtime, room: string, agent: string): string {
   const dir = workspaceDir(rt, room, agent);
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
+  if (!fs.existsSync(dir)) {
+    ensureOwnedDir(rt.paths.dataDir, path.dirname(dir));
+    adoptOldWorkspace(new RoomService(rt).storageDir(room), agent, dir);
+  }
+  return ensureOwnedDir(rt.paths.dataDir, dir);
+}
+
+function adoptOldWorkspace(roomStorage: string, agent: string, dir: string): void {
+  const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path.join(roomStorage, 'workspaces'), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    fs.renameSync(`/proc/self/fd/${fd}/${agent}`, dir);
+  } catch {
+    return; // nothing at the old place (or not a directory): a new workspace
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  // What was moved may be a link a container planted: it is dropped, never followed.
+  if (!fs.lstatSync(dir).isDirectory()) fs.unlinkSync(dir);
 }
 
 export async function getAgentLimits(rt: Runtime, agent: string): Promise<AgentLimits> {
@@ -85,7 +111,7 @@ export interface AgentSpecFields {
   name: string;
   agent: string;
   resources: { nanoCpus?: number; memory?: number };
-  mount?: { source: string; target: string };
+  mount?: { target: string };
   workspace?: { source: string; target: string };
 }
 
@@ -110,7 +136,7 @@ export async function applyAgentPolicy<T extends AgentSpecFields>(rt: Runtime, s
       throw new LimitError(`agent ${spec.agent}: CPU quota ${limits.cpus}; this container asks ${resources.nanoCpus / 1e9} on its own`);
     }
   }
-  // An explicit room-storage mount at /workspace wins: the agent's own workspace is inside the room storage anyway.
+  // An explicit room-storage mount at /workspace wins.
   const workspace = spec.mount?.target === WORKSPACE_TARGET ? undefined : { source: workspaceDir(rt, spec.room, spec.agent), target: WORKSPACE_TARGET };
   return { ...spec, resources, ...(workspace ? { workspace } : {}) };
 }

@@ -1,18 +1,18 @@
 // Creating room containers: option validation, the Docker create spec (labels, network alias, ports, resources,
 // room storage mount), pulling a missing image, and create+start that leaves nothing behind when it fails.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type Docker from 'dockerode';
 import { resolveCredentials } from './credentials.js';
-import { admitStart, applyAgentPolicy } from './agents.js';
+import { admitStart, applyAgentPolicy, ensureWorkspace } from './agents.js';
 import type { Engine } from './engine.js';
 import { BerthError, ConflictError, NotFoundError } from './errors.js';
 import { familiarName, parseImageRef, type ImageRef } from './image-ref.js';
 import { claimImage, registryError } from './images.js';
-import { LABEL, dockerContainerName, roomNetworkName, type ObjectKind } from './labels.js';
+import { LABEL, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind } from './labels.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService } from './rooms.js';
 import type { Runtime } from './runtime.js';
+import { assertMountable, engineMount, ensureOwnedDir, ensureStorageVolume, normalizeSubpath, type StorageMount } from './storage-mounts.js';
 import {
   parseCpus,
   parseEnvList,
@@ -20,7 +20,6 @@ import {
   parsePids,
   parsePort,
   readEnvFile,
-  resolveInside,
   validateContainerName,
   validateIdentity,
   validateMountPath,
@@ -70,7 +69,8 @@ export interface RunSpec {
   tags: string[];
   resources: Resources;
   ports: PortSpec[];
-  mount?: { source: string; target: string };
+  /** Room storage (or a directory inside it) in the container (storage-mounts.ts). */
+  mount?: StorageMount;
   /** The agent's workspace, mounted read-write at /workspace (agents.ts). */
   workspace?: { source: string; target: string };
   agent: string;
@@ -112,9 +112,9 @@ export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kin
   }
   if (opts.mountPath !== undefined) {
     const target = validateMountPath(opts.mountPath);
-    const storage = new RoomService(rt).storageDir(room);
-    const source = opts.mountSubpath ? resolveInside(storage, opts.mountSubpath) : storage;
-    mount = { source, target };
+    const subpath = normalizeSubpath(opts.mountSubpath ?? '', '--mount-subpath');
+    await assertMountable(await rt.engine(), subpath, '--mount-subpath');
+    mount = { root: new RoomService(rt).storageDir(room), subpath, target, volume: storageVolumeName(room) };
   }
   // An empty BERTH_AGENT is unset, as for BERTH_ROLE.
   const agent = validateIdentity(opts.agent ?? (rt.env.BERTH_AGENT || (await rt.setting('defaultAgent'))), '--agent');
@@ -185,7 +185,12 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
       ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
       ...(spec.resources.pids ? { PidsLimit: spec.resources.pids } : {}),
       ...(spec.mount || spec.workspace
-        ? { Binds: [spec.mount, spec.workspace].filter((m) => m !== undefined).map((m) => `${m.source}:${m.target}`) }
+        ? {
+            Mounts: [
+              ...(spec.mount ? [engineMount(spec.mount)] : []),
+              ...(spec.workspace ? [{ Type: 'bind' as const, Source: spec.workspace.source, Target: spec.workspace.target }] : []),
+            ],
+          }
         : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [spec.name] } } },
@@ -306,8 +311,12 @@ export async function createFromSpec(
   await assertNameFree(engine, spec.room, spec.name);
   const { pulled } = await ensureImage(engine, spec.image, opts, rt.env, { rt, room: spec.room });
   await ensureRoomOnce(rt, spec.room);
-  if (spec.mount) fs.mkdirSync(spec.mount.source, { recursive: true });
-  if (spec.workspace) fs.mkdirSync(spec.workspace.source, { recursive: true });
+  // Only berth-owned directories go to the engine by path; a subpath goes as a volume Subpath (storage-mounts.ts).
+  if (spec.mount) {
+    ensureOwnedDir(rt.paths.dataDir, spec.mount.root);
+    await ensureStorageVolume(engine, spec.mount);
+  }
+  if (spec.workspace) ensureWorkspace(rt, spec.room, spec.agent);
   // The agent's limits (max running, CPU quota): refused or queued here, before anything is created.
   const admission = opts.start !== false ? await admitStart(rt, spec, { timeoutMs: opts.admissionTimeoutMs, signal: opts.signal, onQueued: opts.onQueued }) : undefined;
   try {

@@ -6,6 +6,9 @@ import { parseLogMaxFiles, parseLogMaxSize, type LogLimitOptions } from './log-l
 import { isSecretName } from './mask.js';
 import { UsageError } from './errors.js';
 import { RoomService } from './rooms.js';
+import type { Engine } from './engine.js';
+import { storageVolumeName } from './labels.js';
+import { assertMountable, ensureOwnedDir, ensureStorageVolume, normalizeSubpath, type StorageMount } from './storage-mounts.js';
 import type { Runtime } from './runtime.js';
 import { validateSecretName } from './secrets.js';
 import {
@@ -14,7 +17,6 @@ import {
   parseEnvEntry,
   parseMemory,
   parsePort,
-  resolveInside,
   validateContainerName,
   validateMountPath,
   validateRoomName,
@@ -206,18 +208,14 @@ export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOption
     } else liveness = { kind: 'cmd', command: text };
   }
 
-  const storage = new RoomService(rt).storageDir(room);
-  const project = projectStorageDir(rt);
   const mounts: MountSpec[] = [];
-  for (const m of opts.roomMounts ?? []) {
-    const parsed = parseMount(m, '--room-mount');
-    resolveInside(storage, parsed.source, '--room-mount');
-    mounts.push({ type: 'room', ...parsed });
-  }
-  for (const m of opts.projectMounts ?? []) {
-    const parsed = parseMount(m, '--project-mount');
-    resolveInside(project, parsed.source, '--project-mount');
-    mounts.push({ type: 'project', ...parsed });
+  for (const [type, list, flag] of [['room', opts.roomMounts, '--room-mount'], ['project', opts.projectMounts, '--project-mount']] as const) {
+    for (const m of list ?? []) {
+      const parsed = parseMount(m, flag);
+      const source = normalizeSubpath(parsed.source, flag, type === 'room' ? 'the room storage' : 'the project storage');
+      if (source !== '') await assertMountable(await rt.engine(), source, flag);
+      mounts.push({ type, ...parsed, source: source || '.' });
+    }
   }
   for (const m of opts.imageMounts ?? []) {
     const parsed = parseMount(m.endsWith(':ro') ? m : `${m}:ro`, '--image-mount');
@@ -304,13 +302,18 @@ export function deployArgs(spec: DeploySpec): string[] {
   return args;
 }
 
-/** Host paths of the room and project mounts (image mounts are resolved by the deployer). */
-export function mountSource(rt: Runtime, room: string, m: MountSpec): string {
+/**
+ * A room or project mount as a storage mount (image mounts are resolved by the deployer): the root bound by path, a
+ * subpath as a volume Subpath on engines that resolve it safely, refused on others (storage-mounts.ts).
+ */
+export async function storageMountFor(rt: Runtime, engine: Engine, room: string, m: MountSpec): Promise<StorageMount> {
+  const flag = m.type === 'room' ? '--room-mount' : '--project-mount';
+  const subpath = normalizeSubpath(m.source, flag);
+  await assertMountable(engine, subpath, flag);
   const root = m.type === 'room' ? new RoomService(rt).storageDir(room) : projectStorageDir(rt);
-  fs.mkdirSync(root, { recursive: true });
-  const source = resolveInside(root, m.source, m.type === 'room' ? '--room-mount' : '--project-mount');
-  fs.mkdirSync(source, { recursive: true });
-  return source;
+  const mount = { root: ensureOwnedDir(rt.paths.dataDir, root), subpath, target: m.target, readOnly: m.readOnly, volume: m.type === 'room' ? storageVolumeName(room) : 'berth-project' };
+  await ensureStorageVolume(engine, mount);
+  return mount;
 }
 
 /** What the audit log keeps about a deploy: plain env, secret references, never a value. */

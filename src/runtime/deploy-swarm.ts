@@ -6,7 +6,7 @@ import {
   DeployFailedError,
   SERVICE_LABEL,
   publishedHost,
-  resolveBinds,
+  resolveMounts,
   resolveEnv,
   serviceLabels,
   type DeployCallbacks,
@@ -90,7 +90,7 @@ function restartCondition(spec: DeploySpec): { Condition: string; MaxAttempts?: 
 
 export async function swarmSpec(rt: Runtime, engine: Engine, spec: DeploySpec, revision: number, signal?: AbortSignal) {
   const { env, secretValues } = await resolveEnv(rt, spec, revision);
-  const binds = await resolveBinds(rt, spec, signal);
+  const mounts = await resolveMounts(rt, spec, signal);
   const network = await ensureOverlay(engine, spec.room);
   const labels = serviceLabels(spec, revision);
   const hc = healthCheck(spec);
@@ -104,10 +104,7 @@ export async function swarmSpec(rt: Runtime, engine: Engine, spec: DeploySpec, r
         Labels: { ...labels, [LABEL.name]: spec.name },
         Init: true,
         ...(hc ? { Healthcheck: hc } : {}),
-        Mounts: binds.map((b) => {
-          const [source, target, ro] = b.split(':');
-          return { Type: 'bind', Source: source, Target: target, ReadOnly: ro === 'ro' };
-        }),
+        Mounts: mounts,
       },
       RestartPolicy: restartCondition(spec),
       LogDriver: swarmLogDriver(await resolveLogLimits(rt, specLogOptions(spec))),

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { LimitError } from './admission.js';
 import { admitStart } from './agents.js';
 import { ensureImage, ensureRoomOnce, portBindings, type PullProgress } from './container-create.js';
-import { deployAuditDetails, mountSource, specLogOptions, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
+import { deployAuditDetails, storageMountFor, specLogOptions, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
 import type { Engine } from './engine.js';
 import { BerthError, CancelledError, ConflictError, NotFoundError, UsageError } from './errors.js';
@@ -16,6 +16,7 @@ import { containerLogBatches } from './logs.js';
 import type { PortMapping } from './containers.js';
 import type { Runtime } from './runtime.js';
 import { SecretStore, redactValues } from './secrets.js';
+import { engineMount, type EngineMount } from './storage-mounts.js';
 import { validateContainerName, validateRoomName } from './validate.js';
 
 export const SERVICE_LABEL = {
@@ -212,14 +213,15 @@ export async function resolveEnv(rt: Runtime, spec: DeploySpec, revision: number
   return { env, secretValues };
 }
 
-/** Binds for the room, project and image mounts, in the order given. */
-export async function resolveBinds(rt: Runtime, spec: DeploySpec, signal?: AbortSignal): Promise<string[]> {
-  const binds: string[] = [];
+/** The engine's mounts for the room, project and image mounts, in the order given. */
+export async function resolveMounts(rt: Runtime, spec: DeploySpec, signal?: AbortSignal): Promise<EngineMount[]> {
+  const engine = await rt.engine();
+  const mounts: EngineMount[] = [];
   for (const m of spec.mounts) {
-    const source = m.type === 'image' ? await imageMountSource(rt, spec.room, m.source, signal) : mountSource(rt, spec.room, m);
-    binds.push(`${source}:${m.target}${m.readOnly ? ':ro' : ''}`);
+    if (m.type === 'image') mounts.push({ Type: 'bind', Source: await imageMountSource(rt, spec.room, m.source, signal), Target: m.target, ReadOnly: true });
+    else mounts.push(engineMount(await storageMountFor(rt, engine, spec.room, m)));
   }
-  return binds;
+  return mounts;
 }
 
 export class DeployService {
@@ -356,7 +358,7 @@ export class DeployService {
     try {
       const resolved = await resolveEnv(this.rt, spec, revision);
       secretValues = resolved.secretValues;
-      const binds = await resolveBinds(this.rt, spec, cb.signal);
+      const mounts = await resolveMounts(this.rt, spec, cb.signal);
       const logLimits = await resolveLogLimits(this.rt, specLogOptions(spec));
       const { exposed, bindings } = portBindings(spec.ports.map((p) => ({ ...p, hostIp: p.hostIp ?? (publishedHost(engine, undefined) === '127.0.0.1' ? '127.0.0.1' : undefined) })));
       const network = roomNetworkName(spec.room);
@@ -388,7 +390,7 @@ export class DeployService {
             PortBindings: bindings,
             RestartPolicy: { Name: spec.restart.name, ...(spec.restart.maximumRetryCount !== undefined ? { MaximumRetryCount: spec.restart.maximumRetryCount } : {}) },
             LogConfig: logConfig(logLimits),
-            ...(binds.length ? { Binds: binds } : {}),
+            ...(mounts.length ? { Mounts: mounts } : {}),
             ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
             ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
           },

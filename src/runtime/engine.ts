@@ -209,6 +209,21 @@ export class Engine {
     await this.call('ping', (d) => d.ping());
   }
 
+  private api?: Promise<string>;
+
+  /** The Engine API version the engine speaks (`1.41`), asked once per connection. */
+  apiVersion(): Promise<string> {
+    this.api ??= this.call('read the engine version', (d) => d.version()).then((v) => v.ApiVersion);
+    this.api.catch(() => (this.api = undefined));
+    return this.api;
+  }
+
+  /** Whether the engine speaks at least Engine API `wanted` (`1.45`). */
+  async speaks(wanted: string): Promise<boolean> {
+    const [have, want] = [await this.apiVersion(), wanted].map((v) => v.split('.').map(Number));
+    return have![0]! > want![0]! || (have![0] === want![0] && have![1]! >= want![1]!);
+  }
+
   /**
    * Drops every open connection (requests still waiting fail), so that calls left waiting on a hung engine do not
    * hold the process once it is done. Endpoints with berth's own agent only (unix sockets, ssh).

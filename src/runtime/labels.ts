@@ -19,6 +19,11 @@ export function roomNetworkName(room: string): string {
   return `berth-${room}`;
 }
 
+/** The volume that stands for a room's storage when a directory inside it is mounted (storage-mounts.ts). */
+export function storageVolumeName(room: string): string {
+  return `berth-storage-${room}`;
+}
+
 /** Docker names are engine-wide; berth scopes them to a room as ROOM.NAME so two rooms can each have a "web". */
 export function dockerContainerName(room: string, name: string): string {
   return `${room}.${name}`;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { roomDiskUsage, type RoomDiskUsage } from './disk-usage.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { withLockFile } from './lock-file.js';
-import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
+import { LABEL, roomLabelFilter, roomNetworkName, storageVolumeName } from './labels.js';
 import type { Runtime } from './runtime.js';
 import { validateRoomName } from './validate.js';
 
@@ -153,9 +153,13 @@ export class RoomService {
           removedContainers.push(c.Id);
         }
         await engine.call(`remove network ${net.Name}`, (d) => d.getNetwork(net.Id).remove());
+        // The volume that stood for the storage in subpath mounts (storage-mounts.ts); the directory stays.
+        await engine.call('remove storage volume', (d) => d.getVolume(storageVolumeName(name)).remove()).catch(() => {});
         let purgedStorage = false;
         if (opts.purgeStorage) {
+          // No container of the room is left to swap a directory during the walk.
           fs.rmSync(this.storageDir(name), { recursive: true, force: true });
+          fs.rmSync(path.join(this.rt.paths.dataDir, 'workspaces', name), { recursive: true, force: true });
           purgedStorage = true;
         }
         return { room: name, removedContainers, removedNetwork: true, purgedStorage };

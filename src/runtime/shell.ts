@@ -34,9 +34,89 @@ export async function trustVerdict(
   }
 }
 
+/** What a file was when a request was filed: a path that later names another file (or a changed one) is refused. */
+interface FileIdentity {
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+function identityOf(st: fs.BigIntStats): FileIdentity {
+  return { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs };
+}
+
+function sameFile(a: FileIdentity, b: FileIdentity, content: boolean): boolean {
+  return a.dev === b.dev && a.ino === b.ino && (!content || (a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs));
+}
+
+/**
+ * The directory and program a person is shown, held from filing to run: the directory by descriptor (the command is
+ * started in that very directory, through /proc/self/fd/N, whatever the path names by then), the program by its
+ * identity (device, inode, size, times), re-checked just before the spawn.
+ */
+export class HeldPlace {
+  private constructor(
+    private readonly fd: number,
+    /** The held directory's real path: what the request shows. */
+    readonly cwd: string,
+    private readonly program: { path: string; identity: FileIdentity } | undefined,
+  ) {}
+
+  /** Holds `cwd` (a real path) and the program; refused when the directory moved between resolving and opening. */
+  static hold(cwd: string, program: string | undefined): HeldPlace {
+    const fd = fs.openSync(cwd, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      const real = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (real !== cwd) throw new ConflictError(`--cwd ${cwd} changed while the request was filed (it is now ${real}): nothing was filed`);
+      const held = program ? { path: program, identity: identityOf(fs.statSync(program, { bigint: true })) } : undefined;
+      return new HeldPlace(fd, cwd, held);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+  }
+
+  /** Throws (exit 4) when the directory's path or the program no longer names what was shown. */
+  check(id: number): void {
+    const dir = identityOf(fs.fstatSync(this.fd, { bigint: true }));
+    const now = fs.statSync(this.cwd, { bigint: true, throwIfNoEntry: false });
+    if (!now || !sameFile(dir, identityOf(now), false)) {
+      throw new ConflictError(`request ${id}: its directory ${this.cwd} was moved or replaced after it was filed: refused, nothing ran`);
+    }
+    if (this.program) {
+      const prog = fs.statSync(this.program.path, { bigint: true, throwIfNoEntry: false });
+      if (!prog || !sameFile(this.program.identity, identityOf(prog), true)) {
+        throw new ConflictError(`request ${id}: its program ${this.program.path} was replaced or changed after it was filed: refused, nothing ran`);
+      }
+    }
+  }
+
+  /**
+   * The held directory as a path that the spawned child's chdir resolves to the descriptor's directory: node-pty's
+   * child calls chdir right after fork, with this process's descriptors inherited (they close only at exec).
+   */
+  get spawnCwd(): string {
+    return `/proc/self/fd/${this.fd}`;
+  }
+
+  close(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // closed already
+    }
+  }
+}
+
+/** Places held by this process for the requests it filed, by request id: only a request's caller runs it. */
+const heldPlaces = new Map<number, HeldPlace>();
+
 /** Validates, asks the trust rules, and files the request (pending, or already decided by a rule). */
 export async function fileShellRequest(rt: Runtime, input: FileRequestInput): Promise<ApprovalRequest> {
   const prepared = prepareRequest({ masker: rt.mask, ...input });
+  const place = HeldPlace.hold(prepared.cwd, prepared.kind === 'argv' ? prepared.command[0] : undefined);
   const env = Object.keys(prepared.envAdded).length ? { env: prepared.envAdded } : {};
   const verdict = await trustVerdict(
     rt,
@@ -47,7 +127,14 @@ export async function fileShellRequest(rt: Runtime, input: FileRequestInput): Pr
   // Auto-approved: it runs with the environment the checks chose, which is what the request stores and shows.
   if (verdict.decision === 'allow' && verdict.env) prepared.env = verdict.env;
   const { env: _runEnv, ...decision } = verdict;
-  return new ApprovalQueue(rt).file(prepared, decision);
+  try {
+    const req = new ApprovalQueue(rt).file(prepared, decision);
+    heldPlaces.set(req.id, place);
+    return req;
+  } catch (err) {
+    place.close();
+    throw err;
+  }
 }
 
 /** Output files are kept for the dashboard a week after they were last written, then removed by the next run. */
@@ -77,6 +164,16 @@ export interface ApprovedRun {
  */
 export async function startApprovedRun(rt: Runtime, req: ApprovalRequest, size: SessionSize = {}): Promise<ApprovedRun> {
   const queue = new ApprovalQueue(rt);
+  const place = heldPlaces.get(req.id);
+  if (!place) throw new ConflictError(`request ${req.id} was filed by another process: only its caller runs it`);
+  heldPlaces.delete(req.id);
+  try {
+    place.check(req.id);
+  } catch (err) {
+    place.close();
+    queue.markEnded(req.id, null, 'not-run');
+    throw err;
+  }
   queue.markStarted(req.id);
   const file = queue.outputFile(req.id);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -85,8 +182,10 @@ export async function startApprovedRun(rt: Runtime, req: ApprovalRequest, size: 
   let written = 0;
   let session: HostTerminalSession;
   try {
-    session = await HostTerminalSession.create({ command: req.command, cwd: req.cwd, env: req.env, ...size });
+    // PWD names the directory as shown; the shell keeps it because it is the same directory as the one it starts in.
+    session = await HostTerminalSession.create({ command: req.command, cwd: place.spawnCwd, env: { ...req.env, PWD: req.cwd }, ...size });
   } catch (err) {
+    place.close();
     fs.closeSync(fd);
     queue.markEnded(req.id, 127, 'exited');
     throw err;
@@ -102,6 +201,8 @@ export async function startApprovedRun(rt: Runtime, req: ApprovalRequest, size: 
       // a full disk stops the copy, never the command
     }
   });
+  // The child is in the directory now (chdir happens before exec): the descriptor has done its work.
+  place.close();
   const done = session.wait().then(
     (code) => {
       fs.closeSync(fd);
