@@ -10,7 +10,7 @@ export const storageCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'Room storage and agent workspaces (storage paths start with ":"; --agent A for the agent\'s workspace)',
   builder: (y) =>
     y
-      .option('agent', { alias: 'A', type: 'string', describe: "The agent's workspace (<room storage>/workspaces/<agent>) instead of the whole room storage" })
+      .option('agent', { alias: 'A', type: 'string', describe: "The agent's workspace (<data>/workspaces/<room>/<agent>) instead of the room storage" })
       .command(storageLsCommand)
       .command(storageCpCommand)
       .command(storageRmCommand)

@@ -43,7 +43,7 @@ export function runOptionsBuilder<T>(y: import('yargs').Argv<T>) {
     .option('pids', { type: 'string', describe: 'Process count limit' })
     .option('port', { alias: 'p', type: 'string', describe: 'Publish host:container[/tcp|udp] (repeatable)' })
     .option('mount-path', { type: 'string', describe: 'Mount the room storage at this path in the container' })
-    .option('mount-subpath', { type: 'string', describe: 'Mount only this directory of the room storage' })
+    .option('mount-subpath', { type: 'string', describe: 'Mount only this directory of the room storage (Engine API 1.45+: docs/hostile-containers.md)' })
     .option('agent', { type: 'string', describe: 'Who starts it (default: BERTH_AGENT, then config defaultAgent); its limits and workspace apply' })
     .option('role', { type: 'string', describe: 'The agent\'s role (default: BERTH_ROLE)' })
     .option('log-max-size', { type: 'string', describe: 'Largest log file before it rotates (default 10m, config logs.maxSize)' })
