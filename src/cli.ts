@@ -1,12 +1,14 @@
 // The process entry: dashboard on a bare TTY, else one command; the only place errors become exit codes.
 import { PIPE_HELP_WIDTH, readManifestFile } from './commands/manifest.js';
 import { BerthError, ExitCode, exitCodeOf } from './runtime/errors.js';
+import { terminalText } from './runtime/format.js';
 import { berthVersion } from './runtime/version.js';
 
+/** The one place errors are printed: escaped, since a message may repeat input as given (a name, a path, a label). */
 function printError(err: unknown, debug: boolean): void {
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`berth: ${message.split('\n')[0]}\n`);
-  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.stderr.write(`berth: ${terminalText(message.split('\n')[0]!)}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${terminalText(err.stack, { newlines: true })}\n`);
   else if (!(err instanceof BerthError)) process.stderr.write('(run with --debug for details)\n');
 }
 

@@ -2,7 +2,8 @@
 // and footer, and the one keypress dispatcher (modal first, then text input, then the view, then global keys),
 // all driven by the key table in keymap.ts. It knows no view by name: views come from view-registry.ts.
 import React, { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from '../views/Text.js';
 import { ConfirmModal } from '../views/ConfirmModal.js';
 import { HelpOverlay } from '../views/HelpOverlay.js';
 import type { StatusMessage } from './actions.js';

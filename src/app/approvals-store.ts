@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { ApprovalQueue, assertPerson, type ApprovalRequest } from '../runtime/approvals.js';
+import { terminalText } from '../runtime/format.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { BatchedPublisher } from './batched-publisher.js';
 
@@ -35,9 +36,6 @@ export interface ApprovalsStoreOptions {
 
 const EMPTY: ApprovalsSnapshot = { requests: [], pending: 0 };
 const EMPTY_OUTPUT: OutputSnapshot = { lines: [], dropped: 0 };
-// CSI, OSC (ended by BEL or ST) and two-character escapes: the output pane shows text, not terminal control.
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 
 export class ApprovalsStore {
   private snapshot: ApprovalsSnapshot = EMPTY;
@@ -183,11 +181,11 @@ export class ApprovalsStore {
   }
 }
 
-/** One terminal line as text: what a carriage return overwrote is gone, escapes and control characters dropped. */
+/** One terminal line as text: what a carriage return overwrote is gone, colours kept, every other escape shown escaped. */
 export function cleanLine(raw: string): string {
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   const cr = line.lastIndexOf('\r');
-  return (cr >= 0 ? line.slice(cr + 1) : line).replace(ANSI, '');
+  return terminalText(cr >= 0 ? line.slice(cr + 1) : line, { sgr: true });
 }
 
 function sameRequests(a: ApprovalsSnapshot, b: ApprovalsSnapshot): boolean {

@@ -2,6 +2,7 @@
 // buffered as they arrive and moved into a capped ring buffer on a timer, published as a small snapshot. A follow
 // paused by an engine loss or by suspend() keeps its lines and continues from the last one.
 import { EngineUnreachableError } from '../runtime/errors.js';
+import { terminalText } from '../runtime/format.js';
 import { containerLogBatches, type LogLine } from '../runtime/logs.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { BatchedPublisher } from './batched-publisher.js';
@@ -137,7 +138,12 @@ export class LogStore {
             if (line.time === this.last?.time) this.last.seen++;
             else this.last = { time: line.time, seen: 1 };
           }
-          this.pending.push(batch);
+          // The one place a container's log text enters the dashboard: escaped here, colours kept (LogPane shows
+          // them), so search and the pane's width see what is drawn.
+          this.pending.push(batch.map((line) => {
+            const text = terminalText(line.text, { sgr: true });
+            return text === line.text ? line : { ...line, text };
+          }));
           this.schedule();
         }
         if (controller.signal.aborted) return;

@@ -2,7 +2,7 @@
 // screen's fixed rows and the tables' columns; kept apart from the registry so that views import it without
 // importing each other.
 import type React from 'react';
-import { truncate } from '../runtime/format.js';
+import { terminalText, truncate } from '../runtime/format.js';
 import type { StatusMessage } from './actions.js';
 import type { DashboardStore } from './dashboard-store.js';
 import type { Command, KeyContext } from './keymap.js';
@@ -43,7 +43,7 @@ export function fitColumns<R, C>(columns: readonly TableColumn<R, C>[], rows: re
   const ideal = columns.map((col) => {
     if (col.fixed) return col.fixed;
     let w = col.header.length;
-    for (const row of rows) w = Math.max(w, col.cell(row, ctx).text.length);
+    for (const row of rows) w = Math.max(w, terminalText(col.cell(row, ctx).text).length); // as drawn
     return Math.min(col.max, w);
   });
   const widths = new Map<TableColumn<R, C>, number>();
@@ -63,7 +63,7 @@ export function fitColumns<R, C>(columns: readonly TableColumn<R, C>[], rows: re
   return columns.filter((c) => widths.has(c)).map((c) => ({ col: c, width: widths.get(c)! }));
 }
 
-/** A cell's text cut to its column's width and padded to it. */
+/** A cell's text escaped (truncate does), cut to its column's width and padded to it. */
 export function padCell(text: string, width: number, right?: boolean): string {
   const t = truncate(text, width);
   return right ? t.padStart(width) : t.padEnd(width);

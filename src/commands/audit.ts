@@ -45,6 +45,9 @@ export const auditCommand: CommandModule<GlobalArgs, Args<AuditArgs>> = {
     }
     const wide = ctx.out.options.format === 'wide';
     // History and live entries from one follower: an entry written while the history is printed is neither lost nor repeated.
-    for await (const e of followAudit(ctx.rt, q, { signal: ctx.signal, history: true })) ctx.out.line(ctx.out.json ? JSON.stringify(e) : line(e, wide));
+    for await (const e of followAudit(ctx.rt, q, { signal: ctx.signal, history: true })) {
+      if (ctx.out.json) ctx.out.jsonLine(e);
+      else ctx.out.line(line(e, wide));
+    }
   },
 };

@@ -10,7 +10,7 @@ export const healthCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'Check the engine: reachable, versions, swarm state, uptime',
   handler: async ({ ctx }) => {
     const report = await checkHealth(ctx.rt);
-    if (ctx.out.json) ctx.out.line(JSON.stringify(report, null, 2));
+    if (ctx.out.json) ctx.out.jsonLine(report, 2);
     else {
       ctx.out.item(report, (r) => [
         ['engine', r.engine.reachable ? 'reachable' : `unreachable: ${r.engine.error}`],

@@ -1,5 +1,6 @@
 // The one output module every command prints through: table (sized to the terminal), wide, json, or ids only.
-import { truncate } from '../runtime/format.js';
+// Text goes out escaped (terminalText): what a container, image or agent named or printed is shown, never obeyed.
+import { terminalText, truncate } from '../runtime/format.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json';
 
@@ -33,13 +34,24 @@ export class Output {
     return this.options.format === 'json';
   }
 
+  /** One line of text, escaped: a line feed or carriage return in it is shown as \n or \r, never obeyed. */
   line(text = ''): void {
-    this.stdout.write(`${text}\n`);
+    this.stdout.write(`${terminalText(text)}\n`);
+  }
+
+  /** A value as one line of JSON (control characters, C1 and bidi marks as \u escapes). */
+  jsonLine(value: unknown, indent?: number): void {
+    this.stdout.write(`${jsonText(value, indent)}\n`);
   }
 
   /** Progress and notes: stderr, so stdout stays parseable. */
   note(text: string): void {
-    this.stderr.write(`${text}\n`);
+    this.stderr.write(`${terminalText(text)}\n`);
+  }
+
+  /** The terminal bell, the one control character berth prints on purpose. */
+  bell(): void {
+    this.stdout.write('\x07');
   }
 
   /** A listing: ids with -q, {"items": [...]} with json, else a table. */
@@ -49,32 +61,40 @@ export class Output {
       return;
     }
     if (this.json) {
-      this.line(JSON.stringify({ items: rows, ...opts.extra }, null, 2));
+      this.jsonLine({ items: rows, ...opts.extra }, 2);
       return;
     }
     this.stdout.write(renderTable(rows, columns, this.options.format === 'wide', this.options.columns));
   }
 
-  /** One object: json as is, else aligned "key: value" lines from the pairs given. */
-  item<T>(value: T, pairs: (v: T) => [string, string][], id?: (v: T) => string): void {
+  /**
+   * One object: json as is, else aligned "key: value" lines from the pairs given. A value is one line (a line feed
+   * in it is shown as \n, so no value can draw a line of its own); a list of strings is a block of lines under its key.
+   */
+  item<T>(value: T, pairs: (v: T) => [string, string | string[]][], id?: (v: T) => string): void {
     if (this.options.quiet && id) return this.line(id(value));
-    if (this.json) return this.line(JSON.stringify(value, null, 2));
+    if (this.json) return this.jsonLine(value, 2);
     const rows = pairs(value);
-    const width = Math.max(0, ...rows.map(([k]) => k.length));
-    for (const [k, v] of rows) this.line(`${`${k}:`.padEnd(width + 2)}${v}`);
+    const width = Math.max(0, ...rows.map(([k]) => terminalText(k).length));
+    for (const [k, v] of rows) {
+      const key = `${terminalText(k)}:`.padEnd(width + 2);
+      if (typeof v === 'string') this.stdout.write(`${key}${terminalText(v)}\n`);
+      else this.stdout.write(`${key.trimEnd()}\n${v.map((l) => `${terminalText(l)}\n`).join('')}`);
+    }
   }
 
   /** What a mutation did: a sentence on a terminal, the result object with json, the id with -q. */
   done<T>(message: string, value: T, id?: string): void {
     if (this.options.quiet) return id ? this.line(id) : undefined;
-    if (this.json) return this.line(JSON.stringify(value, null, 2));
+    if (this.json) return this.jsonLine(value, 2);
     this.line(message);
   }
 }
 
 export function renderTable<T>(rows: T[], columns: Column<T>[], wide: boolean, termWidth?: number): string {
   const cols = columns.filter((c) => wide || !c.wide);
-  const cells = rows.map((row) => cols.map((c) => c.value(row).replace(/\s+/g, ' ')));
+  // A cell is one line: line feeds and tabs are spaces, every other control character is shown escaped.
+  const cells = rows.map((row) => cols.map((c) => terminalText(c.value(row).replace(/[\t\n]/g, ' ')).replace(/\s+/g, ' ')));
   const widths = cols.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
   const gap = 3;
   if (termWidth && !wide) {
@@ -96,4 +116,15 @@ export function renderTable<T>(rows: T[], columns: Column<T>[], wide: boolean, t
       .join(' '.repeat(gap))
       .trimEnd();
   return [format(cols.map((c) => c.header)), ...cells.map(format)].map((l) => `${l}\n`).join('');
+}
+
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON.stringify, with the characters it leaves raw that a terminal would obey or reorder (DEL, C1 controls, bidi
+ * marks, line separators) written as \u escapes: the same JSON value, safe to print.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return String(JSON.stringify(value, null, indent)).replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

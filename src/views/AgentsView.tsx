@@ -1,7 +1,8 @@
 // The Agents view: each agent's running containers, CPU and memory in use against its limits, starts waiting in its
 // queue, and (on a wide screen) the selected agent's containers and workspace; refreshed every few seconds.
 import React, { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { Command } from '../app/keymap.js';
 import { fitColumns, listMove, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';

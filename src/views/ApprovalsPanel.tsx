@@ -1,7 +1,8 @@
 // The Approvals view's drawing: the queue (pending first), the selected request in full — its command highlighted
 // argument by argument, exactly as it will be spawned — and the approved command's live output.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { ApprovalsSnapshot, OutputSnapshot } from '../app/approvals-store.js';
 import { commandLine, quoteArg, visibleText, type ApprovalRequest } from '../runtime/approvals.js';
 import { formatAge, formatDuration, truncate } from '../runtime/format.js';

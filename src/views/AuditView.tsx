@@ -1,7 +1,8 @@
 // The Audit view: the audit log followed live (newest at the bottom; the cursor stays on the newest unless moved),
 // with a text filter over actor, action, target and result.
 import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { AuditStore } from '../app/audit-store.js';
 import type { Command } from '../app/keymap.js';
 import { fitColumns, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';

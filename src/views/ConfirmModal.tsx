@@ -1,6 +1,7 @@
 // A confirmation modal: what will happen, and the keys (from the key table) that confirm or cancel.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 
 export function ConfirmModal({ title, lines }: { title: string; lines: string[] }) {
   return (

@@ -1,6 +1,7 @@
 // A container's detail view: a header (name, image, state, live CPU/memory), the tab bar, and the open tab.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { ContainerSummary } from '../runtime/containers.js';
 import { formatBytes, formatPercent } from '../runtime/format.js';
 import type { StatsSample } from '../runtime/stats.js';

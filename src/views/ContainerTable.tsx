@@ -1,7 +1,8 @@
 // The container table of the selected room: agent, image, state, status, CPU %, memory, uptime, ports; only the
 // rows that fit are rendered, and columns are sized to their content, dropping the least important when narrow.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { ContainerSummary } from '../runtime/containers.js';
 import { formatBytes, formatDuration, formatPercent, formatPorts } from '../runtime/format.js';
 import type { StatsSnapshot } from '../app/stats-store.js';

@@ -1,6 +1,7 @@
 // The Files tab of a container's detail: one directory of the container's filesystem, a cursor, sizes and links.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { FilesSnapshot } from '../app/files-browser.js';
 import { formatBytes } from '../runtime/format.js';
 

@@ -1,6 +1,7 @@
 // The help overlay: every command and its keys, read from the same table the dispatcher uses.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { helpEntry, helpGroups, keyLabel } from '../app/keymap.js';
 
 const KEY_WIDTH = 12;

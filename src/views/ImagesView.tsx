@@ -3,7 +3,8 @@
 // full screen on enter. p pulls (a progress line), t tags, d deletes after a confirmation, b builds a directory
 // with its output streaming full screen (x stops it on the engine).
 import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { ALL_ROOMS } from '../app/dashboard-store.js';
 import path from 'node:path';
 import { ImagesStore, type BuildState, type ImagesSnapshot } from '../app/images-store.js';

@@ -1,6 +1,7 @@
 // The info tab: the container's inspect view (env values that look secret are masked by the library), scrollable.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { ContainerDetail } from '../runtime/containers.js';
 import { formatBytes, formatPorts, truncate } from '../runtime/format.js';
 

@@ -1,8 +1,10 @@
 // The logs tab: a window of the focused container's capped log (following the newest line unless scrolled back),
-// stderr marked, search matches highlighted, timestamps on demand.
+// stderr marked, search matches highlighted, timestamps on demand; the lines' own colours kept, nothing else.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { LogSnapshot, LogStore } from '../app/log-store.js';
+import { cutVisible } from '../runtime/format.js';
 import type { LogLine } from '../runtime/logs.js';
 
 export interface LogPaneProps {
@@ -25,29 +27,30 @@ export function logWindow(snapshot: LogSnapshot, anchor: number | null, height: 
 }
 
 function Highlighted({ text, term }: { text: string; term: string }) {
-  if (!term) return <>{text}</>;
+  if (!term) return <Text sgr>{text}</Text>;
   const lower = text.toLowerCase();
   const needle = term.toLowerCase();
   const parts: React.ReactNode[] = [];
   let at = 0;
   let hit: number;
   while ((hit = lower.indexOf(needle, at)) >= 0) {
-    if (hit > at) parts.push(text.slice(at, hit));
+    if (hit > at) parts.push(<Text key={`t${at}`} sgr>{text.slice(at, hit)}</Text>);
     parts.push(
-      <Text key={hit} backgroundColor="yellow" color="black">
+      <Text key={hit} sgr backgroundColor="yellow" color="black">
         {text.slice(hit, hit + needle.length)}
       </Text>,
     );
     at = hit + needle.length;
   }
-  if (at < text.length) parts.push(text.slice(at));
+  if (at < text.length) parts.push(<Text key={`t${at}`} sgr>{text.slice(at)}</Text>);
   return <>{parts}</>;
 }
 
 function LogRow({ line, term, timestamps, current, width }: { line: LogLine; term: string; timestamps: boolean; current: boolean; width: number }) {
   const err = line.stream === 'stderr';
-  // Cut long lines before rendering: Ink would otherwise measure the whole string.
-  const text = line.text.length > width ? line.text.slice(0, width) : line.text;
+  // Cut long lines before rendering: Ink would otherwise measure the whole string. The store escaped the text,
+  // keeping its colours: the cut counts what is drawn and never splits a colour sequence.
+  const text = cutVisible(line.text, width);
   return (
     <Text wrap="truncate">
       <Text color={err ? 'red' : 'gray'}>{current ? '›' : err ? '┃' : '│'}</Text>

@@ -1,7 +1,8 @@
 // The Records view: container records newest first (status, exit code, room, container, release, labels) with a
 // live filter, the selected record's fields on the right when wide, enter to open its container, d to delete it.
 import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { DashboardStore } from '../app/dashboard-store.js';
 import type { Command } from '../app/keymap.js';
 import { recordsStoreFor, type RecordsState } from '../app/records-store.js';

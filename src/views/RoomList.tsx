@@ -1,7 +1,8 @@
 // The room list pane: "all rooms" first, then one row per room with running/total containers; only the rows that
 // fit are drawn, keeping the selected room in view; under them the selected room's disk use.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { ALL_ROOMS } from '../app/dashboard-store.js';
 import type { RoomSummary } from '../runtime/rooms.js';
 import { formatBytes, truncate } from '../runtime/format.js';

@@ -1,7 +1,8 @@
 // The Services view: the room's services (replicas running/desired, health, revision), the selected one's deploy
 // history and live logs; R rolls it back and d removes it, each after a confirmation.
 import React, { useEffect, useMemo, useSyncExternalStore } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { Command } from '../app/keymap.js';
 import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
 import { ALL_ROOMS } from '../app/dashboard-store.js';

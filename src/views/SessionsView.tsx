@@ -1,7 +1,8 @@
 // The Sessions view: every terminal session of this dashboard (container, command, started, running or exited with
 // its code); enter re-attaches one full screen.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { Command } from '../app/keymap.js';
 import { useSessionList, type SessionInfo } from '../app/sessions.js';
 import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';

@@ -1,6 +1,7 @@
 // The stats tab: CPU and memory sparklines over the capped history, and the latest network, block I/O and pids.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { StatsHistory } from '../app/stats-store.js';
 import { formatBytes, formatPercent } from '../runtime/format.js';
 import type { StatsSample } from '../runtime/stats.js';

@@ -38,8 +38,8 @@ export function parseRequestId(value: unknown): number {
 }
 
 /** Every field a person needs to decide, each on its own line; the command exactly as it will be spawned. */
-export function requestPairs(r: ApprovalRequest): [string, string][] {
-  const pairs: [string, string][] = [
+export function requestPairs(r: ApprovalRequest): [string, string | string[]][] {
+  const pairs: [string, string | string[]][] = [
     ['id', String(r.id)],
     ['status', r.status],
     ['agent', r.agent],
@@ -47,7 +47,7 @@ export function requestPairs(r: ApprovalRequest): [string, string][] {
   if (r.room) pairs.push(['room', r.room]);
   if (r.kind === 'script') {
     pairs.push(['runs', `${formatArgv(r.command.slice(0, -1))} SCRIPT`]);
-    pairs.push(['script', `\n${visibleText(r.script ?? '').replace(/^/gm, '  | ')}`]);
+    pairs.push(['script', visibleText(r.script ?? '').split('\n').map((l) => `  | ${l}`)]);
   } else pairs.push(['command', formatArgv(r.command)]);
   if (r.kind === 'argv' && r.argv && r.argv[0] !== r.command[0]) pairs.push(['asked as', formatArgv(r.argv)]);
   pairs.push(['cwd', r.cwd]);

@@ -14,14 +14,15 @@ export const approvalsWatchCommand: CommandModule<GlobalArgs, Args<{ bell: boole
     const seen = new Map<number, string>();
     const stateOf = (r: ApprovalRequest) => `${r.status}|${r.startedAt ?? ''}|${r.endedAt ?? ''}`;
     const print = (event: string, r: ApprovalRequest) => {
-      if (ctx.out.json) return ctx.out.line(JSON.stringify({ event, request: r }));
+      if (ctx.out.json) return ctx.out.jsonLine({ event, request: r });
       const time = new Date().toISOString().slice(11, 19);
       const what =
         event === 'request' ? `pending  agent ${r.agent} in ${r.cwd}: ${commandLine(r)}`
         : event === 'start' ? 'started'
         : event === 'exit' ? (r.exitCode !== null ? `exited with code ${r.exitCode}` : `ended (${r.endReason})`)
         : describeDecision(r);
-      ctx.out.line(`${time}  #${r.id}  ${what}${event === 'request' && bell ? '\x07' : ''}`);
+      ctx.out.line(`${time}  #${r.id}  ${what}`);
+      if (event === 'request' && bell) ctx.out.bell();
     };
     const open = queue.list({ status: 'pending' });
     for (const r of open) {

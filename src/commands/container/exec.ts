@@ -85,7 +85,7 @@ export const containerExecCommand: CommandModule<GlobalArgs, Args<ExecArgs>> = {
       onOutput: printer,
       collect: !printer,
     });
-    if (json) ctx.out.line(JSON.stringify({ stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode, ...(result.timedOut ? { timed_out: true } : {}) }, null, 2));
+    if (json) ctx.out.jsonLine({ stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode, ...(result.timedOut ? { timed_out: true } : {}) }, 2);
     else if (!printer) {
       if (result.stdout) ctx.io.stdout.write(result.stdout);
       if (result.stderr) ctx.io.stderr.write(result.stderr);

@@ -69,7 +69,7 @@ export const containerUploadAndRunCommand: CommandModule<GlobalArgs, Args<Upload
       ctx.out.done(`uploaded ${result.upload.files} files to ${result.upload.container.name}:${result.upload.dest} and started ${cmd.join(' ')} (exec ${result.execId?.slice(0, 12)})`, result, result.execId);
       return;
     }
-    if (ctx.out.json) ctx.out.line(JSON.stringify({ upload: result.upload, stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode, ...(result.timedOut ? { timed_out: true } : {}) }, null, 2));
+    if (ctx.out.json) ctx.out.jsonLine({ upload: result.upload, stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode, ...(result.timedOut ? { timed_out: true } : {}) }, 2);
     if (result.timedOut) throw new BerthError(`the command timed out after ${argv.timeout} and was killed`, 'timeout');
     if (result.exitCode) throw new CommandExitError(result.exitCode);
   },

@@ -16,7 +16,7 @@ export const imageListCommand: CommandModule<GlobalArgs, Args<{ all: boolean }>>
       for (const id of new Set(images.map((i) => i.id))) ctx.out.line(id);
       return;
     }
-    if (ctx.out.json) return ctx.out.line(JSON.stringify({ items: images, room, all: argv.all }, null, 2));
+    if (ctx.out.json) return ctx.out.jsonLine({ items: images, room, all: argv.all }, 2);
     ctx.out.list(imageRows(images), imageColumns, { id: (r) => r.image.id });
   },
 };

@@ -81,7 +81,7 @@ export const pluginRunCommand: CommandModule<GlobalArgs, Args<RunArgs>> = {
     } catch (err) {
       // One line per violation, then the summary line that carries exit code 2.
       if (err instanceof ParamsError) {
-        for (const problem of err.problems) ctx.io.stderr.write(`berth: ${problem}\n`);
+        for (const problem of err.problems) ctx.out.note(`berth: ${problem}`);
         throw new UsageError(`params for ${err.release} do not match its schema (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}): nothing was run`);
       }
       throw err;
