@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from './errors.js';
+import { ChangedUnderError, Dir } from './safe-fs.js';
 
 export interface ContextOptions {
   /** The context directory (absolute). */
@@ -13,6 +14,11 @@ export interface ContextOptions {
   /** The Dockerfile as a path relative to dir, or absolute when it lives outside the context. */
   dockerfile: string;
   signal?: AbortSignal;
+  /**
+   * For a context under room storage: the berth-owned directory above it and the components down to the context,
+   * opened by descriptor (never resolved as a path a container could swap).
+   */
+  anchor?: { anchor: string; parts: string[] };
   /** Bytes of tar produced so far (called at most every 100 ms, and once at the end). */
   onProgress?: (bytes: number, files: number) => void;
 }
@@ -87,37 +93,50 @@ export async function contextFilter(patterns: string[], dockerfile: string): Pro
 
 interface Found {
   rel: string;
-  abs: string;
   stat: fs.Stats;
+  /** A directory's, or the file's parent, open while the entry is handled. */
+  dir: Dir;
+  name: string;
 }
 
-async function* walk(root: string, filter: ContextFilter, rel = ''): AsyncGenerator<Found> {
-  const abs = rel ? path.join(root, rel) : root;
+/**
+ * Walks the context by descriptor (safe-fs): a directory a container swaps for a symlink while the walk runs (room
+ * storage is mounted into the room's containers) is never followed, so no host file outside the context is read.
+ */
+async function* walk(dir: Dir, filter: ContextFilter): AsyncGenerator<Found> {
   let names: string[];
   try {
-    names = (await fs.promises.readdir(abs)).sort();
+    names = dir.names();
   } catch (err) {
-    throw new UsageError(`cannot read the build context at ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read the build context at ${dir.rel || '.'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   for (const name of names) {
-    const childRel = rel ? `${rel}/${name}` : name;
-    const childAbs = path.join(abs, name);
-    let stat: fs.Stats;
+    const childRel = dir.relOf(name);
+    let stat: fs.Stats | null;
     try {
-      stat = await fs.promises.lstat(childAbs);
+      stat = dir.lstat(name);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed while walking
-      throw new UsageError(`cannot read ${childAbs} in the build context: ${(err as NodeJS.ErrnoException).code}`);
+      throw new UsageError(`cannot read ${childRel} in the build context: ${(err as NodeJS.ErrnoException).code}`);
     }
+    if (!stat) continue; // removed while walking
+    const enter = async function* (): AsyncGenerator<Found> {
+      const sub = dir.child(name);
+      if (!sub) return;
+      try {
+        yield* walk(sub, filter);
+      } finally {
+        sub.close();
+      }
+    };
     if (filter.excluded(childRel)) {
-      if (stat.isDirectory() && filter.mustEnter(childRel)) yield* walk(root, filter, childRel);
+      if (stat.isDirectory() && filter.mustEnter(childRel)) yield* enter();
       continue;
     }
     if (stat.isDirectory()) {
-      yield { rel: childRel, abs: childAbs, stat };
-      yield* walk(root, filter, childRel);
+      yield { rel: childRel, stat, dir, name };
+      yield* enter();
     } else if (stat.isFile() || stat.isSymbolicLink()) {
-      yield { rel: childRel, abs: childAbs, stat };
+      yield { rel: childRel, stat, dir, name };
     }
     // Sockets, FIFOs and devices are left out, as docker does.
   }
@@ -150,7 +169,7 @@ export async function packContext(opts: ContextOptions): Promise<PackedContext> 
     },
   });
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const header = (found: Found, name: string) => ({
+  const header = (found: { stat: fs.Stats }, name: string) => ({
     name,
     mode: found.stat.mode & 0o7777,
     mtime: found.stat.mtime,
@@ -159,34 +178,59 @@ export async function packContext(opts: ContextOptions): Promise<PackedContext> 
     uname: '',
     gname: '',
   });
-  const addFile = async (found: Found, name: string) => {
+  const addFile = async (fd: number, found: { stat: fs.Stats }, name: string) => {
     const entry = pack.entry({ ...header(found, name), type: 'file', size: found.stat.size });
-    await pipeline(fs.createReadStream(found.abs, { highWaterMark: 1024 * 1024 }), entry);
+    await pipeline(fs.createReadStream('', { fd, highWaterMark: 1024 * 1024, autoClose: true }), entry);
   };
   const fill = async () => {
-    for await (const found of walk(opts.dir, filter)) {
+    const wording = { noFollow: 'a build context is read without following symlinks', within: `build context ${opts.dir}` };
+    let root: Dir;
+    if (opts.anchor) {
+      const top = Dir.open(opts.anchor.anchor, wording);
+      try {
+        const d = top.descend(opts.anchor.parts);
+        if (!d) throw new UsageError(`build context "${opts.dir}" does not exist`);
+        root = d;
+      } finally {
+        top.close();
+      }
+    } else root = Dir.open(fs.realpathSync(opts.dir), wording);
+    try {
+      await fillFrom(root);
+    } finally {
+      root.close();
+    }
+    if (outside) {
+      let stat: fs.Stats;
+      let fd: number;
+      try {
+        fd = fs.openSync(opts.dockerfile, 'r');
+        stat = fs.fstatSync(fd);
+      } catch {
+        throw new UsageError(`--file "${opts.dockerfile}" does not exist`);
+      }
+      files++;
+      await addFile(fd, { stat }, dockerfileName);
+    }
+    pack.finalize();
+  };
+  const fillFrom = async (root: Dir) => {
+    for await (const found of walk(root, filter)) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
       files++;
       if (found.stat.isDirectory()) {
         await new Promise<void>((resolve, reject) => pack.entry({ ...header(found, found.rel), type: 'directory' }, (err) => (err ? reject(err) : resolve())));
       } else if (found.stat.isSymbolicLink()) {
-        const linkname = await fs.promises.readlink(found.abs);
+        // Packed as the link it is (the engine resolves it inside the build), never followed here.
+        const linkname = found.dir.readlink(found.name);
         await new Promise<void>((resolve, reject) => pack.entry({ ...header(found, found.rel), type: 'symlink', linkname }, (err) => (err ? reject(err) : resolve())));
       } else {
-        await addFile(found, found.rel);
+        const opened = found.dir.openFile(found.name);
+        if (!opened) throw new ChangedUnderError(found.rel, `build context ${opts.dir}`);
+        // The size in the tar header is the opened file's.
+        await addFile(opened.fd, { stat: opened.stat }, found.rel);
       }
     }
-    if (outside) {
-      let stat: fs.Stats;
-      try {
-        stat = await fs.promises.stat(opts.dockerfile);
-      } catch {
-        throw new UsageError(`--file "${opts.dockerfile}" does not exist`);
-      }
-      files++;
-      await addFile({ rel: dockerfileName, abs: opts.dockerfile, stat }, dockerfileName);
-    }
-    pack.finalize();
   };
   const produced = pipeline(pack, counter, out);
   const filled = fill().catch((err) => {

@@ -8,6 +8,7 @@ import { BerthError, CancelledError, NotFoundError, UsageError } from './errors.
 import { DOCKER_HUB, familiarName, normalizeRegistry, parseImageRef, type ImageRef } from './image-ref.js';
 import { claimImage, readEngineStream, registryError, type ProgressEvent } from './images.js';
 import { RoomService } from './rooms.js';
+import { storageAnchor } from './safe-fs.js';
 import type { Runtime } from './runtime.js';
 import { parseEnvEntry, resolveInside, validateRoomName } from './validate.js';
 
@@ -179,6 +180,7 @@ export async function buildImage(rt: Runtime, opts: BuildOptions): Promise<Build
   return rt.audit.record({ actor: rt.actor, action: 'image.build', target: `${opts.room}/${tags[0]}`, details: { ...details, tags } }, async () => {
     const packed = await packContext({
       dir,
+      anchor: storageAnchor(dir, rt.paths.dataDir, rt.paths.roomsDir) ?? undefined,
       dockerfile,
       signal: opts.signal,
       onProgress: (bytes, files) => opts.onEvent?.({ type: 'context', bytes, files }),

@@ -23,7 +23,8 @@ import {
 import { auditTarget, ContainerService, type ContainerSummary } from './containers.js';
 import { BerthError, CancelledError, NotFoundError, UsageError } from './errors.js';
 import { Demuxer, EXEC_MARKER, execCommand, newExecToken, resolveRunning, waitExecExit, type ExecResult, type OutputStream } from './exec.js';
-import { extractEntries, type ExtractResult } from './extract.js';
+import { extractEntries, type ExtractResult, type ExtractTarget } from './extract.js';
+import { Dir, storageAnchor } from './safe-fs.js';
 import type { Runtime } from './runtime.js';
 
 /** In-memory content for one file of a map: bytes, text, a stream (spooled to a temp file when its size is unknown). */
@@ -563,9 +564,25 @@ export async function downloadExtract(
   return rt.audit.record({ actor: rt.actor, action: 'container.download', target: auditTarget(c), details: { path: full, extractTo: path.resolve(dir) } }, async () => {
     const stream = await openArchive(rt, c, full, opts.signal);
     const entries = st.type === 'directory' ? stripRoot(tarEntries(stream, { limits })) : tarEntries(stream, { limits });
-    const result = await extractEntries(entries, dir, { limits, foldCase: true, externalSymlinks: opts.externalSymlinks ?? 'refuse', signal: opts.signal, onProgress: opts.onProgress });
-    return { ...result, container: c.name, path: full };
+    const target = extractTarget(rt, dir);
+    try {
+      const result = await extractEntries(entries, target, { limits, foldCase: true, externalSymlinks: opts.externalSymlinks ?? 'refuse', signal: opts.signal, onProgress: opts.onProgress });
+      return { ...result, container: c.name, path: full };
+    } finally {
+      if (typeof target !== 'string') target.root.close();
+    }
   });
+}
+
+/**
+ * A host directory to unpack into. Under a room's storage or a workspace (which containers write), it is reached
+ * from the berth-owned directory above by descriptor and never resolved as a path; anywhere else it is the path.
+ */
+function extractTarget(rt: Runtime, dir: string): ExtractTarget {
+  const abs = path.resolve(dir);
+  const anchored = storageAnchor(abs, rt.paths.dataDir, rt.paths.roomsDir);
+  if (!anchored || !fs.existsSync(anchored.anchor)) return dir;
+  return { root: Dir.open(anchored.anchor, { noFollow: 'storage paths never follow symlinks', within: `storage at ${anchored.anchor}` }), parts: anchored.parts, shown: abs };
 }
 
 /** The engine names a directory's entries under its base name ("data/x", "./x", "/x" for the root): drop it. */
@@ -741,7 +758,7 @@ export async function statContainerPath(rt: Runtime, room: string, ref: string, 
 export async function extractArchiveFile(
   rt: Runtime,
   file: string,
-  dir: string,
+  dir: ExtractTarget,
   opts: { signal?: AbortSignal; externalSymlinks?: 'refuse' | 'keep'; limits?: Partial<ArchiveLimits> } = {},
 ): Promise<ExtractResult> {
   if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new NotFoundError(`no such archive "${file}"`);
@@ -750,5 +767,10 @@ export async function extractArchiveFile(
   // A file can be read twice: check every entry first (a bad archive is refused before one byte is written, and
   // fast), then unpack, checking again as it goes.
   await checkArchive(file, limits, opts.signal, rules);
-  return extractEntries(fileEntries(file, limits), dir, { limits, ...rules, signal: opts.signal });
+  const target = typeof dir === 'string' ? extractTarget(rt, dir) : dir;
+  try {
+    return await extractEntries(fileEntries(file, limits), target, { limits, ...rules, signal: opts.signal });
+  } finally {
+    if (target !== dir && typeof target !== 'string') target.root.close();
+  }
 }
