@@ -52,10 +52,10 @@ describe('storage', () => {
     expect(fs.existsSync(path.join(storage, 'inputs'))).toBe(false);
   });
 
-  it('--agent works in <room storage>/workspaces/<agent>', async () => {
+  it('--agent works in <data>/workspaces/<room>/<agent>', async () => {
     const r = await cli('storage', 'cp', '--agent', 'ana', path.join(work, 'in', 'a.txt'), ':notes/');
     expect(r.code, r.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(storage, 'workspaces', 'ana', 'notes', 'a.txt'), 'utf8')).toBe('A');
+    expect(fs.readFileSync(path.join(home, 'data', 'workspaces', room, 'ana', 'notes', 'a.txt'), 'utf8')).toBe('A');
     const ls = await cli('-q', 'storage', 'ls', '--agent', 'ana', 'notes');
     expect(ls.stdout).toBe('notes/a.txt\n');
     expectOneLineError(await cli('storage', 'ls', '--agent', 'bad/name'), ExitCode.usage, 'invalid --agent "bad/name"');
@@ -73,10 +73,15 @@ describe('storage', () => {
     // Copying over the link replaces the link.
     expect((await cli('storage', 'cp', path.join(work, 'in', 'a.txt'), ':evil')).code).toBe(0);
     expect(fs.lstatSync(path.join(storage, 'evil')).isFile()).toBe(true);
-    // A workspaces dir swapped for a symlink is refused, not followed.
+    // A link planted at a workspace's old place (<room storage>/workspaces/<agent>) is dropped when the workspace is
+    // made, never followed: the agent gets a new, real directory.
     fs.mkdirSync(path.join(storage, 'workspaces'), { recursive: true });
     fs.symlinkSync(canary, path.join(storage, 'workspaces', 'mallory'));
-    expectOneLineError(await cli('storage', 'cp', '--agent', 'mallory', path.join(work, 'in', 'a.txt'), ':x'), ExitCode.usage, 'is a symlink');
+    const ws = await cli('agent', 'workspace', 'mallory');
+    expect(ws.code, ws.stderr).toBe(0);
+    expect(fs.lstatSync(ws.stdout.trim()).isDirectory()).toBe(true);
+    expect((await cli('storage', 'cp', '--agent', 'mallory', path.join(work, 'in', 'a.txt'), ':x')).code).toBe(0);
+    expect(fs.readFileSync(path.join(ws.stdout.trim(), 'x'), 'utf8')).toBe('A');
     // A tree holding a fifo copies without hanging, leaving the fifo out.
     expect((await cli('storage', 'cp', ':', path.join(work, 'whole'))).code).toBe(0);
     expect(fs.existsSync(path.join(work, 'whole', 'pipe'))).toBe(false);
