@@ -103,15 +103,16 @@ interface Found {
  * Walks the context by descriptor (safe-fs): a directory a container swaps for a symlink while the walk runs (room
  * storage is mounted into the room's containers) is never followed, so no host file outside the context is read.
  */
-async function* walk(dir: Dir, filter: ContextFilter): AsyncGenerator<Found> {
+async function* walk(dir: Dir, filter: ContextFilter, rel = ''): AsyncGenerator<Found> {
   let names: string[];
   try {
     names = dir.names();
   } catch (err) {
-    throw new UsageError(`cannot read the build context at ${dir.rel || '.'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read the build context at ${rel || '.'}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   for (const name of names) {
-    const childRel = dir.relOf(name);
+    // Relative to the context (a Dir opened below an anchor names itself from the anchor).
+    const childRel = rel ? `${rel}/${name}` : name;
     let stat: fs.Stats | null;
     try {
       stat = dir.lstat(name);
@@ -123,7 +124,7 @@ async function* walk(dir: Dir, filter: ContextFilter): AsyncGenerator<Found> {
       const sub = dir.child(name);
       if (!sub) return;
       try {
-        yield* walk(sub, filter);
+        yield* walk(sub, filter, childRel);
       } finally {
         sub.close();
       }
