@@ -25,7 +25,7 @@ describe('CLI output escapes what others control', () => {
   it('storage ls shows an agent-made file name escaped; -o json keeps the name', async () => {
     expect((await berth('room', 'create', room)).code).toBe(0);
     const name = 'f\x1b]0;FILETITLE\x07\x1b[2K\u202eevil\r.txt';
-    const dir = path.join(home, 'data', 'rooms', room, 'workspaces', 'tester');
+    const dir = path.join(home, 'data', 'workspaces', room, 'tester');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, name), 'x');
     const r = await berth('storage', 'ls', '--agent', 'tester');
