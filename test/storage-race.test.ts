@@ -7,12 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BerthError } from '../src/runtime/errors.js';
 import { downloadExtract } from '../src/runtime/files.js';
 import { StorageService } from '../src/runtime/storage.js';
 import { makeTar, makeZip, treeChecksum } from './fixtures/archives.js';
 import { FIXTURE_IMAGE, TEST_LOG_CONFIG, docker, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
+
+// 100 tries of each operation against a busy swapper: minutes on a loaded machine, seconds on a quiet one.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 
 const TRIES = Number(process.env.BERTH_RACE_TRIES ?? 100);
 const MARK = 'CANARY-7f3a';
