@@ -34,7 +34,7 @@ describe('Agents view', () => {
       expect(frame).toMatch(/zzz-idle\s+0\/5\s/);
       expect(frame).toContain('limits: cpus 1, memory 64m, max running 2, on limit reject');
       expect(frame).toContain(`${room}/worker`);
-      expect(frame).toContain(path.join('rooms', room, 'workspaces'));
+      expect(frame).toContain(path.join('workspaces', room, 'aaa-viewbot'));
       // The cursor moves (G: the last agent) and the detail follows it.
       dash.press('G');
       await dash.waitForFrame((f) => f.includes('limits: max running 5, on limit reject'), 'the detail of the last agent');
