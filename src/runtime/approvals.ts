@@ -576,13 +576,16 @@ export class ApprovalQueue {
       const info = this.db
         .prepare(`UPDATE approval_requests SET status = ?, decided_at = ?, decided_by = ?, decided_via = 'person', reason = ? WHERE id = ? AND status = 'pending'`)
         .run(decision, now, by.actor, by.reason ?? null, id);
-      return info.changes === 1 ? ('ok' as const) : ('decided' as const);
+      if (info.changes !== 1) return 'decided' as const;
+      // Audited before the decision commits: the caller (another process) can start the command as soon as it sees
+      // the decision, and its approval.start must come after this line; a decision that cannot be audited is none.
+      this.auditDecision(this.get(id));
+      return 'ok' as const;
     });
     if (outcome === 'missing') throw new NotFoundError(`approval request ${id} not found`);
     const req = this.get(id);
     if (outcome === 'settled') this.auditDecision(req);
     if (outcome !== 'ok') throw new ConflictError(`approval request ${id} is already ${describeDecision(req)}`);
-    this.auditDecision(req);
     return req;
   }
 
