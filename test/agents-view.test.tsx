@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY, openDashboard } from './dashboard-harness.js';
-import { setAgentLimits } from '../src/runtime/agents.js';
+import { setAgentLimits } from '../src/runtime/agents/index.js';
 import { FIXTURE_IMAGE, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
 import { PERSON } from './person.js';
 

@@ -4,8 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setAgentLimits, type LimitsChange } from '../src/runtime/agents.js';
-import { openDatabase } from '../src/runtime/store.js';
+import { setAgentLimits, type LimitsChange } from '../src/runtime/agents/index.js';
+import { openDatabase } from '../src/runtime/core/index.js';
 import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 import { PERSON, berthAsPerson } from './person.js';
 

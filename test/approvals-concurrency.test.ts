@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalQueue, type ApprovalRequest } from '../src/runtime/approvals.js';
+import { ApprovalQueue, type ApprovalRequest } from '../src/runtime/host-commands/index.js';
 import { repoRoot, runtimeFor, tempHome, waitFor } from './helpers.js';
 
 const home = tempHome();

@@ -11,7 +11,7 @@ import { render } from 'ink-testing-library';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { App } from '../src/app/App.js';
 import { DashboardStore } from '../src/app/dashboard-store.js';
-import { ApprovalQueue } from '../src/runtime/approvals.js';
+import { ApprovalQueue } from '../src/runtime/host-commands/index.js';
 import { repoRoot, runtimeFor, tempHome, waitFor } from './helpers.js';
 import { KEY } from './dashboard-harness.js';
 

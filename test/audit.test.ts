@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditFiles, followLines } from '../src/runtime/audit-file.js';
-import { ExitCode } from '../src/runtime/errors.js';
+import { auditFiles, followLines, ExitCode } from '../src/runtime/core/index.js';
 import { main } from '../src/commands/main.js';
 import { cliFor, IMG } from './container-helpers.js';
 import { removeRooms, repoRoot, runCli, tempHome, uniqueRoom, waitFor } from './helpers.js';
@@ -30,7 +29,7 @@ describe('audit log rotation', () => {
     const file = path.join(dir, 'actions.jsonl');
     // The writers run the real AuditLog, bundled from the sources under test.
     const lib = path.join(dir, 'audit.mjs');
-    buildSync({ entryPoints: [path.join(repoRoot, 'src/runtime/audit.ts')], bundle: true, platform: 'node', format: 'esm', outfile: lib, logLevel: 'error' });
+    buildSync({ entryPoints: [path.join(repoRoot, 'src/runtime/core/audit.ts')], bundle: true, platform: 'node', format: 'esm', outfile: lib, logLevel: 'error' });
     const writer = path.join(dir, 'writer.mjs');
     fs.writeFileSync(writer, [
       `import { AuditLog } from ${JSON.stringify(lib)};`,
@@ -90,7 +89,7 @@ describe('audit log rotation', () => {
     const dir = home();
     const h = dir;
     const env = { BERTH_HOME: h, BERTH_AUDIT_MAX_BYTES: '2048', BERTH_AUDIT_MAX_FILES: '2' };
-    const { Runtime } = await import('../src/runtime/runtime.js');
+    const { Runtime } = await import('../src/runtime/core/index.js');
     const rt = new Runtime({ env: { ...process.env, ...env } });
     for (let i = 0; i < 100; i++) rt.audit.append({ actor: 'a', action: 'test.write', target: 't', result: 'ok', details: { i } });
     expect(auditFiles(rt.audit.file).map((f) => path.basename(f))).toEqual(['actions.jsonl.2', 'actions.jsonl.1', 'actions.jsonl']);
@@ -119,7 +118,7 @@ describe('berth audit --follow while the log is written', () => {
     chunks.forEach((text, n) => fs.writeFileSync(`${file}.${chunks.length - n}`, text, { mode: 0o600 }));
     fs.writeFileSync(file, chunk, { mode: 0o600 });
     const lib = path.join(dir, 'audit.mjs');
-    buildSync({ entryPoints: [path.join(repoRoot, 'src/runtime/audit.ts')], bundle: true, platform: 'node', format: 'esm', outfile: lib, logLevel: 'error' });
+    buildSync({ entryPoints: [path.join(repoRoot, 'src/runtime/core/audit.ts')], bundle: true, platform: 'node', format: 'esm', outfile: lib, logLevel: 'error' });
     const writerFile = path.join(dir, 'writer.mjs');
     const COUNT = 3000;
     fs.writeFileSync(writerFile, [

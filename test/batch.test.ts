@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBounded } from '../src/runtime/batch.js';
-import { ExitCode } from '../src/runtime/errors.js';
+import { runBounded } from '../src/runtime/containers/index.js';
+import { ExitCode } from '../src/runtime/core/index.js';
 import { cliFor, expectOneLineError, IMG, roomContainers } from './container-helpers.js';
 import { removeRooms, tempHome, uniqueRoom } from './helpers.js';
 

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cliFor, expectOneLineError } from './container-helpers.js';
 import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, tempHome, uniqueRoom, waitFor } from './helpers.js';
 import { runCliStdin } from './image-helpers.js';
-import { baseImages, buildCredentialRegistry } from '../src/runtime/build.js';
-import { parseImageRef } from '../src/runtime/image-ref.js';
+import { baseImages, buildCredentialRegistry, parseImageRef } from '../src/runtime/images/index.js';
 
 const home = tempHome();
 const room = uniqueRoom('bcli');

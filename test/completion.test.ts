@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawnSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
+import { ExitCode } from '../src/runtime/core/index.js';
 import { cliFor, IMG } from './container-helpers.js';
 import { removeRooms, repoRoot, runCli, tempHome, uniqueRoom } from './helpers.js';
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Runtime } from '../src/runtime/runtime.js';
+import { Runtime } from '../src/runtime/core/index.js';
 import { tempHome } from './helpers.js';
 
 const home = tempHome();

@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../src/runtime/audit.js';
-import { ExitCode } from '../src/runtime/errors.js';
+import { AuditLog, ExitCode } from '../src/runtime/core/index.js';
 import { cliFor, expectOneLineError, IMG, inspectByName, roomContainers } from './container-helpers.js';
 import { docker, removeRooms, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

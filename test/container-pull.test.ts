@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContainerService } from '../src/runtime/containers.js';
+import { ContainerService } from '../src/runtime/containers/index.js';
 import { cliFor, IMG } from './container-helpers.js';
 import { docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
+import { ExitCode } from '../src/runtime/core/index.js';
 import { cliFor, expectOneLineError, IMG, roomContainers } from './container-helpers.js';
 import { docker, removeRooms, tempHome, uniqueRoom } from './helpers.js';
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/runtime/errors.js';
+import { UsageError } from '../src/runtime/core/index.js';
 import {
   parseCpus,
   parseDuration,
@@ -12,7 +12,7 @@ import {
   readEnvFile,
   resolveInside,
   validateSignal,
-} from '../src/runtime/validate.js';
+} from '../src/runtime/core/index.js';
 import { tempHome } from './helpers.js';
 
 describe('container value parsers', () => {

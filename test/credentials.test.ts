@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allCredentials, listRegistries, resolveCredentials } from '../src/runtime/credentials.js';
+import { allCredentials, listRegistries, resolveCredentials } from '../src/runtime/images/index.js';
 import { tempHome } from './helpers.js';
 
 const home = tempHome();

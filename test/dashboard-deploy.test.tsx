@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseDeployLine, quoteWords } from '../src/commands/deploy.js';
-import { deployArgs, toDeploySpec } from '../src/runtime/deploy-spec.js';
+import { deployArgs, toDeploySpec } from '../src/runtime/services/index.js';
 import { KEY, openDashboard } from './dashboard-harness.js';
 import { WEB_IMAGE_LINES, buildTestImage, removeImages, removeServiceRooms, serviceContainers, uniqueTag } from './deploy-helpers.js';
 import { runtimeFor, tempHome, uniqueRoom } from './helpers.js';

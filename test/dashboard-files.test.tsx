@@ -14,7 +14,7 @@ const BACKSPACE = '\x7f';
 
 beforeAll(async () => {
   const rt = (await import('./helpers.js')).runtimeFor(home);
-  await new (await import('../src/runtime/rooms.js')).RoomService(rt).ensure(room);
+  await new (await import('../src/runtime/rooms/index.js')).RoomService(rt).ensure(room);
   rt.close();
   const c = await docker.createContainer({
     Image: FIXTURE_IMAGE,

@@ -5,7 +5,7 @@ import { render } from 'ink-testing-library';
 import { App } from '../src/app/App.js';
 import { DashboardStore } from '../src/app/dashboard-store.js';
 import { disposeLiveStores } from '../src/app/live-stores.js';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { FIXTURE_IMAGE, TEST_LOG_CONFIG, docker, runtimeFor, waitFor } from './helpers.js';
 
 export const KEY = { enter: '\r', escape: '\x1b', tab: '\t', up: '\x1b[A', down: '\x1b[B', space: ' ' } as const;

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { tagImage } from '../src/runtime/images.js';
+import { tagImage } from '../src/runtime/images/index.js';
 import { KEY, openDashboard } from './dashboard-harness.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

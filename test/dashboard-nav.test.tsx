@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app/App.js';
 import { DashboardStore } from '../src/app/dashboard-store.js';
 import { matchViews, views } from '../src/app/view-registry.js';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { KEY, openDashboard, startContainer } from './dashboard-harness.js';
 import { removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

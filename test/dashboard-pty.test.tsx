@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { engineState, startContainer } from './dashboard-harness.js';
 import { removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

@@ -3,7 +3,7 @@
 // record's container full screen, and d deleting record and container after a confirmation.
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordService } from '../src/runtime/records.js';
+import { RecordService } from '../src/runtime/records/index.js';
 import { IMG, cliFor } from './container-helpers.js';
 import { KEY, openDashboard } from './dashboard-harness.js';
 import { docker, removeRooms, runtimeFor, tempHome, uniqueRoom } from './helpers.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { startEngineRelay } from './engine-relay.js';
 import { views } from '../src/app/view-registry.js';
 import { FIXTURE_IMAGE, removeRooms, repoRoot, roomContainer, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';

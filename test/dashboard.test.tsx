@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app/App.js';
 import { DashboardStore } from '../src/app/dashboard-store.js';
 import { helpGroups } from '../src/app/keymap.js';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();

@@ -2,7 +2,7 @@
 // healthy revision serving through berth proxy, no orphan containers, no deploy lock left, the killed run recorded.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DeployState } from '../src/runtime/deploy-state.js';
+import { DeployState } from '../src/runtime/services/index.js';
 import { WEB_IMAGE_LINES, buildTestImage, get, removeImages, removeServiceRooms, runBerth, serviceContainers, spawnBerth, startProxy, uniqueTag } from './deploy-helpers.js';
 import { runtimeFor, tempHome, uniqueRoom } from './helpers.js';
 

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { swarmServiceName, overlayNetworkName } from '../src/runtime/deploy-swarm.js';
+import { swarmServiceName, overlayNetworkName } from '../src/runtime/services/index.js';
 import {
   EXIT1_IMAGE_LINES,
   WEB_IMAGE_LINES,

@@ -20,7 +20,7 @@ import {
   startProxy,
   uniqueTag,
 } from './deploy-helpers.js';
-import { setAgentLimits } from '../src/runtime/agents.js';
+import { setAgentLimits } from '../src/runtime/agents/index.js';
 import { docker, roomContainer, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
 import { PERSON } from './person.js';
 

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { serviceNameFromTag } from '../src/runtime/deploy-spec.js';
-import { ExitCode } from '../src/runtime/errors.js';
+import { serviceNameFromTag } from '../src/runtime/services/index.js';
+import { ExitCode } from '../src/runtime/core/index.js';
 import { expectOneLineError } from './container-helpers.js';
 import {
   EXIT1_IMAGE_LINES,

@@ -6,7 +6,7 @@ import React from 'react';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardStore } from '../src/app/dashboard-store.js';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { RoomList } from '../src/views/RoomList.js';
 import { cliFor, IMG, inspectByName } from './container-helpers.js';
 import { removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { FIXTURE_IMAGE, TEST_LOG_CONFIG, docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { startEngineRelay, type EngineRelay } from './engine-relay.js';
 import { removeRooms, repoRoot, roomContainer, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

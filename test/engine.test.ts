@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveEndpoint } from '../src/runtime/engine.js';
-import { ExitCode } from '../src/runtime/errors.js';
+import { resolveEndpoint, ExitCode } from '../src/runtime/core/index.js';
 import { runCli, tempHome } from './helpers.js';
 
 const home = tempHome();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
-import { execCommand } from '../src/runtime/exec.js';
-import { RoomService } from '../src/runtime/rooms.js';
+import { ExitCode } from '../src/runtime/core/index.js';
+import { execCommand } from '../src/runtime/containers/index.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();

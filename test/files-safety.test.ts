@@ -4,10 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchiveRefusedError, defaultArchiveLimits, fileEntries } from '../src/runtime/archive.js';
-import { extractEntries } from '../src/runtime/extract.js';
-import { ExitCode } from '../src/runtime/errors.js';
-import { extractArchiveFile } from '../src/runtime/files.js';
+import { ArchiveRefusedError, defaultArchiveLimits, fileEntries, extractEntries, extractArchiveFile } from '../src/runtime/files/index.js';
+import { ExitCode } from '../src/runtime/core/index.js';
 import { cliFor, expectOneLineError } from './container-helpers.js';
 import {
   makeCanary,

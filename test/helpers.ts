@@ -5,8 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { main } from '../src/commands/main.js';
-import { exitCodeOf } from '../src/runtime/errors.js';
-import { Runtime } from '../src/runtime/runtime.js';
+import { exitCodeOf, Runtime } from '../src/runtime/core/index.js';
 
 export const FIXTURE_IMAGE = 'berth-fixture:latest';
 /** Containers tests create directly get bounded logs too, so no test can fill the disk. */

@@ -5,9 +5,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildImage, type BuildEvent } from '../src/runtime/build.js';
-import { BerthError } from '../src/runtime/errors.js';
-import { imageExists, listImages } from '../src/runtime/images.js';
+import { buildImage, type BuildEvent, imageExists, listImages } from '../src/runtime/images/index.js';
+import { BerthError } from '../src/runtime/core/index.js';
 import { FIXTURE_IMAGE, docker, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();

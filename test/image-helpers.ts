@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../src/commands/main.js';
-import { exitCodeOf } from '../src/runtime/errors.js';
+import { exitCodeOf } from '../src/runtime/core/index.js';
 import { repoRoot, type CliResult } from './helpers.js';
 
 /** main(argv) in-process with captured output and optional stdin (what --password-stdin reads). */

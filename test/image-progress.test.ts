@@ -5,7 +5,7 @@ import { pullLine } from '../src/app/images-store.js';
 import type { CliContext } from '../src/commands/context.js';
 import { progressBar, progressPrinter } from '../src/commands/image/progress.js';
 import { Output } from '../src/commands/output.js';
-import type { ProgressEvent } from '../src/runtime/images.js';
+import type { ProgressEvent } from '../src/runtime/images/index.js';
 import { waitFor } from './helpers.js';
 
 const KiB = 1024;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { imageExists, listImages, pullImage, pushImage, type ProgressEvent } from '../src/runtime/images.js';
+import { imageExists, listImages, pullImage, pushImage, type ProgressEvent } from '../src/runtime/images/index.js';
 import { FIXTURE_IMAGE, docker, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
 
 const registry = inject('registry');

@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contextFilter, readIgnorePatterns } from '../src/runtime/build-context.js';
-import { credentialKey, familiarName, normalizeRegistry, parseImageRef, parseRegistry } from '../src/runtime/image-ref.js';
+import { contextFilter, readIgnorePatterns, credentialKey, familiarName, normalizeRegistry, parseImageRef, parseRegistry } from '../src/runtime/images/index.js';
 import { tempHome } from './helpers.js';
 
 describe('image references', () => {

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
-import { RoomService } from '../src/runtime/rooms.js';
+import { ExitCode } from '../src/runtime/core/index.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { cliFor, expectOneLineError, IMG, inspectByName, roomContainers } from './container-helpers.js';
 import { docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

@@ -2,7 +2,7 @@
 // stderr kept apart (multiplexed and TTY containers), abort, and the CLI's streams and bad input.
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LogDecoder, containerLogBatches, containerLogs, unixNanoString, type LogLine } from '../src/runtime/logs.js';
+import { LogDecoder, containerLogBatches, containerLogs, unixNanoString, type LogLine } from '../src/runtime/containers/index.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();

@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../src/runtime/audit.js';
-import { isSecretName, MASK, Masker, maskDeep, maskEnvEntry, maskText, readKnownSecrets } from '../src/runtime/mask.js';
+import { AuditLog, isSecretName, MASK, Masker, maskDeep, maskEnvEntry, maskText, readKnownSecrets } from '../src/runtime/core/index.js';
 import { tempHome } from './helpers.js';
 
 // Built at run time so no token-shaped literal sits in the source for scanners to flag.

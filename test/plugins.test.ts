@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
-import { ParamsError, PluginService, validateParams } from '../src/runtime/plugins.js';
+import { ExitCode } from '../src/runtime/core/index.js';
+import { ParamsError, PluginService, validateParams } from '../src/runtime/plugins/index.js';
 import { expectOneLineError } from './container-helpers.js';
 import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RecordsStore } from '../src/app/records-store.js';
-import { RecordService } from '../src/runtime/records.js';
+import { RecordService } from '../src/runtime/records/index.js';
 import { runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();

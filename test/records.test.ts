@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
-import { RecordService, followRecords, type ContainerRecord } from '../src/runtime/records.js';
+import { ExitCode } from '../src/runtime/core/index.js';
+import { RecordService, followRecords, type ContainerRecord } from '../src/runtime/records/index.js';
 import { cliFor, expectOneLineError, IMG } from './container-helpers.js';
 import { docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as pty from 'node-pty';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
+import { ExitCode } from '../src/runtime/core/index.js';
 import { IMG } from './container-helpers.js';
 import { removeRooms, repoRoot, runCli, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

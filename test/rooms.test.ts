@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../src/runtime/audit.js';
-import { ExitCode } from '../src/runtime/errors.js';
+import { AuditLog, ExitCode } from '../src/runtime/core/index.js';
 import { docker, removeRooms, runCli, tempHome, uniqueRoom, roomContainer } from './helpers.js';
 
 const home = tempHome();
@@ -144,7 +143,7 @@ describe('audit log', () => {
 
 describe('rooms created concurrently', () => {
   it('end with exactly one network when several processes ensure the same room at once', async () => {
-    const { RoomService } = await import('../src/runtime/rooms.js');
+    const { RoomService } = await import('../src/runtime/rooms/index.js');
     const { runtimeFor } = await import('./helpers.js');
     const runtimes = Array.from({ length: 6 }, () => runtimeFor(home));
     try {

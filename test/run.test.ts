@@ -4,8 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
-import { runJob } from '../src/runtime/jobs.js';
+import { ExitCode } from '../src/runtime/core/index.js';
+import { runJob } from '../src/runtime/containers/index.js';
 import { cliFor, expectOneLineError, IMG, roomContainers } from './container-helpers.js';
 import { removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

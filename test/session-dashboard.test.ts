@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { docker, removeRooms, repoRoot, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();

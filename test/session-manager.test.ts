@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionManager } from '../src/app/sessions.js';
-import { RoomService } from '../src/runtime/rooms.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();

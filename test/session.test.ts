@@ -2,8 +2,8 @@
 // kill (nothing left in the container), wait, stop (no handles left), and the host-command kind.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoomService } from '../src/runtime/rooms.js';
-import { ContainerTerminalSession, HostTerminalSession, type TerminalSession } from '../src/runtime/terminal-session.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
+import { ContainerTerminalSession, HostTerminalSession, type TerminalSession } from '../src/runtime/terminal/index.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor, roomContainer } from './helpers.js';
 
 const home = tempHome();

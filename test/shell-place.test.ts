@@ -4,9 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalQueue } from '../src/runtime/approvals.js';
-import type { Runtime } from '../src/runtime/runtime.js';
-import { fileShellRequest, startApprovedRun } from '../src/runtime/shell.js';
+import { ApprovalQueue, fileShellRequest, startApprovedRun } from '../src/runtime/host-commands/index.js';
+import type { Runtime } from '../src/runtime/core/index.js';
 import { runtimeFor, tempHome } from './helpers.js';
 
 const home = tempHome();

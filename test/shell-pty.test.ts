@@ -7,8 +7,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as pty from 'node-pty';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ApprovalQueue, SAFE_PATH, type ApprovalRequest } from '../src/runtime/approvals.js';
-import { addTrustRule } from '../src/runtime/trust.js';
+import { ApprovalQueue, SAFE_PATH, type ApprovalRequest, addTrustRule } from '../src/runtime/host-commands/index.js';
 import { repoRoot, runCli, runtimeFor, tempHome, waitFor } from './helpers.js';
 import { PERSON } from './person.js';
 

@@ -5,8 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalQueue, NO_PAGER_ENV, processStart, type ApprovalRequest } from '../src/runtime/approvals.js';
-import { addTrustRule } from '../src/runtime/trust.js';
+import { ApprovalQueue, NO_PAGER_ENV, processStart, type ApprovalRequest, addTrustRule } from '../src/runtime/host-commands/index.js';
 import { repoRoot, runtimeFor, tempHome, waitFor } from './helpers.js';
 import { PERSON } from './person.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandGroups, commandManifest, readManifest } from '../src/commands/main.js';
-import { berthVersion } from '../src/runtime/version.js';
+import { berthVersion } from '../src/runtime/core/index.js';
 import { repoRoot, runCli, tempHome } from './helpers.js';
 
 const home = tempHome();

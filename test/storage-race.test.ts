@@ -8,9 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthError } from '../src/runtime/errors.js';
-import { downloadExtract } from '../src/runtime/files.js';
-import { StorageService } from '../src/runtime/storage.js';
+import { BerthError } from '../src/runtime/core/index.js';
+import { downloadExtract, StorageService } from '../src/runtime/files/index.js';
 import { makeTar, makeZip, treeChecksum } from './fixtures/archives.js';
 import { FIXTURE_IMAGE, TEST_LOG_CONFIG, docker, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 

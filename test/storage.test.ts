@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/runtime/errors.js';
+import { ExitCode } from '../src/runtime/core/index.js';
 import { cliFor, expectOneLineError } from './container-helpers.js';
 import { makeCanary, treeChecksum } from './fixtures/archives.js';
 import { removeRooms, tempHome, uniqueRoom } from './helpers.js';

@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate, migrations, openDatabase } from '../src/runtime/store.js';
-import { resolvePaths } from '../src/runtime/paths.js';
+import { migrate, migrations, openDatabase, resolvePaths } from '../src/runtime/core/index.js';
 import { tempHome } from './helpers.js';
 
 const home = tempHome();

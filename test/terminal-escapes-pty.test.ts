@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as pty from 'node-pty';
 import xterm from '@xterm/headless';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApprovalQueue } from '../src/runtime/approvals.js';
-import { RoomService } from '../src/runtime/rooms.js';
+import { ApprovalQueue } from '../src/runtime/host-commands/index.js';
+import { RoomService } from '../src/runtime/rooms/index.js';
 import { removeRooms, repoRoot, roomContainer, runtimeFor, tempHome, uniqueRoom, waitFor } from './helpers.js';
 
 const home = tempHome();

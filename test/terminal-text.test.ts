@@ -1,6 +1,6 @@
 // terminalText, the one escaping of text a container, image or agent controls: each class of sequence, shown as text.
 import { describe, expect, it } from 'vitest';
-import { cutVisible, terminalText, truncate, visibleLength } from '../src/runtime/format.js';
+import { cutVisible, terminalText, truncate, visibleLength } from '../src/runtime/core/index.js';
 import { jsonText } from '../src/commands/output.js';
 
 describe('terminalText', () => {

@@ -4,9 +4,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../src/runtime/audit.js';
-import { resolvePaths } from '../src/runtime/paths.js';
-import { addTrustRule } from '../src/runtime/trust.js';
+import { AuditLog, resolvePaths } from '../src/runtime/core/index.js';
+import { addTrustRule } from '../src/runtime/host-commands/index.js';
 import { repoRoot, runCli, runtimeFor, tempHome } from './helpers.js';
 import { PERSON, berthAsPerson } from './person.js';
 

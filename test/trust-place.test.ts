@@ -6,12 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWorkspace } from '../src/runtime/agents.js';
-import { ApprovalQueue, baseEnvironment, type ApprovalRequest } from '../src/runtime/approvals.js';
-import type { Runtime } from '../src/runtime/runtime.js';
-import { fileShellRequest, startApprovedRun } from '../src/runtime/shell.js';
-import { addTrustRule } from '../src/runtime/trust.js';
-import { GIT_CONFIG_OVERRIDES, gitOverrideEnv } from '../src/runtime/trust-place.js';
+import { ensureWorkspace } from '../src/runtime/agents/index.js';
+import { ApprovalQueue, baseEnvironment, type ApprovalRequest, fileShellRequest, startApprovedRun, addTrustRule, GIT_CONFIG_OVERRIDES, gitOverrideEnv } from '../src/runtime/host-commands/index.js';
+import type { Runtime } from '../src/runtime/core/index.js';
 import { repoRoot, runtimeFor, tempHome } from './helpers.js';
 import { PERSON } from './person.js';
 

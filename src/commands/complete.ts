@@ -1,8 +1,8 @@
 // berth __complete -- WORDS...: the candidates for the last word, one a line (what the completion scripts call).
 // Names come from the engine within a short timeout; any failure prints nothing, never an error into the prompt.
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../runtime/containers.js';
-import { RoomService } from '../runtime/rooms.js';
+import { ContainerService } from '../runtime/containers/index.js';
+import { RoomService } from '../runtime/rooms/index.js';
 import { completionWant, toNode } from './completion-tree.js';
 import type { Args, GlobalArgs } from './context.js';
 

@@ -1,9 +1,7 @@
 // berth deploy [PATH] --tag T: create a room service from an image tag, or update it without downtime when it exists.
 import type { CommandModule } from 'yargs';
-import type { DeployOptions } from '../runtime/deploy-spec.js';
-import { DeployFailedError, DeployService, type DeployEvent } from '../runtime/deploy.js';
-import { UsageError } from '../runtime/errors.js';
-import { formatPorts } from '../runtime/format.js';
+import { type DeployOptions, DeployFailedError, DeployService, type DeployEvent } from '../runtime/services/index.js';
+import { UsageError, formatPorts } from '../runtime/core/index.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect, pullProgress } from './container/shared.js';
 

@@ -1,6 +1,6 @@
 // berth container batch create --file F [--concurrency N]
 import type { CommandModule } from 'yargs';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const batchCreateCommand: CommandModule<GlobalArgs, Args<{ file: string; concurrency: string; logMaxSize?: string; logMaxFiles?: string }>> = {
@@ -13,7 +13,7 @@ export const batchCreateCommand: CommandModule<GlobalArgs, Args<{ file: string; 
       .option('log-max-size', { type: 'string', describe: 'Largest log file of each container (default 10m; an item\'s log_max_size wins)' })
       .option('log-max-files', { type: 'string', describe: 'Log files kept per container (default 3; an item\'s log_max_files wins)' }) as never,
   handler: async ({ ctx, room, file, concurrency, logMaxSize, logMaxFiles }) => {
-    const [{ batchCreate, readBatchFile }, { batchProgress, reportBatch }] = await Promise.all([import('../../runtime/batch.js'), import('./batch-output.js')]);
+    const [{ batchCreate, readBatchFile }, { batchProgress, reportBatch }] = await Promise.all([import('../../runtime/containers/index.js'), import('./batch-output.js')]);
     const entries = await readBatchFile(file);
     const results = await batchCreate(ctx.rt, await ctx.rt.room(room), entries, { concurrency: parseWholeNumber('--concurrency', concurrency, 1), logs: { logMaxSize, logMaxFiles }, signal: ctx.signal, onItem: batchProgress(ctx) });
     reportBatch(ctx, results, (r) => `${r.name} ${r.id.slice(0, 12)} ${r.state}`);

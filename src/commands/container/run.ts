@@ -1,9 +1,7 @@
 // berth container run IMAGE [-- CMD...]: create and start a container in the room; attached until it exits unless -d.
 import type { CommandModule } from 'yargs';
-import type { RunOptions } from '../../runtime/container-create.js';
-import { ContainerService } from '../../runtime/containers.js';
-import { CancelledError, CommandExitError } from '../../runtime/errors.js';
-import { parseDuration } from '../../runtime/validate.js';
+import { type RunOptions, ContainerService } from '../../runtime/containers/index.js';
+import { CancelledError, CommandExitError, parseDuration } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, pullProgress, trailingCommand } from './shared.js';
 
@@ -95,7 +93,7 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
       return;
     }
     // Like docker run: stream output until the container exits and return its exit code; the container is kept.
-    const [{ whileEngineAnswers }, { followUntilExit }] = await Promise.all([import('../../runtime/engine-watchdog.js'), import('../../runtime/jobs.js')]);
+    const [{ whileEngineAnswers }, { followUntilExit }] = await Promise.all([import('../../runtime/engine/index.js'), import('../../runtime/containers/index.js')]);
     let code: number;
     try {
       // Attached for as long as the container runs: a hung engine ends it (exit 5) instead of leaving it waiting.
@@ -105,7 +103,7 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
       throw err;
     }
     // This process saw the exit: the record says so at once, not only at the next records command.
-    if (c.record !== undefined) await new (await import('../../runtime/records.js')).RecordService(ctx.rt).reconcile({ ids: [c.record] });
+    if (c.record !== undefined) await new (await import('../../runtime/records/index.js')).RecordService(ctx.rt).reconcile({ ids: [c.record] });
     if (code !== 0) throw new CommandExitError(code, `container ${c.name}`);
   },
 };

@@ -1,7 +1,7 @@
 // berth container update CONTAINER: resources in place; env, tags, image, ports by recreating under the same name.
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, pullProgress } from './shared.js';
 

@@ -1,11 +1,10 @@
 // berth plugin run CODE@VERSION [--param K=V ...] [--params-file F] [--env K=V] [--metadata K=V] [--label L]
 // [--log-max-size S --log-max-files N] [-d]
 import type { CommandModule } from 'yargs';
-import { CancelledError, CommandExitError, UsageError } from '../../runtime/errors.js';
-import { followUntilExit } from '../../runtime/jobs.js';
-import { runPlugin } from '../../runtime/plugin-run.js';
-import { ParamsError } from '../../runtime/plugins.js';
-import { RecordService } from '../../runtime/records.js';
+import { CancelledError, CommandExitError, UsageError } from '../../runtime/core/index.js';
+import { followUntilExit } from '../../runtime/containers/index.js';
+import { runPlugin, ParamsError } from '../../runtime/plugins/index.js';
+import { RecordService } from '../../runtime/records/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter } from '../container/shared.js';
 

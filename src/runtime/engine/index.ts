@@ -1,0 +1,4 @@
+// The engine: what berth asks of the Docker engine itself: its events stream, whether it still answers (watchdog) and its health.
+export { EngineWatchdog, type EngineWatchdogOptions, whileEngineAnswers } from './engine-watchdog.js';
+export { type EngineEvent, engineJsonLines, watchEvents } from './events.js';
+export { checkHealth } from './health.js';

@@ -1,0 +1,38 @@
+// The host-commands: host shell commands through the approval queue: requests, trusted patterns, bash parsing, place checks and the approved run.
+export {
+  APPROVAL_STATUSES,
+  ApprovalQueue,
+  type ApprovalRequest,
+  type ApprovalStatus,
+  type FileRequestInput,
+  NO_PAGER_ENV,
+  type PersonCheck,
+  SAFE_PATH,
+  assertPerson,
+  baseEnvironment,
+  callerState,
+  commandLine,
+  currentCaller,
+  describeDecision,
+  formatArgv,
+  prepareRequest,
+  processStart,
+  quoteArg,
+  resolveCwd,
+  visibleText,
+} from './approvals.js';
+export { approveAndTrust, endApprovedRun, fileShellRequest, startApprovedRun, suggestPattern } from './shell.js';
+export { GIT_CONFIG_OVERRIDES, decideHere, gitOverrideEnv } from './trust-place.js';
+export {
+  type TrustDecision,
+  TrustDecisionError,
+  type TrustRule,
+  addTrustRule,
+  evaluateCommand,
+  formatPattern,
+  loadTrustRules,
+  removeTrustRule,
+  suggestRule,
+  suggestRules,
+  withSettingsLock,
+} from './trust.js';
