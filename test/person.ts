@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
-import type { PersonCheck } from '../src/runtime/host-commands/index.js';
+import { type PersonCheck } from '../src/runtime/core/index.js';
 import { repoRoot } from './helpers.js';
 
 /** For runtime calls in a test's own set-up: the test stands in for the person at the terminal. */

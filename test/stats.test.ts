@@ -2,7 +2,8 @@
 // limit), streamed samples, the docker-stats maths, and the CLI's table/json and bad input.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeStats, containerStats, watchContainerStats, type StatsSample } from '../src/runtime/containers/index.js';
+import { containerStats, watchContainerStats } from '../src/runtime/containers/index.js';
+import { computeStats, type StatsSample } from '../src/runtime/engine/index.js';
 import { main } from '../src/commands/main.js';
 import { FIXTURE_IMAGE, docker, removeRooms, runCli, runtimeFor, tempHome, uniqueRoom } from './helpers.js';
 

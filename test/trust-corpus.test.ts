@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateCommand, suggestRule, suggestRules, type TrustDecision, type TrustRule } from '../src/runtime/host-commands/index.js';
+import { evaluateCommand, suggestRule, suggestRules, type TrustDecision } from '../src/runtime/host-commands/index.js';
+import { type TrustRule } from '../src/runtime/core/index.js';
 
 let n = 0;
 function rule(pattern: string, extra: Partial<TrustRule> = {}): TrustRule {

@@ -3,8 +3,8 @@
 // approved command's output file (secrets masked as they are shown).
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { ApprovalQueue, assertPerson, type ApprovalRequest } from '../runtime/host-commands/index.js';
-import { terminalText, type Runtime } from '../runtime/core/index.js';
+import { ApprovalQueue, type ApprovalRequest } from '../runtime/host-commands/index.js';
+import { assertPerson, terminalText, type Runtime } from '../runtime/core/index.js';
 import { BatchedPublisher } from './batched-publisher.js';
 
 export interface ApprovalsSnapshot {

@@ -10,8 +10,8 @@ import { UsageError, resolvePaths, type Runtime, berthVersion } from '../runtime
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { PIPE_HELP_WIDTH, readManifestFile } from './manifest.js';
 import { Output } from './output.js';
+import { registerCommandGroups, type Group } from './command-registry.js';
 
-type Group = CommandModule<GlobalArgs, any>;
 export const commandGroups: Record<string, () => Promise<Group>> = {
   health: async () => (await import('./health.js')).healthCommand,
   room: async () => (await import('./room.js')).roomCommand,
@@ -40,6 +40,7 @@ export const commandGroups: Record<string, () => Promise<Group>> = {
 export async function loadCommands(): Promise<Group[]> {
   return Promise.all(Object.values(commandGroups).map((load) => load()));
 }
+registerCommandGroups(loadCommands);
 
 /** What `berth --help` shows of a group, as the build records it in dist/commands.json. */
 export interface GroupLine {

@@ -2,7 +2,8 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { ContainerSummary, StatsSample } from '../runtime/containers/index.js';
+import type { ContainerSummary } from '../runtime/containers/index.js';
+import { type StatsSample } from '../runtime/engine/index.js';
 import { formatBytes, formatPercent } from '../runtime/core/index.js';
 import { type Tab, TABS } from '../app/ui-state.js';
 import { stableStatus, stateColor } from './ContainerTable.js';

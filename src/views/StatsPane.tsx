@@ -4,7 +4,7 @@ import { Box } from 'ink';
 import { Text } from './Text.js';
 import type { StatsHistory } from '../app/stats-store.js';
 import { formatBytes, formatPercent } from '../runtime/core/index.js';
-import type { StatsSample } from '../runtime/containers/index.js';
+import { type StatsSample } from '../runtime/engine/index.js';
 import { sparkline } from './sparkline.js';
 
 export interface StatsPaneProps {

@@ -1,7 +1,7 @@
 // berth container stats [CONTAINER...] [--follow]: CPU %, memory, network and block I/O, pids.
 import type { CommandModule } from 'yargs';
 import { formatBytes, formatPercent } from '../../runtime/core/index.js';
-import type { StatsSample } from '../../runtime/containers/index.js';
+import { type StatsSample } from '../../runtime/engine/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { renderTable, type Column } from '../output.js';
 

@@ -1,6 +1,7 @@
 // What the trust commands share: the words after `--` exactly as typed, and the rule table.
 import type { Argv } from 'yargs';
-import { formatPattern, type TrustRule } from '../../runtime/host-commands/index.js';
+import { formatPattern } from '../../runtime/host-commands/index.js';
+import { type TrustRule } from '../../runtime/core/index.js';
 import type { Column } from '../output.js';
 
 /**

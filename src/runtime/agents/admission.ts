@@ -1,8 +1,7 @@
 // Admission of container starts under an agent's limits (max running, CPU quota), atomic across berth processes:
 // a short lease lock per agent in SQLite decides, tickets hold the queue order (first come, first served) and the
 // starts still in flight, so no two processes can both take the last slot.
-import { randomBytes } from 'node:crypto';
-import { type AgentLimits, BerthError, CancelledError, LABEL, processAlive, type Runtime, type Database } from '../core/index.js';
+import { type AgentLimits, BerthError, CancelledError, LABEL, processAlive, type Runtime, type Database, sleep, withLeaseLock } from '../core/index.js';
 
 export class LimitError extends BerthError {
   constructor(message: string) {
@@ -44,22 +43,10 @@ export interface AgentUsage {
   unlimited: number;
 }
 
-const LOCK_LEASE_MS = 15_000;
 const TICKET_STALE_MS = 60_000;
 const IN_FLIGHT_MAX_MS = 10 * 60_000;
 const POLL_MS = 150;
 export const DEFAULT_QUEUE_TIMEOUT_MS = 10 * 60_000;
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** The per-container CPU share a container without its own --cpus gets (and is counted at). */
 export function cpuShare(limits: AgentLimits): number {
@@ -96,30 +83,6 @@ interface Ticket {
   container: string;
   created_at: number;
   heartbeat_at: number;
-}
-
-/**
- * A lease lock in SQLite, by key: an agent's name (held only while one process reads the engine and decides, never
- * across a start), or a key starting with `:` (not a valid agent name) for other read-modify-write sections.
- */
-export async function withLeaseLock<T>(db: Database, agent: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
-  const holder = `${process.pid}:${randomBytes(4).toString('hex')}`;
-  const take = db.transaction(() => {
-    const row = db.prepare('SELECT holder, expires_at FROM agent_admission_locks WHERE agent = ?').get(agent) as { holder: string; expires_at: number } | undefined;
-    const now = Date.now();
-    if (row && row.expires_at > now && processAlive(Number(row.holder.split(':')[0]))) return false;
-    db.prepare('INSERT INTO agent_admission_locks (agent, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(agent) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at').run(agent, holder, now + LOCK_LEASE_MS);
-    return true;
-  });
-  while (!take.immediate()) {
-    if (signal?.aborted) throw new CancelledError();
-    await sleep(10 + Math.random() * 30, signal);
-  }
-  try {
-    return await run();
-  } finally {
-    db.prepare('DELETE FROM agent_admission_locks WHERE agent = ? AND holder = ?').run(agent, holder);
-  }
 }
 
 function describeLimit(limits: AgentLimits, usage: AgentUsage, inFlight: Ticket[], req: AdmissionRequest): string | undefined {

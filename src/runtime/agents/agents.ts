@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { admit, agentUsage, cpuShare, queuedStarts, LimitError, type Admission } from './admission.js';
-import { assertPerson, type PersonCheck, withSettingsLock } from '../host-commands/index.js';
-import { type AgentLimits, UsageError, formatBytes, LABEL, dockerContainerName, type Runtime, parseCpus, parseMemory, parseWholeNumber, validateIdentity, validateRoomName } from '../core/index.js';
+import { assertPerson, type PersonCheck, withSettingsLock, type AgentLimits, UsageError, formatBytes, LABEL, dockerContainerName, type Runtime, parseCpus, parseMemory, parseWholeNumber, validateIdentity, validateRoomName } from '../core/index.js';
+import { sampleStatsById } from '../engine/index.js';
 import { RoomService, ensureOwnedDir } from '../rooms/index.js';
 
 /** Where every container and job an agent starts sees its workspace. */
@@ -180,7 +180,6 @@ export interface AgentSummary {
 /** Every agent with limits or running containers: what it runs, uses now, and may use. */
 export async function listAgents(rt: Runtime, opts: { signal?: AbortSignal; room?: string } = {}): Promise<AgentSummary[]> {
   const engine = await rt.engine();
-  const { sampleStatsById } = await import('../containers/index.js');
   const limitsByAgent = (await rt.setting('agentLimits')) ?? {};
   // Limits count every room; --room only narrows which containers are shown.
   const label = [LABEL.agent, ...(opts.room ? [`${LABEL.room}=${validateRoomName(opts.room)}`] : [])];

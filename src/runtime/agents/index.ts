@@ -1,5 +1,5 @@
 // The agents: identities, per-agent limits and workspaces, and admission of container starts under those limits.
-export { LimitError, withLeaseLock } from './admission.js';
+export { LimitError } from './admission.js';
 export {
   type AgentSummary,
   type LimitsChange,

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ensureImage, portBindings, type CreateCallbacks } from './container-create.js';
-import { type ContainerService, type ContainerSummary, auditTarget, isLive } from './containers.js';
+import { auditTarget, isLive, type ContainerLookup, type ContainerSummary } from './summary.js';
 import { BerthError, ConflictError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, parseCpus, parseEnvList, parseMemory, parsePids, parsePort, validateEnvKey, validateSeconds, validateTag, type PortSpec } from '../core/index.js';
 import { boundedLogConfig, logConfig, readLogSettings, resolveLogLimits, type LogLimits } from './log-limits.js';
 
@@ -40,7 +40,7 @@ const RECREATE_FIELDS = new Set(['env', 'tags', 'image', 'ports', 'logs']);
 
 export async function updateContainer(
   rt: Runtime,
-  service: ContainerService,
+  service: ContainerLookup,
   room: string,
   ref: string,
   opts: UpdateOptions,

@@ -6,8 +6,9 @@ import type Docker from 'dockerode';
 // still imports them through its subcommand modules).
 import type { CreateCallbacks, RunOptions } from './container-create.js';
 import type { UpdateOptions, UpdateResult } from './container-update.js';
-import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, roomLabelFilter, roomNetworkName, maskLabels, type Runtime, validateRoomName, validateSeconds, validateSignal, validateTag } from '../core/index.js';
+import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, roomLabelFilter, roomNetworkName, maskLabels, type PortMapping, type Runtime, validateRoomName, validateSeconds, validateSignal, validateTag, sleep } from '../core/index.js';
 import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
+import { auditTarget, isLive, type ContainerSummary } from './summary.js';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export const CONTAINER_STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
@@ -61,29 +62,7 @@ export interface ContainerStatus {
   health?: string;
 }
 
-export interface PortMapping {
-  hostIp?: string;
-  hostPort?: number;
-  containerPort: number;
-  protocol: string;
-}
 
-export interface ContainerSummary {
-  id: string;
-  name: string;
-  room: string;
-  kind: string;
-  agent: string;
-  role: string;
-  image: string;
-  state: string;
-  status: string;
-  created: string;
-  ports: PortMapping[];
-  /** Free-form tags for filtering (label berth.tags, comma-joined). */
-  tags: string[];
-  labels: Record<string, string>;
-}
 
 export function toSummary(info: Docker.ContainerInfo): ContainerSummary {
   const labels = info.Labels ?? {};
@@ -188,6 +167,7 @@ export class ContainerService {
 
   /** Creates and starts a container in the room (created first when missing); returns its summary. */
   async run(room: string, opts: RunOptions, cb: CreateCallbacks = {}): Promise<ContainerSummary & { pulled: boolean; record?: number }> {
+    // Lazy for start-up: listing and the dashboard's first requests load neither creating nor records.
     const [{ auditDetails, createFromSpec, toRunSpec }, { recordWhileCreating }] = await Promise.all([import('./container-create.js'), import('../records/index.js')]);
     const spec = await toRunSpec(this.rt, room, opts, 'container');
     return this.rt.audit.record(
@@ -209,6 +189,7 @@ export class ContainerService {
 
   /** Changes resources in place, or recreates under the same name, room and labels for env/tags/image/ports. */
   async update(room: string, ref: string, opts: UpdateOptions, cb: CreateCallbacks = {}): Promise<UpdateResult> {
+    // Lazy for start-up: only `container update` and the dashboard's edit load updating.
     const { updateContainer } = await import('./container-update.js');
     return updateContainer(this.rt, this, room, ref, opts, cb);
   }
@@ -420,6 +401,7 @@ export interface AdmitOptions {
 
 /** Runs a start under the container's agent's limits (agents.ts), holding the admission until it returns. */
 async function withAdmission<T>(rt: Runtime, id: string, opts: AdmitOptions, start: () => Promise<T>): Promise<T> {
+  // Lazy for start-up: agents' limits load with the first start, not with listing.
   const { admitExisting } = await import('../agents/index.js');
   const admission = await admitExisting(rt, id, opts);
   try {
@@ -467,22 +449,6 @@ function validTime(t: string | undefined): string | undefined {
   return t && !t.startsWith('0001-') ? t : undefined;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** running, paused and restarting containers have a live process; stop/kill act on them, delete refuses them. */
-export function isLive(state: string): boolean {
-  return state === 'running' || state === 'paused' || state === 'restarting';
-}
 
 function refuseGone(c: ContainerSummary): void {
   if (c.state === 'removing' || c.state === 'dead') throw conflict(c, `is ${c.state}`);
@@ -492,9 +458,6 @@ function conflict(c: ContainerSummary, what: string): ConflictError {
   return new ConflictError(`container "${c.name}" in room "${c.room}" ${what}`);
 }
 
-export function auditTarget(c: { room: string; name: string }): string {
-  return `${c.room}/${c.name}`;
-}
 
 function stripUndefined(o: Record<string, unknown>): Record<string, unknown> | undefined {
   const entries = Object.entries(o).filter(([, v]) => v !== undefined);

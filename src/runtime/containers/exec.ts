@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { ContainerService, type ContainerSummary } from './containers.js';
+import { ContainerService } from './containers.js';
+import type { ContainerSummary } from './summary.js';
 import { type Engine, BerthError, CancelledError, ConflictError, UsageError, type Runtime } from '../core/index.js';
 
 export type OutputStream = 'stdout' | 'stderr';

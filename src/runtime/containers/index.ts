@@ -13,7 +13,6 @@ export {
   type CreateCallbacks,
   type PullProgress,
   type RunOptions,
-  type RunSpec,
   auditDetails,
   createFromSpec,
   ensureImage,
@@ -21,14 +20,7 @@ export {
   portBindings,
   toRunSpec,
 } from './container-create.js';
-export {
-  type ContainerDetail,
-  ContainerService,
-  type ContainerSummary,
-  type PortMapping,
-  auditTarget,
-  isLive,
-} from './containers.js';
+export { type ContainerDetail, ContainerService } from './containers.js';
 export {
   Demuxer,
   EXEC_MARKER,
@@ -61,11 +53,5 @@ export {
   parseTail,
   unixNanoString,
 } from './logs.js';
-export {
-  type StatsSample,
-  computeStats,
-  containerStats,
-  sampleStatsById,
-  watchContainerStats,
-  watchStatsById,
-} from './stats.js';
+export { containerStats, watchContainerStats } from './stats.js';
+export { type ContainerSummary, auditTarget, isLive } from './summary.js';

@@ -1,12 +1,25 @@
 // User settings (conf): default room and agent, engine host, trusted patterns, agent limits, UI.
 import type { BerthPaths } from './paths.js';
-import type { TrustRule } from '../host-commands/index.js';
 
 export interface AgentLimits {
   cpus?: number;
   memory?: string;
   maxRunning?: number;
   onLimit?: 'reject' | 'queue';
+}
+
+/** A trusted pattern: an allow or deny rule over parsed host commands (host-commands/trust.ts decides with them). */
+export interface TrustRule {
+  /** Short id for `berth trust remove`. */
+  id: string;
+  /** An argv prefix; `*` matches exactly one argument. */
+  pattern: string[];
+  action: 'allow' | 'deny';
+  /** Only for this agent / room; absent = every agent / room. */
+  agent?: string;
+  room?: string;
+  createdAt: string;
+  createdBy: string;
 }
 
 export interface BerthSettings {

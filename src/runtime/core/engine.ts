@@ -242,6 +242,7 @@ export async function connectEngine(endpoint: EngineEndpoint, env: NodeJS.Proces
   const { default: DockerCtor } = await import('dockerode');
   let options = endpoint.options;
   if (options.protocol === 'ssh') {
+    // Lazy for start-up: only ssh:// engines load the ssh transport.
     const { sshAgent, sshTarget } = await import('./ssh-connection.js');
     options = { protocol: 'http', host: options.host, port: options.port, agent: sshAgent(sshTarget(endpoint.url), env) } as Docker.DockerOptions;
   } else if (options.socketPath) {

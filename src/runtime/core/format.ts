@@ -1,6 +1,13 @@
 // Pure formatting shared by the CLI tables and the dashboard: bytes, durations, ages, ports, percentages, and the
 // one escaping of text a container, image or agent controls before it reaches a terminal (terminalText).
-import type { PortMapping } from '../containers/index.js';
+
+/** A published port as the CLI and dashboard show it. */
+export interface PortMapping {
+  hostIp?: string;
+  hostPort?: number;
+  containerPort: number;
+  protocol: string;
+}
 
 export function formatBytes(bytes: number | undefined): string {
   if (bytes === undefined || !Number.isFinite(bytes)) return '-';

@@ -1,7 +1,7 @@
 // The core: the runtime context and what it opens (paths, settings, the state store, the engine connection, the audit log, secret masking), typed errors, validation, labels, locks, host file safety and pure formatting.
 export { auditFiles, followLineBatches, followLines, readLines } from './audit-file.js';
 export { type AuditEntry, AuditLog } from './audit.js';
-export { type AgentLimits, type SettingsStore } from './config.js';
+export { type AgentLimits, type SettingsStore, type TrustRule } from './config.js';
 export { Engine, isConnectionError, resolveEndpoint } from './engine.js';
 export {
   BerthError,
@@ -15,6 +15,7 @@ export {
   exitCodeOf,
 } from './errors.js';
 export {
+  type PortMapping,
   cutVisible,
   formatAge,
   formatBytes,
@@ -34,6 +35,7 @@ export {
   roomNetworkName,
   storageVolumeName,
 } from './labels.js';
+export { withLeaseLock, withSettingsLock } from './lease-lock.js';
 export { processAlive, withLockFile } from './lock-file.js';
 export {
   MASK,
@@ -47,8 +49,10 @@ export {
   readKnownSecrets,
 } from './mask.js';
 export { resolvePaths } from './paths.js';
+export { type PersonCheck, assertPerson } from './person.js';
 export { Runtime } from './runtime.js';
 export { ChangedUnderError, type CopyCount, Dir, copyBytes, copyEntry, storageAnchor } from './safe-fs.js';
+export { sleep } from './sleep.js';
 export { type Database, migrate, migrations, openDatabase } from './store.js';
 export {
   type PortSpec,

@@ -2,3 +2,4 @@
 export { EngineWatchdog, type EngineWatchdogOptions, whileEngineAnswers } from './engine-watchdog.js';
 export { type EngineEvent, engineJsonLines, watchEvents } from './events.js';
 export { checkHealth } from './health.js';
+export { type StatsSample, computeStats, sampleStatsById, watchStatsById } from './stats-sample.js';

@@ -250,6 +250,7 @@ export class StorageService {
       return await this.rt.audit.record(
         { actor: this.rt.actor, action: 'storage.extract', target: `${scope.room}${scope.agent ? `/${scope.agent}` : ''}`, details: { archive, dst } },
         async () => {
+          // Lazy for start-up: storage ls/cp/rm load container file transfer only to unpack an archive.
           const { extractArchiveFile } = await import('./files.js');
           const result = await extractArchiveFile(this.rt, archive, { root, parts: r.parts, shown: `:${rel}` });
           return { from: archive, to: `:${rel}`, files: result.files, bytes: result.bytes };

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MASK, maskSecrets, BerthError, ConflictError, NotFoundError, UsageError, type Runtime, type Database, validateIdentity } from '../core/index.js';
+import { MASK, maskSecrets, BerthError, ConflictError, NotFoundError, UsageError, type Runtime, type Database, validateIdentity, sleep } from '../core/index.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'expired', 'cancelled'];
@@ -718,29 +718,3 @@ export function describeDecision(req: ApprovalRequest): string {
   }
 }
 
-/** What a person-only act needs to know about its caller: whether stdin is a terminal. */
-export interface PersonCheck {
-  stdinIsTTY: boolean;
-}
-
-/**
- * A person's act (deciding an approval, adding an allow rule, removing a rule, setting an agent's limits): refused
- * when the environment names an agent or stdin is not a terminal. (A process that fakes a terminal gets past the
- * second check; the audit log still names who acted.)
- */
-export function assertPerson(env: NodeJS.ProcessEnv, stdinIsTTY: boolean, act = 'deciding an approval'): void {
-  if (env.BERTH_AGENT) throw new BerthError(`${act} is a person's act: refused for agent ${env.BERTH_AGENT} (BERTH_AGENT is set)`, 'denied');
-  if (!stdinIsTTY) throw new BerthError(`${act} is a person's act: refused because stdin is not a terminal`, 'denied');
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -6,9 +6,7 @@ export {
   type ApprovalStatus,
   type FileRequestInput,
   NO_PAGER_ENV,
-  type PersonCheck,
   SAFE_PATH,
-  assertPerson,
   baseEnvironment,
   callerState,
   commandLine,
@@ -26,7 +24,6 @@ export { GIT_CONFIG_OVERRIDES, decideHere, gitOverrideEnv } from './trust-place.
 export {
   type TrustDecision,
   TrustDecisionError,
-  type TrustRule,
   addTrustRule,
   evaluateCommand,
   formatPattern,
@@ -34,5 +31,4 @@ export {
   removeTrustRule,
   suggestRule,
   suggestRules,
-  withSettingsLock,
 } from './trust.js';

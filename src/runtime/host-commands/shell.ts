@@ -2,10 +2,11 @@
 // exactly as it was shown (program, arguments, cwd, environment), with its output copied for the dashboard.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES, assertPerson, formatArgv, prepareRequest, type ApprovalRequest, type FileRequestInput, type TrustVerdict } from './approvals.js';
-import { BerthError, ConflictError, type Runtime } from '../core/index.js';
-import { addTrustRule, suggestRule } from './trust.js';
+import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES, formatArgv, prepareRequest, type ApprovalRequest, type FileRequestInput, type TrustVerdict } from './approvals.js';
+import { BerthError, ConflictError, assertPerson, type Runtime } from '../core/index.js';
+import { addTrustRule, suggestRule, evaluateCommand, loadTrustRules } from './trust.js';
 import { HostTerminalSession, type SessionSize } from '../terminal/index.js';
+import { checkPlace } from './trust-place.js';
 
 /**
  * The trust evaluator's verdict for a command run in `place` (the request's cwd and environment): an allow stands
@@ -20,11 +21,9 @@ export async function trustVerdict(
   place: { cwd: string; env: Record<string, string> },
 ): Promise<TrustVerdict & { env?: Record<string, string> }> {
   try {
-    const { evaluateCommand, loadTrustRules } = await import('./trust.js');
     const verdict = await evaluateCommand(input, await loadTrustRules(rt), scope);
     if (verdict.decision === 'deny') return verdict as unknown as TrustVerdict;
     if (verdict.decision !== 'allow') return { decision: 'ask', reason: verdict.reason || 'a person decides' };
-    const { checkPlace } = await import('./trust-place.js');
     const where = checkPlace(rt, verdict.commands ?? [], place.cwd, place.env);
     if (!where.ok) return { decision: 'ask', reason: where.reason };
     return { ...(verdict as unknown as TrustVerdict), env: where.env };

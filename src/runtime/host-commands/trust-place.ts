@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { baseEnvironment, resolveProgram } from './approvals.js';
 import type { Runtime } from '../core/index.js';
-import type { TrustDecision, TrustInput, TrustScope } from './trust.js';
+import { type TrustDecision, type TrustInput, type TrustScope, evaluateCommand, loadTrustRules } from './trust.js';
 
 /**
  * Git settings forced for an auto-approved git command (command scope wins over every config file): no
@@ -195,7 +195,6 @@ export async function decideHere(
   scope: TrustScope,
   cwd: string,
 ): Promise<TrustDecision> {
-  const { evaluateCommand, loadTrustRules } = await import('./trust.js');
   const result = await evaluateCommand(input, await loadTrustRules(rt), scope);
   if (result.decision !== 'allow') return result;
   const where = checkPlace(rt, result.commands ?? [], cwd, baseEnvironment(rt.env));

@@ -1,23 +1,10 @@
 // Trusted patterns: allow and deny rules over parsed commands, and the fail-closed evaluator that decides whether a
 // host command may run without a person (allow), needs one (ask), or is refused (deny). Never matches text.
 import { randomBytes } from 'node:crypto';
-import { assertPerson, type PersonCheck } from './approvals.js';
-import { BerthError, ConflictError, NotFoundError, UsageError, type SettingsStore, type Runtime, validateIdentity, validateRoomName } from '../core/index.js';
+import { assertPerson, type PersonCheck, withSettingsLock, type TrustRule, BerthError, ConflictError, NotFoundError, UsageError, type SettingsStore, type Runtime, validateIdentity, validateRoomName } from '../core/index.js';
 import { RUNS_OTHER_PROGRAMS, dangerousArgs } from './trust-flags.js';
 import type { Construct, ParsedCommand } from './trust-parse.js';
 
-export interface TrustRule {
-  /** Short id for `berth trust remove`. */
-  id: string;
-  /** An argv prefix; `*` matches exactly one argument. */
-  pattern: string[];
-  action: 'allow' | 'deny';
-  /** Only for this agent / room; absent = every agent / room. */
-  agent?: string;
-  room?: string;
-  createdAt: string;
-  createdBy: string;
-}
 
 export interface TrustDecision {
   decision: 'allow' | 'ask' | 'deny';
@@ -113,6 +100,7 @@ export function evaluateCommand(input: TrustInput, rules: readonly TrustRule[], 
 
 async function evaluateScript(script: string, env: TrustInput['env'], rules: readonly TrustRule[]): Promise<TrustDecision> {
   if (!script.trim()) return { decision: 'ask', reason: reason('empty command', 'nothing to run') };
+  // Lazy for start-up: trust list/add/remove and the approval queue never parse bash.
   const { parseScript } = await import('./trust-parse.js');
   const parsed = await parseScript(script);
   return decide(parsed.commands, parsed.violations, env, rules);
@@ -204,6 +192,7 @@ export function suggestRule(argv: readonly string[]): string[] | undefined {
 export async function suggestRules(input: TrustInput): Promise<string[][]> {
   let commands: (string | null)[][];
   if (input.script !== undefined) {
+    // Lazy for start-up, as above.
     const { parseScript } = await import('./trust-parse.js');
     commands = (await parseScript(input.script)).commands.filter((c) => !c.nested).map((c) => c.argv);
   } else commands = [input.argv ?? []];
@@ -291,16 +280,6 @@ export async function addTrustRule(rt: Runtime, opts: AddRuleOptions, person?: P
       },
     );
   });
-}
-
-/**
- * Read-modify-write of the settings file under a lock shared by every berth process, so two rules added at once
- * (a CLI and a dashboard approve-and-trust) are both kept.
- */
-export async function withSettingsLock<T>(rt: Runtime, run: (settings: SettingsStore) => Promise<T>): Promise<T> {
-  const { withLeaseLock } = await import('../agents/index.js');
-  const settings = await rt.settings();
-  return withLeaseLock(rt.db(), ':settings', undefined, () => run(settings));
 }
 
 function newId(rules: readonly TrustRule[]): string {

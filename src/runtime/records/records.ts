@@ -2,7 +2,6 @@
 // labels, kept after the container is gone. Docker stays the source of truth: a record's status and exit code are
 // reconciled with the engine before every read, and followed from the events stream while a berth process watches.
 import type Docker from 'dockerode';
-import type { RunSpec } from '../containers/index.js';
 import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, type Runtime, validateIdentity, validateRoomName, validateSeconds, validateTag } from '../core/index.js';
 import { engineJsonLines, type EngineEvent } from '../engine/index.js';
 
@@ -463,9 +462,19 @@ export async function followRecords(rt: Runtime, signal: AbortSignal, onChange?:
  * (so its id is known and nothing is stored for a container that was never made), started() reads its state back,
  * undo() drops the record when the start failed (createFromSpec has removed the container then).
  */
+/** What a record keeps of the spec a container is created from (containers' RunSpec, a plugin run's spec). */
+export interface RecordedSpec {
+  room: string;
+  name: string;
+  image: string;
+  agent: string;
+  env: Record<string, string>;
+  tags: string[];
+}
+
 export function recordWhileCreating(
   rt: Runtime,
-  spec: RunSpec,
+  spec: RecordedSpec,
   extra: Pick<NewRecord, 'release' | 'params' | 'metadata' | 'labels'> & { env?: Record<string, string> } = {},
 ): { beforeStart: (c: Docker.Container) => Promise<void>; started: () => Promise<number | undefined>; undo: () => void } {
   const records = new RecordService(rt);

@@ -1,6 +1,6 @@
 // deploy PATH: build the image from a directory first (the images module's buildImage), tagged with --tag.
 import fs from 'node:fs';
-import type { DeployCallbacks } from './deploy.js';
+import type { DeployCallbacks } from './revision.js';
 import type { DeploySpec } from './deploy-spec.js';
 import { buildImage } from '../images/index.js';
 import { CancelledError, UsageError, type Runtime } from '../core/index.js';

@@ -14,10 +14,10 @@ import {
   type DeployResult,
   type ServiceContainer,
   type ServiceSummary,
-} from './deploy.js';
+} from './revision.js';
 import { specLogOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
-import { type Engine, CancelledError, NotFoundError, UsageError, LABEL, roomNetworkName, type Runtime } from '../core/index.js';
+import { type Engine, CancelledError, NotFoundError, UsageError, LABEL, roomNetworkName, type Runtime, sleep } from '../core/index.js';
 import { containerLogBatches, resolveLogLimits, swarmLogDriver } from '../containers/index.js';
 import { redactValues } from '../secrets/index.js';
 
@@ -126,10 +126,6 @@ async function findService(engine: Engine, room: string, name: string): Promise<
   const list = await engine.call('list services', (d) => d.listServices({ filters: { name: [full] } }));
   const found = list.find((s) => s.Spec?.Name === full);
   return found ? engine.docker.getService(found.ID) : undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** What the engine's service list returns (dockerode types it as Service objects). */

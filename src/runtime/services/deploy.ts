@@ -3,218 +3,16 @@
 // revision is a set of containers; on a Swarm manager a Swarm service (deploy-swarm.ts).
 import type Docker from 'dockerode';
 import { LimitError, admitStart } from '../agents/index.js';
-import { ensureImage, ensureRoomOnce, portBindings, type PullProgress, logConfig, resolveLogLimits, containerLogBatches, type PortMapping } from '../containers/index.js';
-import { deployAuditDetails, storageMountFor, specLogOptions, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
+import { ensureImage, ensureRoomOnce, portBindings, logConfig, resolveLogLimits, containerLogBatches } from '../containers/index.js';
+import { type Engine, BerthError, CancelledError, ConflictError, NotFoundError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, validateContainerName, validateRoomName, sleep } from '../core/index.js';
+import { deployAuditDetails, specLogOptions, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
-import { type Engine, BerthError, CancelledError, ConflictError, NotFoundError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, validateContainerName, validateRoomName } from '../core/index.js';
-import { imageMountSource } from './image-mount.js';
 import { SecretStore, redactValues } from '../secrets/index.js';
-import { engineMount, type EngineMount } from '../rooms/index.js';
-
-export const SERVICE_LABEL = {
-  service: 'berth.service',
-  revision: 'berth.service.revision',
-  /** Env names whose values come from secrets: masked by inspect. */
-  secretEnv: 'berth.service.secret-env',
-  domain: 'berth.domain',
-  /** The container port the domain routes to. */
-  port: 'berth.service.port',
-} as const;
-
-export type DeployPhaseName = 'pull' | 'reconcile' | 'create' | 'health' | 'switch' | 'drain' | 'remove' | 'done' | 'failed';
-
-export interface DeployEvent {
-  service: string;
-  phase: DeployPhaseName;
-  message: string;
-  revision?: number;
-}
-
-export interface DeployCallbacks {
-  signal?: AbortSignal;
-  onEvent?: (event: DeployEvent) => void;
-  onPull?: (event: PullProgress) => void;
-  /** Build log lines of `deploy PATH`. */
-  onBuild?: (line: string) => void;
-}
-
-export interface DeployResult {
-  room: string;
-  name: string;
-  mode: 'engine' | 'swarm';
-  revision: number;
-  previous: number | null;
-  image: string;
-  rollbackOf?: number;
-  containers: { id: string; name: string }[];
-  removed: string[];
-  domain?: string;
-  ports: PortMapping[];
-}
-
-/** A deploy whose new revision did not become healthy: the old one keeps serving. Carries the last log lines. */
-export class DeployFailedError extends BerthError {
-  constructor(
-    message: string,
-    readonly revision: number,
-    readonly logs: string[],
-  ) {
-    super(message, 'failure');
-  }
-}
-
-export interface ServiceContainer {
-  id: string;
-  name: string;
-  revision: number;
-  state: string;
-  status: string;
-  health?: string;
-  ports: PortMapping[];
-}
-
-export interface ServiceSummary {
-  room: string;
-  name: string;
-  mode: 'engine' | 'swarm';
-  image: string;
-  revision: number | null;
-  running: number;
-  desired: number;
-  health: string;
-  ports: PortMapping[];
-  domain?: string;
-  updated: string;
-}
-
-export interface RevisionSummary {
-  revision: number;
-  image: string;
-  status: string;
-  phase: string;
-  actor: string;
-  rollbackOf: number | null;
-  message: string | null;
-  created: string;
-}
-
-export interface ServiceDetail extends ServiceSummary {
-  identity: string;
-  /** KEY=VALUE, secret-looking values masked; env secrets as KEY=secret:ID. */
-  env: string[];
-  token: boolean;
-  mounts: DeploySpec['mounts'];
-  liveness?: DeploySpec['liveness'];
-  restart: string;
-  containers: ServiceContainer[];
-  history: RevisionSummary[];
-}
+import { SERVICE_LABEL, type DeployPhaseName, type DeployCallbacks, type DeployResult, DeployFailedError, type ServiceContainer, type ServiceSummary, type RevisionSummary, type ServiceDetail, serviceContainerName, publishedHost, toServiceContainer, serviceLabels, resolveEnv, resolveMounts } from './revision.js';
+import { useSwarm, deploySwarm, listSwarmServices, swarmServiceContainers, removeSwarmService } from './deploy-swarm.js';
+import { engineJsonLines } from '../engine/index.js';
 
 const FAILURE_LOG_LINES = 20;
-
-export function serviceContainerName(service: string, revision: number, index: number, replicas: number): string {
-  return `${service}-r${revision}${replicas > 1 ? `-${index + 1}` : ''}`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Where berth reaches a port the engine published: loopback for a local engine, the engine's host otherwise. */
-export function publishedHost(engine: Engine, hostIp: string | undefined): string {
-  const remote = (engine.endpoint.options as { host?: string }).host;
-  if (remote) return remote;
-  return !hostIp || hostIp === '0.0.0.0' || hostIp === '::' ? '127.0.0.1' : hostIp;
-}
-
-/** "Up 3 minutes (healthy)" → healthy. */
-function healthFromStatus(status: string): string | undefined {
-  return /\((healthy|unhealthy|health: starting)\)/.exec(status)?.[1]?.replace('health: ', '');
-}
-
-function toServiceContainer(info: Docker.ContainerInfo): ServiceContainer {
-  const health = healthFromStatus(info.Status ?? '');
-  return {
-    id: info.Id,
-    name: info.Labels?.[LABEL.name] ?? (info.Names?.[0] ?? '').replace(/^\//, ''),
-    revision: Number(info.Labels?.[SERVICE_LABEL.revision] ?? 0),
-    state: info.State,
-    status: info.Status,
-    ...(health ? { health } : {}),
-    ports: (info.Ports ?? []).map((p) => ({ hostIp: p.IP, hostPort: p.PublicPort, containerPort: p.PrivatePort, protocol: p.Type })),
-  };
-}
-
-export function traefikLabels(spec: DeploySpec): Record<string, string> {
-  if (!spec.domain) return {};
-  const router = `${spec.room}-${spec.name}`;
-  return {
-    'traefik.enable': 'true',
-    [`traefik.http.routers.${router}.rule`]: `Host(\`${spec.domain}\`)`,
-    [`traefik.http.routers.${router}.service`]: router,
-    [`traefik.http.services.${router}.loadbalancer.server.port`]: String(spec.ports[0]!.containerPort),
-    'traefik.docker.network': roomNetworkName(spec.room),
-  };
-}
-
-export function serviceLabels(spec: DeploySpec, revision: number): Record<string, string> {
-  const secretEnv = [...Object.keys(spec.envSecrets), ...(spec.token ? ['BERTH_TOKEN'] : [])];
-  return {
-    [LABEL.room]: spec.room,
-    [LABEL.kind]: 'service',
-    [SERVICE_LABEL.service]: spec.name,
-    [SERVICE_LABEL.revision]: String(revision),
-    [LABEL.agent]: spec.identity,
-    [LABEL.managed]: 'true',
-    ...(secretEnv.length ? { [SERVICE_LABEL.secretEnv]: secretEnv.join(',') } : {}),
-    ...(spec.domain ? { [SERVICE_LABEL.domain]: spec.domain, [SERVICE_LABEL.port]: String(spec.ports[0]!.containerPort) } : {}),
-    ...traefikLabels(spec),
-  };
-}
-
-/** The env a revision's containers get: plain env, identity, then secret values (resolved now, never stored). */
-export async function resolveEnv(rt: Runtime, spec: DeploySpec, revision: number): Promise<{ env: Record<string, string>; secretValues: string[] }> {
-  const secrets = new SecretStore(rt);
-  const env: Record<string, string> = {
-    ...spec.env,
-    BERTH_ROOM: spec.room,
-    BERTH_SERVICE: spec.name,
-    BERTH_AGENT: spec.identity,
-    BERTH_REVISION: String(revision),
-  };
-  const secretValues: string[] = [];
-  for (const [key, id] of Object.entries(spec.envSecrets)) {
-    const value = secrets.read(id);
-    env[key] = value;
-    secretValues.push(value);
-  }
-  if (spec.token) {
-    const { value } = await secrets.roomToken(spec.room, spec.identity);
-    env.BERTH_TOKEN = value;
-    secretValues.push(value);
-  }
-  return { env, secretValues };
-}
-
-/** The engine's mounts for the room, project and image mounts, in the order given. */
-export async function resolveMounts(rt: Runtime, spec: DeploySpec, signal?: AbortSignal): Promise<EngineMount[]> {
-  const engine = await rt.engine();
-  const mounts: EngineMount[] = [];
-  for (const m of spec.mounts) {
-    if (m.type === 'image') mounts.push({ Type: 'bind', Source: await imageMountSource(rt, spec.room, m.source, signal), Target: m.target, ReadOnly: true });
-    else mounts.push(engineMount(await storageMountFor(rt, engine, spec.room, m)));
-  }
-  return mounts;
-}
 
 export class DeployService {
   constructor(private readonly rt: Runtime) {}
@@ -227,6 +25,7 @@ export class DeployService {
   async deploy(room: string, opts: DeployOptions, cb: DeployCallbacks = {}): Promise<DeployResult> {
     const spec = await toDeploySpec(this.rt, room, opts);
     if (opts.path !== undefined) {
+      // Lazy for start-up: building (context, tar, dockerignore) loads only for `deploy PATH`.
       const { buildForDeploy } = await import('./deploy-build.js');
       await buildForDeploy(this.rt, spec, opts.path, cb);
     }
@@ -256,7 +55,6 @@ export class DeployService {
 
   private async apply(spec: DeploySpec, cb: DeployCallbacks, rollbackOf?: number): Promise<DeployResult> {
     const engine = await this.rt.engine();
-    const { useSwarm, deploySwarm } = await import('./deploy-swarm.js');
     const swarm = await useSwarm(this.rt, engine);
     if (!swarm) {
       const fixed = spec.ports.find((p) => p.hostPort);
@@ -576,7 +374,6 @@ export class DeployService {
   async list(room?: string, signal?: AbortSignal): Promise<ServiceSummary[]> {
     if (room !== undefined) validateRoomName(room);
     const engine = await this.rt.engine();
-    const { useSwarm, listSwarmServices } = await import('./deploy-swarm.js');
     if (await useSwarm(this.rt, engine)) return listSwarmServices(this.rt, engine, room, signal);
     const infos = await engine.call('list containers', (d) =>
       d.listContainers({ all: true, filters: { label: [room ? `${LABEL.room}=${room}` : LABEL.room, `${LABEL.kind}=service`] }, abortSignal: signal } as object),
@@ -628,7 +425,6 @@ export class DeployService {
   async inspect(room: string, name: string, signal?: AbortSignal): Promise<ServiceDetail> {
     validateRoomName(room);
     const engine = await this.rt.engine();
-    const { useSwarm, swarmServiceContainers } = await import('./deploy-swarm.js');
     const swarm = await useSwarm(this.rt, engine);
     const summary = (await this.list(room, signal)).find((s) => s.name === name);
     if (!summary) throw new NotFoundError(`service "${name}" not found in room "${room}"`);
@@ -660,7 +456,6 @@ export class DeployService {
   async remove(room: string, name: string): Promise<{ room: string; name: string; removed: string[] }> {
     validateRoomName(room);
     const engine = await this.rt.engine();
-    const { useSwarm, removeSwarmService } = await import('./deploy-swarm.js');
     const swarm = await useSwarm(this.rt, engine);
     const state = this.state;
     const containers = swarm ? [] : await this.containers(engine, room, name);
@@ -744,7 +539,6 @@ export async function* serviceLogBatches(
 ): AsyncGenerator<ServiceLogLine[]> {
   validateRoomName(room);
   const engine = await rt.engine();
-  const { useSwarm, swarmServiceContainers } = await import('./deploy-swarm.js');
   const swarm = await useSwarm(rt, engine);
   const list = () => (swarm ? swarmServiceContainers(engine, room, name) : new DeployService(rt).containers(engine, room, name));
   // Events from before the first listing are replayed, so a container started in between is not missed.
@@ -818,7 +612,6 @@ export async function* serviceLogBatches(
  * the caller reads). The events stream is opened again after an engine hiccup, from the last event seen.
  */
 async function followNewContainers(engine: Engine, room: string, name: string, since: number, signal: AbortSignal | undefined, onStart: () => Promise<void>): Promise<void> {
-  const { engineJsonLines } = await import('../engine/index.js');
   const stop = signal ?? new AbortController().signal;
   let from = since;
   const filters = { type: ['container'], event: ['start'], label: [`${LABEL.room}=${room}`, `${SERVICE_LABEL.service}=${name}`] };

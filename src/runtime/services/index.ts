@@ -2,13 +2,12 @@
 export { type DeployOptions, deployArgs, serviceNameFromTag, toDeploySpec } from './deploy-spec.js';
 export { DeployState } from './deploy-state.js';
 export { overlayNetworkName, swarmServiceName } from './deploy-swarm.js';
+export { DeployService, serviceLogBatches } from './deploy.js';
+export { ServiceProxy, parseBind } from './proxy.js';
 export {
   type DeployEvent,
   DeployFailedError,
   type DeployResult,
-  DeployService,
   type RevisionSummary,
   type ServiceSummary,
-  serviceLogBatches,
-} from './deploy.js';
-export { ServiceProxy, parseBind } from './proxy.js';
+} from './revision.js';

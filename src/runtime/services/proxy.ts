@@ -3,9 +3,10 @@
 // request, so a deploy's switch is atomic; the engine's events keep the container list fresh.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { SERVICE_LABEL, publishedHost } from './deploy.js';
+import { SERVICE_LABEL, publishedHost } from './revision.js';
 import { type Engine, UsageError, LABEL, type Runtime } from '../core/index.js';
 import { watchEvents } from '../engine/index.js';
+import { swarmRoutes } from './deploy-swarm.js';
 
 export interface ProxyBind {
   host: string;
@@ -215,7 +216,6 @@ export class ServiceProxy {
           list.push({ id: info.Id, url: `http://${publishedHost(engine, published.IP)}:${published.PublicPort}` });
           route.byRevision.set(revision, list);
         }
-        const { swarmRoutes } = await import('./deploy-swarm.js');
         // Swarm services published on the routing mesh (a fixed port) are reached there rather than task by task.
         for (const [domain, route] of await swarmRoutes(engine)) if (!routes.get(domain)?.byRevision.size && route.byRevision.size) routes.set(domain, route);
         const before = JSON.stringify(this.routeTable());
