@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
+import { logLimitOptions } from '../flag-groups.js';
 
 export const batchCreateCommand: CommandModule<GlobalArgs, Args<{ file: string; concurrency: string; logMaxSize?: string; logMaxFiles?: string }>> = {
   command: 'create',
@@ -10,8 +11,7 @@ export const batchCreateCommand: CommandModule<GlobalArgs, Args<{ file: string; 
     y
       .option('file', { alias: 'f', type: 'string', demandOption: true, describe: 'JSON or YAML list (or {items: [...]})' })
       .option('concurrency', { alias: 'c', type: 'string', default: '4', describe: 'Items at once' })
-      .option('log-max-size', { type: 'string', describe: 'Largest log file of each container (default 10m; an item\'s log_max_size wins)' })
-      .option('log-max-files', { type: 'string', describe: 'Log files kept per container (default 3; an item\'s log_max_files wins)' }) as never,
+      .options(logLimitOptions({ maxSize: 'Largest log file of each container (default 10m; an item\'s log_max_size wins)', maxFiles: 'Log files kept per container (default 3; an item\'s log_max_files wins)' })) as never,
   handler: async ({ ctx, room, file, concurrency, logMaxSize, logMaxFiles }) => {
     const [{ batchCreate, readBatchFile }, { batchProgress, reportBatch }] = await Promise.all([import('../../runtime/containers/index.js'), import('./batch-output.js')]);
     const entries = await readBatchFile(file);

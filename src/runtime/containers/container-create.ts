@@ -2,7 +2,8 @@
 // room storage mount), pulling a missing image, and create+start that leaves nothing behind when it fails.
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { resolveCredentials, familiarName, parseImageRef, type ImageRef, claimImage, registryError } from '../images/index.js';
+import { resolveCredentials, familiarName, parseImageRef, type ImageRef, claimImage } from '../images/index.js';
+import { registryError } from '../engine/index.js';
 import { admitStart, applyAgentPolicy, ensureWorkspace } from '../agents/index.js';
 import { type Engine, BerthError, ConflictError, NotFoundError, LABEL, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind, type Runtime } from '../core/index.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';

@@ -4,8 +4,7 @@ import { Writable, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
 import { BerthError, CancelledError, EngineUnreachableError, type Runtime } from '../core/index.js';
-
-export type OutputStream = 'stdout' | 'stderr';
+import type { OutputStream } from './exec.js';
 
 export interface JobOptions extends RunOptions {
   /** Kill and remove the job this many milliseconds after it started (exit code 7). */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MASK, maskSecrets, BerthError, ConflictError, NotFoundError, UsageError, type Runtime, type Database, validateIdentity, sleep } from '../core/index.js';
+import { formatArgv } from './quoting.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'expired', 'cancelled'];
@@ -275,35 +276,7 @@ export function resolveCwd(dir: string | undefined): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Showing a request: quoting that makes every argument boundary and every invisible character visible.
-
-/** Characters shown escaped: controls, format/bidi marks, unusual spaces, and anything outside ASCII. */
-const NEEDS_ESCAPE = /[^\x20-\x7e]/u;
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-function escapeChar(ch: string): string {
-  const named: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x1b': '\\e', "'": "\\'", '\\': '\\\\' };
-  if (named[ch]) return named[ch]!;
-  const cp = ch.codePointAt(0)!;
-  if (cp >= 0x20 && cp < 0x7f) return ch;
-  return cp <= 0xff ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u{${cp.toString(16)}}`;
-}
-
-/** One argument as bash would need it typed: bare, 'single-quoted', or $'ANSI-C' when it holds anything unprintable. */
-export function quoteArg(arg: string): string {
-  if (arg && SAFE_WORD.test(arg)) return arg;
-  if (!NEEDS_ESCAPE.test(arg)) return `'${arg.replace(/'/g, `'\\''`)}'`;
-  return `$'${[...arg].map(escapeChar).join('')}'`;
-}
-
-export function formatArgv(argv: readonly string[]): string {
-  return argv.map(quoteArg).join(' ');
-}
-
-/** Script text shown as is, line by line, except characters that could hide or rewrite what is seen. */
-export function visibleText(text: string): string {
-  return [...text].map((ch) => (ch === '\n' ? '\n' : NEEDS_ESCAPE.test(ch) ? `\\u{${ch.codePointAt(0)!.toString(16)}}` : ch)).join('');
-}
+// Showing a request: commandLine here, the quoting itself in quoting.ts.
 
 /** The one-line summary tables use. */
 export function commandLine(req: Pick<ApprovalRequest, 'kind' | 'command' | 'script'>): string {

@@ -12,13 +12,11 @@ export {
   commandLine,
   currentCaller,
   describeDecision,
-  formatArgv,
   prepareRequest,
   processStart,
-  quoteArg,
   resolveCwd,
-  visibleText,
 } from './approvals.js';
+export { formatArgv, quoteArg, visibleText } from './quoting.js';
 export { approveAndTrust, endApprovedRun, fileShellRequest, startApprovedRun, suggestPattern } from './shell.js';
 export { GIT_CONFIG_OVERRIDES, decideHere, gitOverrideEnv } from './trust-place.js';
 export {

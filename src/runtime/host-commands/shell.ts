@@ -2,11 +2,12 @@
 // exactly as it was shown (program, arguments, cwd, environment), with its output copied for the dashboard.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES, formatArgv, prepareRequest, type ApprovalRequest, type FileRequestInput, type TrustVerdict } from './approvals.js';
+import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES, prepareRequest, type ApprovalRequest, type FileRequestInput, type TrustVerdict } from './approvals.js';
 import { BerthError, ConflictError, assertPerson, type Runtime } from '../core/index.js';
 import { addTrustRule, suggestRule, evaluateCommand, loadTrustRules } from './trust.js';
 import { HostTerminalSession, type SessionSize } from '../terminal/index.js';
 import { checkPlace } from './trust-place.js';
+import { formatArgv } from './quoting.js';
 
 /**
  * The trust evaluator's verdict for a command run in `place` (the request's cwd and environment): an allow stands

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { assertPerson, type PersonCheck, withSettingsLock, type TrustRule, BerthError, ConflictError, NotFoundError, UsageError, type SettingsStore, type Runtime, validateIdentity, validateRoomName } from '../core/index.js';
 import { RUNS_OTHER_PROGRAMS, dangerousArgs } from './trust-flags.js';
 import type { Construct, ParsedCommand } from './trust-parse.js';
+import { quoteArg } from './quoting.js';
 
 
 export interface TrustDecision {
@@ -58,8 +59,9 @@ function reason(category: ReasonCategory, detail: string): string {
 }
 
 /** A pattern or argv as a person would type it (single-quoted where needed). */
+/** A pattern or parsed argv as bash would need it typed (quoteArg); `*` stays bare, an argument unknown until run is <?>. */
 export function formatPattern(argv: readonly (string | null)[]): string {
-  return argv.map((a) => (a === null ? '<?>' : a === '*' || /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return argv.map((a) => (a === null ? '<?>' : a === '*' ? a : quoteArg(a))).join(' ');
 }
 
 function short(text: string): string {

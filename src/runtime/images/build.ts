@@ -6,7 +6,8 @@ import { packContext } from './build-context.js';
 import { allCredentials, type RegistryAuth } from './credentials.js';
 import { BerthError, CancelledError, NotFoundError, UsageError, storageAnchor, type Runtime, parseEnvEntry, resolveInside, validateRoomName } from '../core/index.js';
 import { DOCKER_HUB, familiarName, normalizeRegistry, parseImageRef, type ImageRef } from './image-ref.js';
-import { claimImage, readEngineStream, registryError, type ProgressEvent } from './images.js';
+import { claimImage, type ProgressEvent } from './images.js';
+import { readEngineStream, registryError } from '../engine/index.js';
 import { RoomService } from '../rooms/index.js';
 
 export type BuildEvent =

@@ -30,7 +30,6 @@ export {
   listImages,
   pullImage,
   pushImage,
-  registryError,
   tagImage,
 } from './images.js';
 export { listLogins, loginRegistry, logoutRegistry } from './registry.js';
