@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.{ts,tsx}'],
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     // Native addons (node-pty, better-sqlite3) are happiest in child processes, not worker threads.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

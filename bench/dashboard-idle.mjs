@@ -16,7 +16,7 @@ const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).s
 
 ensureBuilt();
 if (spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status !== 0) {
-  throw new Error(`${IMAGE} is missing: run the test suite once (test/global-setup.ts builds it) or bench/logs-follow.mjs`);
+  throw new Error(`${IMAGE} is missing: run the test suite once (test/support/global-setup.ts builds it) or bench/logs-follow.mjs`);
 }
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
 const env = { ...process.env, BERTH_HOME: home, TERM: 'xterm-256color' };

@@ -92,6 +92,61 @@ const lazyStringWidth = {
   },
 };
 
+// The library's domain faces (src/runtime/<domain>/index.ts) re-export their modules. esbuild splits chunks by
+// file, and a face imported statically by one chunk keeps every module it names in that chunk, so lazily loaded
+// modules would load with the first command. The bundle therefore imports each name from the module that defines it,
+// as the face says; only a face imported with import() loads whole.
+const faceExports = new Map();
+function faceOf(indexFile) {
+  if (!faceExports.has(indexFile)) {
+    const names = new Map();
+    for (const m of readFileSync(indexFile, 'utf8').matchAll(/^export \{([^{}]*)\} from '(\.\/[^']+)';$/gm)) {
+      for (const name of m[1].split(',').map((n) => n.trim().replace(/^type\s+/, '')).filter(Boolean)) names.set(name, path.resolve(path.dirname(indexFile), m[2]));
+    }
+    faceExports.set(indexFile, names);
+  }
+  return faceExports.get(indexFile);
+}
+const directImports = {
+  name: 'direct-imports',
+  setup(b) {
+    const runtimeDir = path.resolve('src', 'runtime') + path.sep;
+    b.onLoad({ filter: /[\\/]src[\\/].*\.tsx?$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8').replace(/\b(import|export)(\s+type)?\s*\{([^{}]*)\}\s*from\s*'([^']+\/index\.js)';/g, (whole, kw, typeOnly, list, spec) => {
+        const indexFile = path.resolve(path.dirname(args.path), spec).replace(/\.js$/, '.ts');
+        if (typeOnly || !indexFile.startsWith(runtimeDir) || path.dirname(path.dirname(indexFile)) + path.sep !== runtimeDir) return whole;
+        const face = faceOf(indexFile);
+        const byFile = new Map();
+        for (const item of list.split(',').map((n) => n.trim()).filter(Boolean)) {
+          const file = face.get(item.replace(/^type\s+/, '').split(/\s+as\s+/)[0]);
+          if (!file) throw new Error(`build: ${args.path}: ${spec} has no export ${item}`);
+          byFile.set(file, [...(byFile.get(file) ?? []), item]);
+        }
+        let rel = (file) => { const r = path.relative(path.dirname(args.path), file).split(path.sep).join('/'); return r.startsWith('.') ? r : `./${r}`; };
+        return [...byFile].map(([file, items]) => `${kw} { ${items.join(', ')} } from '${rel(file)}';`).join(' ');
+      });
+      // `const { a, b } = await import(face)` and `[{ a }, { b }] = await Promise.all([import(face), ...])`: the module
+      // that defines the names, when one does.
+      const lazyOne = (list, spec) => {
+        const indexFile = path.resolve(path.dirname(args.path), spec).replace(/\.js$/, '.ts');
+        if (!indexFile.startsWith(runtimeDir) || path.dirname(path.dirname(indexFile)) + path.sep !== runtimeDir) return spec;
+        const files = new Set(list.split(',').map((n) => n.trim().split(':')[0].trim()).filter(Boolean).map((n) => faceOf(indexFile).get(n)));
+        if (files.size !== 1 || files.has(undefined)) return spec;
+        const r = path.relative(path.dirname(args.path), [...files][0]).split(path.sep).join('/');
+        return r.startsWith('.') ? r : `./${r}`;
+      };
+      const rewritten = source
+        .replace(/\{([^{}]*)\}\s*=\s*await import\('([^']+\/index\.js)'\)/g, (whole, list, spec) => whole.replace(spec, lazyOne(list, spec)))
+        .replace(/\[((?:\s*\{[^{}]*\}\s*,?)+)\]\s*=\s*await Promise\.all\(\[([^\]]*)\]\)/g, (whole, lists, imports) => {
+          const names = [...lists.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]);
+          let i = 0;
+          return whole.replace(imports, imports.replace(/import\('([^']+)'\)/g, (call, spec) => `import('${spec.endsWith('/index.js') ? lazyOne(names[i++] ?? '', spec) : (i++, spec)}')`));
+        });
+      return { contents: rewritten, loader: args.path.endsWith('.tsx') ? 'tsx' : 'ts' };
+    });
+  },
+};
+
 const patchSources = {
   name: 'patch-sources',
   setup(b) {
@@ -124,7 +179,7 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
-  plugins: [lazyRequire, lazyStringWidth, patchSources],
+  plugins: [lazyRequire, lazyStringWidth, patchSources, directImports],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",

@@ -1,5 +1,5 @@
 // Small patches to dependencies' start-up and drawing paths, which scripts/build.mjs applies, each failing the build
-// when its source text moves (test/bundle.test.ts checks that the ansi-tokenize one returns what the original does):
+// when its source text moves (test/cli/bundle.test.ts checks that the ansi-tokenize one returns what the original does):
 // - yargs guesses a default version by looking for package.json above the directory that holds node_modules;
 //   bundled there is none, so it searches from the working directory, fails an assertion and formats its message
 //   (~10 ms), or finds some unrelated package.json. Bundled, berth's package root is one directory above the chunk.

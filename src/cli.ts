@@ -1,8 +1,6 @@
 // The process entry: dashboard on a bare TTY, else one command; the only place errors become exit codes.
 import { PIPE_HELP_WIDTH, readManifestFile } from './commands/manifest.js';
-import { BerthError, ExitCode, exitCodeOf } from './runtime/errors.js';
-import { terminalText } from './runtime/format.js';
-import { berthVersion } from './runtime/version.js';
+import { BerthError, ExitCode, exitCodeOf, terminalText, berthVersion } from './runtime/core/index.js';
 
 /** The one place errors are printed: escaped, since a message may repeat input as given (a name, a path, a label). */
 function printError(err: unknown, debug: boolean): void {

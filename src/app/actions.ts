@@ -1,7 +1,7 @@
 // Container actions the dashboard offers, run on one container or a selection through ContainerService, each
 // summed up as one status line (what was done, or which ones failed and why).
-import { ContainerService, type ContainerSummary, isLive } from '../runtime/containers.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { ContainerService, type ContainerSummary, isLive } from '../runtime/containers/index.js';
+import type { Runtime } from '../runtime/core/index.js';
 
 export type ContainerAction = 'start' | 'stop' | 'restart' | 'pause' | 'delete';
 

@@ -3,9 +3,8 @@
 // approved command's output file (secrets masked as they are shown).
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { ApprovalQueue, assertPerson, type ApprovalRequest } from '../runtime/approvals.js';
-import { terminalText } from '../runtime/format.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { ApprovalQueue, type ApprovalRequest } from '../runtime/host-commands/index.js';
+import { assertPerson, terminalText, type Runtime } from '../runtime/core/index.js';
 import { BatchedPublisher } from './batched-publisher.js';
 
 export interface ApprovalsSnapshot {

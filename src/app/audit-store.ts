@@ -1,8 +1,7 @@
 // The Audit view's store outside React: the last entries of the audit log, then every new one as it is written
 // (followed across rotations), capped, published at most once per flush interval.
-import type { AuditEntry } from '../runtime/audit.js';
-import { followAudit } from '../runtime/audit-query.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { AuditEntry, Runtime } from '../runtime/core/index.js';
+import { followAudit } from '../runtime/audit/index.js';
 import { BatchedPublisher } from './batched-publisher.js';
 
 export interface AuditSnapshot {

@@ -2,16 +2,10 @@
 // events, changed only through a reducer, and published to React at most once per flush interval; whether the
 // engine answers (a watchdog's pings, a cut stream), and a signal that aborts everything waiting on it when it does not.
 import { BatchedPublisher } from './batched-publisher.js';
-import type { ContainerSummary } from '../runtime/containers.js';
-import { ContainerService } from '../runtime/containers.js';
-import { isConnectionError, type Engine } from '../runtime/engine.js';
-import { EngineWatchdog, type EngineWatchdogOptions } from '../runtime/engine-watchdog.js';
-import { EngineUnreachableError } from '../runtime/errors.js';
-import { watchEvents, type EngineEvent } from '../runtime/events.js';
-import { LABEL } from '../runtime/labels.js';
-import { roomDiskUsage, type RoomDiskUsage } from '../runtime/disk-usage.js';
-import { RoomService, type RoomSummary } from '../runtime/rooms.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { type ContainerSummary, ContainerService } from '../runtime/containers/index.js';
+import { isConnectionError, type Engine, EngineUnreachableError, LABEL, type Runtime } from '../runtime/core/index.js';
+import { EngineWatchdog, type EngineWatchdogOptions, watchEvents, type EngineEvent } from '../runtime/engine/index.js';
+import { roomDiskUsage, type RoomDiskUsage, RoomService, type RoomSummary } from '../runtime/rooms/index.js';
 
 /** The room picker's "all rooms" entry: every berth container on the engine. */
 export const ALL_ROOMS = '*';

@@ -2,9 +2,8 @@
 // download/upload actions the tab starts. Components read it with useSyncExternalStore.
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatBytes } from '../runtime/format.js';
-import type { DirEntry } from '../runtime/files.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { formatBytes, type Runtime } from '../runtime/core/index.js';
+import type { DirEntry } from '../runtime/files/index.js';
 
 export interface FilesSnapshot {
   room?: string;
@@ -87,7 +86,7 @@ export class FilesBrowser {
     const gen = ++this.generation;
     const same = this.snap.id === id && this.snap.path === dir;
     this.set({ room, id, path: dir, loading: true, error: undefined, ...(same ? {} : { entries: [], cursor: 0, truncated: false }) });
-    void import('../runtime/files.js')
+    void import('../runtime/files/index.js')
       .then(({ listContainerDir }) => listContainerDir(this.rt, room, id, dir))
       .then(
         (r) => {
@@ -108,7 +107,7 @@ export class FilesBrowser {
     const e = this.current();
     const from = this.currentPath();
     if (!e || !from || !this.snap.room || !this.snap.id) throw new Error('nothing selected');
-    const files = await import('../runtime/files.js');
+    const files = await import('../runtime/files/index.js');
     if (e.type === 'directory') {
       const r = await files.downloadExtract(this.rt, this.snap.room, this.snap.id, from, to);
       return `downloaded ${from} (${r.files} files, ${formatBytes(r.bytes)}) into ${r.target}`;
@@ -122,7 +121,7 @@ export class FilesBrowser {
     if (!this.snap.room || !this.snap.id) throw new Error('no container');
     const st = fs.statSync(local, { throwIfNoEntry: false });
     if (!st) throw new Error(`no such file or directory "${local}"`);
-    const { uploadToContainer } = await import('../runtime/files.js');
+    const { uploadToContainer } = await import('../runtime/files/index.js');
     const dest = st.isDirectory() ? path.posix.join(this.snap.path, path.basename(path.resolve(local))) : this.snap.path;
     const r = st.isDirectory()
       ? await uploadToContainer(this.rt, this.snap.room, this.snap.id, { dir: local, dest })

@@ -2,11 +2,9 @@
 // image and container events, the detail of the image under the cursor, and one pull's progress line.
 import { BatchedPublisher } from './batched-publisher.js';
 import { trackStore, untrackStore } from './live-stores.js';
-import { buildImage } from '../runtime/build.js';
-import { watchEvents } from '../runtime/events.js';
-import { formatBytes } from '../runtime/format.js';
-import { deleteImage, inspectImage, listImages, pullImage, tagImage, type DeleteImageResult, type ImageDetail, type ImageSummary, type ProgressEvent } from '../runtime/images.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { buildImage, deleteImage, inspectImage, listImages, pullImage, tagImage, type DeleteImageResult, type ImageDetail, type ImageSummary, type ProgressEvent } from '../runtime/images/index.js';
+import { watchEvents } from '../runtime/engine/index.js';
+import { formatBytes, type Runtime } from '../runtime/core/index.js';
 
 export interface PullState {
   ref: string;

@@ -1,10 +1,8 @@
 // The focused container's log outside React: one follow stream at a time (aborted when the focus changes), lines
 // buffered as they arrive and moved into a capped ring buffer on a timer, published as a small snapshot. A follow
 // paused by an engine loss or by suspend() keeps its lines and continues from the last one.
-import { EngineUnreachableError } from '../runtime/errors.js';
-import { terminalText } from '../runtime/format.js';
-import { containerLogBatches, type LogLine } from '../runtime/logs.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { EngineUnreachableError, terminalText, type Runtime } from '../runtime/core/index.js';
+import { containerLogBatches, type LogLine } from '../runtime/containers/index.js';
 import { BatchedPublisher } from './batched-publisher.js';
 import { RingBuffer } from './ring-buffer.js';
 

@@ -2,8 +2,8 @@
 // dashboard runs (whichever view is open), and the Records view reads the newest records from here, re-read after
 // each event and whenever another berth process commits to the database (a signature of the records table).
 import { BatchedPublisher } from './batched-publisher.js';
-import { RecordService, followRecords, type ContainerRecord } from '../runtime/records.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { RecordService, followRecords, type ContainerRecord } from '../runtime/records/index.js';
+import type { Runtime } from '../runtime/core/index.js';
 
 export interface RecordsState {
   records: ContainerRecord[];

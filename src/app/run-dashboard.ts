@@ -1,9 +1,8 @@
 // Opens the full-screen dashboard and owns the terminal: the terminal is restored on quit, signal or crash, and it
 // is handed over whole to a terminal session while one is attached (Ink sees no keys and draws nothing meanwhile).
 import { PassThrough } from 'node:stream';
-import { Runtime } from '../runtime/runtime.js';
-import { ESC, onFatal, setOutputProcessing, signalExitCode, takeTerminal } from '../runtime/terminal.js';
-import { pipeTerminal } from '../runtime/terminal-session.js';
+import { Runtime } from '../runtime/core/index.js';
+import { ESC, onFatal, setOutputProcessing, signalExitCode, takeTerminal, pipeTerminal } from '../runtime/terminal/index.js';
 import { DashboardStore } from './dashboard-store.js';
 import { disposeLiveStores } from './live-stores.js';
 import { recordsStoreFor } from './records-store.js';

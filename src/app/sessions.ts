@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useSyncExternalStore } from 'react';
-import { HostTerminalSession, type TerminalSession } from '../runtime/terminal-session.js';
+import { HostTerminalSession, type TerminalSession } from '../runtime/terminal/index.js';
 
 export interface SessionInfo {
   id: number;

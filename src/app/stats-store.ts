@@ -2,10 +2,9 @@
 // (started when a row becomes visible, aborted when it scrolls away or the room changes), a capped history for the
 // sparklines, published at most once per flush interval. Streams paused by an engine loss or by suspend() keep the
 // last numbers on screen until they are sampled again.
-import { inspectContainer } from '../runtime/inspect.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { formatBytes, formatPercent } from '../runtime/format.js';
-import { watchStatsById, type StatsSample } from '../runtime/stats.js';
+import { inspectContainer } from '../runtime/containers/index.js';
+import { watchStatsById, type StatsSample } from '../runtime/engine/index.js';
+import { type Runtime, formatBytes, formatPercent } from '../runtime/core/index.js';
 import { BatchedPublisher } from './batched-publisher.js';
 
 export interface WatchedContainer {

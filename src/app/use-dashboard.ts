@@ -1,8 +1,8 @@
 // Hooks that own the dashboard's subscriptions: components only render what these return.
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useStdout } from 'ink';
-import { ContainerService, type ContainerDetail } from '../runtime/containers.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { ContainerService, type ContainerDetail } from '../runtime/containers/index.js';
+import type { Runtime } from '../runtime/core/index.js';
 import type { DashboardState, DashboardStore } from './dashboard-store.js';
 import type { LogSnapshot, LogStore } from './log-store.js';
 import type { ContainerStatsStore, StatsSnapshot } from './stats-store.js';

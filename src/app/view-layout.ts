@@ -2,12 +2,11 @@
 // screen's fixed rows and the tables' columns; kept apart from the registry so that views import it without
 // importing each other.
 import type React from 'react';
-import { terminalText, truncate } from '../runtime/format.js';
+import { terminalText, truncate, type Runtime } from '../runtime/core/index.js';
 import type { StatusMessage } from './actions.js';
 import type { DashboardStore } from './dashboard-store.js';
 import type { Command, KeyContext } from './keymap.js';
 import type { SessionManager } from './sessions.js';
-import type { Runtime } from '../runtime/runtime.js';
 
 /** Where a list's cursor goes for a move command (clamped to the list), or undefined for any other command. */
 export function listMove(command: Command, at: number, count: number, page = 1): number | undefined {

@@ -1,7 +1,7 @@
 // berth audit: the audit log (actions.jsonl and its rotations), filtered, optionally followed live.
 import type { CommandModule } from 'yargs';
-import type { AuditEntry } from '../runtime/audit.js';
-import { auditFilter, followAudit, queryAudit } from '../runtime/audit-query.js';
+import type { AuditEntry } from '../runtime/core/index.js';
+import { auditFilter, followAudit, queryAudit } from '../runtime/audit/index.js';
 import type { Args, GlobalArgs } from './context.js';
 import type { Column } from './output.js';
 

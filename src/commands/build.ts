@@ -2,12 +2,8 @@
 // engine; the context is streamed, build output streams live, Ctrl+C stops the build, --push pushes the result.
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { baseImages, buildCredentialRegistry, buildImage, parseBuildArgs, parseLabels, roomStorageContext, type BuildEvent } from '../runtime/build.js';
-import type { RegistryAuth } from '../runtime/credentials.js';
-import { UsageError } from '../runtime/errors.js';
-import { formatBytes, shortId } from '../runtime/format.js';
-import { parseImageRef, parseRegistry } from '../runtime/image-ref.js';
-import { pushImage } from '../runtime/images.js';
+import { baseImages, buildCredentialRegistry, buildImage, parseBuildArgs, parseLabels, roomStorageContext, type BuildEvent, type RegistryAuth, parseImageRef, parseRegistry, pushImage } from '../runtime/images/index.js';
+import { UsageError, formatBytes, shortId } from '../runtime/core/index.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect } from './container/shared.js';
 import { progressPrinter } from './image/progress.js';

@@ -1,10 +1,11 @@
 // berth __complete -- WORDS...: the candidates for the last word, one a line (what the completion scripts call).
 // Names come from the engine within a short timeout; any failure prints nothing, never an error into the prompt.
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../runtime/containers.js';
-import { RoomService } from '../runtime/rooms.js';
+import { ContainerService } from '../runtime/containers/index.js';
+import { RoomService } from '../runtime/rooms/index.js';
 import { completionWant, toNode } from './completion-tree.js';
 import type { Args, GlobalArgs } from './context.js';
+import { loadRegisteredGroups } from './command-registry.js';
 
 const DEFAULT_TIMEOUT_MS = 1500;
 
@@ -16,7 +17,7 @@ export const completeCommand: CommandModule<GlobalArgs, Args<{ words?: string[] 
     const { ctx } = argv;
     try {
       const words = [...(argv.words ?? []), ...((argv['--'] as string[] | undefined) ?? []), ...argv._.slice(1)].map(String);
-      const commands = await (await import('./main.js')).loadCommands();
+      const commands = await loadRegisteredGroups();
       const want = completionWant(commands.map((c) => toNode(c)), words.length ? words : ['']);
       const current = words[words.length - 1] ?? '';
       let candidates: string[];

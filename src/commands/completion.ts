@@ -1,6 +1,6 @@
 // berth completion bash|zsh|fish: prints a script that completes commands, options, rooms and container names.
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../runtime/errors.js';
+import { UsageError } from '../runtime/core/index.js';
 import type { Args, GlobalArgs } from './context.js';
 
 // Each script asks `berth __complete -- WORDS...` (one candidate a line); its stderr goes nowhere, so a slow or

@@ -1,6 +1,6 @@
 // What every command handler receives: the runtime, the output module and the streams it may write to.
 import type { Argv } from 'yargs';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/core/index.js';
 import type { Output, Sink } from './output.js';
 
 export interface CliIo {

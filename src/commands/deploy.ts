@@ -1,11 +1,10 @@
 // berth deploy [PATH] --tag T: create a room service from an image tag, or update it without downtime when it exists.
 import type { CommandModule } from 'yargs';
-import type { DeployOptions } from '../runtime/deploy-spec.js';
-import { DeployFailedError, DeployService, type DeployEvent } from '../runtime/deploy.js';
-import { UsageError } from '../runtime/errors.js';
-import { formatPorts } from '../runtime/format.js';
+import { type DeployOptions, DeployFailedError, DeployService, type DeployEvent } from '../runtime/services/index.js';
+import { UsageError, formatPorts } from '../runtime/core/index.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect, pullProgress } from './container/shared.js';
+import { logLimitOptions, resourceOptions } from './flag-groups.js';
 
 interface DeployFlags {
   path?: string;
@@ -129,13 +128,11 @@ export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
       .option('domain', { type: 'string', describe: 'Host name berth proxy (and Traefik) route to the service; needs exactly one --port' })
       .option('replicas', { type: 'string', describe: 'Number of containers (default 1)' })
       .option('restart', { type: 'string', describe: 'Restart policy: no, always, unless-stopped (default), on-failure[:N]' })
-      .option('cpus', { type: 'string', describe: 'CPU limit per container, e.g. 0.5' })
-      .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit per container, e.g. 256m' })
+      .options(resourceOptions({ cpus: 'CPU limit per container, e.g. 0.5', memory: 'Memory limit per container, e.g. 256m' }))
       .option('settle', { type: 'string', describe: 'Without --liveness: how long the new container must run to count as healthy (default 3s)' })
       .option('health-timeout', { type: 'string', describe: 'Give up on a new revision that is not healthy by then (default 60s)' })
       .option('drain', { type: 'string', describe: 'How long the old revision keeps running after the switch (default 2s)' })
-      .option('log-max-size', { type: 'string', describe: 'Largest log file of each container before it rotates (default 10m, config logs.maxSize)' })
-      .option('log-max-files', { type: 'string', describe: 'Log files kept per container (default 3, config logs.maxFiles)' }) as never,
+      .options(logLimitOptions({ maxSize: 'Largest log file of each container before it rotates (default 10m, config logs.maxSize)', maxFiles: 'Log files kept per container (default 3, config logs.maxFiles)' })) as never,
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);

@@ -1,8 +1,7 @@
 // berth health: engine reachable, versions, swarm state, uptime, data dir; non-zero exit when the engine is down.
 import type { CommandModule } from 'yargs';
-import { EngineUnreachableError } from '../runtime/errors.js';
-import { formatBytes, formatDuration } from '../runtime/format.js';
-import { checkHealth } from '../runtime/health.js';
+import { EngineUnreachableError, formatBytes, formatDuration } from '../runtime/core/index.js';
+import { checkHealth } from '../runtime/engine/index.js';
 import type { Args, GlobalArgs } from './context.js';
 
 export const healthCommand: CommandModule<GlobalArgs, Args> = {

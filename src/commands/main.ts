@@ -6,15 +6,12 @@
 // are answered without loading any group; a command line loads only the group it names. Without that file
 // (running from src/, as the tests do) every group is loaded, as before.
 import yargs, { type Argv, type CommandModule } from 'yargs';
-import { UsageError } from '../runtime/errors.js';
-import { resolvePaths } from '../runtime/paths.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { berthVersion } from '../runtime/version.js';
+import { UsageError, resolvePaths, type Runtime, berthVersion } from '../runtime/core/index.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { PIPE_HELP_WIDTH, readManifestFile } from './manifest.js';
 import { Output } from './output.js';
+import { registerCommandGroups, type Group } from './command-registry.js';
 
-type Group = CommandModule<GlobalArgs, any>;
 export const commandGroups: Record<string, () => Promise<Group>> = {
   health: async () => (await import('./health.js')).healthCommand,
   room: async () => (await import('./room.js')).roomCommand,
@@ -43,6 +40,7 @@ export const commandGroups: Record<string, () => Promise<Group>> = {
 export async function loadCommands(): Promise<Group[]> {
   return Promise.all(Object.values(commandGroups).map((load) => load()));
 }
+registerCommandGroups(loadCommands);
 
 /** What `berth --help` shows of a group, as the build records it in dist/commands.json. */
 export interface GroupLine {
@@ -127,7 +125,7 @@ export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onCo
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on errors' })
     .middleware(async (argv) => {
       // The runtime (engine, store, settings) loads only for a command that runs, not for --help or --version.
-      const { Runtime } = await import('../runtime/runtime.js');
+      const { Runtime } = await import('../runtime/core/index.js');
       const ctx: CliContext = {
         rt: new Runtime({ host: argv.host as string | undefined, env: io.env ?? process.env }),
         out: new Output(io.stdout, io.stderr, {
@@ -184,7 +182,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<v
   } catch (err) {
     // Error messages are output too: a value echoed back (a URL, a token) is masked before anyone prints it.
     const env = io.env ?? process.env;
-    const { Masker } = await import('../runtime/mask.js');
+    const { Masker } = await import('../runtime/core/index.js');
     throw (ctx?.rt.mask ?? new Masker({ dataDir: resolvePaths(env).dataDir, env })).error(err);
   } finally {
     ctx?.rt.close();

@@ -1,6 +1,6 @@
 // The one output module every command prints through: table (sized to the terminal), wide, json, or ids only.
 // Text goes out escaped (terminalText): what a container, image or agent named or printed is shown, never obeyed.
-import { terminalText, truncate } from '../runtime/format.js';
+import { terminalText, truncate } from '../runtime/core/index.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json';
 

@@ -1,6 +1,6 @@
 // berth proxy [--bind HOST:PORT]: route requests by Host header to services deployed with --domain, until Ctrl+C.
 import type { CommandModule } from 'yargs';
-import { ServiceProxy, parseBind } from '../runtime/proxy.js';
+import { ServiceProxy, parseBind } from '../runtime/services/index.js';
 import type { Args, GlobalArgs } from './context.js';
 
 export const proxyCommand: CommandModule<GlobalArgs, Args<{ bind?: string; verbose: boolean }>> = {

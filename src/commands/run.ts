@@ -1,10 +1,9 @@
 // berth run IMAGE -- CMD...: a temporary container; streams its output, exits with its exit code, always removed.
 import type { Readable } from 'node:stream';
 import type { CommandModule } from 'yargs';
-import { whileEngineAnswers } from '../runtime/engine-watchdog.js';
-import { CommandExitError } from '../runtime/errors.js';
-import { runJob } from '../runtime/jobs.js';
-import { parseDuration } from '../runtime/validate.js';
+import { whileEngineAnswers } from '../runtime/engine/index.js';
+import { CommandExitError, parseDuration } from '../runtime/core/index.js';
+import { runJob } from '../runtime/containers/index.js';
 import type { Args, GlobalArgs } from './context.js';
 import { outputWriter, pullProgress } from './container/shared.js';
 import { runOptionsBuilder, toRunOptions, type RunFlags } from './container/run.js';

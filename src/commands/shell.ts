@@ -1,11 +1,9 @@
 // berth shell --agent A [--cwd DIR] [--timeout D] [--env K=V] -- CMD... : a host command through the approval queue.
 import { StringDecoder } from 'node:string_decoder';
 import type { CommandModule } from 'yargs';
-import { ApprovalQueue, commandLine, describeDecision, type ApprovalRequest } from '../runtime/approvals.js';
-import { BerthError, CancelledError, CommandExitError, UsageError } from '../runtime/errors.js';
-import { endApprovedRun, fileShellRequest, startApprovedRun } from '../runtime/shell.js';
-import { onFatal, signalExitCode, takeTerminal, type TerminalGuard } from '../runtime/terminal.js';
-import { parseDuration, parseEnvList, validateRoomName } from '../runtime/validate.js';
+import { ApprovalQueue, commandLine, describeDecision, type ApprovalRequest, endApprovedRun, fileShellRequest, startApprovedRun } from '../runtime/host-commands/index.js';
+import { BerthError, CancelledError, CommandExitError, UsageError, parseDuration, parseEnvList, validateRoomName } from '../runtime/core/index.js';
+import { onFatal, signalExitCode, takeTerminal, type TerminalGuard } from '../runtime/terminal/index.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect } from './container/shared.js';
 

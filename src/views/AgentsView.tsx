@@ -6,8 +6,8 @@ import { Text } from './Text.js';
 import type { Command } from '../app/keymap.js';
 import { fitColumns, listMove, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';
-import { listAgents, workspaceDir, type AgentSummary } from '../runtime/agents.js';
-import { formatBytes, formatPercent } from '../runtime/format.js';
+import { listAgents, workspaceDir, type AgentSummary } from '../runtime/agents/index.js';
+import { formatBytes, formatPercent } from '../runtime/core/index.js';
 import { TableCells } from './TableCells.js';
 
 const REFRESH_MS = 3000;

@@ -4,8 +4,8 @@ import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import type { ApprovalsSnapshot, OutputSnapshot } from '../app/approvals-store.js';
-import { commandLine, quoteArg, visibleText, type ApprovalRequest } from '../runtime/approvals.js';
-import { formatAge, formatDuration, truncate } from '../runtime/format.js';
+import { commandLine, quoteArg, visibleText, type ApprovalRequest } from '../runtime/host-commands/index.js';
+import { formatAge, formatDuration, truncate } from '../runtime/core/index.js';
 
 export function statusColor(r: ApprovalRequest): string {
   switch (r.status) {

@@ -7,8 +7,7 @@ import { ApprovalsStore, type ApprovalsSnapshot, type OutputSnapshot } from '../
 import type { Command, KeyContext } from '../app/keymap.js';
 import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';
-import type { ApprovalRequest } from '../runtime/approvals.js';
-import { approveAndTrust, suggestPattern } from '../runtime/shell.js';
+import { type ApprovalRequest, approveAndTrust, suggestPattern } from '../runtime/host-commands/index.js';
 import { ApprovalDetail, ApprovalList, listRows } from './ApprovalsPanel.js';
 
 /** Below this width the detail does not fit beside the list: the list takes the screen, enter shows the request. */

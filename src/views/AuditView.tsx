@@ -6,7 +6,7 @@ import { Text } from './Text.js';
 import { AuditStore } from '../app/audit-store.js';
 import type { Command } from '../app/keymap.js';
 import { fitColumns, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
-import type { AuditEntry } from '../runtime/audit.js';
+import type { AuditEntry } from '../runtime/core/index.js';
 import { TableCells } from './TableCells.js';
 
 /** Border, title and header take four lines. */

@@ -2,11 +2,10 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { ContainerSummary } from '../runtime/containers.js';
-import { formatBytes, formatPercent } from '../runtime/format.js';
-import type { StatsSample } from '../runtime/stats.js';
-import type { Tab } from '../app/ui-state.js';
-import { TABS } from '../app/ui-state.js';
+import type { ContainerSummary } from '../runtime/containers/index.js';
+import { type StatsSample } from '../runtime/engine/index.js';
+import { formatBytes, formatPercent } from '../runtime/core/index.js';
+import { type Tab, TABS } from '../app/ui-state.js';
 import { stableStatus, stateColor } from './ContainerTable.js';
 
 export interface ContainerDetailProps {

@@ -3,8 +3,8 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { ContainerSummary } from '../runtime/containers.js';
-import { formatBytes, formatDuration, formatPercent, formatPorts } from '../runtime/format.js';
+import type { ContainerSummary } from '../runtime/containers/index.js';
+import { formatBytes, formatDuration, formatPercent, formatPorts } from '../runtime/core/index.js';
 import type { StatsSnapshot } from '../app/stats-store.js';
 import { fitColumns, tableHeader, type TableColumn } from '../app/view-layout.js';
 import { TableCells } from './TableCells.js';

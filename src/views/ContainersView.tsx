@@ -12,7 +12,7 @@ import { ContainerStatsStore, type StatsSnapshot } from '../app/stats-store.js';
 import { TABS, initialUiState, uiReducer, type UiAction, type UiState } from '../app/ui-state.js';
 import { useContainerDetail, useDashboardState, useLogSnapshot, useMinuteClock, useStatsSnapshot } from '../app/use-dashboard.js';
 import { bodyHeight, type DashboardView, type ViewApi, type ViewProps } from '../app/view-layout.js';
-import type { ContainerDetail as Detail, ContainerSummary } from '../runtime/containers.js';
+import type { ContainerDetail as Detail, ContainerSummary } from '../runtime/containers/index.js';
 import { ContainerDetail } from './ContainerDetail.js';
 import { ContainerTable, tableWindowStart, visibleRowCount } from './ContainerTable.js';
 import { FilesPane } from './FilesPane.js';

@@ -3,7 +3,7 @@ import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import type { FilesSnapshot } from '../app/files-browser.js';
-import { formatBytes } from '../runtime/format.js';
+import { formatBytes } from '../runtime/core/index.js';
 
 export interface FilesPaneProps {
   snapshot: FilesSnapshot;

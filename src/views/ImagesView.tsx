@@ -11,8 +11,8 @@ import { ImagesStore, type BuildState, type ImagesSnapshot } from '../app/images
 import type { Command, KeyContext } from '../app/keymap.js';
 import { useDashboardState } from '../app/use-dashboard.js';
 import type { DashboardView, ViewApi, ViewProps } from '../app/view-layout.js';
-import { formatAge, formatBytes, shortId, truncate } from '../runtime/format.js';
-import type { ImageDetail, ImageSummary } from '../runtime/images.js';
+import { formatAge, formatBytes, shortId, truncate } from '../runtime/core/index.js';
+import type { ImageDetail, ImageSummary } from '../runtime/images/index.js';
 
 export interface ImageRow {
   ref: string;

@@ -2,8 +2,8 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { ContainerDetail } from '../runtime/containers.js';
-import { formatBytes, formatPorts, truncate } from '../runtime/format.js';
+import type { ContainerDetail } from '../runtime/containers/index.js';
+import { formatBytes, formatPorts, truncate } from '../runtime/core/index.js';
 
 export interface InfoPaneProps {
   detail?: ContainerDetail;

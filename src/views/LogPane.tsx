@@ -4,8 +4,8 @@ import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import type { LogSnapshot, LogStore } from '../app/log-store.js';
-import { cutVisible } from '../runtime/format.js';
-import type { LogLine } from '../runtime/logs.js';
+import { cutVisible } from '../runtime/core/index.js';
+import type { LogLine } from '../runtime/containers/index.js';
 
 export interface LogPaneProps {
   store: LogStore;

@@ -8,8 +8,8 @@ import type { Command } from '../app/keymap.js';
 import { recordsStoreFor, type RecordsState } from '../app/records-store.js';
 import { initialUiState, type UiState } from '../app/ui-state.js';
 import { fitColumns, listMove, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
-import { formatAge } from '../runtime/format.js';
-import { RecordService, recordFields, type ContainerRecord } from '../runtime/records.js';
+import { formatAge } from '../runtime/core/index.js';
+import { RecordService, recordFields, type ContainerRecord } from '../runtime/records/index.js';
 import { TableCells } from './TableCells.js';
 
 export const recordStatusColor: Record<string, string> = {

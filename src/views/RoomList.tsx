@@ -4,8 +4,8 @@ import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import { ALL_ROOMS } from '../app/dashboard-store.js';
-import type { RoomSummary } from '../runtime/rooms.js';
-import { formatBytes, truncate } from '../runtime/format.js';
+import type { RoomSummary } from '../runtime/rooms/index.js';
+import { formatBytes, truncate } from '../runtime/core/index.js';
 
 export interface RoomListProps {
   rooms: RoomSummary[];

@@ -9,13 +9,9 @@ import { ALL_ROOMS } from '../app/dashboard-store.js';
 import { describeDeployEvent, parseDeployLine, quoteWords } from '../commands/deploy.js';
 import { trackStore, untrackStore } from '../app/live-stores.js';
 import { useKept } from '../app/use-kept.js';
-import { deployArgs } from '../runtime/deploy-spec.js';
-import { DeployState } from '../runtime/deploy-state.js';
-import { CancelledError } from '../runtime/errors.js';
-import { DeployFailedError, DeployService, serviceLogBatches, type DeployResult, type RevisionSummary, type ServiceSummary } from '../runtime/deploy.js';
-import { watchEvents } from '../runtime/events.js';
-import { formatAge, formatPorts, truncate } from '../runtime/format.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { deployArgs, DeployState, DeployFailedError, DeployService, serviceLogBatches, type DeployResult, type RevisionSummary, type ServiceSummary } from '../runtime/services/index.js';
+import { CancelledError, formatAge, formatPorts, truncate, type Runtime } from '../runtime/core/index.js';
+import { watchEvents } from '../runtime/engine/index.js';
 
 const LOG_LINES = 200;
 const DEPLOY_LINES = 500;

@@ -7,7 +7,7 @@ import type { Command } from '../app/keymap.js';
 import { useSessionList, type SessionInfo } from '../app/sessions.js';
 import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';
-import { formatAge, truncate } from '../runtime/format.js';
+import { formatAge, truncate } from '../runtime/core/index.js';
 
 export interface SessionsViewProps {
   sessions: readonly SessionInfo[];

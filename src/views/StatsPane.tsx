@@ -3,8 +3,8 @@ import React from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import type { StatsHistory } from '../app/stats-store.js';
-import { formatBytes, formatPercent } from '../runtime/format.js';
-import type { StatsSample } from '../runtime/stats.js';
+import { formatBytes, formatPercent } from '../runtime/core/index.js';
+import { type StatsSample } from '../runtime/engine/index.js';
 import { sparkline } from './sparkline.js';
 
 export interface StatsPaneProps {

@@ -2,7 +2,7 @@
 // it, so nothing a container, image or agent controls reaches the terminal as an escape sequence.
 import React from 'react';
 import { Text as InkText, type TextProps as InkTextProps } from 'ink';
-import { terminalText } from '../runtime/format.js';
+import { terminalText } from '../runtime/core/index.js';
 
 export interface TextProps extends InkTextProps {
   /** Keep colour sequences (SGR) in the strings: log lines, whose colours the view shows. */

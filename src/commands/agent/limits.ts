@@ -1,8 +1,7 @@
 // berth agent limits AGENT [--cpus N] [--memory SIZE] [--max-running N] [--on-limit reject|queue] [--clear]
 import type { CommandModule } from 'yargs';
-import { getAgentLimits, setAgentLimits } from '../../runtime/agents.js';
-import type { AgentLimits } from '../../runtime/config.js';
-import { validateIdentity } from '../../runtime/validate.js';
+import { getAgentLimits, setAgentLimits } from '../../runtime/agents/index.js';
+import { type AgentLimits, validateIdentity } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 interface LimitsArgs {

@@ -1,7 +1,7 @@
 // berth agent list: each agent's running containers, CPU and memory in use, and its limits.
 import type { CommandModule } from 'yargs';
-import { listAgents, type AgentSummary } from '../../runtime/agents.js';
-import { formatBytes, formatPercent } from '../../runtime/format.js';
+import { listAgents, type AgentSummary } from '../../runtime/agents/index.js';
+import { formatBytes, formatPercent } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import type { Column } from '../output.js';
 

@@ -1,6 +1,6 @@
 // berth agent workspace AGENT: the host path of the agent's workspace in the room (mounted at /workspace).
 import type { CommandModule } from 'yargs';
-import { ensureWorkspace } from '../../runtime/agents.js';
+import { ensureWorkspace } from '../../runtime/agents/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const agentWorkspaceCommand: CommandModule<GlobalArgs, Args<{ agent: string }>> = {

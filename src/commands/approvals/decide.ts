@@ -1,6 +1,7 @@
 // berth approvals approve|deny ID [--reason TEXT]: a person's decision, refused for agents and without a terminal.
 import type { CommandModule } from 'yargs';
-import { ApprovalQueue, assertPerson, commandLine } from '../../runtime/approvals.js';
+import { ApprovalQueue, commandLine } from '../../runtime/host-commands/index.js';
+import { assertPerson } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { parseRequestId } from './shared.js';
 

@@ -1,8 +1,7 @@
 // berth approvals list [-a] [--status S] [--agent A] [--limit N]
 import type { CommandModule } from 'yargs';
-import { APPROVAL_STATUSES, ApprovalQueue, type ApprovalStatus } from '../../runtime/approvals.js';
-import { UsageError } from '../../runtime/errors.js';
-import { parseWholeNumber, validateIdentity } from '../../runtime/validate.js';
+import { APPROVAL_STATUSES, ApprovalQueue, type ApprovalStatus } from '../../runtime/host-commands/index.js';
+import { UsageError, parseWholeNumber, validateIdentity } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { approvalColumns } from './shared.js';
 

@@ -1,7 +1,6 @@
 // What the approvals commands share: table columns, the request id argument, and the full request as key/value lines.
-import { commandLine, formatArgv, visibleText, type ApprovalRequest } from '../../runtime/approvals.js';
-import { UsageError } from '../../runtime/errors.js';
-import { formatAge } from '../../runtime/format.js';
+import { commandLine, formatArgv, visibleText, type ApprovalRequest } from '../../runtime/host-commands/index.js';
+import { UsageError, formatAge } from '../../runtime/core/index.js';
 import type { Column } from '../output.js';
 
 export const approvalColumns: Column<ApprovalRequest>[] = [

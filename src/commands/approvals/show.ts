@@ -1,6 +1,6 @@
 // berth approvals show ID: everything about one request, the command exactly as it will be spawned.
 import type { CommandModule } from 'yargs';
-import { ApprovalQueue } from '../../runtime/approvals.js';
+import { ApprovalQueue } from '../../runtime/host-commands/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { parseRequestId, requestPairs } from './shared.js';
 

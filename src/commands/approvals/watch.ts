@@ -1,6 +1,6 @@
 // berth approvals watch: pending requests now, then every new request and decision as it happens, until Ctrl+C.
 import type { CommandModule } from 'yargs';
-import { ApprovalQueue, commandLine, describeDecision, type ApprovalRequest } from '../../runtime/approvals.js';
+import { ApprovalQueue, commandLine, describeDecision, type ApprovalRequest } from '../../runtime/host-commands/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const approvalsWatchCommand: CommandModule<GlobalArgs, Args<{ bell: boolean }>> = {

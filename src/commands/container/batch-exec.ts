@@ -1,7 +1,6 @@
 // berth container batch exec [CONTAINER...] [--file F] [--timeout T] [--concurrency N] -- CMD...
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../../runtime/errors.js';
-import { parseDuration, parseWholeNumber } from '../../runtime/validate.js';
+import { UsageError, parseDuration, parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { batchRefs } from './batch-refs.js';
 
@@ -15,7 +14,7 @@ export const batchExecCommand: CommandModule<GlobalArgs, Args<{ containers?: str
       .option('timeout', { type: 'string', describe: 'Kill each exec after this long (30, 30s, 5m)' })
       .option('concurrency', { alias: 'c', type: 'string', default: '4', describe: 'Items at once' }) as never,
   handler: async (argv) => {
-    const [{ batchExec, readBatchFile }, { batchProgress, reportBatch }] = await Promise.all([import('../../runtime/batch.js'), import('./batch-output.js')]);
+    const [{ batchExec, readBatchFile }, { batchProgress, reportBatch }] = await Promise.all([import('../../runtime/containers/index.js'), import('./batch-output.js')]);
     const { ctx } = argv;
     // Words after `--` land in argv._ behind the command path (container batch exec).
     const cmd = argv._.slice(3).map(String);

@@ -1,5 +1,5 @@
 // How batch commands report: one row per item (table) or {"items": [...], "failed": N} (json), then fail if any failed.
-import { batchFailure, type BatchItem, type BatchOptions } from '../../runtime/batch.js';
+import { batchFailure, type BatchItem, type BatchOptions } from '../../runtime/containers/index.js';
 import type { CliContext } from '../context.js';
 import type { Column } from '../output.js';
 

@@ -1,5 +1,5 @@
 // Container refs for batch delete/exec: positional names plus a file of names (strings or objects with name/id).
-import { UsageError } from '../../runtime/errors.js';
+import { UsageError } from '../../runtime/core/index.js';
 
 export async function batchRefs(
   positional: (string | number)[] | undefined,

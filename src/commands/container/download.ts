@@ -1,7 +1,6 @@
 // berth container download CONTAINER PATH [--to FILE] [--format tar|zip] [--extract-to DIR]
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../../runtime/errors.js';
-import { formatBytes } from '../../runtime/format.js';
+import { UsageError, formatBytes } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { binaryStdout, transferProgress } from './transfer.js';
 
@@ -32,7 +31,7 @@ export const containerDownloadCommand: CommandModule<GlobalArgs, Args<DownloadAr
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);
-    const files = await import('../../runtime/files.js');
+    const files = await import('../../runtime/files/index.js');
     const progress = transferProgress(ctx, 'downloading');
     try {
       if (argv.extractTo) {

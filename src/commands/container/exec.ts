@@ -1,8 +1,7 @@
 // berth container exec CONTAINER [--tty] [-i] [--user U] [--workdir D] [--env K=V] [--timeout T] [--stream] [-- CMD...]
 import type { CommandModule } from 'yargs';
-import { BerthError, CommandExitError, UsageError } from '../../runtime/errors.js';
-import type { ExecResult } from '../../runtime/exec.js';
-import { parseDuration, parseEnvList } from '../../runtime/validate.js';
+import { BerthError, CommandExitError, UsageError, parseDuration, parseEnvList } from '../../runtime/core/index.js';
+import type { ExecResult } from '../../runtime/containers/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, trailingCommand } from './shared.js';
 
@@ -43,13 +42,13 @@ export const containerExecCommand: CommandModule<GlobalArgs, Args<ExecArgs>> = {
     const stdin = ctx.io.stdin;
     const interactiveTerminal = argv.tty && Boolean(stdin?.isTTY);
     // Only the kind of exec that runs is loaded (a terminal session, or a demultiplexed exec), meanwhile the room.
-    const loading = interactiveTerminal ? import('../../runtime/terminal-session.js') : import('../../runtime/exec.js');
+    const loading = interactiveTerminal ? import('../../runtime/terminal/index.js') : import('../../runtime/containers/index.js');
     const room = await ctx.rt.room(argv.room);
 
     if (interactiveTerminal) {
       if (timeout !== undefined) throw new UsageError('--timeout works without --tty only');
       const out = process.stdout;
-      const { ContainerTerminalSession, runInteractive } = (await loading) as typeof import('../../runtime/terminal-session.js');
+      const { ContainerTerminalSession, runInteractive } = (await loading) as typeof import('../../runtime/terminal/index.js');
       const session = await ContainerTerminalSession.create(ctx.rt, argv.container, {
         room,
         command: cmd,
@@ -74,7 +73,7 @@ export const containerExecCommand: CommandModule<GlobalArgs, Args<ExecArgs>> = {
     const streaming = argv.stream || forwardStdin;
     const json = ctx.out.json;
     const printer = streaming && !json ? outputWriter(ctx) : undefined;
-    const { execCommand } = (await loading) as typeof import('../../runtime/exec.js');
+    const { execCommand } = (await loading) as typeof import('../../runtime/containers/index.js');
     const result: ExecResult = await execCommand(ctx.rt, room, argv.container, cmd.length ? cmd : ['/bin/sh'], {
       env,
       user: argv.user,

@@ -1,7 +1,7 @@
 // berth container get|inspect CONTAINER [--show-secrets]: config, env (secrets masked), tags, resources, ports, mounts, labels.
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { formatBytes, formatPorts } from '../../runtime/format.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { formatBytes, formatPorts } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerGetCommand: CommandModule<GlobalArgs, Args<{ container: string; showSecrets: boolean }>> = {

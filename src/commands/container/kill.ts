@@ -1,6 +1,6 @@
 // berth container kill CONTAINER [--signal SIG]
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
+import { ContainerService } from '../../runtime/containers/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerKillCommand: CommandModule<GlobalArgs, Args<{ container: string; signal: string }>> = {

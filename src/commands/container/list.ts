@@ -1,7 +1,7 @@
 // berth container list [--all] [--status S] [--tag T] [--agent A] [--limit N --cursor C]
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, containerColumns } from './shared.js';
 

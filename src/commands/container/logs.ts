@@ -1,6 +1,6 @@
 // berth container logs CONTAINER [--follow] [--tail N] [--since T] [--timestamps]
 import type { CommandModule } from 'yargs';
-import type { LogLine } from '../../runtime/logs.js';
+import type { LogLine } from '../../runtime/containers/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import type { Sink } from '../output.js';
 
@@ -50,7 +50,7 @@ export const containerLogsCommand: CommandModule<GlobalArgs, Args<LogsArgs>> = {
       .option('since', { type: 'string', describe: 'Only lines since a duration (10m), RFC 3339 time or unix timestamp' })
       .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'Prefix each line with its time' }) as never,
   handler: async ({ ctx, room, container, follow, tail, since, timestamps }) => {
-    const [{ containerLogBatches, parseTail }, { whileEngineAnswers }] = await Promise.all([import('../../runtime/logs.js'), import('../../runtime/engine-watchdog.js')]);
+    const [{ containerLogBatches, parseTail }, { whileEngineAnswers }] = await Promise.all([import('../../runtime/containers/index.js'), import('../../runtime/engine/index.js')]);
     const roomName = await ctx.rt.room(room);
     const print = async (signal: AbortSignal) => {
       const batches = containerLogBatches(ctx.rt, roomName, container, { follow, tail: parseTail(tail), since, timestamps, signal });

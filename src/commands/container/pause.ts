@@ -1,6 +1,6 @@
 // berth container pause CONTAINER
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
+import { ContainerService } from '../../runtime/containers/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerPauseCommand: CommandModule<GlobalArgs, Args<{ container: string }>> = {

@@ -1,7 +1,7 @@
 // berth container restart CONTAINER [--time S]
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerRestartCommand: CommandModule<GlobalArgs, Args<{ container: string; time?: string }>> = {

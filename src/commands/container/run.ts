@@ -1,11 +1,10 @@
 // berth container run IMAGE [-- CMD...]: create and start a container in the room; attached until it exits unless -d.
 import type { CommandModule } from 'yargs';
-import type { RunOptions } from '../../runtime/container-create.js';
-import { ContainerService } from '../../runtime/containers.js';
-import { CancelledError, CommandExitError } from '../../runtime/errors.js';
-import { parseDuration } from '../../runtime/validate.js';
+import { type RunOptions, ContainerService } from '../../runtime/containers/index.js';
+import { CancelledError, CommandExitError, parseDuration } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, pullProgress, trailingCommand } from './shared.js';
+import { logLimitOptions, resourceOptions } from '../flag-groups.js';
 
 export interface RunFlags {
   image: string;
@@ -38,16 +37,13 @@ export function runOptionsBuilder<T>(y: import('yargs').Argv<T>) {
     .option('env-file', { type: 'string', describe: 'File of KEY=VALUE lines' })
     .option('name', { type: 'string', describe: 'Name in the room (default: generated)' })
     .option('tag', { type: 'string', describe: 'Tag for filtering (repeatable)' })
-    .option('cpus', { type: 'string', describe: 'CPU limit, e.g. 0.5 or 2' })
-    .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit, e.g. 512m or 1g' })
-    .option('pids', { type: 'string', describe: 'Process count limit' })
+    .options(resourceOptions({ cpus: 'CPU limit, e.g. 0.5 or 2', memory: 'Memory limit, e.g. 512m or 1g', pids: 'Process count limit' }))
     .option('port', { alias: 'p', type: 'string', describe: 'Publish host:container[/tcp|udp] (repeatable)' })
     .option('mount-path', { type: 'string', describe: 'Mount the room storage at this path in the container' })
     .option('mount-subpath', { type: 'string', describe: 'Mount only this directory of the room storage (Engine API 1.45+: docs/hostile-containers.md)' })
     .option('agent', { type: 'string', describe: 'Who starts it (default: BERTH_AGENT, then config defaultAgent); its limits and workspace apply' })
     .option('role', { type: 'string', describe: 'The agent\'s role (default: BERTH_ROLE)' })
-    .option('log-max-size', { type: 'string', describe: 'Largest log file before it rotates (default 10m, config logs.maxSize)' })
-    .option('log-max-files', { type: 'string', describe: 'Log files kept (default 3, config logs.maxFiles)' });
+    .options(logLimitOptions());
 }
 
 export function toRunOptions(argv: Args<RunFlags> & { _: (string | number)[] }, depth: number): RunOptions {
@@ -95,7 +91,7 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
       return;
     }
     // Like docker run: stream output until the container exits and return its exit code; the container is kept.
-    const [{ whileEngineAnswers }, { followUntilExit }] = await Promise.all([import('../../runtime/engine-watchdog.js'), import('../../runtime/jobs.js')]);
+    const [{ whileEngineAnswers }, { followUntilExit }] = await Promise.all([import('../../runtime/engine/index.js'), import('../../runtime/containers/index.js')]);
     let code: number;
     try {
       // Attached for as long as the container runs: a hung engine ends it (exit 5) instead of leaving it waiting.
@@ -105,7 +101,7 @@ export const containerRunCommand: CommandModule<GlobalArgs, Args<RunFlags>> = {
       throw err;
     }
     // This process saw the exit: the record says so at once, not only at the next records command.
-    if (c.record !== undefined) await new (await import('../../runtime/records.js')).RecordService(ctx.rt).reconcile({ ids: [c.record] });
+    if (c.record !== undefined) await new (await import('../../runtime/records/index.js')).RecordService(ctx.rt).reconcile({ ids: [c.record] });
     if (code !== 0) throw new CommandExitError(code, `container ${c.name}`);
   },
 };

@@ -1,8 +1,7 @@
 // What the container commands share: the table columns, `-- CMD...` arguments, and pull progress on a terminal.
 import { StringDecoder } from 'node:string_decoder';
-import type { PullProgress } from '../../runtime/container-create.js';
-import type { ContainerSummary } from '../../runtime/containers.js';
-import { formatAge, formatPorts, shortId } from '../../runtime/format.js';
+import type { PullProgress, ContainerSummary } from '../../runtime/containers/index.js';
+import { formatAge, formatPorts, shortId } from '../../runtime/core/index.js';
 import type { CliContext } from '../context.js';
 import type { Column } from '../output.js';
 

@@ -1,7 +1,7 @@
 // berth container start CONTAINER [--timeout D]
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { parseDuration } from '../../runtime/validate.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { parseDuration } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerStartCommand: CommandModule<GlobalArgs, Args<{ container: string; timeout?: string }>> = {

@@ -1,7 +1,7 @@
 // berth container stats [CONTAINER...] [--follow]: CPU %, memory, network and block I/O, pids.
 import type { CommandModule } from 'yargs';
-import { formatBytes, formatPercent } from '../../runtime/format.js';
-import type { StatsSample } from '../../runtime/stats.js';
+import { formatBytes, formatPercent } from '../../runtime/core/index.js';
+import { type StatsSample } from '../../runtime/engine/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { renderTable, type Column } from '../output.js';
 
@@ -31,7 +31,7 @@ export const containerStatsCommand: CommandModule<GlobalArgs, Args<StatsArgs>> =
       .positional('containers', { type: 'string', array: true, default: [], describe: 'Names, ids or unique id prefixes' })
       .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Keep sampling (about once a second) until Ctrl+C' }) as never,
   handler: async ({ ctx, room, containers, follow, output }) => {
-    const [{ containerStats, watchContainerStats }, { whileEngineAnswers }] = await Promise.all([import('../../runtime/stats.js'), import('../../runtime/engine-watchdog.js')]);
+    const [{ containerStats, watchContainerStats }, { whileEngineAnswers }] = await Promise.all([import('../../runtime/containers/index.js'), import('../../runtime/engine/index.js')]);
     const roomName = await ctx.rt.room(room);
     if (!follow) {
       const samples = await containerStats(ctx.rt, roomName, containers, { signal: ctx.signal });

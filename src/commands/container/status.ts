@@ -1,7 +1,7 @@
 // berth container status CONTAINER: state, uptime, restarts, exit code, OOM-killed, last error.
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { formatDuration } from '../../runtime/format.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { formatDuration } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerStatusCommand: CommandModule<GlobalArgs, Args<{ container: string }>> = {

@@ -1,7 +1,7 @@
 // berth container stop CONTAINER [--time S] [--force]
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerStopCommand: CommandModule<GlobalArgs, Args<{ container: string; time?: string; force: boolean }>> = {

@@ -1,8 +1,7 @@
 // What the file-transfer commands share: progress on a terminal, binary stdout, --file LOCAL[:REMOTE] parsing.
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { formatBytes } from '../../runtime/format.js';
-import { UsageError } from '../../runtime/errors.js';
+import { formatBytes, UsageError } from '../../runtime/core/index.js';
 import type { CliContext } from '../context.js';
 
 /** A throttled one-line progress on stderr, only on a terminal and never with --output json or -q. */

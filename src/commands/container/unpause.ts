@@ -1,6 +1,6 @@
 // berth container unpause CONTAINER
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
+import { ContainerService } from '../../runtime/containers/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerUnpauseCommand: CommandModule<GlobalArgs, Args<{ container: string }>> = {

@@ -1,9 +1,10 @@
 // berth container update CONTAINER: resources in place; env, tags, image, ports by recreating under the same name.
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, pullProgress } from './shared.js';
+import { logLimitOptions, resourceOptions } from '../flag-groups.js';
 
 interface UpdateArgs {
   container: string;
@@ -33,15 +34,12 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
       .option('unset-env', { type: 'string', describe: 'Remove a variable (repeatable)' })
       .option('tag', { type: 'string', describe: 'Replace the tags with these (repeatable)' })
       .option('clear-tags', { type: 'boolean', describe: 'Remove every tag' })
-      .option('cpus', { type: 'string', describe: 'CPU limit (other limits are kept)' })
-      .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit (other limits are kept)' })
-      .option('pids', { type: 'string', describe: 'Process count limit (other limits are kept)' })
+      .options(resourceOptions({ cpus: 'CPU limit (other limits are kept)', memory: 'Memory limit (other limits are kept)', pids: 'Process count limit (other limits are kept)' }))
       .option('image', { type: 'string', describe: 'Run this image instead' })
       .option('port', { alias: 'p', type: 'string', describe: 'Replace the published ports with these' })
       .option('clear-ports', { type: 'boolean', describe: 'Unpublish every port' })
       .option('time', { alias: 't', type: 'string', describe: 'Grace seconds when the old container stops for a recreate' })
-      .option('log-max-size', { type: 'string', describe: 'Largest log file before it rotates (recreates)' })
-      .option('log-max-files', { type: 'string', describe: 'Log files kept (recreates)' })
+      .options(logLimitOptions({ maxSize: 'Largest log file before it rotates (recreates)', maxFiles: 'Log files kept (recreates)' }))
       .conflicts('tag', 'clear-tags')
       .conflicts('port', 'clear-ports') as never,
   handler: async (argv) => {

@@ -1,7 +1,6 @@
 // berth container upload-and-run CONTAINER [--file ...] [--dir D] [--archive F] [--dest P] [--detach] -- CMD...
 import type { CommandModule } from 'yargs';
-import { BerthError, CommandExitError } from '../../runtime/errors.js';
-import { parseDuration, parseEnvList } from '../../runtime/validate.js';
+import { BerthError, CommandExitError, parseDuration, parseEnvList } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, trailingCommand } from './shared.js';
 import { parseFileSpec, transferProgress } from './transfer.js';
@@ -45,7 +44,7 @@ export const containerUploadAndRunCommand: CommandModule<GlobalArgs, Args<Upload
     const progress = transferProgress(ctx, 'uploading');
     const printer = ctx.out.json ? undefined : outputWriter(ctx);
     const stdin = ctx.io.stdin;
-    const { uploadAndRun } = await import('../../runtime/files.js');
+    const { uploadAndRun } = await import('../../runtime/files/index.js');
     const result = await uploadAndRun(ctx.rt, room, argv.container, {
       command: cmd,
       files: collect(argv.file).map(parseFileSpec),

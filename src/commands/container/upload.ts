@@ -1,6 +1,6 @@
 // berth container upload CONTAINER [DIR] [--file LOCAL[:REMOTE]]... [--archive F|-] [--dest PATH]
 import type { CommandModule } from 'yargs';
-import { formatBytes } from '../../runtime/format.js';
+import { formatBytes } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect } from './shared.js';
 import { parseFileSpec, transferProgress } from './transfer.js';
@@ -33,7 +33,7 @@ export const containerUploadCommand: CommandModule<GlobalArgs, Args<UploadArgs>>
     const stdin = ctx.io.stdin;
     const fromStdin = argv.archive === '-' || (!argv.dir && !files.length && argv.archive === undefined && stdin !== undefined && !stdin.isTTY);
     const progress = transferProgress(ctx, 'uploading');
-    const { uploadToContainer } = await import('../../runtime/files.js');
+    const { uploadToContainer } = await import('../../runtime/files/index.js');
     const result = await uploadToContainer(ctx.rt, room, argv.container, {
       dir: argv.dir,
       files,

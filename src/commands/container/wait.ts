@@ -1,7 +1,7 @@
 // berth container wait CONTAINER [--for running|exited] [--timeout T]: exit code 7 when the timeout passes first.
 import type { CommandModule } from 'yargs';
-import { ContainerService } from '../../runtime/containers.js';
-import { parseDuration } from '../../runtime/validate.js';
+import { ContainerService } from '../../runtime/containers/index.js';
+import { parseDuration } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const containerWaitCommand: CommandModule<GlobalArgs, Args<{ container: string; for: 'running' | 'exited'; timeout?: string }>> = {

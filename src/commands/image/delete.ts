@@ -1,7 +1,7 @@
 // berth image delete REF: drop the room's claim; the engine removes the name (or image) when no other room holds it.
 import type { CommandModule } from 'yargs';
-import { deleteImage } from '../../runtime/images.js';
-import { shortId } from '../../runtime/format.js';
+import { deleteImage } from '../../runtime/images/index.js';
+import { shortId } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const imageDeleteCommand: CommandModule<GlobalArgs, Args<{ ref: string; force: boolean; all: boolean }>> = {

@@ -1,7 +1,7 @@
 // berth image inspect REF: config, labels, layers and history of one image.
 import type { CommandModule } from 'yargs';
-import { formatAge, formatBytes } from '../../runtime/format.js';
-import { inspectImage } from '../../runtime/images.js';
+import { formatAge, formatBytes } from '../../runtime/core/index.js';
+import { inspectImage } from '../../runtime/images/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const imageInspectCommand: CommandModule<GlobalArgs, Args<{ ref: string }>> = {

@@ -1,6 +1,6 @@
 // berth image list: the room's images (pulled, built or tagged in it), or every image on the engine with --all.
 import type { CommandModule } from 'yargs';
-import { listImages } from '../../runtime/images.js';
+import { listImages } from '../../runtime/images/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { imageColumns, imageRows } from './shared.js';
 

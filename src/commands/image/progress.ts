@@ -1,7 +1,7 @@
 // Pull/push progress for the CLI: one bar per layer redrawn in place on a terminal, one plain line per change of a
 // layer's status when piped, nothing with --output json or -q.
-import type { ProgressEvent } from '../../runtime/images.js';
-import { formatBytes } from '../../runtime/format.js';
+import type { ProgressEvent } from '../../runtime/images/index.js';
+import { formatBytes } from '../../runtime/core/index.js';
 import type { CliContext } from '../context.js';
 
 const BAR = 24;

@@ -1,6 +1,6 @@
 // berth image pull REF: pull into the room with stored or given credentials; layer progress on a terminal.
 import type { CommandModule } from 'yargs';
-import { pullImage } from '../../runtime/images.js';
+import { pullImage } from '../../runtime/images/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { progressPrinter } from './progress.js';
 import { authFromFlags, credentialOptions, registryOfRef, type CredentialFlags } from './shared.js';

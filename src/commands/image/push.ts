@@ -1,6 +1,6 @@
 // berth image push REF: push a local image to its registry with stored or given credentials; progress on a terminal.
 import type { CommandModule } from 'yargs';
-import { pushImage } from '../../runtime/images.js';
+import { pushImage } from '../../runtime/images/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { progressPrinter } from './progress.js';
 import { authFromFlags, credentialOptions, registryOfRef, type CredentialFlags } from './shared.js';

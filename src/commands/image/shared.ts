@@ -1,11 +1,8 @@
 // What the image, build and registry commands share: credential flags (--username with --password-stdin; a
 // password is never a flag), the image table columns and a reader for stdin.
 import type { Argv } from 'yargs';
-import type { RegistryAuth } from '../../runtime/credentials.js';
-import { UsageError } from '../../runtime/errors.js';
-import { formatAge, formatBytes, shortId } from '../../runtime/format.js';
-import { credentialKey, parseImageRef } from '../../runtime/image-ref.js';
-import type { ImageSummary } from '../../runtime/images.js';
+import { type RegistryAuth, credentialKey, parseImageRef, type ImageSummary } from '../../runtime/images/index.js';
+import { UsageError, formatAge, formatBytes, shortId } from '../../runtime/core/index.js';
 import type { CliContext } from '../context.js';
 import type { Column } from '../output.js';
 

@@ -1,6 +1,6 @@
 // berth image tag SRC DST: give an image (by name or id) another name; the room holds the new name.
 import type { CommandModule } from 'yargs';
-import { tagImage } from '../../runtime/images.js';
+import { tagImage } from '../../runtime/images/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const imageTagCommand: CommandModule<GlobalArgs, Args<{ source: string; target: string }>> = {

@@ -1,6 +1,6 @@
 // berth plugin add PATH [--force]: register a plugin directory as release code@version.
 import type { CommandModule } from 'yargs';
-import { PluginService } from '../../runtime/plugins.js';
+import { PluginService } from '../../runtime/plugins/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const pluginAddCommand: CommandModule<GlobalArgs, Args<{ path: string; force: boolean }>> = {

@@ -1,7 +1,7 @@
 // berth plugin list: every registered plugin release.
 import type { CommandModule } from 'yargs';
-import { formatAge } from '../../runtime/format.js';
-import { PluginService, type PluginRelease } from '../../runtime/plugins.js';
+import { formatAge } from '../../runtime/core/index.js';
+import { PluginService, type PluginRelease } from '../../runtime/plugins/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import type { Column } from '../output.js';
 

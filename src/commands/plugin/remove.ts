@@ -1,6 +1,6 @@
 // berth plugin remove CODE@VERSION: unregister a release, its files and its image; refused while a record runs it.
 import type { CommandModule } from 'yargs';
-import { PluginService } from '../../runtime/plugins.js';
+import { PluginService } from '../../runtime/plugins/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const pluginRemoveCommand: CommandModule<GlobalArgs, Args<{ release: string }>> = {

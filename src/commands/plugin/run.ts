@@ -1,13 +1,13 @@
 // berth plugin run CODE@VERSION [--param K=V ...] [--params-file F] [--env K=V] [--metadata K=V] [--label L]
 // [--log-max-size S --log-max-files N] [-d]
 import type { CommandModule } from 'yargs';
-import { CancelledError, CommandExitError, UsageError } from '../../runtime/errors.js';
-import { followUntilExit } from '../../runtime/jobs.js';
-import { runPlugin } from '../../runtime/plugin-run.js';
-import { ParamsError } from '../../runtime/plugins.js';
-import { RecordService } from '../../runtime/records.js';
+import { CancelledError, CommandExitError, UsageError } from '../../runtime/core/index.js';
+import { followUntilExit } from '../../runtime/containers/index.js';
+import { runPlugin, ParamsError } from '../../runtime/plugins/index.js';
+import { RecordService } from '../../runtime/records/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter } from '../container/shared.js';
+import { logLimitOptions, resourceOptions } from '../flag-groups.js';
 
 interface RunArgs {
   release: string;
@@ -37,11 +37,9 @@ export const pluginRunCommand: CommandModule<GlobalArgs, Args<RunArgs>> = {
       .option('metadata', { type: 'string', describe: 'KEY=VALUE kept with the record (repeatable)' })
       .option('label', { type: 'string', describe: 'Label for the record and tag for the container (repeatable)' })
       .option('name', { type: 'string', describe: 'Container name in the room (default <code>-<random>)' })
-      .option('cpus', { type: 'string', describe: 'CPU limit, e.g. 0.5' })
-      .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit, e.g. 256m' })
+      .options(resourceOptions({ cpus: 'CPU limit, e.g. 0.5', memory: 'Memory limit, e.g. 256m' }))
       .option('agent', { type: 'string', describe: 'Who runs it (default: BERTH_AGENT, then config defaultAgent)' })
-      .option('log-max-size', { type: 'string', describe: 'Largest log file before it rotates (default 10m, config logs.maxSize)' })
-      .option('log-max-files', { type: 'string', describe: 'Log files kept (default 3, config logs.maxFiles)' })
+      .options(logLimitOptions())
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Print the record and return at once' }) as never,
   handler: async (argv) => {
     const { ctx } = argv;

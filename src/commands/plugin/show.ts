@@ -1,6 +1,6 @@
 // berth plugin show CODE[@VERSION]: a release's manifest, digest, params schema and env defaults (secrets masked).
 import type { CommandModule } from 'yargs';
-import { PluginService } from '../../runtime/plugins.js';
+import { PluginService } from '../../runtime/plugins/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const pluginShowCommand: CommandModule<GlobalArgs, Args<{ release: string }>> = {

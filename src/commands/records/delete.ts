@@ -1,8 +1,7 @@
 // berth records delete ID [--time S | --force]: stop and remove the record's container, then delete the record.
 import type { CommandModule } from 'yargs';
-import { RecordService, parseRecordId } from '../../runtime/records.js';
-import { shortId } from '../../runtime/format.js';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { RecordService, parseRecordId } from '../../runtime/records/index.js';
+import { shortId, parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const recordsDeleteCommand: CommandModule<GlobalArgs, Args<{ id: string; time?: string; force: boolean }>> = {

@@ -1,6 +1,6 @@
 // berth records get ID: one record, reconciled with its container first.
 import type { CommandModule } from 'yargs';
-import { RecordService, parseRecordId, recordFields } from '../../runtime/records.js';
+import { RecordService, parseRecordId, recordFields } from '../../runtime/records/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const recordsGetCommand: CommandModule<GlobalArgs, Args<{ id: string }>> = {

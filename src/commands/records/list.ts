@@ -1,7 +1,7 @@
 // berth records list [--status S] [--room R] [--plugin P] [--label L] [--agent A] [--limit N --page P | --cursor C] [--all]
 import type { CommandModule } from 'yargs';
-import { RecordService } from '../../runtime/records.js';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { RecordService } from '../../runtime/records/index.js';
+import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect } from '../container/shared.js';
 import { recordColumns } from './shared.js';

@@ -1,6 +1,6 @@
 // What the records commands share: the table columns (one record's fields are recordFields in the runtime).
-import type { ContainerRecord } from '../../runtime/records.js';
-import { formatAge, shortId } from '../../runtime/format.js';
+import type { ContainerRecord } from '../../runtime/records/index.js';
+import { formatAge, shortId } from '../../runtime/core/index.js';
 import type { Column } from '../output.js';
 
 export const recordColumns: Column<ContainerRecord>[] = [

@@ -1,6 +1,6 @@
 // berth records update ID --status S: set an outcome (succeeded, failed, cancelled, archived) on a finished run.
 import type { CommandModule } from 'yargs';
-import { OUTCOME_STATUSES, RecordService, parseRecordId } from '../../runtime/records.js';
+import { OUTCOME_STATUSES, RecordService, parseRecordId } from '../../runtime/records/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const recordsUpdateCommand: CommandModule<GlobalArgs, Args<{ id: string; status: string }>> = {

@@ -1,6 +1,6 @@
 // berth registry list: the registries docker's stores hold credentials for, with the user and the store (never a secret).
 import type { CommandModule } from 'yargs';
-import { listLogins } from '../../runtime/registry.js';
+import { listLogins } from '../../runtime/images/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const registryListCommand: CommandModule<GlobalArgs, Args> = {

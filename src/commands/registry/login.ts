@@ -1,8 +1,8 @@
 // berth registry login [REGISTRY] --username U --password-stdin: check the credentials through the engine and store
 // them where docker login does (the registry's credential helper, else config.json).
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../../runtime/errors.js';
-import { loginRegistry } from '../../runtime/registry.js';
+import { UsageError } from '../../runtime/core/index.js';
+import { loginRegistry } from '../../runtime/images/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { credentialOptions, readStdin, type CredentialFlags } from '../image/shared.js';
 

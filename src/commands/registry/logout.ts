@@ -1,6 +1,6 @@
 // berth registry logout [REGISTRY]: forget a registry's credentials in docker's stores.
 import type { CommandModule } from 'yargs';
-import { logoutRegistry } from '../../runtime/registry.js';
+import { logoutRegistry } from '../../runtime/images/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const registryLogoutCommand: CommandModule<GlobalArgs, Args<{ registry?: string }>> = {

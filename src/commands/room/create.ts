@@ -1,6 +1,6 @@
 // berth room create NAME
 import type { CommandModule } from 'yargs';
-import { RoomService } from '../../runtime/rooms.js';
+import { RoomService } from '../../runtime/rooms/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const roomCreateCommand: CommandModule<GlobalArgs, Args<{ name: string }>> = {

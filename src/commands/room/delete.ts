@@ -1,6 +1,6 @@
 // berth room delete NAME [--force] [--purge-storage]
 import type { CommandModule } from 'yargs';
-import { RoomService } from '../../runtime/rooms.js';
+import { RoomService } from '../../runtime/rooms/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const roomDeleteCommand: CommandModule<GlobalArgs, Args<{ name: string; force: boolean; purgeStorage: boolean }>> = {

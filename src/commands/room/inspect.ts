@@ -1,7 +1,7 @@
 // berth room inspect NAME
 import type { CommandModule } from 'yargs';
-import { shortId } from '../../runtime/format.js';
-import { RoomService } from '../../runtime/rooms.js';
+import { shortId } from '../../runtime/core/index.js';
+import { RoomService } from '../../runtime/rooms/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const roomInspectCommand: CommandModule<GlobalArgs, Args<{ name: string }>> = {

@@ -1,7 +1,7 @@
 // berth room list
 import type { CommandModule } from 'yargs';
-import { formatAge, formatBytes } from '../../runtime/format.js';
-import { RoomService, type RoomSummary } from '../../runtime/rooms.js';
+import { formatAge, formatBytes } from '../../runtime/core/index.js';
+import { RoomService, type RoomSummary } from '../../runtime/rooms/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import type { Column } from '../output.js';
 

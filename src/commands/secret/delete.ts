@@ -1,6 +1,6 @@
 // berth secret delete NAME
 import type { CommandModule } from 'yargs';
-import { SecretStore } from '../../runtime/secrets.js';
+import { SecretStore } from '../../runtime/secrets/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const secretDeleteCommand: CommandModule<GlobalArgs, Args<{ name: string }>> = {

@@ -1,7 +1,7 @@
 // berth secret list: names and dates only.
 import type { CommandModule } from 'yargs';
-import { formatAge } from '../../runtime/format.js';
-import { SecretStore, type SecretInfo } from '../../runtime/secrets.js';
+import { formatAge } from '../../runtime/core/index.js';
+import { SecretStore, type SecretInfo } from '../../runtime/secrets/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import type { Column } from '../output.js';
 

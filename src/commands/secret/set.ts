@@ -1,7 +1,7 @@
 // berth secret set NAME: the value comes from stdin (piped) or a prompt that does not echo, never from a flag.
 import type { CommandModule } from 'yargs';
-import { CancelledError, UsageError } from '../../runtime/errors.js';
-import { SecretStore, validateSecretName } from '../../runtime/secrets.js';
+import { CancelledError, UsageError } from '../../runtime/core/index.js';
+import { SecretStore, validateSecretName } from '../../runtime/secrets/index.js';
 import type { Args, CliContext, GlobalArgs } from '../context.js';
 
 /** Reads the whole of a piped stdin; one trailing newline (from echo or a heredoc) is not part of the value. */

@@ -1,7 +1,7 @@
 // berth service inspect NAME: spec (secrets as references), containers and the kept revisions.
 import type { CommandModule } from 'yargs';
-import { DeployService } from '../../runtime/deploy.js';
-import { formatAge, formatPorts, shortId } from '../../runtime/format.js';
+import { DeployService } from '../../runtime/services/index.js';
+import { formatAge, formatPorts, shortId } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const serviceInspectCommand: CommandModule<GlobalArgs, Args<{ name: string }>> = {

@@ -1,7 +1,7 @@
 // berth service list: services with replicas running/desired and health.
 import type { CommandModule } from 'yargs';
-import { DeployService, type ServiceSummary } from '../../runtime/deploy.js';
-import { formatAge, formatPorts } from '../../runtime/format.js';
+import { DeployService, type ServiceSummary } from '../../runtime/services/index.js';
+import { formatAge, formatPorts } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import type { Column } from '../output.js';
 

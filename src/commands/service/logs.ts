@@ -1,8 +1,8 @@
 // berth service logs NAME [--follow --tail --since --timestamps]: the service's containers merged, each line prefixed;
 // a follow picks up the containers a later deploy starts.
 import type { CommandModule } from 'yargs';
-import { serviceLogBatches } from '../../runtime/deploy.js';
-import { parseTail } from '../../runtime/logs.js';
+import { serviceLogBatches } from '../../runtime/services/index.js';
+import { parseTail } from '../../runtime/containers/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 interface LogsArgs {

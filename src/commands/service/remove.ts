@@ -1,6 +1,6 @@
 // berth service remove NAME: its containers (or Swarm service) and its kept revisions.
 import type { CommandModule } from 'yargs';
-import { DeployService } from '../../runtime/deploy.js';
+import { DeployService } from '../../runtime/services/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const serviceRemoveCommand: CommandModule<GlobalArgs, Args<{ name: string }>> = {

@@ -1,7 +1,7 @@
 // berth service rollback NAME [--to REVISION]: deploy the previous spec again, with the same no-downtime update.
 import type { CommandModule } from 'yargs';
-import { DeployService } from '../../runtime/deploy.js';
-import { parseWholeNumber } from '../../runtime/validate.js';
+import { DeployService } from '../../runtime/services/index.js';
+import { parseWholeNumber } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { deployProgress, reportDeployFailure } from '../deploy.js';
 

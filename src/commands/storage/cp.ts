@@ -1,7 +1,7 @@
 // berth storage cp SRC DST [--agent A]: a leading ":" marks the storage side.
 import type { CommandModule } from 'yargs';
-import { formatBytes } from '../../runtime/format.js';
-import { StorageService } from '../../runtime/storage.js';
+import { formatBytes } from '../../runtime/core/index.js';
+import { StorageService } from '../../runtime/files/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const storageCpCommand: CommandModule<GlobalArgs, Args<{ src: string; dst: string; agent?: string; extract: boolean }>> = {

@@ -1,7 +1,7 @@
 // berth storage ls [PATH] [--agent A]
 import type { CommandModule } from 'yargs';
-import { formatAge, formatBytes } from '../../runtime/format.js';
-import { StorageService, type StorageEntry } from '../../runtime/storage.js';
+import { formatAge, formatBytes } from '../../runtime/core/index.js';
+import { StorageService, type StorageEntry } from '../../runtime/files/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import type { Column } from '../output.js';
 

@@ -1,6 +1,6 @@
 // berth storage rm PATH... [--recursive] [--agent A]
 import type { CommandModule } from 'yargs';
-import { StorageService } from '../../runtime/storage.js';
+import { StorageService } from '../../runtime/files/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 export const storageRmCommand: CommandModule<GlobalArgs, Args<{ paths: string[]; recursive: boolean; agent?: string }>> = {

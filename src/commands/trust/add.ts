@@ -1,6 +1,6 @@
 // berth trust add [--deny] [--agent A] [--room R] -- PATTERN...: store an allow (or deny) rule.
 import type { CommandModule } from 'yargs';
-import { addTrustRule, formatArgv } from '../../runtime/trust.js';
+import { addTrustRule, formatPattern } from '../../runtime/host-commands/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { exactWords, trailingWords } from './shared.js';
 
@@ -31,6 +31,6 @@ export const trustAddCommand: CommandModule<GlobalArgs, Args<AddArgs>> = {
       { stdinIsTTY: Boolean(ctx.io.stdin?.isTTY) },
     );
     const scope = [rule.agent ? `agent ${rule.agent}` : '', rule.room ? `room ${rule.room}` : ''].filter(Boolean).join(', ');
-    ctx.out.done(`added ${rule.action} rule ${rule.id}: ${formatArgv(rule.pattern)}${scope ? ` (${scope})` : ''}`, rule, rule.id);
+    ctx.out.done(`added ${rule.action} rule ${rule.id}: ${formatPattern(rule.pattern)}${scope ? ` (${scope})` : ''}`, rule, rule.id);
   },
 };

@@ -1,8 +1,8 @@
 // berth trust check [--agent A] [--room R] [--script TEXT | -- CMD...]: what would happen to this command, and why.
 // Exit 0 auto-approved, 1 a person decides, 6 a deny rule refuses.
 import type { CommandModule } from 'yargs';
-import { UsageError } from '../../runtime/errors.js';
-import { TrustDecisionError, formatArgv } from '../../runtime/trust.js';
+import { UsageError } from '../../runtime/core/index.js';
+import { TrustDecisionError, formatPattern } from '../../runtime/host-commands/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { exactWords, trailingWords } from './shared.js';
 
@@ -31,14 +31,14 @@ export const trustCheckCommand: CommandModule<GlobalArgs, Args<CheckArgs>> = {
     const scope = { agent: argv.agent ?? ctx.rt.env.BERTH_AGENT, room: argv.room ?? ctx.rt.env.BERTH_ROOM };
     const input = argv.script !== undefined ? { script: argv.script } : { argv: words };
     // As berth shell would decide it here: the rules, then the current directory (berth's data, a git repository).
-    const { decideHere } = await import('../../runtime/trust-place.js');
-    const { resolveCwd } = await import('../../runtime/approvals.js');
+    const { decideHere } = await import('../../runtime/host-commands/index.js');
+    const { resolveCwd } = await import('../../runtime/host-commands/index.js');
     const result = await decideHere(ctx.rt, input, scope, resolveCwd(undefined));
-    const command = argv.script ?? formatArgv(words);
+    const command = argv.script ?? formatPattern(words);
     ctx.out.item({ ...result, command, scope }, (r) => [
       ['decision', r.decision === 'allow' ? 'allow (auto-approved)' : r.decision === 'deny' ? 'deny (refused)' : 'ask (a person decides)'],
       ['reason', r.reason],
-      ...(r.rule ? ([['rule', `${r.rule.id} ${r.rule.action} ${formatArgv(r.rule.pattern)}`]] as [string, string][]) : []),
+      ...(r.rule ? ([['rule', `${r.rule.id} ${r.rule.action} ${formatPattern(r.rule.pattern)}`]] as [string, string][]) : []),
       ['command', command],
     ]);
     if (result.decision !== 'allow') throw new TrustDecisionError(result);

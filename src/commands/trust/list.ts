@@ -1,6 +1,6 @@
 // berth trust list [--agent A]: the stored rules (deny rules first: they win).
 import type { CommandModule } from 'yargs';
-import { loadTrustRules } from '../../runtime/trust.js';
+import { loadTrustRules } from '../../runtime/host-commands/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { ruleColumns } from './shared.js';
 

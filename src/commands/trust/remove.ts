@@ -1,6 +1,6 @@
 // berth trust remove ID | berth trust remove [--deny] [--agent A] [--room R] -- PATTERN...
 import type { CommandModule } from 'yargs';
-import { formatArgv, removeTrustRule } from '../../runtime/trust.js';
+import { formatPattern, removeTrustRule } from '../../runtime/host-commands/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { exactWords } from './shared.js';
 
@@ -30,6 +30,6 @@ export const trustRemoveCommand: CommandModule<GlobalArgs, Args<RemoveArgs>> = {
         : { pattern: [...(argv.id !== undefined ? [argv.id] : []), ...pattern], action: argv.deny === undefined ? undefined : argv.deny ? 'deny' : 'allow', agent: argv.agent, room: argv.room },
       { stdinIsTTY: Boolean(ctx.io.stdin?.isTTY) },
     );
-    ctx.out.done(`removed ${rule.action} rule ${rule.id}: ${formatArgv(rule.pattern)}`, rule, rule.id);
+    ctx.out.done(`removed ${rule.action} rule ${rule.id}: ${formatPattern(rule.pattern)}`, rule, rule.id);
   },
 };

@@ -1,6 +1,7 @@
 // What the trust commands share: the words after `--` exactly as typed, and the rule table.
 import type { Argv } from 'yargs';
-import { formatArgv, type TrustRule } from '../../runtime/trust.js';
+import { formatPattern } from '../../runtime/host-commands/index.js';
+import { type TrustRule } from '../../runtime/core/index.js';
 import type { Column } from '../output.js';
 
 /**
@@ -18,7 +19,7 @@ export function trailingWords(argv: { _: (string | number)[]; words?: (string | 
 export const ruleColumns: Column<TrustRule>[] = [
   { header: 'ID', value: (r) => r.id },
   { header: 'ACTION', value: (r) => r.action },
-  { header: 'PATTERN', value: (r) => formatArgv(r.pattern), flex: true },
+  { header: 'PATTERN', value: (r) => formatPattern(r.pattern), flex: true },
   { header: 'AGENT', value: (r) => r.agent ?? '*' },
   { header: 'ROOM', value: (r) => r.room ?? '*' },
   { header: 'CREATED', value: (r) => r.createdAt, wide: true },

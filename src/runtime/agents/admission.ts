@@ -1,0 +1,188 @@
+// Admission of container starts under an agent's limits (max running, CPU quota), atomic across berth processes:
+// a short lease lock per agent in SQLite decides, tickets hold the queue order (first come, first served) and the
+// starts still in flight, so no two processes can both take the last slot.
+import { type AgentLimits, BerthError, CancelledError, LABEL, processAlive, type Runtime, type Database, sleep, withLeaseLock } from '../core/index.js';
+
+export class LimitError extends BerthError {
+  constructor(message: string) {
+    super(message, 'denied');
+  }
+}
+
+export class AdmissionTimeoutError extends BerthError {
+  constructor(message: string) {
+    super(message, 'timeout');
+  }
+}
+
+export interface AdmissionRequest {
+  agent: string;
+  /** The new container's CPU limit (0 when it has none). */
+  nanoCpus: number;
+  /** Docker name of the container being started, so a start in flight is not counted twice. */
+  container: string;
+  limits: AgentLimits;
+  /** How long a queued start may wait (queue mode); default 10 minutes. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Docker names of running containers this start replaces (a deploy's old revision): not counted against it. */
+  replacing?: string[];
+  /** Called once when the start has to wait (queue mode), with the line that says why. */
+  onQueued?: (why: string) => void;
+}
+
+export interface Admission {
+  /** Drops the ticket once the container runs (or failed to start): Docker counts it from then on. */
+  release(): void;
+}
+
+export interface AgentUsage {
+  running: number;
+  nanoCpus: number;
+  /** Running containers with no CPU limit of their own (counted at the agent's per-container share). */
+  unlimited: number;
+}
+
+const TICKET_STALE_MS = 60_000;
+const IN_FLIGHT_MAX_MS = 10 * 60_000;
+const POLL_MS = 150;
+export const DEFAULT_QUEUE_TIMEOUT_MS = 10 * 60_000;
+
+/** The per-container CPU share a container without its own --cpus gets (and is counted at). */
+export function cpuShare(limits: AgentLimits): number {
+  if (!limits.cpus) return 0;
+  return Math.round((limits.cpus * 1e9) / (limits.maxRunning && limits.maxRunning > 0 ? limits.maxRunning : 1));
+}
+
+/** What an agent's running containers use of its limits, from the engine (the source of truth). */
+export async function agentUsage(rt: Runtime, agent: string, signal?: AbortSignal, exclude?: ReadonlySet<string>): Promise<AgentUsage & { names: Set<string> }> {
+  const engine = await rt.engine();
+  const all = await engine.call('list containers', (d) =>
+    d.listContainers({ filters: { label: [`${LABEL.agent}=${agent}`], status: ['running', 'paused', 'restarting'] }, abortSignal: signal } as object),
+  );
+  const list = exclude?.size ? all.filter((c) => !c.Names.some((n) => exclude.has(n.replace(/^\//, '')))) : all;
+  const infos = await Promise.all(
+    list.map((c) => engine.call('inspect container', (d) => d.getContainer(c.Id).inspect()).catch(() => undefined)),
+  );
+  let nanoCpus = 0;
+  let unlimited = 0;
+  for (const info of infos) {
+    const n = info?.HostConfig?.NanoCpus ?? 0;
+    if (n > 0) nanoCpus += n;
+    else unlimited++;
+  }
+  return { running: list.length, nanoCpus, unlimited, names: new Set(list.flatMap((c) => c.Names.map((n) => n.replace(/^\//, '')))) };
+}
+
+interface Ticket {
+  id: number;
+  agent: string;
+  pid: number;
+  state: 'waiting' | 'admitted';
+  nano_cpus: number;
+  container: string;
+  created_at: number;
+  heartbeat_at: number;
+}
+
+function describeLimit(limits: AgentLimits, usage: AgentUsage, inFlight: Ticket[], req: AdmissionRequest): string | undefined {
+  const running = usage.running + inFlight.length;
+  if (limits.maxRunning !== undefined && running + 1 > limits.maxRunning) {
+    return `agent ${req.agent}: max running ${limits.maxRunning} reached (${running} running${inFlight.length ? `, ${inFlight.length} starting` : ''})`;
+  }
+  if (limits.cpus) {
+    const share = cpuShare(limits);
+    const used = usage.nanoCpus + usage.unlimited * share + inFlight.reduce((s, t) => s + t.nano_cpus, 0);
+    const quota = Math.round(limits.cpus * 1e9);
+    if (used + req.nanoCpus > quota) {
+      return `agent ${req.agent}: CPU quota ${limits.cpus} would be exceeded (${fmtCpus(used)} in use by ${running} running, this container asks ${fmtCpus(req.nanoCpus)})`;
+    }
+  }
+  return undefined;
+}
+
+function formatWait(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function fmtCpus(nano: number): string {
+  return String(Math.round(nano / 1e7) / 100);
+}
+
+/**
+ * Waits (queue) or refuses (reject) until the agent's limits allow one more running container, then holds a ticket
+ * for it until release(). Agents without maxRunning or cpus limits are admitted at once without touching SQLite.
+ */
+export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admission> {
+  const { limits } = req;
+  if (limits.maxRunning === undefined && !limits.cpus) return { release: () => {} };
+  if (limits.cpus && req.nanoCpus > Math.round(limits.cpus * 1e9)) {
+    // Waiting cannot help a container that asks more than the whole quota.
+    throw new LimitError(`agent ${req.agent}: CPU quota ${limits.cpus}; this container asks ${fmtCpus(req.nanoCpus)} on its own`);
+  }
+  const db = rt.db();
+  const queue = limits.onLimit === 'queue';
+  const now = Date.now();
+  const id = Number(
+    db
+      .prepare('INSERT INTO agent_admissions (agent, pid, state, nano_cpus, container, created_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(req.agent, process.pid, 'waiting', req.nanoCpus, req.container, now, now).lastInsertRowid,
+  );
+  const drop = () => db.prepare('DELETE FROM agent_admissions WHERE id = ?').run(id);
+  const deadline = now + (req.timeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS);
+  let told = false;
+  try {
+    for (;;) {
+      if (req.signal?.aborted) throw new CancelledError('cancelled while waiting for the agent\'s limits');
+      const verdict = await withLeaseLock(db, req.agent, req.signal, async () => {
+        const tickets = liveTickets(db, req.agent);
+        const head = tickets.find((t) => t.state === 'waiting');
+        // First come, first served: in queue mode only the oldest waiting start may take a free slot.
+        if (queue && head && head.id !== id) {
+          return { wait: `agent ${req.agent}: ${tickets.filter((t) => t.state === 'waiting' && t.id < id).length} earlier start(s) ahead in the queue` };
+        }
+        // No signal on these short engine calls: a long queue wait would pile one abort listener per poll on it.
+        const usage = await agentUsage(rt, req.agent, undefined, req.replacing ? new Set(req.replacing) : undefined);
+        // A start in flight whose container already runs is counted by the engine, not twice.
+        const inFlight = tickets.filter((t) => t.state === 'admitted' && !usage.names.has(t.container));
+        const over = describeLimit(limits, usage, inFlight, req);
+        if (!over) {
+          db.prepare("UPDATE agent_admissions SET state = 'admitted', heartbeat_at = ? WHERE id = ?").run(Date.now(), id);
+          return { admitted: true as const };
+        }
+        return { wait: over };
+      });
+      if ('admitted' in verdict) return { release: drop };
+      if (!queue) throw new LimitError(verdict.wait);
+      if (!told) {
+        told = true;
+        req.onQueued?.(`${verdict.wait}; waiting up to ${formatWait(deadline - now)}`);
+      }
+      if (Date.now() >= deadline) throw new AdmissionTimeoutError(`timed out after ${formatWait(deadline - now)} in agent ${req.agent}'s queue (${verdict.wait})`);
+      db.prepare('UPDATE agent_admissions SET heartbeat_at = ? WHERE id = ?').run(Date.now(), id);
+      await sleep(POLL_MS, req.signal);
+    }
+  } catch (err) {
+    drop();
+    throw err;
+  }
+}
+
+/** The agent's tickets in order, after dropping those whose process died or stopped checking in. */
+function liveTickets(db: Database, agent: string): Ticket[] {
+  const rows = db.prepare('SELECT * FROM agent_admissions WHERE agent = ? ORDER BY id').all(agent) as Ticket[];
+  const now = Date.now();
+  const live: Ticket[] = [];
+  for (const t of rows) {
+    const stale = t.state === 'waiting' ? now - t.heartbeat_at > TICKET_STALE_MS : now - t.heartbeat_at > IN_FLIGHT_MAX_MS;
+    if (stale || !processAlive(t.pid)) db.prepare('DELETE FROM agent_admissions WHERE id = ?').run(t.id);
+    else live.push(t);
+  }
+  return live;
+}
+
+/** Starts waiting in an agent's queue right now (for agent list). */
+export function queuedStarts(rt: Runtime, agent: string): number {
+  const row = rt.db().prepare("SELECT COUNT(*) AS n FROM agent_admissions WHERE agent = ? AND state = 'waiting'").get(agent) as { n: number };
+  return row.n;
+}

@@ -1,0 +1,78 @@
+// The core: the runtime context and what it opens (paths, settings, the state store, the engine connection, the audit log, secret masking), typed errors, validation, labels, locks, host file safety and pure formatting.
+export { auditFiles, followLineBatches, followLines, readLines } from './audit-file.js';
+export { type AuditEntry, AuditLog } from './audit.js';
+export { type AgentLimits, type SettingsStore, type TrustRule } from './config.js';
+export { Engine, isConnectionError, resolveEndpoint } from './engine.js';
+export {
+  BerthError,
+  CancelledError,
+  CommandExitError,
+  ConflictError,
+  EngineUnreachableError,
+  ExitCode,
+  NotFoundError,
+  UsageError,
+  exitCodeOf,
+} from './errors.js';
+export {
+  type PortMapping,
+  cutVisible,
+  formatAge,
+  formatBytes,
+  formatDuration,
+  formatPercent,
+  formatPorts,
+  shortId,
+  terminalText,
+  truncate,
+  visibleLength,
+} from './format.js';
+export {
+  LABEL,
+  type ObjectKind,
+  dockerContainerName,
+  roomLabelFilter,
+  roomNetworkName,
+  storageVolumeName,
+} from './labels.js';
+export { withLeaseLock, withSettingsLock } from './lease-lock.js';
+export { processAlive, withLockFile } from './lock-file.js';
+export {
+  MASK,
+  Masker,
+  isSecretName,
+  maskDeep,
+  maskEnvEntry,
+  maskLabels,
+  maskSecrets,
+  maskText,
+  readKnownSecrets,
+} from './mask.js';
+export { resolvePaths } from './paths.js';
+export { type PersonCheck, assertPerson } from './person.js';
+export { Runtime } from './runtime.js';
+export { ChangedUnderError, type CopyCount, Dir, copyBytes, copyEntry, storageAnchor } from './safe-fs.js';
+export { sleep } from './sleep.js';
+export { type Database, migrate, migrations, openDatabase } from './store.js';
+export {
+  type PortSpec,
+  parseCpus,
+  parseDuration,
+  parseEnvEntry,
+  parseEnvList,
+  parseMemory,
+  parsePids,
+  parsePort,
+  parseWholeNumber,
+  readEnvFile,
+  resolveInside,
+  validateContainerName,
+  validateEnvKey,
+  validateIdentity,
+  validateMountPath,
+  validateRoomName,
+  validateSeconds,
+  validateSignal,
+  validateTag,
+} from './validate.js';
+export { berthVersion } from './version.js';

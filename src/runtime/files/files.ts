@@ -1,0 +1,773 @@
+// Files in and out of a room's containers through the engine's archive API: upload (directories, files, in-memory
+// maps, untrusted zip/tar checked before they reach the engine), download (a file, a directory as tar or zip, or
+// extracted safely onto the host), upload-and-run, and a one-level listing for the dashboard. Everything streams.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Pack } from 'tar-stream';
+import {
+  ArchiveRefusedError,
+  EntryGuard,
+  defaultArchiveLimits,
+  drainBody,
+  fileEntries,
+  normaliseName,
+  printable,
+  tarEntries,
+  type ArchiveEntry,
+  type ArchiveLimits,
+} from './archive.js';
+import { auditTarget, ContainerService, type ContainerSummary, Demuxer, EXEC_MARKER, execCommand, newExecToken, resolveRunning, waitExecExit, type ExecResult, type OutputStream } from '../containers/index.js';
+import { BerthError, CancelledError, NotFoundError, UsageError, Dir, storageAnchor, type Runtime } from '../core/index.js';
+import { extractEntries, type ExtractResult, type ExtractTarget } from './extract.js';
+
+/** In-memory content for one file of a map: bytes, text, a stream (spooled to a temp file when its size is unknown). */
+export type FileData = string | Uint8Array | Readable | { stream: Readable; size?: number; mode?: number } | { data: string | Uint8Array; mode?: number };
+/** name (relative POSIX path, no `..`) → content; agents that generate files upload these without touching disk. */
+export type FileMap = Record<string, FileData>;
+
+export interface UploadSources {
+  /** A host directory: its contents land in dest (like `docker cp DIR/. ID:DEST`). */
+  dir?: string;
+  /** Host files, each to `remote` (relative to dest; default its base name). */
+  files?: { local: string; remote?: string }[];
+  map?: FileMap;
+  /** A zip or tar (gzip'd or not): a host path, bytes or a stream (stdin). Checked entry by entry before upload. */
+  archive?: string | Uint8Array | Readable;
+}
+
+export interface UploadOptions extends UploadSources {
+  /** Where in the container (default: its working directory); created when missing. Relative = under the working dir. */
+  dest?: string;
+  signal?: AbortSignal;
+  /** Bytes of tar sent so far, and the total when known. */
+  onProgress?: (sent: number, total: number | undefined) => void;
+}
+
+export interface UploadResult {
+  container: { id: string; name: string; room: string };
+  dest: string;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+}
+
+export interface PathStat {
+  name: string;
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget?: string;
+}
+
+export async function archiveLimits(rt: Runtime): Promise<ArchiveLimits> {
+  const s = (await rt.setting('files')) as Partial<ArchiveLimits> | undefined;
+  return { ...defaultArchiveLimits, ...(s ?? {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Container paths
+
+async function workingDir(rt: Runtime, c: ContainerSummary): Promise<string> {
+  const info = await new ContainerService(rt).raw(c.id);
+  return info.Config?.WorkingDir || '/';
+}
+
+function containerPath(base: string, p: string | undefined): string {
+  if (!p) return base;
+  if (p.includes('\0')) throw new UsageError('a container path cannot contain NUL');
+  return path.posix.resolve(base, p);
+}
+
+// Go's os.FileMode type bits, as the engine reports them in X-Docker-Container-Path-Stat.
+const MODE_DIR = 2 ** 31;
+const MODE_SYMLINK = 2 ** 27;
+const MODE_SPECIAL = 2 ** 26 + 2 ** 25 + 2 ** 24 + 2 ** 21;
+
+/** Stat of a path in the container without following its last component (docker cp semantics). */
+export async function statPath(rt: Runtime, c: ContainerSummary, p: string, signal?: AbortSignal): Promise<PathStat> {
+  const engine = await rt.engine();
+  const res = (await engine
+    .call(`stat ${p} in container ${c.name}`, (d) => d.getContainer(c.id).infoArchive({ path: p, abortSignal: signal } as object))
+    .catch((err) => {
+      if (err instanceof NotFoundError) throw new NotFoundError(`no such path "${p}" in container "${c.name}"`);
+      throw err;
+    })) as { headers: Record<string, string>; resume?: () => void };
+  res.resume?.();
+  const raw = res.headers['x-docker-container-path-stat'];
+  if (!raw) throw new BerthError(`the engine did not describe "${p}" in container "${c.name}"`);
+  const s = JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as { name: string; size: number; mode: number; mtime: string; linkTarget: string };
+  const type = Math.floor(s.mode / MODE_DIR) % 2 ? 'directory' : Math.floor(s.mode / MODE_SYMLINK) % 2 ? 'symlink' : s.mode & MODE_SPECIAL ? 'other' : 'file';
+  return { name: s.name, path: p, type, size: s.size, mode: s.mode & 0o7777, mtime: s.mtime, ...(s.linkTarget ? { linkTarget: s.linkTarget } : {}) };
+}
+
+async function statOrNull(rt: Runtime, c: ContainerSummary, p: string): Promise<PathStat | null> {
+  try {
+    return await statPath(rt, c, p);
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Upload
+
+interface PlannedEntry {
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'link';
+  mode: number;
+  mtime?: Date;
+  size: number;
+  linkname?: string;
+  /** Where the bytes come from. */
+  open?: () => Readable | AsyncIterable<Buffer>;
+  data?: Buffer;
+}
+
+function checkRemoteName(name: string, what: string): string {
+  if (path.posix.isAbsolute(name)) throw new UsageError(`invalid ${what} "${name}": use a path relative to --dest`);
+  try {
+    const rel = normaliseName(name);
+    if (!rel) throw new UsageError(`invalid ${what} "${name}": it names no file`);
+    return rel;
+  } catch (err) {
+    if (err instanceof ArchiveRefusedError) throw new UsageError(`invalid ${what} "${printable(name)}": ${err.message.replace(/^archive refused: entry "[^"]*" /, '')}`);
+    throw err;
+  }
+}
+
+/** Walks a host directory: entries relative to it, symlinks kept as links, sockets and fifos skipped. */
+function* walkDir(root: string, prefix: string): Generator<PlannedEntry> {
+  const stack: string[] = [''];
+  while (stack.length) {
+    const rel = stack.pop()!;
+    const abs = path.join(root, rel);
+    const names = fs.readdirSync(abs).sort();
+    for (const name of names.reverse()) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      const childAbs = path.join(abs, name);
+      const st = fs.lstatSync(childAbs);
+      const tarName = prefix ? `${prefix}/${childRel}` : childRel;
+      if (st.isDirectory()) {
+        yield { name: tarName, type: 'directory', mode: st.mode & 0o7777, mtime: st.mtime, size: 0 };
+        stack.push(childRel);
+      } else if (st.isSymbolicLink()) {
+        yield { name: tarName, type: 'symlink', mode: 0o777, mtime: st.mtime, size: 0, linkname: fs.readlinkSync(childAbs) };
+      } else if (st.isFile()) {
+        yield { name: tarName, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(childAbs) };
+      }
+    }
+  }
+}
+
+async function spool(input: Uint8Array | Readable, signal?: AbortSignal): Promise<string> {
+  const file = path.join(os.tmpdir(), `berth-upload-${randomBytes(6).toString('hex')}`);
+  const out = fs.createWriteStream(file, { mode: 0o600 });
+  await pipeline(input instanceof Uint8Array ? Readable.from([Buffer.from(input)]) : input, out, { signal });
+  return file;
+}
+
+/**
+ * Reads an untrusted archive twice: first every entry through the guard (nothing reaches the engine if any is
+ * refused), then again to repack it, so the engine gets exactly the entries that were checked.
+ */
+async function checkArchive(
+  file: string,
+  limits: ArchiveLimits,
+  signal?: AbortSignal,
+  rules: { foldCase: boolean; externalSymlinks: 'refuse' | 'keep' } = { foldCase: false, externalSymlinks: 'refuse' },
+): Promise<{ entries: number; bytes: number }> {
+  const guard = new EntryGuard({ limits, ...rules });
+  let bytes = 0;
+  for await (const entry of fileEntries(file, limits)) {
+    if (signal?.aborted) throw signal.reason ?? new CancelledError();
+    if (guard.check(entry) && entry.type === 'file') bytes += await drainBody(guard, entry);
+  }
+  return { entries: guard.entries, bytes };
+}
+
+async function* archivePlan(file: string, limits: ArchiveLimits, prefix: string): AsyncGenerator<PlannedEntry & { entry?: ArchiveEntry }> {
+  const guard = new EntryGuard({ limits, foldCase: false, externalSymlinks: 'refuse' });
+  for await (const entry of fileEntries(file, limits)) {
+    const checked = guard.check(entry);
+    if (!checked) continue;
+    const name = prefix ? `${prefix}/${checked.rel}` : checked.rel;
+    const type = entry.type as PlannedEntry['type'];
+    const linkname = type === 'link' ? (prefix ? `${prefix}/${checked.linkTarget}` : checked.linkTarget) : entry.linkname;
+    yield { name, type, mode: entry.mode & 0o7777, mtime: entry.mtime, size: entry.size, linkname, entry, open: entry.body ? () => entry.body! : undefined };
+  }
+}
+
+async function mapEntry(name: string, value: FileData, spooled: string[], signal?: AbortSignal): Promise<PlannedEntry> {
+  if (typeof value === 'string' || value instanceof Uint8Array) {
+    const data = Buffer.from(value);
+    return { name, type: 'file', mode: 0o644, size: data.length, data };
+  }
+  if (value instanceof Readable) return mapEntry(name, { stream: value }, spooled, signal);
+  if ('data' in value) {
+    const data = Buffer.from(value.data);
+    return { name, type: 'file', mode: value.mode ?? 0o644, size: data.length, data };
+  }
+  if (value.size !== undefined) return { name, type: 'file', mode: value.mode ?? 0o644, size: value.size, open: () => value.stream };
+  // A tar header needs the size first: an unsized stream goes to a temp file (bounded memory, any length).
+  const file = await spool(value.stream, signal);
+  spooled.push(file);
+  return { name, type: 'file', mode: value.mode ?? 0o644, size: fs.statSync(file).size, open: () => fs.createReadStream(file) };
+}
+
+async function writeEntry(pack: Pack, e: PlannedEntry): Promise<void> {
+  const header = {
+    name: e.name,
+    type: e.type,
+    mode: e.mode || (e.type === 'directory' ? 0o755 : 0o644),
+    mtime: e.mtime ?? new Date(),
+    uid: 0,
+    gid: 0,
+    size: e.type === 'file' ? e.size : 0,
+    ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
+  };
+  if (e.type !== 'file') {
+    await new Promise<void>((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
+    return;
+  }
+  if (e.data) {
+    await new Promise<void>((resolve, reject) => pack.entry(header, e.data!, (err) => (err ? reject(err) : resolve())));
+    return;
+  }
+  let done!: Promise<void>;
+  const sink = (() => {
+    let resolveDone!: () => void;
+    let rejectDone!: (err: Error) => void;
+    done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
+    return pack.entry(header, (err) => (err ? rejectDone(err) : resolveDone()));
+  })();
+  let written = 0;
+  for await (const chunk of e.open!() as AsyncIterable<Buffer>) {
+    written += chunk.length;
+    if (written > e.size) throw new UsageError(`"${printable(e.name)}" grew while it was being uploaded`);
+    if (!sink.write(chunk)) await new Promise<void>((r) => sink.once('drain', () => r()));
+  }
+  if (written !== e.size) throw new UsageError(`"${printable(e.name)}" changed size while it was being uploaded (${written} of ${e.size} bytes)`);
+  (sink as unknown as NodeJS.WritableStream).end();
+  await done;
+}
+
+/**
+ * Uploads into a container (running or stopped). A missing dest is created (its parents as root-owned 0755
+ * directories). Nothing reaches the engine from an archive that fails the checks.
+ */
+export async function uploadToContainer(rt: Runtime, room: string, ref: string, opts: UploadOptions): Promise<UploadResult> {
+  const c = await new ContainerService(rt).resolve(room, ref, opts.signal);
+  return uploadResolved(rt, c, opts);
+}
+
+async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOptions): Promise<UploadResult> {
+  const limits = await archiveLimits(rt);
+  const fileList = (opts.files ?? []).map((f) => ({ local: f.local, remote: checkRemoteName(f.remote ?? path.basename(f.local), '--file remote path') }));
+  const mapNames = Object.keys(opts.map ?? {}).map((n) => checkRemoteName(n, 'file name'));
+  if (!opts.dir && !fileList.length && !mapNames.length && opts.archive === undefined) throw new UsageError('nothing to upload: give a directory, --file, --archive or an archive on stdin');
+  if (opts.dir) {
+    const st = fs.statSync(opts.dir, { throwIfNoEntry: false });
+    if (!st) throw new NotFoundError(`no such directory "${opts.dir}"`);
+    if (!st.isDirectory()) throw new UsageError(`"${opts.dir}" is not a directory: use --file for a file, --archive for an archive`);
+  }
+  for (const f of fileList) {
+    const st = fs.statSync(f.local, { throwIfNoEntry: false });
+    if (!st) throw new NotFoundError(`no such file "${f.local}"`);
+    if (!st.isFile()) throw new UsageError(`--file "${f.local}" is not a regular file`);
+  }
+  const dest = containerPath(await workingDir(rt, c), opts.dest);
+  // The archive API needs an existing directory: put at the nearest existing ancestor, the rest as tar entries.
+  let base = dest;
+  const missing: string[] = [];
+  for (;;) {
+    const st = await statOrNull(rt, c, base);
+    if (st?.type === 'directory' || (st?.type === 'symlink' && (await statOrNull(rt, c, `${base}/`))?.type === 'directory')) break;
+    if (st) throw new UsageError(`--dest "${dest}": "${base}" exists in container "${c.name}" and is not a directory`);
+    missing.unshift(path.posix.basename(base));
+    base = path.posix.dirname(base);
+  }
+  const prefix = missing.join('/');
+
+  const spooled: string[] = [];
+  try {
+    let archiveFile: string | undefined;
+    if (opts.archive !== undefined) {
+      if (typeof opts.archive === 'string') {
+        if (!fs.statSync(opts.archive, { throwIfNoEntry: false })?.isFile()) throw new NotFoundError(`no such archive "${opts.archive}"`);
+        archiveFile = opts.archive;
+      } else {
+        archiveFile = await spool(opts.archive, opts.signal);
+        spooled.push(archiveFile);
+      }
+      await checkArchive(archiveFile, limits, opts.signal);
+    }
+    const mapEntries: PlannedEntry[] = [];
+    for (const [i, name] of mapNames.entries()) mapEntries.push(await mapEntry(prefix ? `${prefix}/${name}` : name, Object.values(opts.map!)[i]!, spooled, opts.signal));
+
+    const counts = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+    let total: number | undefined = 0;
+    if (opts.dir) for (const e of walkDir(opts.dir, prefix)) total += e.size;
+    for (const f of fileList) total += fs.statSync(f.local).size;
+    for (const e of mapEntries) total += e.size;
+    if (archiveFile) total = undefined;
+
+    const { default: tar } = await import('tar-stream');
+    const pack = tar.pack();
+    const counter = new PassThrough();
+    let sent = 0;
+    counter.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      opts.onProgress?.(sent, total);
+    });
+    (pack as unknown as Readable).pipe(counter);
+    const madeDirs = new Set<string>();
+    const fill = async () => {
+      const add = async (e: PlannedEntry) => {
+        // Parents first, so a file in a new subdirectory never lands in a directory the engine made 0700 or root-only.
+        const parts = e.name.split('/');
+        for (let i = 1; i < parts.length; i++) {
+          const dir = parts.slice(0, i).join('/');
+          if (!madeDirs.has(dir)) {
+            madeDirs.add(dir);
+            await writeEntry(pack, { name: dir, type: 'directory', mode: 0o755, size: 0 });
+          }
+        }
+        if (e.type === 'directory') {
+          if (madeDirs.has(e.name)) return;
+          madeDirs.add(e.name);
+        }
+        await writeEntry(pack, e);
+        if (e.type === 'directory') counts.dirs++;
+        else if (e.type === 'symlink') counts.symlinks++;
+        else counts.files++;
+        counts.bytes += e.type === 'file' ? e.size : 0;
+      };
+      for (const dir of missing.map((_, i) => missing.slice(0, i + 1).join('/'))) await add({ name: dir, type: 'directory', mode: 0o755, size: 0 });
+      if (opts.dir) for (const e of walkDir(opts.dir, prefix)) await add(e);
+      for (const f of fileList) {
+        const st = fs.statSync(f.local);
+        await add({ name: prefix ? `${prefix}/${f.remote}` : f.remote, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(f.local) });
+      }
+      for (const e of mapEntries) await add(e);
+      if (archiveFile) for await (const e of archivePlan(archiveFile, limits, prefix)) await add(e);
+      pack.finalize();
+    };
+    const engine = await rt.engine();
+    const details = { dest, sources: { dir: opts.dir, files: fileList.map((f) => f.local), map: mapNames.length || undefined, archive: typeof opts.archive === 'string' ? opts.archive : opts.archive ? 'stream' : undefined } };
+    return await rt.audit.record({ actor: rt.actor, action: 'container.upload', target: auditTarget(c), details }, async () => {
+      const filling = fill().catch((err) => {
+        pack.destroy(err);
+        throw err;
+      });
+      const putting = engine.call(`upload to container ${c.name}`, (d) => d.getContainer(c.id).putArchive(counter, { path: base, abortSignal: opts.signal } as object));
+      await Promise.all([filling, putting]);
+      return { container: { id: c.id, name: c.name, room: c.room }, dest, ...counts };
+    });
+  } finally {
+    for (const f of spooled) fs.rmSync(f, { force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Download
+
+async function openArchive(rt: Runtime, c: ContainerSummary, p: string, signal?: AbortSignal): Promise<Readable> {
+  const engine = await rt.engine();
+  return (await engine.call(`download ${p} from container ${c.name}`, (d) => d.getContainer(c.id).getArchive({ path: p, abortSignal: signal } as object))) as Readable;
+}
+
+function symlinkRefusal(c: ContainerSummary, st: PathStat): UsageError {
+  return new UsageError(`"${st.path}" in container "${c.name}" is a symlink to "${st.linkTarget}": download that path, or add a trailing / to follow a link to a directory`);
+}
+
+async function resolvePath(rt: Runtime, room: string, ref: string, p: string, signal?: AbortSignal) {
+  const c = await new ContainerService(rt).resolve(room, ref, signal);
+  const full = containerPath(await workingDir(rt, c), p);
+  // A trailing slash asks the engine to follow a final symlink (inside the container's root, never the host's).
+  const asked = p.endsWith('/') && full !== '/' ? `${full}/` : full;
+  const st = await statPath(rt, c, asked, signal);
+  return { c, path: asked, st };
+}
+
+/** Streams one file of the container into `out` (a writable, or a host path written all or nothing). */
+export async function downloadFile(
+  rt: Runtime,
+  room: string,
+  ref: string,
+  p: string,
+  out: Writable | string,
+  opts: { signal?: AbortSignal; onProgress?: (bytes: number, total: number) => void } = {},
+): Promise<{ container: string; path: string; bytes: number; to?: string }> {
+  const { c, path: full, st } = await resolvePath(rt, room, ref, p, opts.signal);
+  if (st.type === 'directory') throw new UsageError(`"${full}" in container "${c.name}" is a directory: download it with --format tar|zip or --extract-to DIR`);
+  if (st.type === 'symlink') throw symlinkRefusal(c, st);
+  if (st.type !== 'file') throw new UsageError(`"${full}" in container "${c.name}" is not a regular file`);
+  let target: string | undefined;
+  let partial: string | undefined;
+  let sink: Writable;
+  if (typeof out === 'string') {
+    target = path.resolve(out);
+    if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) target = path.join(target, st.name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    partial = path.join(path.dirname(target), `.${path.basename(target)}.berth-partial-${randomBytes(4).toString('hex')}`);
+    sink = fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+  } else sink = out;
+  return rt.audit.record({ actor: rt.actor, action: 'container.download', target: auditTarget(c), details: { path: full, to: target ?? 'stream' } }, async () => {
+    let bytes = 0;
+    try {
+      const stream = await openArchive(rt, c, full, opts.signal);
+      let found = false;
+      for await (const entry of tarEntries(stream)) {
+        if (found || entry.type !== 'file') continue;
+        found = true;
+        for await (const chunk of entry.body!) {
+          bytes += chunk.length;
+          opts.onProgress?.(bytes, st.size);
+          if (!sink.write(chunk)) await new Promise<void>((r) => sink.once('drain', () => r()));
+        }
+      }
+      if (!found) throw new BerthError(`the engine sent no file for "${full}"`);
+      if (partial) {
+        await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        fs.chmodSync(partial, st.mode & 0o777);
+        fs.renameSync(partial, target!);
+        partial = undefined;
+      }
+    } finally {
+      if (partial) {
+        sink.destroy();
+        fs.rmSync(partial, { force: true });
+      }
+    }
+    return { container: c.name, path: full, bytes, ...(target ? { to: target } : {}) };
+  });
+}
+
+/** One file's bytes, for agents (refuses more than maxBytes, default 64 MiB: stream big files with downloadFile). */
+export async function readContainerFile(rt: Runtime, room: string, ref: string, p: string, opts: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
+  const max = opts.maxBytes ?? 64 * 1024 * 1024;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (size > max) return cb(new UsageError(`"${p}" is larger than ${max} bytes: stream it to a file instead`));
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  await downloadFile(rt, room, ref, p, sink, { signal: opts.signal });
+  return Buffer.concat(chunks);
+}
+
+export type DownloadFormat = 'tar' | 'zip';
+
+/**
+ * A path as an archive: tar is the engine's own stream (entries under the path's base name, as `docker cp ID:P -`);
+ * zip carries the same entries (symlinks as zip symlinks; hardlinks, devices and fifos are left out and counted).
+ */
+export async function downloadArchive(
+  rt: Runtime,
+  room: string,
+  ref: string,
+  p: string,
+  out: Writable | string,
+  opts: { format?: DownloadFormat; signal?: AbortSignal; onProgress?: (bytes: number) => void } = {},
+): Promise<{ container: string; path: string; format: DownloadFormat; bytes: number; skipped: number; to?: string }> {
+  const format = opts.format ?? 'tar';
+  if (format !== 'tar' && format !== 'zip') throw new UsageError(`invalid --format "${format}": use tar or zip`);
+  const { c, path: full } = await resolvePath(rt, room, ref, p, opts.signal);
+  let target: string | undefined;
+  let partial: string | undefined;
+  let sink: Writable;
+  if (typeof out === 'string') {
+    target = path.resolve(out);
+    if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`"${out}" is a directory: name the ${format} file to write`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    partial = path.join(path.dirname(target), `.${path.basename(target)}.berth-partial-${randomBytes(4).toString('hex')}`);
+    sink = fs.createWriteStream(partial, { flags: 'wx', mode: 0o644 });
+  } else sink = out;
+  return rt.audit.record({ actor: rt.actor, action: 'container.download', target: auditTarget(c), details: { path: full, format, to: target ?? 'stream' } }, async () => {
+    let bytes = 0;
+    let skipped = 0;
+    try {
+      const stream = await openArchive(rt, c, full, opts.signal);
+      const counter = new PassThrough();
+      counter.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        opts.onProgress?.(bytes);
+      });
+      if (format === 'tar') {
+        await pipeline(stream, counter, sink, { end: Boolean(partial) });
+      } else {
+        const yazl = await import('yazl');
+        const ZipFile = yazl.ZipFile ?? (yazl as unknown as { default: typeof yazl }).default.ZipFile;
+        const zip = new ZipFile();
+        const writing = pipeline(zip.outputStream as Readable, counter, sink, { end: Boolean(partial) });
+        for await (const entry of tarEntries(stream)) {
+          const name = entry.name.replace(/^\/+/, '').replace(/^(\.\/)+/, '');
+          if (!name || name === '.' || name === './') continue;
+          const opt = { mtime: entry.mtime ?? new Date(), mode: entry.mode & 0o7777 };
+          if (entry.type === 'directory') zip.addEmptyDirectory(name.replace(/\/$/, ''), { ...opt, mode: opt.mode | 0o040000 });
+          else if (entry.type === 'symlink') zip.addBuffer(Buffer.from(entry.linkname ?? ''), name, { ...opt, mode: 0o120777, compress: false });
+          else if (entry.type === 'file') {
+            const body = Readable.from(entry.body!);
+            const ended = new Promise<void>((resolve, reject) => body.once('end', resolve).once('error', reject));
+            zip.addReadStream(body, name, { ...opt, mode: opt.mode | 0o100000, size: entry.size });
+            await ended;
+          } else skipped++;
+        }
+        zip.end();
+        await writing;
+      }
+      // pipeline() ended (and flushed) the file sink; stdout is left open.
+      if (partial) {
+        fs.renameSync(partial, target!);
+        partial = undefined;
+      }
+    } finally {
+      if (partial) {
+        sink.destroy();
+        fs.rmSync(partial, { force: true });
+      }
+    }
+    return { container: c.name, path: full, format, bytes, skipped, ...(target ? { to: target } : {}) };
+  });
+}
+
+/**
+ * A container path unpacked into a host directory through the archive guard: a directory's contents land in
+ * `dir`, a file as `dir/NAME`. A container's symlinks can never make this write or read outside `dir`.
+ */
+export async function downloadExtract(
+  rt: Runtime,
+  room: string,
+  ref: string,
+  p: string,
+  dir: string,
+  opts: { signal?: AbortSignal; externalSymlinks?: 'refuse' | 'keep'; onProgress?: (bytes: number) => void } = {},
+): Promise<ExtractResult & { container: string; path: string }> {
+  const { c, path: full, st } = await resolvePath(rt, room, ref, p, opts.signal);
+  if (st.type === 'symlink') throw symlinkRefusal(c, st);
+  const limits = await archiveLimits(rt);
+  return rt.audit.record({ actor: rt.actor, action: 'container.download', target: auditTarget(c), details: { path: full, extractTo: path.resolve(dir) } }, async () => {
+    const stream = await openArchive(rt, c, full, opts.signal);
+    const entries = st.type === 'directory' ? stripRoot(tarEntries(stream, { limits })) : tarEntries(stream, { limits });
+    const target = extractTarget(rt, dir);
+    try {
+      const result = await extractEntries(entries, target, { limits, foldCase: true, externalSymlinks: opts.externalSymlinks ?? 'refuse', signal: opts.signal, onProgress: opts.onProgress });
+      return { ...result, container: c.name, path: full };
+    } finally {
+      if (typeof target !== 'string') target.root.close();
+    }
+  });
+}
+
+/**
+ * A host directory to unpack into. Under a room's storage or a workspace (which containers write), it is reached
+ * from the berth-owned directory above by descriptor and never resolved as a path; anywhere else it is the path.
+ */
+function extractTarget(rt: Runtime, dir: string): ExtractTarget {
+  const abs = path.resolve(dir);
+  const anchored = storageAnchor(abs, rt.paths.dataDir, rt.paths.roomsDir);
+  if (!anchored || !fs.existsSync(anchored.anchor)) return dir;
+  return { root: Dir.open(anchored.anchor, { noFollow: 'storage paths never follow symlinks', within: `storage at ${anchored.anchor}` }), parts: anchored.parts, shown: abs };
+}
+
+/** The engine names a directory's entries under its base name ("data/x", "./x", "/x" for the root): drop it. */
+async function* stripRoot(entries: AsyncIterable<ArchiveEntry>): AsyncGenerator<ArchiveEntry> {
+  let root: string | undefined;
+  for await (const e of entries) {
+    if (root === undefined) {
+      root = e.name.endsWith('/') ? e.name : `${e.name}/`;
+      continue;
+    }
+    if (!e.name.startsWith(root)) throw new ArchiveRefusedError(`entry "${printable(e.name)}" is outside the directory "${printable(root)}"`);
+    const linkname = e.type === 'link' && e.linkname?.startsWith(root) ? e.linkname.slice(root.length) : e.linkname;
+    yield { ...e, name: e.name.slice(root.length), linkname };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Listing (dashboard)
+
+export interface DirEntry {
+  name: string;
+  type: PathStat['type'];
+  size: number;
+  mode: number;
+  mtime?: string;
+  linkTarget?: string;
+}
+
+/**
+ * One directory level of a container's filesystem. Reads the engine's archive of the directory and keeps only
+ * direct children, so it works on stopped containers and images without `ls`; stops after `maxEntries` children.
+ */
+export async function listContainerDir(rt: Runtime, room: string, ref: string, p: string, opts: { signal?: AbortSignal; maxEntries?: number } = {}): Promise<{ path: string; entries: DirEntry[]; truncated: boolean }> {
+  const c = await new ContainerService(rt).resolve(room, ref, opts.signal);
+  const full = containerPath(await workingDir(rt, c), p);
+  const asked = full === '/' ? '/' : `${full}/`;
+  const st = await statPath(rt, c, asked, opts.signal);
+  if (st.type !== 'directory') throw new UsageError(`"${full}" in container "${c.name}" is not a directory`);
+  const max = opts.maxEntries ?? 2000;
+  // A running container with ls answers in one exec; the archive route reads the whole subtree (slow for "/").
+  if (c.state === 'running') {
+    const viaLs = await listWithLs(rt, c, asked).catch(() => null);
+    if (viaLs) return { path: full, entries: sortEntries(viaLs.slice(0, max)), truncated: viaLs.length > max };
+  }
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const stream = await openArchive(rt, c, asked, controller.signal);
+  const entries: DirEntry[] = [];
+  let truncated = false;
+  let root: string | undefined;
+  try {
+    for await (const e of tarEntries(stream)) {
+      if (root === undefined) {
+        root = e.name.endsWith('/') ? e.name : `${e.name}/`;
+        continue;
+      }
+      const rest = e.name.slice(root.length).replace(/\/$/, '');
+      if (!rest || rest.includes('/')) continue;
+      entries.push({ name: rest, type: e.type === 'link' ? 'file' : e.type, size: e.size, mode: e.mode & 0o7777, mtime: e.mtime?.toISOString(), ...(e.linkname && e.type === 'symlink' ? { linkTarget: e.linkname } : {}) });
+      if (entries.length >= max) {
+        truncated = true;
+        break;
+      }
+    }
+  } catch (err) {
+    if (!truncated) throw err;
+  } finally {
+    controller.abort();
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  return { path: full, entries: sortEntries(entries), truncated };
+}
+
+function sortEntries(entries: DirEntry[]): DirEntry[] {
+  return entries.sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name));
+}
+
+const LS_LINE = /^([-dlcbps])([-rwxsStT]{9})\S*\s+\d+\s+\S+\s+\S+\s+(\d+,\s*\d+|\d+)\s+(\S+\s+\S+\s+\S+)\s(.*)$/;
+
+/** `ls -lAn` in the container, parsed; null when there is no ls or it failed. Not audited: it changes nothing. */
+async function listWithLs(rt: Runtime, c: ContainerSummary, dir: string): Promise<DirEntry[] | null> {
+  const engine = await rt.engine();
+  const exec = await engine.call('list directory', (d) => d.getContainer(c.id).exec({ Cmd: ['ls', '-lAn', dir], AttachStdout: true, AttachStderr: true }));
+  const stream = (await engine.call('list directory', () => exec.start({}))) as Readable;
+  const out: Buffer[] = [];
+  const demux = new Demuxer((which, chunk) => which === 'stdout' && out.push(chunk));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => demux.push(chunk));
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  if ((await waitExecExit(engine, exec)) !== 0) return null;
+  const entries: DirEntry[] = [];
+  for (const line of Buffer.concat(out).toString('utf8').split('\n')) {
+    const m = LS_LINE.exec(line);
+    if (!m) continue;
+    const [, kind, perms, size, , rest] = m;
+    const type: DirEntry['type'] = kind === 'd' ? 'directory' : kind === 'l' ? 'symlink' : kind === '-' ? 'file' : 'other';
+    const arrow = type === 'symlink' ? rest!.indexOf(' -> ') : -1;
+    const name = arrow >= 0 ? rest!.slice(0, arrow) : rest!;
+    if (name === '.' || name === '..') continue;
+    entries.push({ name, type, size: type === 'file' ? Number(size) : 0, mode: permBits(perms!), ...(arrow >= 0 ? { linkTarget: rest!.slice(arrow + 4) } : {}) });
+  }
+  return entries;
+}
+
+function permBits(perms: string): number {
+  let mode = 0;
+  for (let i = 0; i < 9; i++) if (perms[i] !== '-' && perms[i] !== 'S' && perms[i] !== 'T') mode |= 1 << (8 - i);
+  return mode;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Upload and run
+
+export interface UploadAndRunOptions extends UploadOptions {
+  command: string[];
+  /** Start the command and return at once (its output goes to the container's exec, not to the caller). */
+  detach?: boolean;
+  env?: Record<string, string>;
+  user?: string;
+  onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+  timeout?: number;
+}
+
+export interface UploadAndRunResult {
+  upload: UploadResult;
+  /** null with detach. */
+  exitCode: number | null;
+  execId?: string;
+  stdout?: string;
+  stderr?: string;
+  timedOut?: boolean;
+}
+
+/** Uploads into a running container, then runs the command in dest, streaming its output; the exit code is returned. */
+export async function uploadAndRun(rt: Runtime, room: string, ref: string, opts: UploadAndRunOptions): Promise<UploadAndRunResult> {
+  if (!opts.command.length) throw new UsageError('give a command to run after --, e.g. berth container upload-and-run web --file app.sh -- sh app.sh');
+  const c = await resolveRunning(rt, room, ref, opts.signal);
+  const upload = await uploadResolved(rt, c, opts);
+  if (opts.detach) {
+    const engine = await rt.engine();
+    const execId = await rt.audit.record({ actor: rt.actor, action: 'container.exec', target: auditTarget(c), details: { cmd: opts.command, workdir: upload.dest, detach: true } }, async () => {
+      const exec = await engine.call(`exec in container ${c.name}`, (d) =>
+        d.getContainer(c.id).exec({ Cmd: opts.command, WorkingDir: upload.dest, Env: [...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), `${EXEC_MARKER}=${newExecToken()}`], ...(opts.user ? { User: opts.user } : {}) }),
+      );
+      await engine.call(`start exec in container ${c.name}`, () => exec.start({ Detach: true } as object));
+      return exec.id;
+    });
+    return { upload, exitCode: null, execId };
+  }
+  const result: ExecResult = await execCommand(rt, room, c.id, opts.command, {
+    workdir: upload.dest,
+    env: opts.env,
+    user: opts.user,
+    signal: opts.signal,
+    timeout: opts.timeout,
+    onOutput: opts.onOutput,
+    collect: !opts.onOutput,
+  });
+  return { upload, exitCode: result.exitCode, timedOut: result.timedOut, ...(opts.onOutput ? {} : { stdout: result.stdout, stderr: result.stderr }) };
+}
+
+
+/** What a container path is (the last component not followed, unless it ends in /). */
+export async function statContainerPath(rt: Runtime, room: string, ref: string, p: string, signal?: AbortSignal): Promise<PathStat> {
+  return (await resolvePath(rt, room, ref, p, signal)).st;
+}
+
+/** Unpacks a zip or tar (gzip'd or not) from the host into a host directory through the archive guard, all or nothing. */
+export async function extractArchiveFile(
+  rt: Runtime,
+  file: string,
+  dir: ExtractTarget,
+  opts: { signal?: AbortSignal; externalSymlinks?: 'refuse' | 'keep'; limits?: Partial<ArchiveLimits> } = {},
+): Promise<ExtractResult> {
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new NotFoundError(`no such archive "${file}"`);
+  const limits = { ...(await archiveLimits(rt)), ...opts.limits };
+  const rules = { foldCase: true, externalSymlinks: opts.externalSymlinks ?? 'refuse' } as const;
+  // A file can be read twice: check every entry first (a bad archive is refused before one byte is written, and
+  // fast), then unpack, checking again as it goes.
+  await checkArchive(file, limits, opts.signal, rules);
+  const target = typeof dir === 'string' ? extractTarget(rt, dir) : dir;
+  try {
+    return await extractEntries(fileEntries(file, limits), target, { limits, ...rules, signal: opts.signal });
+  } finally {
+    if (target !== dir && typeof target !== 'string') target.root.close();
+  }
+}

@@ -1,0 +1,696 @@
+// The approval queue for host shell commands: requests in SQLite shared by every berth process, each decided once
+// (pending → approved | denied | expired | cancelled), callers that die settled by any reader, and exactly what runs.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MASK, maskSecrets, BerthError, ConflictError, NotFoundError, UsageError, type Runtime, type Database, validateIdentity, sleep } from '../core/index.js';
+import { formatArgv } from './quoting.js';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
+export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'expired', 'cancelled'];
+/** How a request left pending: a person, a trusted pattern, its deadline, or its caller going away. */
+export type DecidedVia = 'person' | 'rule' | 'expiry' | 'caller';
+/** How an approved request's run ended: the command exited, the caller died while it ran, or before it started. */
+export type EndReason = 'exited' | 'caller-lost' | 'not-run';
+
+/** The PATH every approved command runs with (unless the request itself adds a PATH, which the person then sees). */
+export const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Output kept per request for the dashboard; the caller's own stream is never cut. */
+export const MAX_OUTPUT_FILE_BYTES = 4 * 1024 * 1024;
+
+export interface TrustRuleLike {
+  [key: string]: unknown;
+}
+
+/** The trust evaluator's answer (src/runtime/trust.ts); 'ask' sends the request to a person. */
+export interface TrustVerdict {
+  decision: 'allow' | 'ask' | 'deny';
+  reason: string;
+  rule?: TrustRuleLike;
+}
+
+export interface CallerIdentity {
+  pid: number;
+  /** The process's start time as the kernel reports it, so a reused pid is not mistaken for the caller. */
+  start: string | null;
+  host: string;
+  boot: string | null;
+}
+
+export interface ApprovalRequest {
+  id: number;
+  status: ApprovalStatus;
+  agent: string;
+  room: string | null;
+  kind: 'argv' | 'script';
+  /** The argv as the agent gave it (argv requests). */
+  argv: string[] | null;
+  /** The script text (script requests), run by `bash --norc --noprofile -c` (the last element of command). */
+  script: string | null;
+  /** Exactly what is spawned: the program's absolute path and its arguments. */
+  command: string[];
+  cwd: string;
+  /** The command's whole environment: the fixed base plus the additions. */
+  env: Record<string, string>;
+  /** What the request adds to (or overrides in) the base environment. */
+  envAdded: Record<string, string>;
+  createdAt: string;
+  expiresAt: string;
+  caller: CallerIdentity;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  decidedVia: DecidedVia | null;
+  reason: string | null;
+  rule: TrustRuleLike | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  exitCode: number | null;
+  endReason: EndReason | null;
+}
+
+interface Row {
+  id: number;
+  status: ApprovalStatus;
+  agent: string;
+  room: string | null;
+  kind: 'argv' | 'script';
+  argv: string | null;
+  script: string | null;
+  command: string;
+  cwd: string;
+  env: string;
+  env_added: string;
+  created_at: number;
+  expires_at: number;
+  caller_pid: number;
+  caller_start: string | null;
+  caller_host: string;
+  caller_boot: string | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  decided_via: DecidedVia | null;
+  reason: string | null;
+  rule: string | null;
+  started_at: number | null;
+  ended_at: number | null;
+  exit_code: number | null;
+  end_reason: EndReason | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function fromRow(r: Row): ApprovalRequest {
+  return {
+    id: r.id,
+    status: r.status,
+    agent: r.agent,
+    room: r.room,
+    kind: r.kind,
+    argv: r.argv === null ? null : (JSON.parse(r.argv) as string[]),
+    script: r.script,
+    command: JSON.parse(r.command) as string[],
+    cwd: r.cwd,
+    env: JSON.parse(r.env) as Record<string, string>,
+    envAdded: JSON.parse(r.env_added) as Record<string, string>,
+    createdAt: iso(r.created_at)!,
+    expiresAt: iso(r.expires_at)!,
+    caller: { pid: r.caller_pid, start: r.caller_start, host: r.caller_host, boot: r.caller_boot },
+    decidedAt: iso(r.decided_at),
+    decidedBy: r.decided_by,
+    decidedVia: r.decided_via,
+    reason: r.reason,
+    rule: r.rule === null ? null : (JSON.parse(r.rule) as TrustRuleLike),
+    startedAt: iso(r.started_at),
+    endedAt: iso(r.ended_at),
+    exitCode: r.exit_code,
+    endReason: r.end_reason,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Caller liveness: pid + kernel start time + boot id, so any reader on the same host can tell a dead caller apart
+// from a live one (and from a new process that got the same pid).
+
+let bootIdCache: string | null | undefined;
+function bootId(): string | null {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootIdCache = null;
+    }
+  }
+  return bootIdCache;
+}
+
+/** The start time of a process (clock ticks since boot on Linux, `ps` lstart elsewhere); null when it is gone. */
+export function processStart(pid: number): { start: string; zombie: boolean } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may itself contain spaces or parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { start: fields[19]!, zombie: fields[0] === 'Z' || fields[0] === 'X' };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync('/proc/self/stat')) return null;
+  }
+  // No procfs (macOS, BSD): ask ps.
+  try {
+    const out = execFileSync('ps', ['-o', 'lstart=,stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    if (!out) return null;
+    return { start: out.slice(0, 24).trim(), zombie: /\sZ\S*$/.test(out) };
+  } catch {
+    return null;
+  }
+}
+
+export function currentCaller(): CallerIdentity {
+  return { pid: process.pid, start: processStart(process.pid)?.start ?? null, host: os.hostname(), boot: bootId() };
+}
+
+/** 'dead' only when it is certain; a caller on another host (a shared BERTH_HOME) is left to its deadline. */
+export function callerState(caller: CallerIdentity): 'alive' | 'dead' | 'unknown' {
+  if (caller.host !== os.hostname()) return 'unknown';
+  if (caller.boot && bootId() && caller.boot !== bootId()) return 'dead';
+  try {
+    process.kill(caller.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return 'dead';
+  }
+  const now = processStart(caller.pid);
+  if (!now || now.zombie) return 'dead';
+  if (caller.start !== null && now.start !== caller.start) return 'dead';
+  return 'alive';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What a request runs: resolved program, real cwd, fixed base environment plus visible additions.
+
+/**
+ * Pagers off and no prompts: an approved command runs under a pty, so git, man and systemctl would start a pager
+ * that waits for keys (and `less` runs `!cmd` typed at it). Part of every request's shown environment.
+ */
+export const NO_PAGER_ENV: Readonly<Record<string, string>> = {
+  GIT_PAGER: 'cat',
+  PAGER: 'cat',
+  MANPAGER: 'cat',
+  SYSTEMD_PAGER: 'cat',
+  LESSSECURE: '1',
+  GIT_TERMINAL_PROMPT: '0',
+};
+
+/** The environment an approved command starts from: nothing from the caller's environment except a checked TERM and LANG. */
+export function baseEnvironment(callerEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const user = os.userInfo();
+  const word = (v: string | undefined, fallback: string) => (v && /^[A-Za-z0-9_.@+-]{1,64}$/.test(v) ? v : fallback);
+  return {
+    PATH: SAFE_PATH,
+    HOME: user.homedir,
+    USER: user.username,
+    LOGNAME: user.username,
+    SHELL: user.shell || '/bin/sh',
+    LANG: word(callerEnv.LANG, 'C.UTF-8'),
+    TERM: word(callerEnv.TERM, 'xterm-256color'),
+    ...NO_PAGER_ENV,
+  };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Checks env additions: valid names, no NUL, nothing that looks like a secret (it would be stored and shown). */
+export function validateEnvAdditions(env: Record<string, string>): Record<string, string> {
+  for (const [key, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(key)) throw new UsageError(`invalid --env "${key}": a variable name is letters, digits and _`);
+    if (value.includes('\0')) throw new UsageError(`invalid --env ${key}: the value contains a NUL byte`);
+    if (maskSecrets(value, key) === MASK) {
+      throw new UsageError(`--env ${key} looks like a secret: approval requests are stored and shown to a person, so secrets cannot be passed this way`);
+    }
+  }
+  return env;
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The absolute program path: relative to cwd when it contains a slash, else looked up in the command's PATH. */
+export function resolveProgram(name: string, cwd: string, pathVar: string): string {
+  if (!name) throw new UsageError('give a command after --, e.g. berth shell --agent a -- git status');
+  if (name.includes('/')) {
+    const file = path.resolve(cwd, name);
+    if (!isExecutableFile(file)) throw new NotFoundError(`command not found: ${name} (no executable file at ${file})`);
+    return file;
+  }
+  for (const dir of pathVar.split(':')) {
+    if (!dir || !path.isAbsolute(dir)) continue; // a relative PATH entry would depend on the cwd
+    const file = path.join(dir, name);
+    if (isExecutableFile(file)) return file;
+  }
+  throw new NotFoundError(`command not found: ${name} (looked in PATH=${pathVar})`);
+}
+
+function shellProgram(pathVar: string): string {
+  for (const candidate of ['/bin/bash', '/usr/bin/bash']) if (isExecutableFile(candidate)) return candidate;
+  try {
+    return resolveProgram('bash', '/', pathVar);
+  } catch {
+    return '/bin/sh';
+  }
+}
+
+export function resolveCwd(dir: string | undefined): string {
+  const wanted = path.resolve(dir ?? process.cwd());
+  let real: string;
+  try {
+    real = fs.realpathSync(wanted);
+  } catch {
+    throw new NotFoundError(`--cwd ${wanted}: no such directory`);
+  }
+  if (!fs.statSync(real).isDirectory()) throw new UsageError(`--cwd ${wanted}: not a directory`);
+  return real;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Showing a request: commandLine here, the quoting itself in quoting.ts.
+
+/** The one-line summary tables use. */
+export function commandLine(req: Pick<ApprovalRequest, 'kind' | 'command' | 'script'>): string {
+  if (req.kind === 'script') return formatArgv(req.command);
+  return formatArgv(req.command);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The queue.
+
+export interface FileRequestInput {
+  agent: string;
+  room?: string;
+  argv?: string[];
+  script?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs: number;
+  /** The caller's environment (only TERM and LANG are read from it). */
+  callerEnv?: NodeJS.ProcessEnv;
+  /** Who the caller is; default this process. */
+  caller?: CallerIdentity;
+  /** The runtime's masker (rt.mask): anything it would mask is refused, since requests are stored and shown. */
+  masker?: { text(text: string): string; value(value: string): string };
+}
+
+export interface PreparedRequest {
+  agent: string;
+  room: string | null;
+  kind: 'argv' | 'script';
+  argv: string[] | null;
+  script: string | null;
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  envAdded: Record<string, string>;
+  timeoutMs: number;
+  caller: CallerIdentity;
+}
+
+/** Validates and resolves a request (program, cwd, environment) without storing anything. */
+export function prepareRequest(input: FileRequestInput): PreparedRequest {
+  const agent = validateIdentity(input.agent, '--agent');
+  if (Boolean(input.argv?.length) === (input.script !== undefined)) {
+    throw new UsageError(input.script !== undefined ? 'give either a command after -- or --script, not both' : 'give a command after --, e.g. berth shell --agent a -- git status');
+  }
+  if (input.script !== undefined && !input.script.trim()) throw new UsageError('--script is empty');
+  for (const a of input.argv ?? []) if (a.includes('\0')) throw new UsageError('an argument contains a NUL byte');
+  if (input.script?.includes('\0')) throw new UsageError('--script contains a NUL byte');
+  if (!Number.isFinite(input.timeoutMs) || input.timeoutMs <= 0) throw new UsageError('--timeout must be more than 0');
+  const envAdded = validateEnvAdditions(input.env ?? {});
+  if (input.masker) refuseSecrets(input, input.masker);
+  const cwd = resolveCwd(input.cwd);
+  const env = { ...baseEnvironment(input.callerEnv ?? process.env), ...envAdded };
+  const shell = input.script !== undefined ? shellProgram(env.PATH!) : '';
+  // bash reads no startup files (and the fixed environment has no BASH_ENV or ENV unless the request adds them).
+  const command = input.script !== undefined
+    ? [shell, ...(path.basename(shell) === 'bash' ? ['--norc', '--noprofile'] : []), '-c', input.script]
+    : [resolveProgram(input.argv![0]!, cwd, env.PATH ?? ''), ...input.argv!.slice(1)];
+  return {
+    agent,
+    room: input.room ?? null,
+    kind: input.script !== undefined ? 'script' : 'argv',
+    argv: input.argv ?? null,
+    script: input.script ?? null,
+    command,
+    cwd,
+    env,
+    envAdded,
+    timeoutMs: input.timeoutMs,
+    caller: input.caller ?? currentCaller(),
+  };
+}
+
+const SECRET_REFUSAL = 'approval requests are stored and shown to a person, so secrets cannot be passed this way (read it from a file or a berth secret in the command instead)';
+
+/** Refuses arguments, script text or env values that look like a secret (by name, shape, or a stored secret's value). */
+function refuseSecrets(input: FileRequestInput, masker: NonNullable<FileRequestInput['masker']>): void {
+  for (const [key, value] of Object.entries(input.env ?? {})) {
+    if (masker.value(value) !== value) throw new UsageError(`--env ${key}: the value looks like a secret; ${SECRET_REFUSAL}`);
+  }
+  (input.argv ?? []).forEach((arg, i) => {
+    if (masker.text(arg) !== arg) throw new UsageError(`argument ${i + 1} of the command looks like a secret; ${SECRET_REFUSAL}`);
+  });
+  if (input.script !== undefined && masker.text(input.script) !== input.script) throw new UsageError(`the script holds something that looks like a secret; ${SECRET_REFUSAL}`);
+}
+
+export interface ListFilter {
+  status?: ApprovalStatus | ApprovalStatus[];
+  agent?: string;
+  limit?: number;
+  /** Only requests with an id above this (watchers). */
+  afterId?: number;
+}
+
+export class ApprovalQueue {
+  constructor(private readonly rt: Runtime) {}
+
+  private get db(): Database {
+    return this.rt.db();
+  }
+
+  /** BEGIN IMMEDIATE: the write lock is taken before anything is read, so a check and its update cannot interleave. */
+  private immediate<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private row(id: number): Row | undefined {
+    return this.db.prepare('SELECT * FROM approval_requests WHERE id = ?').get(id) as Row | undefined;
+  }
+
+  /**
+   * Files a request. The trust verdict, when given, decides it on the spot: allow → approved by the rule, deny →
+   * denied by the rule, ask → pending for a person. Env additions always go to a person (rules see only the command).
+   */
+  file(prepared: PreparedRequest, verdict?: TrustVerdict): ApprovalRequest {
+    const now = Date.now();
+    let decision: { status: ApprovalStatus; reason: string; rule: TrustRuleLike | null } = { status: 'pending', reason: verdict?.reason ?? '', rule: null };
+    if (verdict?.decision === 'deny') decision = { status: 'denied', reason: verdict.reason, rule: verdict.rule ?? null };
+    else if (verdict?.decision === 'allow' && Object.keys(prepared.envAdded).length === 0) decision = { status: 'approved', reason: verdict.reason, rule: verdict.rule ?? null };
+    else if (verdict?.decision === 'allow') decision = { status: 'pending', reason: `${verdict.reason}; but the request adds environment variables, which no rule can see`, rule: null };
+    const decided = decision.status !== 'pending';
+    const id = this.immediate(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO approval_requests (status, agent, room, kind, argv, script, command, cwd, env, env_added, created_at, expires_at,
+             caller_pid, caller_start, caller_host, caller_boot, decided_at, decided_by, decided_via, reason, rule)
+           VALUES (@status, @agent, @room, @kind, @argv, @script, @command, @cwd, @env, @env_added, @created_at, @expires_at,
+             @caller_pid, @caller_start, @caller_host, @caller_boot, @decided_at, @decided_by, @decided_via, @reason, @rule)`,
+        )
+        .run({
+          status: decision.status,
+          agent: prepared.agent,
+          room: prepared.room,
+          kind: prepared.kind,
+          argv: prepared.argv ? JSON.stringify(prepared.argv) : null,
+          script: prepared.script,
+          command: JSON.stringify(prepared.command),
+          cwd: prepared.cwd,
+          env: JSON.stringify(prepared.env),
+          env_added: JSON.stringify(prepared.envAdded),
+          created_at: now,
+          expires_at: now + prepared.timeoutMs,
+          caller_pid: prepared.caller.pid,
+          caller_start: prepared.caller.start,
+          caller_host: prepared.caller.host,
+          caller_boot: prepared.caller.boot,
+          decided_at: decided ? now : null,
+          decided_by: decided ? ruleName(decision.rule) : null,
+          decided_via: decided ? 'rule' : null,
+          reason: decision.reason || null,
+          rule: decision.rule ? JSON.stringify(decision.rule) : null,
+        });
+      return Number(info.lastInsertRowid);
+    });
+    const req = this.get(id);
+    this.rt.audit.append({
+      actor: prepared.agent,
+      action: 'approval.request',
+      target: `approval/${id}`,
+      result: 'ok',
+      details: { command: req.command, cwd: req.cwd, env: req.envAdded, room: req.room, expires: req.expiresAt, pid: req.caller.pid },
+    });
+    if (decided) this.auditDecision(req);
+    return req;
+  }
+
+  get(id: number): ApprovalRequest {
+    const row = this.row(id);
+    if (!row) throw new NotFoundError(`approval request ${id} not found`);
+    return fromRow(row);
+  }
+
+  /** Settles what it can first (expired, dead callers), so what it returns is current. */
+  list(filter: ListFilter = {}): ApprovalRequest[] {
+    this.settle();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const statuses = filter.status === undefined ? [] : Array.isArray(filter.status) ? filter.status : [filter.status];
+    if (statuses.length) {
+      where.push(`status IN (${statuses.map(() => '?').join(',')})`);
+      params.push(...statuses);
+    }
+    if (filter.agent) {
+      where.push('agent = ?');
+      params.push(filter.agent);
+    }
+    if (filter.afterId !== undefined) {
+      where.push('id > ?');
+      params.push(filter.afterId);
+    }
+    const sql = `SELECT * FROM approval_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC ${filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ''}`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map(fromRow).reverse();
+  }
+
+  pendingCount(): number {
+    this.settle();
+    return (this.db.prepare(`SELECT count(*) AS n FROM approval_requests WHERE status = 'pending'`).get() as { n: number }).n;
+  }
+
+  /** A number that changes whenever any connection commits; cheap to poll. */
+  version(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /**
+   * Settles what no one else will: pending requests past their deadline (expired) or whose caller is gone
+   * (cancelled), and approved runs whose caller died (caller-lost / not-run). Every reader calls it; the checks run
+   * outside the write lock and each update is guarded, so concurrent settlers never settle one request twice.
+   */
+  settle(now = Date.now()): ApprovalRequest[] {
+    const open = this.db
+      .prepare(`SELECT * FROM approval_requests WHERE status = 'pending' OR (status = 'approved' AND ended_at IS NULL)`)
+      .all() as Row[];
+    const changes: Array<{ id: number; kind: 'expire' | 'cancel' | 'lost' }> = [];
+    for (const r of open) {
+      if (r.status === 'pending' && r.expires_at <= now) changes.push({ id: r.id, kind: 'expire' });
+      else if (r.caller_pid === process.pid && r.caller_host === os.hostname()) continue; // ours: alive by definition
+      else if (callerState({ pid: r.caller_pid, start: r.caller_start, host: r.caller_host, boot: r.caller_boot }) === 'dead') {
+        changes.push({ id: r.id, kind: r.status === 'pending' ? 'cancel' : 'lost' });
+      }
+    }
+    if (!changes.length) return [];
+    const settled = this.immediate(() => {
+      const done: number[] = [];
+      for (const c of changes) {
+        const info =
+          c.kind === 'expire'
+            ? this.db
+                .prepare(`UPDATE approval_requests SET status = 'expired', decided_at = ?, decided_by = 'deadline', decided_via = 'expiry', reason = 'nobody decided before the deadline' WHERE id = ? AND status = 'pending'`)
+                .run(now, c.id)
+            : c.kind === 'cancel'
+              ? this.db
+                  .prepare(`UPDATE approval_requests SET status = 'cancelled', decided_at = ?, decided_by = 'caller', decided_via = 'caller', reason = 'the caller (pid ' || caller_pid || ') is gone' WHERE id = ? AND status = 'pending'`)
+                  .run(now, c.id)
+              : this.db
+                  .prepare(`UPDATE approval_requests SET ended_at = ?, end_reason = CASE WHEN started_at IS NULL THEN 'not-run' ELSE 'caller-lost' END WHERE id = ? AND status = 'approved' AND ended_at IS NULL`)
+                  .run(now, c.id);
+        if (info.changes === 1) done.push(c.id);
+      }
+      return done;
+    });
+    const result = settled.map((id) => this.get(id));
+    for (const req of result) {
+      if (req.endReason) this.auditEnd(req);
+      else this.auditDecision(req);
+    }
+    return result;
+  }
+
+  /**
+   * A person's decision. Exactly once: the request is settled and updated under one write lock, only while pending.
+   * Throws ConflictError when it was decided already (by whom, how), NotFoundError for an unknown id.
+   */
+  decide(id: number, decision: 'approved' | 'denied', by: { actor: string; reason?: string }, now = Date.now()): ApprovalRequest {
+    const outcome = this.immediate(() => {
+      const row = this.row(id);
+      if (!row) return 'missing' as const;
+      if (row.status !== 'pending') return 'decided' as const;
+      if (row.expires_at <= now) {
+        this.db
+          .prepare(`UPDATE approval_requests SET status = 'expired', decided_at = ?, decided_by = 'deadline', decided_via = 'expiry', reason = 'nobody decided before the deadline' WHERE id = ? AND status = 'pending'`)
+          .run(now, id);
+        return 'settled' as const;
+      }
+      const info = this.db
+        .prepare(`UPDATE approval_requests SET status = ?, decided_at = ?, decided_by = ?, decided_via = 'person', reason = ? WHERE id = ? AND status = 'pending'`)
+        .run(decision, now, by.actor, by.reason ?? null, id);
+      if (info.changes !== 1) return 'decided' as const;
+      // Audited before the decision commits: the caller (another process) can start the command as soon as it sees
+      // the decision, and its approval.start must come after this line; a decision that cannot be audited is none.
+      this.auditDecision(this.get(id));
+      return 'ok' as const;
+    });
+    if (outcome === 'missing') throw new NotFoundError(`approval request ${id} not found`);
+    const req = this.get(id);
+    if (outcome === 'settled') this.auditDecision(req);
+    if (outcome !== 'ok') throw new ConflictError(`approval request ${id} is already ${describeDecision(req)}`);
+    return req;
+  }
+
+  /** The caller gives up (Ctrl+C, its own exit): pending → cancelled. False when it was decided first. */
+  cancel(id: number, reason: string): boolean {
+    const info = this.immediate(() =>
+      this.db
+        .prepare(`UPDATE approval_requests SET status = 'cancelled', decided_at = ?, decided_by = 'caller', decided_via = 'caller', reason = ? WHERE id = ? AND status = 'pending'`)
+        .run(Date.now(), reason, id),
+    );
+    if (info.changes === 1) this.auditDecision(this.get(id));
+    return info.changes === 1;
+  }
+
+  /** The caller's own deadline passed: pending → expired. False when it was decided first. */
+  expire(id: number): boolean {
+    const info = this.immediate(() =>
+      this.db
+        .prepare(`UPDATE approval_requests SET status = 'expired', decided_at = ?, decided_by = 'deadline', decided_via = 'expiry', reason = 'nobody decided before the deadline' WHERE id = ? AND status = 'pending'`)
+        .run(Date.now(), id),
+    );
+    if (info.changes === 1) this.auditDecision(this.get(id));
+    return info.changes === 1;
+  }
+
+  /**
+   * Waits (polling the shared file) until the request leaves pending; expires it at its deadline. On abort the
+   * request is cancelled (unless a decision won the race) and the abort reason is thrown.
+   */
+  async waitForDecision(id: number, opts: { signal?: AbortSignal; pollMs?: number } = {}): Promise<ApprovalRequest> {
+    const pollMs = opts.pollMs ?? 100;
+    const expiresAt = Date.parse(this.get(id).expiresAt);
+    let lastVersion = -1;
+    for (;;) {
+      if (opts.signal?.aborted) {
+        // A decision that won the race stays as it is; the caller stops either way, so it never runs.
+        if (!this.cancel(id, 'the caller was interrupted') && this.get(id).status === 'approved') this.markEnded(id, null, 'not-run');
+        throw opts.signal.reason ?? new BerthError('cancelled', 'cancelled');
+      }
+      const version = this.version();
+      const req = version === lastVersion ? undefined : this.get(id);
+      lastVersion = version;
+      if (req && req.status !== 'pending') return req;
+      if (Date.now() >= expiresAt) {
+        this.expire(id);
+        lastVersion = -1;
+        continue;
+      }
+      await sleep(Math.min(pollMs, Math.max(1, expiresAt - Date.now())), opts.signal);
+    }
+  }
+
+  /** Marks an approved request started; only its own caller can, and only once. */
+  markStarted(id: number): ApprovalRequest {
+    const info = this.immediate(() =>
+      this.db
+        .prepare(`UPDATE approval_requests SET started_at = ? WHERE id = ? AND status = 'approved' AND started_at IS NULL AND ended_at IS NULL AND caller_pid = ?`)
+        .run(Date.now(), id, process.pid),
+    );
+    const req = this.get(id);
+    if (info.changes !== 1) throw new ConflictError(`approval request ${id} cannot start: it is ${describeDecision(req)}${req.startedAt ? ', and already started' : ''}`);
+    this.rt.audit.append({ actor: req.agent, action: 'approval.start', target: `approval/${id}`, result: 'ok', details: { command: req.command, cwd: req.cwd, pid: process.pid } });
+    return req;
+  }
+
+  markEnded(id: number, exitCode: number | null, reason: EndReason): ApprovalRequest {
+    this.immediate(() =>
+      this.db.prepare(`UPDATE approval_requests SET ended_at = ?, exit_code = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`).run(Date.now(), exitCode, reason, id),
+    );
+    const req = this.get(id);
+    this.auditEnd(req);
+    return req;
+  }
+
+  /** Where the caller copies an approved command's output, for the dashboard to follow. */
+  outputFile(id: number): string {
+    return path.join(this.rt.paths.dataDir, 'approvals', `${id}.out`);
+  }
+
+  // Audit lines follow the commit of their change: a SIGKILL between the two loses that line (never the change).
+  // Appending first would log decisions that a kill before the commit undid; exactly once needs an outbox table
+  // replayed by readers (README, "Host commands"). Not worth a schema change and a second write per change.
+  private auditDecision(req: ApprovalRequest): void {
+    this.rt.audit.append({
+      actor: req.decidedVia === 'person' ? (req.decidedBy ?? 'user') : req.decidedVia === 'rule' ? `rule:${req.decidedBy}` : (req.decidedBy ?? 'berth'),
+      action: `approval.${decisionVerb(req.status)}`,
+      target: `approval/${req.id}`,
+      result: 'ok',
+      details: {
+        status: req.status,
+        via: req.decidedVia,
+        by: req.decidedBy,
+        agent: req.agent,
+        command: req.command,
+        ...(req.reason ? { reason: req.reason } : {}),
+        ...(req.rule ? { rule: req.rule } : {}),
+      },
+    });
+  }
+
+  private auditEnd(req: ApprovalRequest): void {
+    this.rt.audit.append({
+      actor: req.agent,
+      action: 'approval.exit',
+      target: `approval/${req.id}`,
+      result: req.endReason === 'exited' && req.exitCode === 0 ? 'ok' : 'error',
+      ...(req.endReason !== 'exited' ? { error: req.endReason === 'caller-lost' ? 'the caller died while the command ran' : 'the caller died before the command started' } : {}),
+      details: { exitCode: req.exitCode, end: req.endReason, command: req.command },
+    });
+  }
+}
+
+function decisionVerb(status: ApprovalStatus): string {
+  return { pending: 'request', approved: 'approve', denied: 'deny', expired: 'expire', cancelled: 'cancel' }[status];
+}
+
+function ruleName(rule: TrustRuleLike | null): string {
+  if (!rule) return 'trust rule';
+  const pattern = rule.pattern ?? rule.argv ?? rule.prefix ?? rule.id;
+  if (Array.isArray(pattern)) return formatArgv(pattern.map(String));
+  return pattern !== undefined ? String(pattern) : JSON.stringify(rule);
+}
+
+/** "approved by alice", "denied by rule git log", "expired", "cancelled (the caller (pid 9) is gone)". */
+export function describeDecision(req: ApprovalRequest): string {
+  switch (req.decidedVia) {
+    case 'person':
+      return `${req.status} by ${req.decidedBy}${req.reason ? ` (${req.reason})` : ''}`;
+    case 'rule':
+      return `${req.status} by trusted pattern ${req.decidedBy}${req.reason ? ` (${req.reason})` : ''}`;
+    case 'expiry':
+      return `${req.status}: nobody decided before ${req.expiresAt}`;
+    case 'caller':
+      return `${req.status}${req.reason ? ` (${req.reason})` : ''}`;
+    default:
+      return req.status;
+  }
+}
+
