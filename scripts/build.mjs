@@ -118,7 +118,7 @@ const result = await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   sourcemap: 'linked',
   metafile: true,
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
