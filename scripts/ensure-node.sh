@@ -57,3 +57,6 @@ if grep -qs "define NODE_MAJOR_VERSION $(node -p 'process.versions.node.split(".
   export npm_config_nodedir="$berth_node_dir"
 fi
 unset berth_node_dir
+# npm run exports NODE (and npm_config_nodedir) of the node that started it; say which one runs now.
+NODE=$(command -v node)
+export NODE
