@@ -160,29 +160,44 @@ try {
   }
   console.log(`\nberth container list / docker ps: ${(med('berth container list') / med('docker ps')).toFixed(2)}×; berth --help / docker --help: ${(med('berth --help') / med('docker --help')).toFixed(2)}×`);
 
-  // Time to an exec prompt, alternating the two clients on one container.
+  // Time to an exec prompt, alternating the clients (and the baseline's) on one container.
   run('docker', ['run', '-d', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', '--name', `${room}.box`, '--label', `berth.room=${room}`, '--label', 'berth.name=box', '--label', 'berth.kind=container', image, 'sleep', '3600']);
-  const times = { berth: [], docker: [] };
+  const times = { berth: [], docker: [], baseline: [] };
   for (let i = 0; i < prompts; i++) {
     times.berth.push(await timeToPrompt(node, [berthBin, 'container', 'exec', '--tty', 'box', '--', 'sh']));
     times.docker.push(await timeToPrompt('docker', ['exec', '-it', `${room}.box`, 'sh']));
+    if (baseline) times.baseline.push(await timeToPrompt(baseline[0], [baseline[1], 'container', 'exec', '--tty', 'box', '--', 'sh']));
   }
   const b = percentile(times.berth, 50);
   const d = percentile(times.docker, 50);
   console.log(`\n## exec --tty time to prompt (${prompts} each, alternating; wall ms)\n`);
   console.log(`berth container exec --tty: ${b.toFixed(0)} ms, docker exec -it: ${d.toFixed(0)} ms; ratio ${(b / d).toFixed(2)}×, berth − docker = ${(b - d).toFixed(0)} ms (target ≤ +100)`);
+  if (baseline) {
+    const bb = percentile(times.baseline, 50);
+    console.log(`baseline (${baseline.join(' ')}): ${bb.toFixed(0)} ms; ratio ${(bb / d).toFixed(2)}×, baseline − docker = ${(bb - d).toFixed(0)} ms`);
+  }
 
   // Dashboard cold start: spawning `berth` on a pty to the first frame that lists the room's containers, against a
   // bare node that prints one line on the same pty.
-  const cold = { berth: [], node: [] };
+  const firstFrame = new RegExp(`Containers in ${room}[\\s\\S]*\\bc\\d+\\b`);
+  const cold = { berth: [], node: [], baseline: [], baselineNode: [] };
   for (let i = 0; i < prompts; i++) {
-    cold.berth.push(await timeToOutput(node, [berthBin], new RegExp(`Containers in ${room}[\\s\\S]*\\bc\\d+\\b`), 'q'));
+    cold.berth.push(await timeToOutput(node, [berthBin], firstFrame, 'q'));
     cold.node.push(await timeToOutput(node, ['-e', 'console.log("ready")'], /ready/));
+    if (baseline) {
+      cold.baseline.push(await timeToOutput(baseline[0], [baseline[1]], firstFrame, 'q'));
+      cold.baselineNode.push(await timeToOutput(baseline[0], ['-e', 'console.log("ready")'], /ready/));
+    }
   }
   const cb = percentile(cold.berth, 50);
   const cn = percentile(cold.node, 50);
   console.log(`\n## Dashboard cold start to the first frame with the room's containers (${prompts} each, alternating; wall ms)\n`);
   console.log(`berth: ${cb.toFixed(0)} ms, bare node: ${cn.toFixed(0)} ms; berth − node = ${(cb - cn).toFixed(0)} ms (target ≤ +200)`);
+  if (baseline) {
+    const bb = percentile(cold.baseline, 50);
+    const bn = percentile(cold.baselineNode, 50);
+    console.log(`baseline: ${bb.toFixed(0)} ms, its bare node: ${bn.toFixed(0)} ms; baseline − its node = ${(bb - bn).toFixed(0)} ms`);
+  }
 } finally {
   removeBenchRoom(room, env);
   fs.rmSync(home, { recursive: true, force: true });
