@@ -103,6 +103,18 @@ describe('start-up', () => {
   });
 });
 
+describe('what a command that talks to the engine loads', () => {
+  it("takes node:http without loading undici (an ESM import of it on Node 24 reads its lazy WebSocket getters)", () => {
+    const report = `process.on("exit", () => process.stderr.write(JSON.stringify({ http: process.moduleLoadList.includes("NativeModule http"), heavy: process.moduleLoadList.filter((m) => /undici|webstreams/.test(m)) })))`;
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(report)}`, path.join(repoRoot, 'bin', 'berth'), 'room', 'list', '-q'], {
+      env: { ...process.env, BERTH_HOME: home },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stderr)).toEqual({ http: true, heavy: [] });
+  });
+});
+
 /** A copy of the install (bin, dist, package.json; node_modules linked) in a directory anyone may read. */
 function copyInstall(parent: string, withDist = true): string {
   const install = fs.mkdtempSync(path.join(parent, 'install-'));
