@@ -1,6 +1,7 @@
 // Upload and download of 1 GB (a directory of 8 x 128 MiB random files plus 1000 small ones), berth vs docker cp,
 // interleaved in one run: wall seconds, MB/s and peak RSS. Every byte is checked once, and the 1 GB files are
-// deleted afterwards (on the host and in the container).
+// deleted afterwards (on the host and in the container). BERTH_BENCH_BASELINE='NODE BIN' adds the three berth commands
+// run by another node and install (e.g. Node 20 and the build before the move to Node 24) to the same run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -106,6 +107,22 @@ try {
       measure('berth download tar', 'sh', ['-c', `"${node}" "${berthBin}" --room ${room} container download ${name} /bench/up --format tar > /dev/null`]),
     'download: docker cp C:/bench/up - > /dev/null': () => measure('docker cp tar', 'sh', ['-c', `docker cp ${cid}:/bench/up - > /dev/null`]),
   };
+  const baseline = process.env.BERTH_BENCH_BASELINE?.split(' ');
+  if (baseline) {
+    const [bNode, bBin] = baseline;
+    Object.assign(cases, {
+      'upload: berth container upload DIR (baseline)': () => {
+        sh('rm -rf /bench/up');
+        return measure('baseline upload', bNode, [bBin, '--room', room, 'container', 'upload', name, src, '--dest', '/bench/up']);
+      },
+      'download: berth container download --extract-to (baseline)': () => {
+        fs.rmSync(path.join(work, 'out-bb'), { recursive: true, force: true });
+        return measure('baseline download -x', bNode, [bBin, '--room', room, 'container', 'download', name, '/bench/up', '--extract-to', path.join(work, 'out-bb')]);
+      },
+      'download: berth container download --format tar > /dev/null (baseline)': () =>
+        measure('baseline download tar', 'sh', ['-c', `"${bNode}" "${bBin}" --room ${room} container download ${name} /bench/up --format tar > /dev/null`]),
+    });
+  }
   // Correctness once (outside the timings): both download paths give back exactly what went up.
   cases['upload: berth container upload DIR']();
   cases['download: berth container download --extract-to']();
@@ -126,13 +143,15 @@ try {
     ['download: berth container download --extract-to', 'download: docker cp C:/bench/up DIR'],
     ['download: berth container download --format tar > /dev/null', 'download: docker cp C:/bench/up - > /dev/null'],
   ];
+  if (baseline) pairs.push(...pairs.map(([b, d]) => [`${b} (baseline)`, d]));
   console.log(`${(bytes / 1024 ** 3).toFixed(2)} GiB (${BIG_FILES} x 128 MiB + 1000 small files), ${runs} runs each, median; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  if (baseline) console.log(`baseline: ${baseline.join(' ')}\n`);
   console.log('| command | wall s | MB/s | CPU s | peak RSS MiB | time ratio to docker cp |');
   console.log('|---|---|---|---|---|---|');
   for (const [b, d] of pairs) {
     const rb = row(b);
     const rd = row(d);
-    console.log(`| ${b} | ${rb.s.toFixed(2)} | ${rb.mbps.toFixed(0)} | ${rb.cpu.toFixed(2)} | ${rb.rss.toFixed(1)} | ${(rb.s / rd.s).toFixed(2)}× |`);
+    console.log(`| ${b} | ${rb.s.toFixed(2)} | ${rb.mbps.toFixed(0)} | ${rb.cpu.toFixed(2)} | ${rb.rss.toFixed(1)} | ${(rb.s / rd.s).toFixed(2)}× (CPU ${(rb.cpu / rd.cpu).toFixed(2)}×) |`);
     console.log(`| ${d} | ${rd.s.toFixed(2)} | ${rd.mbps.toFixed(0)} | ${rd.cpu.toFixed(2)} | ${rd.rss.toFixed(1)} | 1.00× |`);
   }
 } finally {

@@ -147,6 +147,19 @@ const directImports = {
   },
 };
 
+// Node 24's node:http has lazy getters (its WebSocket and friends) that load undici and web streams when read, and
+// an ESM import of a built-in reads every export to build the module's namespace: `import http from 'node:http'`
+// costs ~50 ms of CPU there (Node 20: none). Bundled code takes node:http through require, which reads nothing.
+// Static imports only: a split chunk for a CommonJS module has a default export alone, so `(await import(...)).get`
+// would be undefined (deploy's health check loads it that way, after the engine calls that dwarf the 50 ms).
+const requireHttp = {
+  name: 'require-http',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.kind === 'import-statement' ? { path: 'node:http', namespace: 'require-http' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'require-http' }, () => ({ contents: "module.exports = require('node:http');", loader: 'js' }));
+  },
+};
+
 const patchSources = {
   name: 'patch-sources',
   setup(b) {
@@ -173,13 +186,13 @@ const result = await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   sourcemap: 'linked',
   metafile: true,
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
-  plugins: [lazyRequire, lazyStringWidth, patchSources, directImports],
+  plugins: [lazyRequire, lazyStringWidth, requireHttp, patchSources, directImports],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",

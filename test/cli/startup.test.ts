@@ -1,8 +1,10 @@
 // Start-up: the built CLI loads only the command group a command line names and answers --help from
-// dist/commands.json, yet prints exactly what the in-process parser (every group loaded, from src/) prints.
-// The global set-up builds dist/ before the tests run.
+// dist/commands.json, yet prints exactly what the in-process parser (every group loaded, from src/) prints; bin/berth
+// refuses a Node older than 22.12 before loading anything, and runs the same with its compile cache corrupt or
+// unwritable. The global set-up builds dist/ before the tests run.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,9 +15,9 @@ import { repoRoot, runCli, tempHome } from '../support/helpers.js';
 const home = tempHome();
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
-function bin(args: string[], root = repoRoot) {
+function bin(args: string[], root = repoRoot, env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'berth'), ...args], {
-    env: { ...process.env, BERTH_HOME: home },
+    env: { ...process.env, BERTH_HOME: home, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -98,5 +100,129 @@ describe('start-up', () => {
     expect(built.stderr).toBe(inProcess.stderr);
     expect(built.code).toBe(inProcess.code);
     expect(built.stdout + built.stderr).not.toBe('');
+  });
+});
+
+describe('what a command that talks to the engine loads', () => {
+  it("takes node:http without loading undici (an ESM import of it on Node 24 reads its lazy WebSocket getters)", () => {
+    const report = `process.on("exit", () => process.stderr.write(JSON.stringify({ http: process.moduleLoadList.includes("NativeModule http"), heavy: process.moduleLoadList.filter((m) => /undici|webstreams/.test(m)) })))`;
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(report)}`, path.join(repoRoot, 'bin', 'berth'), 'room', 'list', '-q'], {
+      env: { ...process.env, BERTH_HOME: home },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stderr)).toEqual({ http: true, heavy: [] });
+  });
+});
+
+/** A copy of the install (bin, dist, package.json; node_modules linked) in a directory anyone may read. */
+function copyInstall(parent: string, withDist = true): string {
+  const install = fs.mkdtempSync(path.join(parent, 'install-'));
+  fs.chmodSync(install, 0o755);
+  fs.cpSync(path.join(repoRoot, 'bin'), path.join(install, 'bin'), { recursive: true });
+  if (withDist) fs.cpSync(path.join(repoRoot, 'dist'), path.join(install, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(install, 'package.json'));
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(install, 'node_modules'));
+  return install;
+}
+
+const oldNodeLine = /^berth: found Node\.js v20\.\d+\.\d+; berth needs Node\.js >= 22\.12 \(Node 24 LTS\)\n$/;
+
+describe('bin/berth on an older Node', () => {
+  it('says which Node it found and which it needs, in one line, and exits 1 before loading the bundle', () => {
+    // The first `node` on PATH says it is 20.20.2 (this node, its version overridden before bin/berth runs), and the
+    // install has no dist/: loading anything of the bundle would fail another way.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-old-node-'));
+    try {
+      const install = copyInstall(dir, false);
+      const fakeBin = path.join(dir, 'bin');
+      fs.mkdirSync(fakeBin);
+      const preload = 'Object.defineProperty(process.versions, "node", { value: "20.20.2" }); Object.defineProperty(process, "version", { value: "v20.20.2" });';
+      fs.writeFileSync(path.join(fakeBin, 'node'), `#!/bin/sh\nexec ${process.execPath} --import 'data:text/javascript,${encodeURIComponent(preload)}' "$@"\n`);
+      fs.chmodSync(path.join(fakeBin, 'node'), 0o755);
+      // Through the shebang (#!/usr/bin/env node), as a user runs it.
+      const r = spawnSync(path.join(install, 'bin', 'berth'), ['--version'], { env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH}` }, encoding: 'utf8' });
+      expect({ code: r.status, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(r.stderr).toMatch(oldNodeLine);
+      // The same install with dist/ runs under this node: the line came from the version check.
+      fs.cpSync(path.join(repoRoot, 'dist'), path.join(install, 'dist'), { recursive: true });
+      expect(bin(['--version'], install).code).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // A real Node 20 where the machine has one (/usr/bin/node on the machine kind CI runs on: Node 24 goes to /usr/local).
+  const systemNode = spawnSync('/usr/bin/node', ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  it.skipIf(!/^20\./.test(systemNode))('says the same under a real Node 20 (/usr/bin/node)', () => {
+    const r = spawnSync('/usr/bin/node', [path.join(repoRoot, 'bin', 'berth'), 'room', 'list'], { env: { ...process.env, BERTH_HOME: home }, encoding: 'utf8' });
+    expect({ code: r.status, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(r.stderr).toMatch(oldNodeLine);
+  });
+});
+
+describe("bin/berth's compile cache", () => {
+  const cacheFiles = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => fs.statSync(path.join(dir, f)).isFile()) : []);
+
+  it('is kept under BERTH_HOME, and a corrupt one is ignored: the same output, nothing more on stderr', () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cache-'));
+    try {
+      const cache = path.join(own, 'cache', 'compile');
+      const expected = bin(['trust', 'check', '--', 'ls'], repoRoot, { BERTH_HOME: own, NODE_DISABLE_COMPILE_CACHE: '1' });
+      // Not trusted: exit 1 with the decision, a line each on stdout and stderr.
+      expect(expected).toMatchObject({ code: 1, stdout: expect.stringContaining('decision: ask'), stderr: 'berth: not auto-approved: a person decides\n' });
+      expect(cacheFiles(cache)).toEqual([]);
+      expect(bin(['trust', 'check', '--', 'ls'], repoRoot, { BERTH_HOME: own })).toEqual(expected);
+      const files = cacheFiles(cache);
+      expect(files.length).toBeGreaterThan(3);
+      // Garbage, truncated and emptied entries.
+      files.forEach((f, i) => fs.writeFileSync(path.join(cache, f), i % 3 === 0 ? '' : i % 3 === 1 ? Buffer.alloc(64, 0xff) : fs.readFileSync(path.join(cache, f)).subarray(0, 40)));
+      for (let run = 0; run < 2; run++) {
+        expect(bin(['trust', 'check', '--', 'ls'], repoRoot, { BERTH_HOME: own })).toEqual(expected);
+        expect(bin(['--version'], repoRoot, { BERTH_HOME: own })).toEqual(bin(['--version']));
+      }
+    } finally {
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it('is skipped when its directory cannot be made (a file in the way)', () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cache-'));
+    try {
+      fs.writeFileSync(path.join(own, 'cache'), 'not a directory');
+      const r = bin(['trust', 'check', '--', 'ls'], repoRoot, { BERTH_HOME: own });
+      expect(r).toEqual(bin(['trust', 'check', '--', 'ls'], repoRoot, { BERTH_HOME: own, NODE_DISABLE_COMPILE_CACHE: '1' }));
+      expect(r).toMatchObject({ code: 1, stdout: expect.stringContaining('decision: ask'), stderr: 'berth: not auto-approved: a person decides\n' });
+    } finally {
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('is used read-only when it cannot be written (a user without write access)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cache-ro-'));
+    try {
+      fs.chmodSync(dir, 0o755);
+      const install = copyInstall(dir);
+      const own = path.join(dir, 'home');
+      fs.mkdirSync(own, { mode: 0o755 });
+      const asNobody = (args: string[]) => {
+        const r = spawnSync('runuser', ['-u', 'nobody', '--', 'env', `BERTH_HOME=${own}`, process.execPath, path.join(install, 'bin', 'berth'), ...args], { encoding: 'utf8', cwd: dir });
+        return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+      // Filled by its owner (root), then read by nobody, who may not write there.
+      expect(bin(['--help'], install, { BERTH_HOME: own }).code).toBe(0);
+      const cache = path.join(own, 'cache', 'compile');
+      const before = cacheFiles(cache).map((f) => [f, fs.statSync(path.join(cache, f)).mtimeMs]);
+      expect(before.length).toBeGreaterThan(0);
+      for (const args of [['--help'], ['--version']]) expect(asNobody(args)).toEqual({ ...bin(args, install, { BERTH_HOME: own }), stderr: '' });
+      expect(cacheFiles(cache).map((f) => [f, fs.statSync(path.join(cache, f)).mtimeMs])).toEqual(before);
+      // The same when it does not exist yet and that user cannot make it.
+      fs.rmSync(path.join(own, 'cache'), { recursive: true });
+      const r = asNobody(['--version']);
+      expect(fs.existsSync(path.join(own, 'cache'))).toBe(false);
+      expect(r).toEqual({ ...bin(['--version'], install, { BERTH_HOME: own }), stderr: '' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -46,7 +46,7 @@ afterAll(async () => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
-/** The client side of RFC 6455 by hand (Node 20 has no WebSocket client): the handshake, then one masked frame. */
+/** The client side of RFC 6455 by hand (not Node's WebSocket, which hides them): the handshake with its status and accept key, then one masked frame. */
 function openWebSocket(port: number, host: string): Promise<{ status: number; accept: string | undefined; expected: string; socket: Duplex; head: Buffer }> {
   const key = randomBytes(16).toString('base64');
   const expected = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
