@@ -57,7 +57,7 @@ export interface ImagesData {
 function useImagesData(api: ViewApi, size: { width: number; height: number }): ImagesData {
   const state = useDashboardState(api.store);
   // The store outlives a visit, so a pull or build started here goes on while another view is shown.
-  const store = useMemo(() => api.keep('images-store', () => new ImagesStore(api.rt)).get(), [api]);
+  const store = useMemo(() => api.keep('images-store', () => new ImagesStore(api.rt, api.store.events)).get(), [api]);
   useEffect(() => {
     store.setActive(true);
     return () => store.setActive(false);

@@ -62,12 +62,12 @@ function useRecordsData(api: ViewApi): RecordsData {
   const store = useMemo(() => recordsStoreFor(api.rt), [api.rt]);
   useEffect(() => {
     // The dashboard already runs it; started here (a test, an embedding) it stops with the view.
-    const started = store.start();
+    const started = store.start(api.store.events);
     if (!started) store.reload();
     return () => {
       if (started) store.stop();
     };
-  }, [store]);
+  }, [store, api.store]);
   const state = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const kept = useMemo(() => api.keep<RecordsUi>('records', () => ({ cursorIndex: 0, filter: '' })), [api]);
   const [ui, setUi] = useState(kept.get);
