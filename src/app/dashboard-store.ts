@@ -1,11 +1,19 @@
-// The dashboard's state outside React: rooms and the selected room's containers, reloaded (throttled) on Docker
-// events, changed only through a reducer, and published to React at most once per flush interval; whether the
-// engine answers (a watchdog's pings, a cut stream), and a signal that aborts everything waiting on it when it does not.
-import { BatchedPublisher } from './batched-publisher.js';
-import { type ContainerSummary, ContainerService } from '../runtime/containers/index.js';
-import { isConnectionError, type Engine, EngineUnreachableError, LABEL, type Runtime } from '../runtime/core/index.js';
-import { EngineWatchdog, type EngineWatchdogOptions, watchEvents, type EngineEvent } from '../runtime/engine/index.js';
-import { roomDiskUsage, type RoomDiskUsage, RoomService, type RoomSummary } from '../runtime/rooms/index.js';
+// The dashboard's state outside React: rooms and the selected room's containers, a live resource reloaded on the
+// dashboard's one engine events stream (which this store follows and fans out to the views' resources), changed only
+// through a reducer; whether the engine answers (a watchdog's pings, a cut stream), and a signal that aborts
+// everything waiting on it when it does not.
+import { EngineEventHub } from './engine-events.js';
+import { LiveResource } from './live-resource.js';
+import type { ContainerSummary } from '../runtime/containers/index.js';
+import { ContainerService } from '../runtime/containers/index.js';
+import { isConnectionError, type Engine } from '../runtime/core/index.js';
+import { EngineWatchdog, type EngineWatchdogOptions } from '../runtime/engine/index.js';
+import { EngineUnreachableError } from '../runtime/core/index.js';
+import type { EngineEvent } from '../runtime/engine/index.js';
+import { LABEL } from '../runtime/core/index.js';
+import { roomDiskUsage, type RoomDiskUsage } from '../runtime/rooms/index.js';
+import { RoomService, type RoomSummary } from '../runtime/rooms/index.js';
+import type { Runtime } from '../runtime/core/index.js';
 
 /** The room picker's "all rooms" entry: every berth container on the engine. */
 export const ALL_ROOMS = '*';
@@ -96,17 +104,13 @@ export interface DashboardStoreOptions {
 }
 
 export class DashboardStore {
-  private state = initialDashboardState;
-  private published = initialDashboardState;
-  private readonly publisher: BatchedPublisher;
-  private reloadTimer?: NodeJS.Timeout;
+  private readonly live: LiveResource<DashboardState>;
+  /** The dashboard's one engine events stream, fanned out: the views' resources subscribe here. */
+  readonly events = new EngineEventHub();
   private lateReload?: NodeJS.Timeout;
   private readonly rooms: RoomService;
   private readonly containers: ContainerService;
   private readonly controller = new AbortController();
-  private readonly reloadDelayMs: number;
-  private reloading?: Promise<void>;
-  private reloadAgain = false;
   /**
    * Whether the selected room's container list needs listing again: events in other rooms only change the room
    * list's counts, so a busy engine does not re-list (and re-render) the table on every foreign event.
@@ -132,30 +136,36 @@ export class DashboardStore {
   ) {
     this.rooms = new RoomService(rt);
     this.containers = new ContainerService(rt);
-    this.reloadDelayMs = options.reloadDelayMs ?? 100;
     this.watchdogOptions = options.watchdog;
-    this.state = { ...initialDashboardState, preferredRoom: options.initialRoom };
-    this.publisher = new BatchedPublisher(options.flushMs ?? 50, () => {
-      if (this.published === this.state) return false;
-      this.published = this.state;
-      return true;
+    const delay = options.reloadDelayMs ?? 100;
+    this.live = new LiveResource<DashboardState>({
+      initial: { ...initialDashboardState, preferredRoom: options.initialRoom },
+      load: (signal) => this.load(signal),
+      events: { hub: this.events, filter: (event) => this.noteEvent(event) },
+      debounceMs: delay,
+      maxWaitMs: delay,
+      flushMs: options.flushMs ?? 50,
+      // A hung engine must not hold the one reload in flight: a loss aborts it, and the reload after it catches up.
+      signal: () => AbortSignal.any([this.controller.signal, this.link.signal]),
     });
   }
 
-  subscribe = (listener: () => void): (() => void) => this.publisher.subscribe(listener);
+  subscribe = (listener: () => void): (() => void) => this.live.subscribe(listener);
 
-  getSnapshot = (): DashboardState => this.published;
+  getSnapshot = (): DashboardState => this.live.getSnapshot();
 
   /** The latest state, possibly not yet published: key handlers act on this, never on a stale render. */
   current(): DashboardState {
-    return this.state;
+    return this.live.get();
+  }
+
+  /** Reloads the rooms and containers have run (tests). */
+  get reloads(): number {
+    return this.live.reloads;
   }
 
   dispatch(action: DashboardAction): void {
-    const next = dashboardReducer(this.state, action);
-    if (next === this.state) return;
-    this.state = next;
-    this.publisher.schedule();
+    this.live.set((state) => dashboardReducer(state, action));
   }
 
   /**
@@ -191,16 +201,16 @@ export class DashboardStore {
   selectRoom(room: string): void {
     this.dispatch({ type: 'room-selected', room });
     this.containersStale = true;
-    this.scheduleReload(0);
+    this.live.trigger(0);
   }
 
   stop(): void {
     this.controller.abort();
     this.watchdog?.stop();
     this.back?.();
-    clearTimeout(this.reloadTimer);
     clearTimeout(this.lateReload);
-    this.publisher.dispose();
+    this.live.dispose();
+    this.events.dispose();
   }
 
   /**
@@ -225,10 +235,11 @@ export class DashboardStore {
     if (this.link.signal.aborted) this.link = new AbortController();
     this.dispatch({ type: 'engine-back' });
     this.containersStale = true;
-    this.scheduleReload(0); // catch up on whatever happened while disconnected
+    this.live.trigger(0); // catch up on whatever happened while disconnected
     this.back?.();
   }
 
+  /** Follows the dashboard's one events stream; the hub hands each event to the resources that want it. */
   private async follow(): Promise<void> {
     let backoff = 500;
     while (!this.controller.signal.aborted) {
@@ -241,20 +252,7 @@ export class DashboardStore {
       const signal = AbortSignal.any([this.controller.signal, this.link.signal]);
       try {
         const engine = await this.rt.engine();
-        for await (const event of watchEvents(engine, { type: ['container', 'network'] }, signal)) {
-          backoff = 500;
-          if (isRoomEvent(event)) {
-            this.dispatch({ type: 'event-seen' });
-            const selected = this.state.selectedRoom;
-            if (event.Type !== 'container' || selected === ALL_ROOMS || event.Actor.Attributes?.[LABEL.room] === selected) {
-              this.containersStale = true;
-            }
-            this.scheduleReload(this.reloadDelayMs);
-            // dockerd can still list a container as running just after its die event (its list view catches up a
-            // moment later): one more look, so the row does not stay "running" until some other event.
-            if (event.Type === 'container' && event.Action === 'die') this.lookAgainLater();
-          }
-        }
+        for await (const _event of this.events.stream(engine, signal)) backoff = 500;
         // dockerd never ends an events stream by itself: it went away (stopped, restarted, the connection dropped).
         if (!signal.aborted) this.lose(new Error('the connection was lost (did dockerd stop or restart?)'));
         continue;
@@ -270,15 +268,29 @@ export class DashboardStore {
       await new Promise((resolve) => setTimeout(resolve, backoff));
       backoff = Math.min(backoff * 2, 5000);
       this.containersStale = true;
-      this.scheduleReload(0);
+      this.live.trigger(0);
     }
+  }
+
+  /** An event from the stream: counted when it is about berth's rooms; true when the rooms or containers changed. */
+  private noteEvent(event: EngineEvent): boolean {
+    if (!isRoomEvent(event)) return false;
+    this.dispatch({ type: 'event-seen' });
+    const selected = this.live.get().selectedRoom;
+    if (event.Type !== 'container' || selected === ALL_ROOMS || event.Actor.Attributes?.[LABEL.room] === selected) {
+      this.containersStale = true;
+    }
+    // dockerd can still list a container as running just after its die event (its list view catches up a moment
+    // later): one more look, so the row does not stay "running" until some other event.
+    if (event.Type === 'container' && event.Action === 'die') this.lookAgainLater();
+    return true;
   }
 
   private lookAgainLater(): void {
     clearTimeout(this.lateReload);
     this.lateReload = setTimeout(() => {
       this.containersStale = true;
-      this.scheduleReload(0);
+      this.live.trigger(0);
     }, 500);
   }
 
@@ -289,61 +301,42 @@ export class DashboardStore {
       .then((disk) => {
         this.disk = disk;
         this.diskMeasuredAt = Date.now();
-        const rooms = this.state.rooms.map((r) => ({ ...r, disk: disk.get(r.name) }));
+        const rooms = this.live.get().rooms.map((r) => ({ ...r, disk: disk.get(r.name) }));
         this.dispatch({ type: 'rooms-loaded', rooms });
       })
       .catch(() => (this.diskMeasuredAt = Date.now())) // an engine error shows through the next reload
       .finally(() => (this.diskMeasuring = false));
   }
 
-  private scheduleReload(delay: number): void {
-    if (this.reloadTimer) return;
-    this.reloadTimer = setTimeout(() => {
-      this.reloadTimer = undefined;
-      void this.reload();
-    }, delay);
+  /** Reloads now (the live resource runs one at a time; a call meanwhile makes exactly one more). */
+  private reload(): Promise<void> {
+    return this.live.reload();
   }
 
-  /** One reload at a time; events during a reload cause exactly one more. */
-  private async reload(): Promise<void> {
-    if (this.reloading) {
-      this.reloadAgain = true;
-      return this.reloading;
-    }
-    this.reloading = (async () => {
-      do {
-        this.reloadAgain = false;
-        // A hung engine must not hold the one reload in flight: a loss aborts it, and the reload after it catches up.
-        const signal = AbortSignal.any([this.controller.signal, this.link.signal]);
-        if (this.link.signal.aborted) return;
-        try {
-          const rooms = (await this.rooms.list(signal)).map((r) => ({ ...r, disk: this.disk.get(r.name) }));
-          this.dispatch({ type: 'rooms-loaded', rooms });
-          const room = this.state.selectedRoom;
-          try {
-            if (room && (this.containersStale || room !== this.loadedRoom)) {
-              this.containersStale = false;
-              const containers = await this.containers.list(room === ALL_ROOMS ? undefined : room, { all: true, signal });
-              this.loadedRoom = room;
-              this.dispatch({ type: 'containers-loaded', room, containers });
-            }
-          } finally {
-            // Disk sizes after the containers: the engine's sized listing is slow (~100 ms with 100 containers) and
-            // held up the room's containers, asked at the same time, before the first frame.
-            this.measureDisk(rooms.map((r) => r.name));
-          }
-        } catch (err) {
-          this.containersStale = true;
-          if (signal.aborted) return;
-          if (isEngineLoss(err)) this.lose(err);
-          else this.dispatch({ type: 'failed', message: (err as Error).message });
-        }
-      } while (this.reloadAgain && !this.controller.signal.aborted);
-    })();
+  /** One reload: the rooms, then the selected room's containers when they may have changed. */
+  private async load(signal: AbortSignal): Promise<void> {
+    if (this.link.signal.aborted) return;
     try {
-      await this.reloading;
-    } finally {
-      this.reloading = undefined;
+      const rooms = (await this.rooms.list(signal)).map((r) => ({ ...r, disk: this.disk.get(r.name) }));
+      this.dispatch({ type: 'rooms-loaded', rooms });
+      const room = this.live.get().selectedRoom;
+      try {
+        if (room && (this.containersStale || room !== this.loadedRoom)) {
+          this.containersStale = false;
+          const containers = await this.containers.list(room === ALL_ROOMS ? undefined : room, { all: true, signal });
+          this.loadedRoom = room;
+          this.dispatch({ type: 'containers-loaded', room, containers });
+        }
+      } finally {
+        // Disk sizes after the containers: the engine's sized listing is slow (~100 ms with 100 containers) and
+        // held up the room's containers, asked at the same time, before the first frame.
+        this.measureDisk(rooms.map((r) => r.name));
+      }
+    } catch (err) {
+      this.containersStale = true;
+      if (signal.aborted) return;
+      if (isEngineLoss(err)) this.lose(err);
+      else this.dispatch({ type: 'failed', message: (err as Error).message });
     }
   }
 }

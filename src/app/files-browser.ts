@@ -2,8 +2,10 @@
 // download/upload actions the tab starts. Components read it with useSyncExternalStore.
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatBytes, type Runtime } from '../runtime/core/index.js';
+import { formatBytes } from '../runtime/core/index.js';
 import type { DirEntry } from '../runtime/files/index.js';
+import type { Runtime } from '../runtime/core/index.js';
+import { BatchedPublisher } from './batched-publisher.js';
 
 export interface FilesSnapshot {
   room?: string;
@@ -20,23 +22,21 @@ const empty: FilesSnapshot = { path: '/', entries: [], cursor: 0, loading: false
 
 export class FilesBrowser {
   private snap: FilesSnapshot = empty;
-  private readonly listeners = new Set<() => void>();
+  /** Each change is one keypress or one listing: subscribers hear of it at once. */
+  private readonly publisher = new BatchedPublisher(0, () => true);
   private generation = 0;
   /** Last directory per container, so coming back to a container lands where it was. */
   private readonly lastPath = new Map<string, string>();
 
   constructor(private readonly rt: Runtime) {}
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  subscribe = (listener: () => void): (() => void) => this.publisher.subscribe(listener);
 
   getSnapshot = (): FilesSnapshot => this.snap;
 
   private set(next: Partial<FilesSnapshot>): void {
     this.snap = { ...this.snap, ...next };
-    for (const l of this.listeners) l();
+    this.publisher.notify();
   }
 
   /** Shows a container (from its last directory, else its working directory); a no-op when it is already shown. */

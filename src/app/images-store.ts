@@ -1,10 +1,13 @@
-// The Images view's state outside React: the room's images (or every image), reloaded (throttled) on the engine's
-// image and container events, the detail of the image under the cursor, and one pull's progress line.
-import { BatchedPublisher } from './batched-publisher.js';
+// The Images view's state outside React: the room's images (or every image), a live resource reloaded on the
+// engine's image and container events (debounced, paused while the view is off screen), the detail of the image
+// under the cursor, and one pull's progress line.
+import type { EngineEventHub } from './engine-events.js';
+import { LiveResource } from './live-resource.js';
 import { trackStore, untrackStore } from './live-stores.js';
-import { buildImage, deleteImage, inspectImage, listImages, pullImage, tagImage, type DeleteImageResult, type ImageDetail, type ImageSummary, type ProgressEvent } from '../runtime/images/index.js';
-import { watchEvents } from '../runtime/engine/index.js';
-import { formatBytes, type Runtime } from '../runtime/core/index.js';
+import { buildImage } from '../runtime/images/index.js';
+import { formatBytes } from '../runtime/core/index.js';
+import { deleteImage, inspectImage, listImages, pullImage, tagImage, type DeleteImageResult, type ImageDetail, type ImageSummary, type ProgressEvent } from '../runtime/images/index.js';
+import type { Runtime } from '../runtime/core/index.js';
 
 export interface PullState {
   ref: string;
@@ -49,115 +52,69 @@ export function pullLine(ref: string, layers: Map<string, ProgressEvent>): strin
 }
 
 export class ImagesStore {
-  private snapshot: ImagesSnapshot = { all: false, images: [], loaded: false };
-  private pending: ImagesSnapshot = this.snapshot;
-  private readonly publisher = new BatchedPublisher(80, () => this.flush());
+  private readonly live: LiveResource<ImagesSnapshot>;
   private readonly abort = new AbortController();
-  private reloadTimer?: NodeJS.Timeout;
-  private reloading = false;
-  private again = false;
   private started = false;
-  /** Off while the view is not on screen: events then only mark the list stale, reloaded when it comes back. */
-  private active = true;
-  private stale = false;
 
-  constructor(private readonly rt: Runtime) {
+  /** `events`: the dashboard's events stream (image and container events reload the list). */
+  constructor(
+    private readonly rt: Runtime,
+    events?: EngineEventHub,
+  ) {
+    this.live = new LiveResource<ImagesSnapshot>({
+      initial: { all: false, images: [], loaded: false },
+      load: (signal) => this.load(signal),
+      ...(events ? { events: { hub: events, filter: (e) => e.Type === 'image' || e.Type === 'container' } } : {}),
+      // Engine events come in bursts (a pull, a build): one reload a few hundred ms after the last.
+      debounceMs: 300,
+      maxWaitMs: 1500,
+      flushMs: 80,
+      // Nothing shown yet: the first setScope reloads.
+      paused: true,
+    });
     trackStore(this);
   }
 
-  subscribe = this.publisher.subscribe;
-  getSnapshot = (): ImagesSnapshot => this.snapshot;
+  subscribe = (listener: () => void): (() => void) => this.live.subscribe(listener);
+  getSnapshot = (): ImagesSnapshot => this.live.getSnapshot();
 
-  private flush(): boolean {
-    if (this.pending === this.snapshot) return false;
-    this.snapshot = this.pending;
-    return true;
+  private get pending(): ImagesSnapshot {
+    return this.live.get();
   }
 
   private update(change: Partial<ImagesSnapshot>): void {
-    this.pending = { ...this.pending, ...change };
-    this.publisher.schedule();
+    this.live.set((s) => ({ ...s, ...change }));
   }
 
   /** Which images to show: a room's (room undefined = every image, as with --all), or all of them. */
   setScope(room: string | undefined, all: boolean): void {
     if (this.pending.room === room && this.pending.all === all && this.started) return;
     this.update({ room, all, images: this.pending.room === room ? this.pending.images : [], loaded: false });
-    if (!this.started) this.start();
+    this.started = true;
     void this.reload();
   }
 
-  private watcher?: AbortController;
-
-  private start(): void {
-    this.started = true;
-    this.watch();
+  reload(): Promise<void> {
+    return this.live.reload();
   }
 
-  /** The engine's image and container events, only while the view is on screen. */
-  private watch(): void {
-    if (this.watcher || this.abort.signal.aborted) return;
-    const ctl = new AbortController();
-    this.watcher = ctl;
-    void (async () => {
-      try {
-        const engine = await this.rt.engine();
-        for await (const _event of watchEvents(engine, { type: ['image', 'container'] }, ctl.signal)) this.scheduleReload();
-      } catch {
-        // The containers view reports the engine's state; this view keeps its last list.
-      } finally {
-        if (this.watcher === ctl) this.watcher = undefined;
-      }
-    })();
-  }
-
-  /** Engine events come in bursts (a pull, a build): one reload a few hundred ms after the last. */
-  scheduleReload(): void {
-    if (!this.active) {
-      this.stale = true;
-      return;
-    }
-    clearTimeout(this.reloadTimer);
-    this.reloadTimer = setTimeout(() => void this.reload(), 300);
-  }
-
-  async reload(): Promise<void> {
-    if (this.reloading) {
-      this.again = true;
-      return;
-    }
-    this.reloading = true;
+  private async load(signal: AbortSignal): Promise<void> {
     try {
       const room = this.pending.room ?? (await this.rt.room());
-      const images = await listImages(this.rt, { room, all: this.pending.all || this.pending.room === undefined, signal: this.abort.signal });
+      const images = await listImages(this.rt, { room, all: this.pending.all || this.pending.room === undefined, signal });
       this.update({ images, loaded: true, error: undefined });
       const shown = this.pending.detail?.id;
       if (shown && images.some((i) => i.id === shown)) void this.loadDetail(shown, true);
     } catch (err) {
-      if (!this.abort.signal.aborted) this.update({ loaded: true, error: (err as Error).message });
-    } finally {
-      this.reloading = false;
-      if (this.again) {
-        this.again = false;
-        void this.reload();
-      }
+      if (!signal.aborted) this.update({ loaded: true, error: (err as Error).message });
     }
   }
 
   /** The view came on screen or left it; a pull or build keeps running either way. */
   setActive(active: boolean): void {
-    this.active = active;
-    if (!active) {
-      this.watcher?.abort();
-      this.watcher = undefined;
-      return;
-    }
-    if (this.started) {
-      this.watch();
-      // Whatever happened while away (events were not watched) shows now.
-      this.stale = false;
-      this.scheduleReload();
-    }
+    // Back on screen, whatever changed while away (an event came) shows now.
+    if (active) this.live.resume();
+    else this.live.pause();
   }
 
   /** Loads the history/labels of one image (the cursor's); kept until another is asked for. */
@@ -272,9 +229,7 @@ export class ImagesStore {
   dispose(): void {
     untrackStore(this);
     this.buildAbort?.abort();
-    this.watcher?.abort();
     this.abort.abort();
-    clearTimeout(this.reloadTimer);
-    this.publisher.dispose();
+    this.live.dispose();
   }
 }

@@ -1,9 +1,12 @@
-// The dashboard's container records outside React: followRecords keeps SQLite in line with Docker's events while the
-// dashboard runs (whichever view is open), and the Records view reads the newest records from here, re-read after
-// each event and whenever another berth process commits to the database (a signature of the records table).
-import { BatchedPublisher } from './batched-publisher.js';
+// The dashboard's container records outside React: while the dashboard runs (whichever view is open) the records are
+// kept in line with Docker from the dashboard's one events stream, and the Records view reads the newest records from
+// a live resource, re-read after each change and whenever another berth process commits to the database (a poll of
+// the records table's signature).
 import { RecordService, followRecords, type ContainerRecord } from '../runtime/records/index.js';
+import { LABEL } from '../runtime/core/index.js';
 import type { Runtime } from '../runtime/core/index.js';
+import type { EngineEvent, EngineEventHub } from './engine-events.js';
+import { LiveResource } from './live-resource.js';
 
 export interface RecordsState {
   records: ContainerRecord[];
@@ -15,55 +18,85 @@ export interface RecordsState {
 
 const initial: RecordsState = { records: [], total: 0, loaded: false };
 
+/** The container events that change a record (as followRecords asks the engine for). */
+const RECORD_ACTIONS = new Set(['create', 'start', 'restart', 'die', 'oom', 'kill', 'pause', 'unpause', 'destroy']);
+
+function isRecordEvent(event: EngineEvent): boolean {
+  return event.Type === 'container' && RECORD_ACTIONS.has(event.Action) && LABEL.room in (event.Actor.Attributes ?? {});
+}
+
 export class RecordsStore {
-  private state = initial;
-  private published = initial;
-  private readonly publisher: BatchedPublisher;
+  private readonly live: LiveResource<RecordsState>;
   private controller?: AbortController;
-  private poll?: NodeJS.Timeout;
-  private reloadTimer?: NodeJS.Timeout;
+  private unfollow?: () => void;
   private seen = '';
 
   constructor(
     private readonly rt: Runtime,
     private readonly options: { limit?: number; flushMs?: number; pollMs?: number } = {},
   ) {
-    this.publisher = new BatchedPublisher(options.flushMs ?? 50, () => {
-      if (this.published === this.state) return false;
-      this.published = this.state;
-      return true;
+    this.live = new LiveResource<RecordsState>({
+      initial,
+      load: () => this.load(),
+      // Other berth processes (a plugin run, records update) commit without a Docker event: the records' count, newest
+      // id and latest update tell, and unlike data_version they do not change with every audit or approval write.
+      poll: { everyMs: options.pollMs ?? 1000, changed: () => this.signature() !== this.seen },
+      flushMs: options.flushMs ?? 50,
+      paused: true,
     });
   }
 
-  subscribe = (listener: () => void): (() => void) => this.publisher.subscribe(listener);
-  getSnapshot = (): RecordsState => this.published;
+  subscribe = (listener: () => void): (() => void) => this.live.subscribe(listener);
+  getSnapshot = (): RecordsState => this.live.getSnapshot();
 
-  /** Follows events and watches the database until stop(); false (and nothing done) when it already runs. */
-  start(): boolean {
+  /**
+   * Keeps the records in line with Docker until stop(), from `events` (the dashboard's stream) or, without it, from a
+   * stream of its own; false (and nothing done) when it already runs.
+   */
+  start(events?: EngineEventHub): boolean {
     if (this.controller) return false;
-    this.controller = new AbortController();
-    void followRecords(this.rt, this.controller.signal, () => this.scheduleReload());
-    this.reload();
-    // Other berth processes (a plugin run, records update) commit without a Docker event: the records' count, newest
-    // id and latest update tell, and unlike data_version they do not change with every audit or approval write.
-    this.poll = setInterval(() => {
-      try {
-        if (this.signature() !== this.seen) this.scheduleReload();
-      } catch {
-        // the database is closing
-      }
-    }, this.options.pollMs ?? 1000);
+    const controller = (this.controller = new AbortController());
+    if (events) this.unfollow = this.reconcileFrom(events, controller.signal);
+    else void followRecords(this.rt, controller.signal, () => this.live.trigger());
+    this.live.resume();
+    void this.live.reload();
     return true;
   }
 
   stop(): void {
     this.controller?.abort();
     this.controller = undefined;
-    clearInterval(this.poll);
-    // Forgotten as well as cleared: a pending reload left set would make every later scheduleReload a no-op.
-    clearTimeout(this.reloadTimer);
-    this.reloadTimer = undefined;
-    this.publisher.cancel();
+    this.unfollow?.();
+    this.unfollow = undefined;
+    this.live.pause();
+  }
+
+  /**
+   * Reconciles every record when the stream (re)opens (nothing is missed: events after that arrive), then the record
+   * of each container an event is about, in order, one at a time; a change re-reads the list.
+   */
+  private reconcileFrom(events: EngineEventHub, signal: AbortSignal): () => void {
+    const records = new RecordService(this.rt);
+    let queue = Promise.resolve();
+    // After an event the list is read again even when no record changed: its creator may have updated it already.
+    const then = (work: () => Promise<number[]>, always = false) => {
+      queue = queue.then(async () => {
+        if (signal.aborted) return;
+        try {
+          if ((await work()).length || always) this.live.trigger();
+        } catch {
+          // The engine went away: the stream's next open reconciles everything again.
+        }
+      });
+    };
+    const unsubscribe = events.subscribe({
+      filter: isRecordEvent,
+      onEvent: (event) => then(() => records.reconcile({ containerIds: [event.Actor.ID], signal }), true),
+      onConnect: () => then(() => records.reconcile({ signal })),
+    });
+    // Already open: the records are reconciled once now, as on a connect.
+    if (events.connected) then(() => records.reconcile({ signal }));
+    return unsubscribe;
   }
 
   private signature(): string {
@@ -71,27 +104,21 @@ export class RecordsStore {
     return `${row.n}:${row.id}:${row.at}`;
   }
 
-  private scheduleReload(): void {
-    this.reloadTimer ??= setTimeout(() => {
-      this.reloadTimer = undefined;
-      this.reload();
-    }, 100);
+  /** Re-reads the newest records now (no engine call: the events reconcile). */
+  reload(): void {
+    void this.live.reload();
   }
 
-  /** Re-reads the newest records (no engine call: the follower reconciles). */
-  reload(): void {
-    void (async () => {
-      try {
-        // Taken before the read, kept only once it succeeded: a failed read is retried by the next poll.
-        const version = this.signature();
-        const page = await new RecordService(this.rt).list({ limit: this.options.limit ?? 500 }, undefined, { reconcile: false });
-        this.seen = version;
-        this.state = { records: page.items, total: page.total, loaded: true };
-      } catch (err) {
-        this.state = { ...this.state, loaded: true, error: (err as Error).message.split('\n')[0] };
-      }
-      this.publisher.schedule();
-    })();
+  private async load(): Promise<void> {
+    try {
+      // Taken before the read, kept only once it succeeded: a failed read is retried by the next poll.
+      const version = this.signature();
+      const page = await new RecordService(this.rt).list({ limit: this.options.limit ?? 500 }, undefined, { reconcile: false });
+      this.seen = version;
+      this.live.set({ records: page.items, total: page.total, loaded: true });
+    } catch (err) {
+      this.live.set((s) => ({ ...s, loaded: true, error: (err as Error).message.split('\n')[0] }));
+    }
   }
 }
 

@@ -127,10 +127,10 @@ export async function runDashboard(options: { host?: string; room?: string } = {
       patchConsole: false,
       maxFps,
     });
-    // Records follow their containers from Docker's events for as long as the dashboard runs, whatever view is open;
+    // Records follow their containers from the dashboard's events stream for as long as it runs, whatever view is open;
     // the database (and SQLite's addon) opens once the first containers are in, not before.
     void started.finally(() => {
-      if (!closed) recordsStoreFor(rt).start();
+      if (!closed) recordsStoreFor(rt).start(store.events);
     });
     await quitting;
     return 0;

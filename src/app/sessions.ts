@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useSyncExternalStore } from 'react';
 import { HostTerminalSession, type TerminalSession } from '../runtime/terminal/index.js';
+import { BatchedPublisher } from './batched-publisher.js';
 
 export interface SessionInfo {
   id: number;
@@ -49,7 +50,8 @@ export class SessionManager {
   private readonly entries = new Map<number, Entry>();
   private nextId = 1;
   private snapshot: readonly SessionInfo[] = [];
-  private readonly listeners = new Set<() => void>();
+  /** Session changes are rare (open, exit, close): subscribers hear of each at once. */
+  private readonly publisher = new BatchedPublisher(0, () => true);
   private readonly berth: string[];
   private readonly bufferBytes: number;
   /** Set by whoever owns the terminal (run-dashboard): hands it to a session until Ctrl+] or exit. */
@@ -60,10 +62,7 @@ export class SessionManager {
     this.bufferBytes = options.bufferBytes ?? 256 * 1024;
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  subscribe = (listener: () => void): (() => void) => this.publisher.subscribe(listener);
 
   getSnapshot = (): readonly SessionInfo[] => this.snapshot;
 
@@ -117,7 +116,7 @@ export class SessionManager {
   /** Ends every session: on dashboard exit, so no exec client is left behind. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.entries.keys()].map((id) => this.close(id)));
-    this.listeners.clear();
+    this.publisher.dispose();
   }
 
   private add(session: TerminalSession, what: Pick<SessionInfo, 'kind' | 'target' | 'room' | 'command'>): SessionInfo {
@@ -152,7 +151,7 @@ export class SessionManager {
 
   private publish(): void {
     this.snapshot = [...this.entries.values()].map((e) => e.info);
-    for (const listener of this.listeners) listener();
+    this.publisher.notify();
   }
 }
 

@@ -1,70 +1,17 @@
 // The Agents view: each agent's running containers, CPU and memory in use against its limits, starts waiting in its
 // queue, and (on a wide screen) the selected agent's containers and workspace; refreshed every few seconds.
 import React, { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
+import { AgentsStore, type AgentsSnapshot } from '../app/agents-store.js';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import type { Command } from '../app/keymap.js';
 import { fitColumns, listMove, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
 import { useKept } from '../app/use-kept.js';
-import { listAgents, workspaceDir, type AgentSummary } from '../runtime/agents/index.js';
+import { workspaceDir, type AgentSummary } from '../runtime/agents/index.js';
+
+export type { AgentsSnapshot };
 import { formatBytes, formatPercent } from '../runtime/core/index.js';
 import { TableCells } from './TableCells.js';
-
-const REFRESH_MS = 3000;
-
-export interface AgentsSnapshot {
-  agents?: readonly AgentSummary[];
-  error?: string;
-}
-
-/** Polls listAgents outside React (one request at a time, aborted on unmount); components read the snapshot. */
-class AgentsPoller {
-  private snapshot: AgentsSnapshot = {};
-  private readonly listeners = new Set<() => void>();
-  private readonly abort = new AbortController();
-  private timer?: NodeJS.Timeout;
-
-  constructor(private readonly api: ViewApi) {}
-
-  start(): void {
-    void this.tick();
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-    this.abort.abort();
-  }
-
-  private async tick(): Promise<void> {
-    // One signal per refresh: engine calls leave their abort listener behind, so one signal for the view's life
-    // would collect a listener per container every few seconds.
-    const tick = new AbortController();
-    const stop = () => tick.abort();
-    this.abort.signal.addEventListener('abort', stop, { once: true });
-    try {
-      const agents = await listAgents(this.api.rt, { signal: tick.signal });
-      this.publish({ agents });
-    } catch (err) {
-      if (this.abort.signal.aborted) return;
-      this.publish({ agents: this.snapshot.agents, error: (err as Error).message.split('\n')[0] });
-    } finally {
-      this.abort.signal.removeEventListener('abort', stop);
-    }
-    if (!this.abort.signal.aborted) this.timer = setTimeout(() => void this.tick(), REFRESH_MS);
-  }
-
-  private publish(next: AgentsSnapshot): void {
-    this.snapshot = next;
-    for (const l of this.listeners) l();
-  }
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  getSnapshot = (): AgentsSnapshot => this.snapshot;
-}
 
 function limitsText(a: AgentSummary): string {
   const l = a.limits;
@@ -171,7 +118,8 @@ interface AgentsData {
 }
 
 function useAgentsData(api: ViewApi): AgentsData {
-  const poller = useMemo(() => new AgentsPoller(api), [api]);
+  // Kept across visits: back on the view, the last list shows at once and a new read follows when one is due.
+  const poller = useMemo(() => api.keep('agents-store', () => new AgentsStore(api.rt)).get(), [api]);
   useEffect(() => {
     poller.start();
     return () => poller.stop();

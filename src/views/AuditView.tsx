@@ -1,11 +1,12 @@
 // The Audit view: the audit log followed live (newest at the bottom; the cursor stays on the newest unless moved),
 // with a text filter over actor, action, target and result.
-import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import React, { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import { AuditStore } from '../app/audit-store.js';
+import { useKept } from '../app/use-kept.js';
 import type { Command } from '../app/keymap.js';
-import { fitColumns, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
+import { fitColumns, listMove, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
 import type { AuditEntry } from '../runtime/core/index.js';
 import { TableCells } from './TableCells.js';
 
@@ -87,17 +88,13 @@ function useAuditData(api: ViewApi, size: { width: number; height: number }): Au
     return () => store.stop();
   }, [store]);
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const keptFilter = useMemo(() => api.keep('audit.filter', () => ''), [api]);
-  const keptCursor = useMemo(() => api.keep<number | undefined>('audit.cursor', () => undefined), [api]);
-  const [filter, setFilterState] = useState(keptFilter.get);
-  const [cursor, setCursorState] = useState(keptCursor.get);
+  const [filter, setFilter, filterNow] = useKept(api, 'audit.filter', () => '');
+  const [cursor, setCursor, cursorNow] = useKept<number | undefined>(api, 'audit.cursor', () => undefined);
   const entries = useMemo(() => snap.entries.filter((e) => matchesAudit(e, filter)), [snap.entries, filter]);
-  const setFilter = useCallback((f: string) => (keptFilter.set(f), setFilterState(f)), [keptFilter]);
-  const setCursor = useCallback((c: number | undefined) => (keptCursor.set(c), setCursorState(c)), [keptCursor]);
   const now = useCallback(() => {
-    const f = keptFilter.get();
-    return { entries: store.getSnapshot().entries.filter((e) => matchesAudit(e, f)), cursor: keptCursor.get(), filter: f };
-  }, [store, keptFilter, keptCursor]);
+    const f = filterNow();
+    return { entries: store.getSnapshot().entries.filter((e) => matchesAudit(e, f)), cursor: cursorNow(), filter: f };
+  }, [store, filterNow, cursorNow]);
   return { entries, error: snap.error, filter, cursor: cursor === undefined ? undefined : Math.min(cursor, Math.max(0, entries.length - 1)), setFilter, setCursor, now, page: visibleRows(size.height) };
 }
 
@@ -107,19 +104,14 @@ function runAudit(command: Command, data: AuditData, api: ViewApi): boolean | vo
   const at = cursor ?? last;
   // Moving onto the newest entry follows again.
   const move = (to: number) => data.setCursor(to >= last ? undefined : Math.max(0, to));
+  const to = listMove(command, at, entries.length, data.page);
+  if (to !== undefined) {
+    if (command === 'bottom') return data.setCursor(undefined);
+    // With no entries yet, moving up stops following (the cursor waits on the first entry), as it always has.
+    if (last < 0) return data.setCursor(command === 'up' || command === 'page-up' ? 0 : undefined);
+    return move(to);
+  }
   switch (command) {
-    case 'up':
-      return move(at - 1);
-    case 'down':
-      return move(at + 1);
-    case 'page-up':
-      return move(at - data.page);
-    case 'page-down':
-      return move(at + data.page);
-    case 'top':
-      return move(0);
-    case 'bottom':
-      return data.setCursor(undefined);
     case 'filter':
       return api.prompt({
         label: 'filter audit',

@@ -2,100 +2,39 @@
 // cursor's live pane (logs, stats or info) on the right without pressing enter; enter zooms the pane full screen.
 import React, { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box } from 'ink';
-import { progressMessage, runContainerAction, type ContainerAction } from '../app/actions.js';
-import { ALL_ROOMS, type DashboardState } from '../app/dashboard-store.js';
-import { FilesBrowser, type FilesSnapshot } from '../app/files-browser.js';
+import { ALL_ROOMS } from '../app/dashboard-store.js';
+import { FilesBrowser } from '../app/files-browser.js';
 import { trackStore } from '../app/live-stores.js';
 import type { KeyContext } from '../app/keymap.js';
-import { LogStore, type LogSnapshot } from '../app/log-store.js';
-import { ContainerStatsStore, type StatsSnapshot } from '../app/stats-store.js';
-import { TABS, initialUiState, uiReducer, type UiAction, type UiState } from '../app/ui-state.js';
+import { LogStore } from '../app/log-store.js';
+import { ContainerStatsStore } from '../app/stats-store.js';
+import { initialUiState, uiReducer, type UiAction, type UiState } from '../app/ui-state.js';
+import { useKept } from '../app/use-kept.js';
 import { useContainerDetail, useDashboardState, useLogSnapshot, useMinuteClock, useStatsSnapshot } from '../app/use-dashboard.js';
-import { bodyHeight, type DashboardView, type ViewApi, type ViewProps } from '../app/view-layout.js';
-import type { ContainerDetail as Detail, ContainerSummary } from '../runtime/containers/index.js';
+import type { DashboardView, ViewApi, ViewProps } from '../app/view-layout.js';
 import { ContainerDetail } from './ContainerDetail.js';
 import { ContainerTable, tableWindowStart, visibleRowCount } from './ContainerTable.js';
+import { runContainersCommand } from './containers-commands.js';
+import { containersLayout, derive, type ContainersData } from './containers-data.js';
 import { FilesPane } from './FilesPane.js';
-import { InfoPane, infoLines } from './InfoPane.js';
+import { InfoPane } from './InfoPane.js';
 import { LogPane } from './LogPane.js';
 import { RoomList, roomEntries } from './RoomList.js';
 import { StatsPane } from './StatsPane.js';
 
-export function filterContainers(containers: ContainerSummary[], filter: string): ContainerSummary[] {
-  const needle = filter.trim().toLowerCase();
-  if (!needle) return containers;
-  return containers.filter((c) =>
-    [c.name, c.image, c.state, c.status, c.agent, c.role, c.room, ...(c.tags ?? [])].some((v) => v?.toLowerCase().includes(needle)),
-  );
-}
-
-/** The cursor's row: where its container is now, else as close as possible to where it was. */
-function locateCursor(rows: ContainerSummary[], id: string | undefined, index: number): number {
-  const at = id ? rows.findIndex((c) => c.id === id) : -1;
-  return at >= 0 ? at : Math.min(index, Math.max(0, rows.length - 1));
-}
-
-/** What the UI state points at in the dashboard state: the filtered rows, the cursor row, the zoomed container. */
-function derive(ui: UiState, state: DashboardState) {
-  const filtered = filterContainers(state.containers, ui.filter);
-  const cursor = locateCursor(filtered, ui.cursorId, ui.cursorIndex);
-  const current = filtered[cursor] as ContainerSummary | undefined;
-  const zoomed = ui.zoom ? state.containers.find((c) => c.id === ui.zoom) : undefined;
-  return { room: state.selectedRoom, filtered, cursor, current, zoomed };
-}
-
-/** Below this width the right-hand pane does not fit beside the table: the list takes the screen, enter zooms. */
-export const SPLIT_MIN_COLUMNS = 120;
-
-/** Where everything goes for a body of this size. */
-export function containersLayout(width: number, height: number, roomCount: number, zoomed: boolean) {
-  const split = !zoomed && width >= SPLIT_MIN_COLUMNS;
-  const leftWidth = split ? Math.floor(width * 0.5) : width;
-  // Split: rooms stacked above the table (lazydocker's side panels); narrow: rooms beside the table.
-  const roomRows = split ? Math.min(roomCount + (roomCount > 1 ? 3 : 4), Math.max(5, Math.floor(height / 3))) : height;
-  const roomWidth = split ? leftWidth : Math.min(32, Math.max(18, Math.floor(width * 0.25)));
-  const tableHeight = split ? Math.max(5, height - roomRows) : height;
-  const tableWidth = split ? leftWidth : width - roomWidth;
-  const paneWidth = zoomed ? width : width - leftWidth;
-  // Inside the pane's border, header and tab bar.
-  const contentHeight = Math.max(1, height - 4);
-  const contentWidth = Math.max(10, paneWidth - 4);
-  return { split, leftWidth, roomRows, roomWidth, tableHeight, tableWidth, paneWidth, contentHeight, contentWidth };
-}
+export { SPLIT_MIN_COLUMNS, containersLayout, filterContainers, type ContainersData } from './containers-data.js';
 
 /** The reducer with a synchronous mirror kept across visits: each key of one read must see the previous key's state. */
 function useKeptUiState(api: ViewApi): [UiState, (action: UiAction) => void, () => UiState] {
-  const kept = useMemo(() => api.keep<UiState>('containers', () => initialUiState), [api]);
-  const [ui, setUi] = useState(kept.get);
+  const [ui, setUi, uiNow] = useKept<UiState>(api, 'containers', () => initialUiState);
   const dispatch = useCallback(
     (action: UiAction) => {
-      const next = uiReducer(kept.get(), action);
-      if (next === kept.get()) return;
-      kept.set(next);
-      setUi(next);
+      const next = uiReducer(uiNow(), action);
+      if (next !== uiNow()) setUi(next);
     },
-    [kept],
+    [setUi, uiNow],
   );
-  return [ui, dispatch, kept.get];
-}
-
-export interface ContainersData {
-  state: DashboardState;
-  ui: UiState;
-  dispatch: (action: UiAction) => void;
-  uiNow: () => UiState;
-  logs: LogStore;
-  logSnap: LogSnapshot;
-  statsSnap: StatsSnapshot;
-  info: { detail?: Detail; error?: string };
-  now: number;
-  layout: ReturnType<typeof containersLayout>;
-  /** The container the right-hand pane (or the zoomed screen) shows. */
-  paneTarget?: ContainerSummary;
-  filtered: ContainerSummary[];
-  cursor: number;
-  files: FilesBrowser;
-  filesSnap: FilesSnapshot;
+  return [ui, dispatch, uiNow];
 }
 
 /** The pane's log and the table's stats, tied to the engine connection so a loss pauses them (see DashboardStore.connection). */
@@ -191,221 +130,6 @@ function contexts(data: ContainersData): KeyContext[] {
   return [ui.pane];
 }
 
-function run(command: Parameters<DashboardView['run']>[0], data: ContainersData, api: ViewApi, top: KeyContext): boolean | void {
-  const { store, rt, sessions } = api;
-  const { dispatch, logs } = data;
-  // Act on the latest state, not this render's: an earlier key of the same read (typing fast, a busy moment) may
-  // have changed it, and a rerender may not have happened yet.
-  const ui = data.uiNow();
-  const state = store.current();
-  const { room, filtered, cursor, current, zoomed } = derive(ui, state);
-  const { columns, rows } = api.size();
-  const layout = containersLayout(columns, bodyHeight(rows), roomEntries(state.rooms).length, Boolean(ui.zoom));
-  const logRows = Math.max(1, layout.contentHeight - 1);
-  const visible = visibleRowCount(layout.tableHeight);
-  const logSnap = logs.getSnapshot();
-  const status = (text: string, tone: 'info' | 'ok' | 'error' = 'info') => api.status({ text, tone });
-
-  const rooms = roomEntries(state.rooms);
-  const moveRoom = (to: number) => {
-    const next = rooms[Math.min(Math.max(0, to), rooms.length - 1)];
-    if (next) store.selectRoom(next.name);
-  };
-  const moveCursor = (to: number) => {
-    const index = Math.min(Math.max(0, to), Math.max(0, filtered.length - 1));
-    dispatch({ type: 'cursor', id: filtered[index]?.id, index });
-  };
-  const scrollLog = (delta: number | 'top' | 'bottom') => {
-    const { first, end } = logSnap;
-    if (end === first || delta === 'bottom') return dispatch({ type: 'log-anchor', anchor: null });
-    const lowest = Math.min(end - 1, first + logRows - 1);
-    const next = delta === 'top' ? lowest : Math.max(lowest, (ui.logAnchor ?? end - 1) + delta);
-    dispatch({ type: 'log-anchor', anchor: next >= end - 1 ? null : next });
-  };
-  const jumpToMatch = (term: string, from: number, dir: 1 | -1) => {
-    if (!term) return;
-    const seq = logs.findMatch(term, from, dir);
-    if (seq === undefined) return status(`no match for "${term}"`, 'error');
-    dispatch({ type: 'log-anchor', anchor: seq });
-    const { index, total } = logs.matchPosition(term, seq);
-    status(`match ${index} of ${total} for "${term}"`);
-  };
-  /** What an action applies to: the zoomed container, else the selection (rows still listed), else the cursor row. */
-  const targets = (): ContainerSummary[] => {
-    if (ui.zoom) return zoomed ? [zoomed] : [];
-    const chosen = state.containers.filter((c) => ui.selected.has(c.id));
-    if (chosen.length) return chosen;
-    return current ? [current] : [];
-  };
-  const act = (action: ContainerAction, list: ContainerSummary[]) => {
-    if (!room || !list.length) return status('no container to act on', 'error');
-    if (!state.connected) return status(`cannot ${action}: the engine is not answering`, 'error');
-    api.status(progressMessage(action, list));
-    if (ui.selected.size) dispatch({ type: 'clear-selection' });
-    void runContainerAction(rt, action, list, store.connection()).then((s) => api.status(s));
-  };
-
-  switch (command) {
-    case 'up':
-    case 'down':
-    case 'page-up':
-    case 'page-down': {
-      const step = command === 'up' ? -1 : command === 'down' ? 1 : command === 'page-up' ? -logRows : logRows;
-      if (top === 'rooms') return moveRoom(rooms.findIndex((r) => r.name === room) + Math.sign(step));
-      if (top === 'table') return moveCursor(cursor + (Math.abs(step) === 1 ? step : Math.sign(step) * visible));
-      if (top === 'logs') return scrollLog(step);
-      if (top === 'info') return dispatch({ type: 'info-scroll', to: ui.infoScroll + step });
-      if (top === 'files') return data.files.move(step);
-      return;
-    }
-    case 'top':
-    case 'bottom': {
-      const first = command === 'top';
-      if (top === 'rooms') return moveRoom(first ? 0 : rooms.length - 1);
-      if (top === 'table') return moveCursor(first ? 0 : filtered.length - 1);
-      if (top === 'logs') return scrollLog(first ? 'top' : 'bottom');
-      if (top === 'info') return dispatch({ type: 'info-scroll', to: first ? 0 : data.info.detail ? infoLines(data.info.detail).length : 0 });
-      if (top === 'files') return data.files.move(first ? 'top' : 'bottom');
-      return;
-    }
-    case 'focus-next':
-      return dispatch({ type: 'focus-pane', pane: ui.pane === 'rooms' ? 'table' : 'rooms' });
-    case 'open':
-      if (top === 'files') {
-        if (!data.files.enter()) status('not a directory: D downloads it');
-        return;
-      }
-      if (top === 'rooms') return dispatch({ type: 'focus-pane', pane: 'table' });
-      if (current) dispatch({ type: 'zoom', id: current.id });
-      return;
-    case 'back':
-      if (top === 'files' && data.files.parent()) return;
-      if (ui.zoom) return dispatch({ type: 'unzoom' });
-      if (top === 'table' && (ui.selected.size || ui.filter)) {
-        dispatch({ type: 'clear-selection' });
-        return dispatch({ type: 'filter', text: '' });
-      }
-      return false;
-    case 'filter':
-      return api.prompt({
-        label: 'filter',
-        initial: ui.filter,
-        onChange: (text) => dispatch({ type: 'filter', text }),
-        onSubmit: (text) => dispatch({ type: 'filter', text }),
-        onCancel: () => dispatch({ type: 'filter', text: '' }),
-      });
-    case 'toggle-select':
-      if (!current) return;
-      dispatch({ type: 'toggle-select', id: current.id });
-      return moveCursor(cursor + 1);
-    case 'start':
-    case 'stop':
-    case 'restart':
-    case 'pause':
-      return act(command, targets());
-    case 'delete': {
-      const list = targets();
-      if (!list.length) return status('no container to delete', 'error');
-      const live = list.filter((t) => t.state === 'running' || t.state === 'paused' || t.state === 'restarting');
-      return api.confirm({
-        title: `Delete ${list.length === 1 ? list[0]!.name : `${list.length} containers`}?`,
-        lines: [
-          ...list.slice(0, 8).map((t) => `  ${t.name} (${t.state})`),
-          ...(list.length > 8 ? [`  and ${list.length - 8} more`] : []),
-          live.length === 0
-            ? 'This cannot be undone.'
-            : `${live.length === 1 && list.length === 1 ? 'It is' : `${live.length} are`} still running and will be killed first.`,
-        ],
-        onYes: () => {
-          if (ui.zoom && list.some((t) => t.id === ui.zoom)) dispatch({ type: 'unzoom' });
-          act('delete', list);
-        },
-        onNo: () => status('delete cancelled'),
-      });
-    }
-    case 'next-tab':
-    case 'prev-tab': {
-      const i = TABS.indexOf(ui.tab) + (command === 'next-tab' ? 1 : -1);
-      return dispatch({ type: 'tab', tab: TABS[(i + TABS.length) % TABS.length]! });
-    }
-    case 'tab-logs':
-      return dispatch({ type: 'tab', tab: 'logs' });
-    case 'tab-stats':
-      return dispatch({ type: 'tab', tab: 'stats' });
-    case 'tab-info':
-      return dispatch({ type: 'tab', tab: 'info' });
-    case 'tab-files':
-      return dispatch({ type: 'tab', tab: 'files' });
-    case 'download': {
-      const from = data.files.currentPath();
-      const entry = data.files.current();
-      if (!from || !entry) return status('nothing to download', 'error');
-      return api.prompt({
-        label: `download ${from} to`,
-        initial: `./${entry.name}`,
-        onSubmit: (to) => {
-          if (!to.trim()) return status('download cancelled');
-          status(`downloading ${from}…`);
-          void data.files.download(to.trim()).then(
-            (text) => status(text, 'ok'),
-            (err: Error) => status(err.message.split('\n')[0]!, 'error'),
-          );
-        },
-        onCancel: () => status('download cancelled'),
-      });
-    }
-    case 'upload': {
-      const dir = data.files.getSnapshot().path;
-      return api.prompt({
-        label: `upload into ${dir} from`,
-        initial: './',
-        onSubmit: (local) => {
-          if (!local.trim()) return status('upload cancelled');
-          status(`uploading ${local.trim()}…`);
-          void data.files.upload(local.trim()).then(
-            (text) => status(text, 'ok'),
-            (err: Error) => status(err.message.split('\n')[0]!, 'error'),
-          );
-        },
-        onCancel: () => status('upload cancelled'),
-      });
-    }
-    case 'search':
-      return api.prompt({
-        label: 'search',
-        initial: ui.logSearch,
-        onSubmit: (text) => {
-          dispatch({ type: 'log-search', text });
-          // A new search starts from the newest line and goes back to the latest match.
-          jumpToMatch(text, logs.getSnapshot().end, -1);
-        },
-      });
-    case 'search-next':
-    case 'search-prev':
-      if (!ui.logSearch) return status('no search: press / first');
-      return jumpToMatch(ui.logSearch, ui.logAnchor ?? logSnap.end - 1, command === 'search-next' ? 1 : -1);
-    case 'timestamps':
-      return dispatch({ type: 'log-timestamps' });
-    case 'exec': {
-      const target = ui.zoom ? zoomed : current;
-      if (!sessions || !target) return status('no container to open a session in', 'error');
-      if (!state.connected) return status('cannot open a shell: the engine is not answering', 'error');
-      if (target.state !== 'running') return status(`${target.name} is not running (${target.state})`, 'error');
-      status(`opening a shell in ${target.name}…`);
-      void sessions.openContainer(target.room, target, { cols: columns, rows }).then(
-        (s) => {
-          status(`session ${s.id} in ${target.name}: S lists sessions`, 'ok');
-          sessions.requestAttach(s.id);
-        },
-        (err: Error) => status(err.message, 'error'),
-      );
-      return;
-    }
-    default:
-      return false;
-  }
-}
-
 function ContainerPane({ data, width, height }: { data: ContainersData; width: number; height: number }) {
   const { ui, paneTarget, logs, logSnap, statsSnap, info } = data;
   const sample = paneTarget ? statsSnap.latest.get(paneTarget.id) : undefined;
@@ -490,5 +214,5 @@ export const containersView: DashboardView<ContainersData> = {
   contexts,
   useData: useContainersData,
   Component: ContainersScreen,
-  run,
+  run: runContainersCommand,
 };

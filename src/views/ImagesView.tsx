@@ -2,7 +2,7 @@
 // containers using each; the image under the cursor's names, labels and history beside the list on a wide screen,
 // full screen on enter. p pulls (a progress line), t tags, d deletes after a confirmation, b builds a directory
 // with its output streaming full screen (x stops it on the engine).
-import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import React, { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import { ALL_ROOMS } from '../app/dashboard-store.js';
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { ImagesStore, type BuildState, type ImagesSnapshot } from '../app/images-store.js';
 import type { Command, KeyContext } from '../app/keymap.js';
 import { useDashboardState } from '../app/use-dashboard.js';
-import type { DashboardView, ViewApi, ViewProps } from '../app/view-layout.js';
+import { useKept } from '../app/use-kept.js';
+import { listMove, type DashboardView, type ViewApi, type ViewProps } from '../app/view-layout.js';
 import { formatAge, formatBytes, shortId, truncate } from '../runtime/core/index.js';
 import type { ImageDetail, ImageSummary } from '../runtime/images/index.js';
 
@@ -57,22 +58,14 @@ export interface ImagesData {
 function useImagesData(api: ViewApi, size: { width: number; height: number }): ImagesData {
   const state = useDashboardState(api.store);
   // The store outlives a visit, so a pull or build started here goes on while another view is shown.
-  const store = useMemo(() => api.keep('images-store', () => new ImagesStore(api.rt)).get(), [api]);
+  const store = useMemo(() => api.keep('images-store', () => new ImagesStore(api.rt, api.store.events)).get(), [api]);
   useEffect(() => {
     store.setActive(true);
     return () => store.setActive(false);
   }, [store]);
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const kept = useMemo(() => api.keep<UiState>('images', () => initialUi), [api]);
-  const [ui, setUiState] = useState(kept.get);
-  const setUi = useCallback(
-    (change: Partial<UiState>) => {
-      const next = { ...kept.get(), ...change };
-      kept.set(next);
-      setUiState(next);
-    },
-    [kept],
-  );
+  const [ui, setUiState, uiNow] = useKept<UiState>(api, 'images', () => initialUi);
+  const setUi = useCallback((change: Partial<UiState>) => setUiState({ ...uiNow(), ...change }), [setUiState, uiNow]);
   const room = state.selectedRoom && state.selectedRoom !== ALL_ROOMS ? state.selectedRoom : undefined;
   useEffect(() => store.setScope(room, ui.all), [store, room, ui.all]);
   const rows = useMemo(() => imageRows(snap.images, ui.filter), [snap.images, ui.filter]);
@@ -83,7 +76,7 @@ function useImagesData(api: ViewApi, size: { width: number; height: number }): I
   useEffect(() => {
     if (detailShown && current) void store.loadDetail(current.image.id);
   }, [store, detailShown, current?.image.id]); // eslint-disable-line react-hooks/exhaustive-deps
-  return { snap, rows, cursor, current, ui: { ...ui, cursor }, setUi, uiNow: kept.get, store, room, split };
+  return { snap, rows, cursor, current, ui: { ...ui, cursor }, setUi, uiNow, store, room, split };
 }
 
 function contexts(data: ImagesData): KeyContext[] {
@@ -233,19 +226,19 @@ function runImages(command: Command, data: ImagesData, api: ViewApi): boolean | 
   const page = Math.max(1, listRows(api.size().rows - 3, false) - 1);
   const move = (to: number) => data.setUi({ cursor: Math.min(Math.max(0, to), Math.max(0, rows.length - 1)), scroll: 0 });
   const scrollBy = (n: number) => data.setUi({ scroll: Math.max(0, ui.scroll + n) });
+  const to = ui.zoom ? undefined : listMove(command, at, rows.length, page);
+  if (to !== undefined) return move(to);
   switch (command) {
     case 'up':
     case 'down':
-      if (ui.zoom) return scrollBy(command === 'up' ? -1 : 1);
-      return move(at + (command === 'up' ? -1 : 1));
+      return scrollBy(command === 'up' ? -1 : 1);
     case 'page-up':
     case 'page-down':
-      if (ui.zoom) return scrollBy(command === 'page-up' ? -page : page);
-      return move(at + (command === 'page-up' ? -page : page));
+      return scrollBy(command === 'page-up' ? -page : page);
     case 'top':
-      return ui.zoom ? data.setUi({ scroll: 0 }) : move(0);
+      return data.setUi({ scroll: 0 });
     case 'bottom':
-      return ui.zoom ? data.setUi({ scroll: 1_000_000 }) : move(rows.length - 1);
+      return data.setUi({ scroll: 1_000_000 });
     case 'open':
       if (!current) return status('no image to open', 'error');
       return data.setUi({ zoom: 'detail', scroll: 0 });

@@ -1,11 +1,12 @@
 // The Records view: container records newest first (status, exit code, room, container, release, labels) with a
 // live filter, the selected record's fields on the right when wide, enter to open its container, d to delete it.
-import React, { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import React, { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import type { DashboardStore } from '../app/dashboard-store.js';
 import type { Command } from '../app/keymap.js';
 import { recordsStoreFor, type RecordsState } from '../app/records-store.js';
+import { useKept } from '../app/use-kept.js';
 import { initialUiState, type UiState } from '../app/ui-state.js';
 import { fitColumns, listMove, tableHeader, type DashboardView, type TableColumn, type ViewApi } from '../app/view-layout.js';
 import { formatAge } from '../runtime/core/index.js';
@@ -62,25 +63,17 @@ function useRecordsData(api: ViewApi): RecordsData {
   const store = useMemo(() => recordsStoreFor(api.rt), [api.rt]);
   useEffect(() => {
     // The dashboard already runs it; started here (a test, an embedding) it stops with the view.
-    const started = store.start();
+    const started = store.start(api.store.events);
     if (!started) store.reload();
     return () => {
       if (started) store.stop();
     };
-  }, [store]);
+  }, [store, api.store]);
   const state = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const kept = useMemo(() => api.keep<RecordsUi>('records', () => ({ cursorIndex: 0, filter: '' })), [api]);
-  const [ui, setUi] = useState(kept.get);
-  const update = useCallback(
-    (patch: Partial<RecordsUi>) => {
-      const next = { ...kept.get(), ...patch };
-      kept.set(next);
-      setUi(next);
-    },
-    [kept],
-  );
+  const [ui, setUi, uiNow] = useKept<RecordsUi>(api, 'records', () => ({ cursorIndex: 0, filter: '' }));
+  const update = useCallback((patch: Partial<RecordsUi>) => setUi({ ...uiNow(), ...patch }), [setUi, uiNow]);
   const filtered = useMemo(() => filterRecords(state.records, ui.filter), [state.records, ui.filter]);
-  return { state, ui, uiNow: kept.get, update, filtered, cursor: locate(filtered, ui) };
+  return { state, ui, uiNow, update, filtered, cursor: locate(filtered, ui) };
 }
 
 /** Border, title and header take four lines. */
