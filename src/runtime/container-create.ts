@@ -8,7 +8,7 @@ import type { Engine } from './engine.js';
 import { BerthError, ConflictError, NotFoundError } from './errors.js';
 import { familiarName, parseImageRef, type ImageRef } from './image-ref.js';
 import { claimImage, registryError } from './images.js';
-import { LABEL, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind } from './labels.js';
+import { LABEL, dockerContainerName, filesVolumeName, roomNetworkName, storageVolumeName, type ObjectKind } from './labels.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService } from './rooms.js';
 import type { Runtime } from './runtime.js';
@@ -50,6 +50,12 @@ export interface RunOptions extends LogLimitOptions {
   role?: string;
   /** Track the container as a container record (records.ts); only `container run` reads it. */
   record?: boolean;
+  /** false: created, not started (the API's create; `container run` always starts). */
+  start?: boolean;
+  /** A volume of the container's own mounted here (the API's /app), removed when the container is deleted. */
+  filesDir?: string;
+  /** Without a command, keep the image's default command alive (a TTY and open stdin, as `docker run -dit`). */
+  keepAlive?: boolean;
 }
 
 export interface Resources {
@@ -79,6 +85,10 @@ export interface RunSpec {
   logs: LogLimits;
   /** Keep stdin open for one attached writer (jobs fed from a pipe); closed when that writer closes it. */
   openStdin?: boolean;
+  /** The container's own files volume (RunOptions.filesDir). */
+  files?: { volume: string; target: string };
+  /** A TTY and open stdin, so a shell default command waits instead of exiting (RunOptions.keepAlive). */
+  keepAlive?: boolean;
 }
 
 export type PullProgress = { status: string; id?: string; progress?: string };
@@ -121,8 +131,11 @@ export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kin
   const roleName = opts.role ?? (rt.env.BERTH_ROLE || undefined);
   const role = roleName !== undefined ? validateIdentity(roleName, '--role') : undefined;
   const logs = await resolveLogLimits(rt, opts);
+  const files = opts.filesDir !== undefined ? { volume: filesVolumeName(room, name), target: validateMountPath(opts.filesDir, 'filesDir') } : undefined;
+  const command = opts.command?.length ? opts.command : undefined;
+  const keepAlive = opts.keepAlive && !command ? true : undefined;
   // The agent's memory cap, CPU share and workspace mount (agents.ts).
-  return applyAgentPolicy(rt, { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role, logs });
+  return applyAgentPolicy(rt, { room, kind, name, image: opts.image.trim(), command, env, tags, resources, ports, mount, agent, role, logs, ...(files ? { files } : {}), ...(keepAlive ? { keepAlive } : {}) });
 }
 
 function toEnvMap(env: RunOptions['env']): Record<string, string> {
@@ -147,6 +160,7 @@ export function specLabels(spec: RunSpec): Record<string, string> {
     [LABEL.agent]: spec.agent,
     ...(spec.role ? { [LABEL.role]: spec.role } : {}),
     ...(spec.tags.length ? { [LABEL.tags]: spec.tags.join(',') } : {}),
+    ...(spec.files ? { [LABEL.files]: spec.files.target } : {}),
     [LABEL.managed]: 'true',
   };
 }
@@ -177,6 +191,7 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
     Labels: specLabels(spec),
     ExposedPorts: exposed,
     ...(spec.openStdin ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
+    ...(spec.keepAlive ? { Tty: true, OpenStdin: true } : {}),
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,
@@ -184,10 +199,11 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
       ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
       ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
       ...(spec.resources.pids ? { PidsLimit: spec.resources.pids } : {}),
-      ...(spec.mount || spec.workspace
+      ...(spec.mount || spec.workspace || spec.files
         ? {
             Mounts: [
               ...(spec.mount ? [engineMount(spec.mount)] : []),
+              ...(spec.files ? [{ Type: 'volume' as const, Source: spec.files.volume, Target: spec.files.target }] : []),
               ...(spec.workspace ? [{ Type: 'bind' as const, Source: spec.workspace.source, Target: spec.workspace.target }] : []),
             ],
           }

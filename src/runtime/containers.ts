@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import type { CreateCallbacks, RunOptions } from './container-create.js';
 import type { UpdateOptions, UpdateResult } from './container-update.js';
 import { BerthError, ConflictError, NotFoundError, UsageError } from './errors.js';
-import { LABEL, roomLabelFilter, roomNetworkName } from './labels.js';
+import { LABEL, filesVolumeName, roomLabelFilter, roomNetworkName } from './labels.js';
 import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
 import { maskLabels } from './mask.js';
 import type { Runtime } from './runtime.js';
@@ -194,13 +194,14 @@ export class ContainerService {
   async run(room: string, opts: RunOptions, cb: CreateCallbacks = {}): Promise<ContainerSummary & { pulled: boolean; record?: number }> {
     const [{ auditDetails, createFromSpec, toRunSpec }, { recordWhileCreating }] = await Promise.all([import('./container-create.js'), import('./records.js')]);
     const spec = await toRunSpec(this.rt, room, opts, 'container');
+    const action = opts.start === false ? 'container.create' : 'container.run';
     return this.rt.audit.record(
-      { actor: this.rt.actor, action: 'container.run', target: `${room}/${spec.name}`, details: { ...auditDetails(spec), record: opts.record || undefined } },
+      { actor: this.rt.actor, action, target: `${room}/${spec.name}`, details: { ...auditDetails(spec), record: opts.record || undefined } },
       async () => {
         // With record, the record is stored between create and start, and dropped again when the start fails.
         const tracking = opts.record ? recordWhileCreating(this.rt, spec) : undefined;
         try {
-          const created = await createFromSpec(this.rt, spec, tracking ? { ...cb, beforeStart: tracking.beforeStart } : cb);
+          const created = await createFromSpec(this.rt, spec, { ...cb, ...(tracking ? { beforeStart: tracking.beforeStart } : {}), start: opts.start });
           const record = await tracking?.started();
           return { ...(await this.summary(room, created.id)), pulled: created.pulled, ...(record ? { record } : {}) };
         } catch (err) {
@@ -389,6 +390,12 @@ export class ContainerService {
       { actor: this.rt.actor, action: 'container.delete', target: auditTarget(c), details: { force: !!opts.force } },
       async () => {
         await engine.call(`delete container ${c.name}`, (d) => d.getContainer(c.id).remove({ force: !!opts.force, v: true }));
+        // The container's own files volume (RunOptions.filesDir) goes with it.
+        if (c.labels[LABEL.files]) {
+          await engine.call(`delete files volume of ${c.name}`, (d) => d.getVolume(filesVolumeName(room, c.name)).remove()).catch((err) => {
+            if (!(err instanceof NotFoundError)) throw err;
+          });
+        }
         return { id: c.id, name: c.name };
       },
     );
