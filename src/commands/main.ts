@@ -37,6 +37,7 @@ export const commandGroups: Record<string, () => Promise<Group>> = {
   proxy: async () => (await import('./proxy.js')).proxyCommand,
   plugin: async () => (await import('./plugin.js')).pluginCommand,
   records: async () => (await import('./records.js')).recordsCommand,
+  serve: async () => (await import('./serve.js')).serveCommand,
 };
 
 /** Every command group, in `commandGroups` order (the order of `berth --help`). */

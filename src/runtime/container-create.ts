@@ -195,6 +195,8 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,
+      // A kept-alive default command (a shell, a REPL) is not PID 1, so the stop signal reaches it (createFromSpec).
+      ...(spec.keepAlive ? { Init: true } : {}),
       LogConfig: logConfig(spec.logs),
       ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
       ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
@@ -336,7 +338,13 @@ export async function createFromSpec(
   // The agent's limits (max running, CPU quota): refused or queued here, before anything is created.
   const admission = opts.start !== false ? await admitStart(rt, spec, { timeoutMs: opts.admissionTimeoutMs, signal: opts.signal, onQueued: opts.onQueued }) : undefined;
   try {
-    const container = await engine.call(`create container ${spec.name}`, (d) => d.createContainer(createBody(spec)));
+    const body = createBody(spec);
+    if (spec.keepAlive) {
+      // A shell or REPL kept alive on a TTY ends on a hang-up (it ignores SIGTERM); an image's own stop signal wins.
+      const image = await engine.call(`inspect image ${spec.image}`, (d) => d.getImage(spec.image).inspect());
+      if (!(image.Config as { StopSignal?: string } | undefined)?.StopSignal) (body as { StopSignal?: string }).StopSignal = 'SIGHUP';
+    }
+    const container = await engine.call(`create container ${spec.name}`, (d) => d.createContainer(body));
     try {
       await opts.beforeStart?.(container);
       if (opts.start !== false) await engine.call(`start container ${spec.name}`, () => container.start());

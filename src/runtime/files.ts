@@ -482,7 +482,7 @@ export async function downloadArchive(
   ref: string,
   p: string,
   out: Writable | string,
-  opts: { format?: DownloadFormat; signal?: AbortSignal; onProgress?: (bytes: number) => void } = {},
+  opts: { format?: DownloadFormat; signal?: AbortSignal; onProgress?: (bytes: number) => void; /** zip: names relative to the path (a directory's contents), not under its base name. */ contents?: boolean } = {},
 ): Promise<{ container: string; path: string; format: DownloadFormat; bytes: number; skipped: number; to?: string }> {
   const format = opts.format ?? 'tar';
   if (format !== 'tar' && format !== 'zip') throw new UsageError(`invalid --format "${format}": use tar or zip`);
@@ -515,7 +515,8 @@ export async function downloadArchive(
         const zip = new ZipFile();
         const writing = pipeline(zip.outputStream as Readable, counter, sink, { end: Boolean(partial) });
         for await (const entry of tarEntries(stream)) {
-          const name = entry.name.replace(/^\/+/, '').replace(/^(\.\/)+/, '');
+          let name = entry.name.replace(/^\/+/, '').replace(/^(\.\/)+/, '');
+          if (opts.contents) name = name.split('/').slice(1).join('/');
           if (!name || name === '.' || name === './') continue;
           const opt = { mtime: entry.mtime ?? new Date(), mode: entry.mode & 0o7777 };
           if (entry.type === 'directory') zip.addEmptyDirectory(name.replace(/\/$/, ''), { ...opt, mode: opt.mode | 0o040000 });
