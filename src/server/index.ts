@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { buildApp } from './app.js';
-import { UsageError, type Runtime } from './runtime.js';
+import { Runtime, UsageError } from './runtime.js';
 
 export interface ServeOptions {
   rt: Runtime;
@@ -104,9 +104,9 @@ function readFile(file: string, flag: string): Buffer {
   }
 }
 
-/** The OpenAPI document as the routes describe it (scripts/openapi.mjs writes it to docs/openapi.json). */
-export async function openApiDocument(rt: Runtime, room = 'default'): Promise<unknown> {
-  const { app } = await buildApp({ rt, room, shutdown: new AbortController().signal });
+/** The OpenAPI document as the routes describe it (the build writes it to docs/openapi.json). */
+export async function openApiDocument(rt: Runtime = new Runtime({ env: {} })): Promise<unknown> {
+  const { app } = await buildApp({ rt, room: 'default', shutdown: new AbortController().signal });
   const doc = app.swagger();
   await app.close();
   return doc;

@@ -8,6 +8,6 @@ export type { UpdateOptions } from '../runtime/container-update.js';
 export { BerthError, CancelledError, ConflictError, NotFoundError, UsageError } from '../runtime/errors.js';
 export { execCommand, type OutputStream } from '../runtime/exec.js';
 export { checkHealth } from '../runtime/health.js';
-export type { Runtime } from '../runtime/runtime.js';
+export { Runtime } from '../runtime/runtime.js';
 export { ContainerTerminalSession } from '../runtime/terminal-session.js';
 export { readEnvFile, type PortSpec } from '../runtime/validate.js';
