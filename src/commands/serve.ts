@@ -62,5 +62,6 @@ export const serveCommand: CommandModule<GlobalArgs, Args<ServeArgs>> = {
     });
     ctx.out.note('berth serve: shutting down');
     await server.close();
+    ctx.signalEnd?.();
   },
 };

@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { authenticate, envUser, FailureDelay } from './auth.js';
 import { containerRoutes } from './containers.js';
@@ -58,7 +59,6 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     connectionTimeout: opts.idleTimeoutMs ?? 60_000,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true } },
     serverFactory: (handler) =>
       opts.tls ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(serverOptions, handler),
   });
@@ -76,6 +76,12 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
 
+  // Bodies are JSON and must have the declared types ("5" is not a number); query strings and paths are text, so
+  // their numbers, booleans and lists are read from it. Unknown fields are refused, never silently dropped.
+  const ajvOptions = { removeAdditional: false, useDefaults: true, allowUnionTypes: true, strict: false } as const;
+  const strict = new Ajv({ ...ajvOptions, coerceTypes: false });
+  const coercing = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   app.setErrorHandler(errorHandler(opts.rt));
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });

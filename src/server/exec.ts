@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { argv } from './containers.js';
-import { cuidParams, holdOpen, type CuidParams, type ServerContext } from './context.js';
+import { cuidParams, holdOpen, requestSignal, type CuidParams, type ServerContext } from './context.js';
 import { errorResponses, HttpError, toHttpError } from './errors.js';
 import { FILES_ROOT } from './present.js';
 import { execCommand, runBounded, type OutputStream, type Runtime } from './runtime.js';
@@ -48,9 +48,9 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
         response: { 200: execResult, ...errorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       holdOpen(req);
-      return run(req.rt, room, req.params.cuid, req.body.command, req.body.timeout, ctx.shutdown);
+      return run(req.rt, room, req.params.cuid, req.body.command, req.body.timeout, requestSignal(req, reply, ctx.shutdown));
     },
   );
 
@@ -83,8 +83,9 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       holdOpen(req);
+      const signal = requestSignal(req, reply, ctx.shutdown);
       const entries = Object.entries(req.body.commands);
       const results: Record<string, unknown> = {};
       await runBounded(
@@ -92,13 +93,13 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
         ([cuid]) => cuid,
         async ([cuid, command]) => {
           try {
-            results[cuid] = await run(req.rt, room, cuid, command, req.body.timeout, ctx.shutdown);
+            results[cuid] = await run(req.rt, room, cuid, command, req.body.timeout, signal);
           } catch (err) {
             const e = toHttpError(err, req.rt);
             results[cuid] = { error: { code: e.code, message: e.message } };
           }
         },
-        { concurrency: 16, signal: ctx.shutdown },
+        { concurrency: 16, signal },
       );
       return { results };
     },

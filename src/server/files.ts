@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { argv } from './containers.js';
-import { cuidParams, holdOpen, type CuidParams, type ServerContext } from './context.js';
+import { cuidParams, holdOpen, requestSignal, type CuidParams, type ServerContext } from './context.js';
 import { errorResponses, HttpError } from './errors.js';
 import { FILES_ROOT } from './present.js';
 import { archiveLimits, downloadArchive, downloadFile, uploadAndRun, uploadToContainer, UsageError, type Runtime } from './runtime.js';
@@ -51,8 +51,13 @@ async function streamed(reply: FastifyReply, type: string, write: (sink: Writabl
     write(chunk: Buffer, _enc, cb) {
       started = true;
       begin();
-      if (out.write(chunk)) cb();
-      else out.once('drain', () => cb());
+      // Once the response is gone, bytes are dropped: the request's signal is ending the download.
+      if (out.destroyed || out.write(chunk)) return cb();
+      const go = () => {
+        out.off('drain', go).off('close', go);
+        cb();
+      };
+      out.on('drain', go).on('close', go);
     },
   });
   const done = write(sink).then(
@@ -97,10 +102,10 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
         response: { 200: uploadResult, 413: errorResponses[400], 415: errorResponses[400], ...errorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const dest = filesPath(req.query.path);
       const archive = await limitedBody(req.rt, req.body, req.headers['content-length']);
-      const r = await uploadToContainer(req.rt, room, req.params.cuid, { archive, dest, signal: ctx.shutdown });
+      const r = await uploadToContainer(req.rt, room, req.params.cuid, { archive, dest, signal: requestSignal(req, reply, ctx.shutdown) });
       return { path: dest, files: r.files, dirs: r.dirs, symlinks: r.symlinks, bytes: r.bytes };
     },
   );
@@ -119,7 +124,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const full = filesPath(req.query.path);
-      return streamed(reply, 'application/octet-stream', (sink) => downloadFile(req.rt, room, req.params.cuid, full, sink, { signal: ctx.shutdown }));
+      return streamed(reply, 'application/octet-stream', (sink) => downloadFile(req.rt, room, req.params.cuid, full, sink, { signal: requestSignal(req, reply, ctx.shutdown) }));
     },
   );
 
@@ -137,7 +142,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const full = filesPath(req.query.path);
-      return streamed(reply, 'application/zip', (sink) => downloadArchive(req.rt, room, req.params.cuid, full, sink, { format: 'zip', contents: true, signal: ctx.shutdown }));
+      return streamed(reply, 'application/zip', (sink) => downloadArchive(req.rt, room, req.params.cuid, full, sink, { format: 'zip', contents: true, signal: requestSignal(req, reply, ctx.shutdown) }));
     },
   );
 
@@ -167,7 +172,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       holdOpen(req);
       const archive = await limitedBody(req.rt, req.body, req.headers['content-length']);
       const r = await uploadAndRun(req.rt, room, req.params.cuid, {
@@ -176,7 +181,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
         command: argv(req.query.command),
         detach: !req.query.wait,
         timeout: req.query.timeout !== undefined ? req.query.timeout * 1000 : undefined,
-        signal: ctx.shutdown,
+        signal: requestSignal(req, reply, ctx.shutdown),
       });
       // Output as the command wrote it, as `berth container exec` prints it.
       return { exit_code: r.exitCode, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timed_out: Boolean(r.timedOut) };

@@ -13,14 +13,18 @@ export class SocketSessions {
     return this.open.size;
   }
 
-  /** Ends every session's work, then closes its socket with 1001 (going away). */
-  async closeAll(reason = 'server shutting down'): Promise<void> {
-    await Promise.all(
-      [...this.open].map(async ([socket, stop]) => {
-        await stop().catch(() => {});
-        if (socket.readyState === socket.OPEN) socket.close(1001, reason);
-      }),
-    );
+  /**
+   * Closes every socket with 1001 (going away), then ends each session's work (its processes signalled), waiting for
+   * that at most `waitMs`: a shutdown never hangs on a session.
+   */
+  async closeAll(reason = 'server shutting down', waitMs = 3000): Promise<void> {
+    const stops = [...this.open].map(([socket, stop]) => {
+      if (socket.readyState === socket.OPEN) socket.close(1001, reason);
+      return stop().catch(() => {});
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(stops), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
   }
 }
 

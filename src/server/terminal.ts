@@ -54,8 +54,11 @@ export function terminalRoutes(app: FastifyInstance, ctx: ServerContext, session
       req.raw.socket?.setTimeout(0);
       let session: ContainerTerminalSession | undefined;
       let closed = false;
+      /** Set by a server shutdown: the close frame (1001) is the shutdown's to send. */
+      let ending = false;
       const pending: [RawData, boolean][] = [];
       const stop = async () => {
+        ending = true;
         await session?.stop();
       };
       sessions.add(socket, stop);
@@ -101,10 +104,10 @@ export function terminalRoutes(app: FastifyInstance, ctx: ServerContext, session
           s.wait().then(
             (code) => {
               sendJson(socket, { type: 'exit', exit_code: code });
-              if (socket.readyState === socket.OPEN) socket.close(1000, 'exited');
+              if (socket.readyState === socket.OPEN && !ending) socket.close(1000, 'exited');
             },
             () => {
-              if (socket.readyState === socket.OPEN) socket.close(1000, 'session ended');
+              if (socket.readyState === socket.OPEN && !ending) socket.close(1000, 'session ended');
             },
           );
         })
