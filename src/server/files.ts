@@ -103,6 +103,8 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req, reply) => {
+      // Checking and unpacking a large archive takes a while after its last byte came in, with nothing sent.
+      holdOpen(req);
       const dest = filesPath(req.query.path);
       const archive = await limitedBody(req.rt, req.body, req.headers['content-length']);
       const r = await uploadToContainer(req.rt, room, req.params.cuid, { archive, dest, signal: requestSignal(req, reply, ctx.shutdown) });
