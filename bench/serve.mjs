@@ -38,14 +38,15 @@ function run(cmd, args, opts = {}) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const engineAgent = new http.Agent({ keepAlive: true, maxSockets: 64, socketPath: '/var/run/docker.sock' });
 
-function get(opts, body) {
+/** One request; a kept-alive socket the server closed just as it was reused is retried once on a new one. */
+function get(opts, body, retried = false) {
   return new Promise((resolve, reject) => {
     const req = http.request(opts, (res) => {
       const chunks = [];
       res.on('data', (d) => chunks.push(d));
       res.on('end', () => (res.statusCode < 300 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${opts.path}: ${res.statusCode} ${Buffer.concat(chunks)}`))));
     });
-    req.on('error', reject);
+    req.on('error', (err) => (!retried && err.code === 'ECONNRESET' && req.reusedSocket ? get(opts, body, true).then(resolve, reject) : reject(err)));
     req.end(body);
   });
 }
