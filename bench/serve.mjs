@@ -2,7 +2,7 @@
 // (p50/p99 at 1 and 50 concurrent clients vs the engine's GET /containers/json), exec `true` (vs docker exec), a
 // WebSocket terminal keystroke round trip (vs the CLI's exec session in a pty), 200 idle terminals (server RSS and a
 // new request's latency), and a large upload and download (vs docker cp; server RSS sampled throughout).
-// Usage: node bench/serve.mjs [--containers 100] [--terminals 200] [--mib 1024] [--keys 200]
+// Usage: node bench/serve.mjs [--containers 100] [--terminals 200] [--mib 1024] [--keys 200] [--only list,exec,keys,idle,files]
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +21,9 @@ const count = arg('containers', 100);
 const terminals = arg('terminals', 200);
 const mib = arg('mib', 1024);
 const keys = arg('keys', 200);
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : undefined;
+const want = (part) => !only || only.includes(part);
 const image = process.env.BERTH_BENCH_IMAGE ?? 'berth-fixture:latest';
 const room = `bench-${randomBytes(3).toString('hex')}`;
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
@@ -103,6 +106,7 @@ try {
   console.log(`${count} containers in room ${room}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
   // 1. Listing.
+  if (want('list')) {
   const enginePath = `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [`berth.room=${room}`] }))}`;
   const listApi = async () => {
     const page = JSON.parse(await api('GET', '/v1/containers?limit=1000'));
@@ -127,7 +131,9 @@ try {
     say(`| engine GET /containers/json | ${c} | ${fmt(percentile(e, 50))} | ${fmt(percentile(e, 99))} |`);
   }
 
+  }
   // 2. Exec `true`.
+  if (want('exec')) {
   const execApi = async () => {
     const r = JSON.parse(await api('POST', '/v1/containers/c0/exec', { command: ['true'] }));
     if (r.exit_code !== 0) throw new Error('exec failed');
@@ -150,7 +156,9 @@ try {
   say(`| docker exec | ${fmt(percentile(ed, 50))} | ${fmt(percentile(ed, 95))} |`);
   say(`ratio p50: ${(percentile(ea, 50) / percentile(ed, 50)).toFixed(2)}×`);
 
+  }
   // 3. Keystroke round trip: the API's WebSocket terminal vs the CLI's exec session in a pty.
+  if (want('keys')) {
   const wsKeys = await new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/containers/c1/terminal?cols=120&rows=40`, { headers: { authorization: auth } });
     let out = '';
@@ -209,7 +217,9 @@ try {
   say(`| berth serve WebSocket terminal | ${fmt(percentile(wsKeys, 50))} | ${fmt(percentile(wsKeys, 95))} |`);
   say(`| berth container exec --tty (pty) | ${fmt(percentile(cliKeys, 50))} | ${fmt(percentile(cliKeys, 95))} |`);
 
+  }
   // 4. Idle terminals.
+  if (want('idle')) {
   const rssBefore = rssMiB(server.pid);
   const open = [];
   for (let i = 0; i < terminals; i++) {
@@ -229,7 +239,9 @@ try {
   say(`| GET status while open: p50 / p99 | ${fmt(percentile(during, 50))} / ${fmt(percentile(during, 99))} ms |`);
   for (const ws of open) ws.close();
 
+  }
   // 5. Large upload and download vs docker cp.
+  if (want('files')) {
   const dir = path.join(home, 'big');
   fs.mkdirSync(dir);
   run('dd', ['if=/dev/urandom', `of=${path.join(dir, 'big.bin')}`, 'bs=1M', `count=${mib}`], { stdio: 'ignore' });
@@ -254,7 +266,7 @@ try {
   );
   const upMs = now() - t;
   t = now();
-  run('docker', ['cp', path.join(dir, 'big.bin'), `${room}.c5:/tmp/big.bin`]);
+  run('docker', ['cp', path.join(dir, 'big.bin'), `${room}.c5:/app/big.bin`]);
   const cpUpMs = now() - t;
   t = now();
   const downRss = await sample(() =>
@@ -268,13 +280,14 @@ try {
   );
   const downMs = now() - t;
   t = now();
-  run('docker', ['cp', `${room}.c5:/tmp/big.bin`, path.join(home, 'down-cp.bin')]);
+  run('docker', ['cp', `${room}.c5:/app/big.bin`, path.join(home, 'down-cp.bin')]);
   const cpDownMs = now() - t;
   say('');
   say(`| ${mib} MiB | berth serve s | docker cp s | ratio | server peak RSS MiB |`);
   say('|---|---|---|---|---|');
   say(`| upload (zip body) | ${(upMs / 1000).toFixed(1)} | ${(cpUpMs / 1000).toFixed(1)} | ${(upMs / cpUpMs).toFixed(2)}× | ${fmt(upRss)} |`);
   say(`| download (one file) | ${(downMs / 1000).toFixed(1)} | ${(cpDownMs / 1000).toFixed(1)} | ${(downMs / cpDownMs).toFixed(2)}× | ${fmt(downRss)} |`);
+  }
   say(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   server.kill('SIGTERM');
