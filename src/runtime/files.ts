@@ -715,7 +715,9 @@ export async function uploadAndRun(rt: Runtime, room: string, ref: string, opts:
       const exec = await engine.call(`exec in container ${c.name}`, (d) =>
         d.getContainer(c.id).exec({ Cmd: opts.command, WorkingDir: upload.dest, Env: [...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), `${EXEC_MARKER}=${newExecToken()}`], ...(opts.user ? { User: opts.user } : {}) }),
       );
-      await engine.call(`start exec in container ${c.name}`, () => exec.start({ Detach: true } as object));
+      const started = await engine.call(`start exec in container ${c.name}`, () => exec.start({ Detach: true } as object));
+      // dockerode hands back the (empty) response unread: read it to its end, or its connection stays open.
+      (started as unknown as Readable | undefined)?.resume?.();
       return exec.id;
     });
     return { upload, exitCode: null, execId };
