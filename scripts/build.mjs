@@ -206,6 +206,17 @@ for (const file of readdirSync('dist')) {
   if (!outputs.has(path.resolve('dist', file))) rmSync(path.join('dist', file), { force: true });
 }
 
+// docs/openapi.json: the API server's OpenAPI document, generated from its route schemas (src/server).
+const serverChunk = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'src/server/index.ts')?.[0];
+if (!serverChunk) throw new Error('build: no output for src/server/index.ts');
+const openapi = spawnSync(
+  process.execPath,
+  ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path.resolve(serverChunk)).href)}); process.stdout.write(JSON.stringify(await m.openApiDocument(), null, 2) + '\\n');`],
+  { encoding: 'utf8' },
+);
+if (openapi.status !== 0) throw new Error(`build: cannot generate docs/openapi.json: ${openapi.stderr}`);
+writeFileSync('docs/openapi.json', openapi.stdout);
+
 // dist/commands.json: each command group's help line (command, aliases, describe), so `berth --help` and --version
 // load no group and a command line loads only the one it names (src/commands/main.ts).
 const mainChunk = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'src/commands/main.ts')?.[0];

@@ -40,6 +40,8 @@ const environment = {
   BERTH_AUDIT_MAX_BYTES: { default: '10485760 (10 MiB)', does: 'the audit log rotates at this size', page: 'operations.md#the-audit-log' },
   BERTH_AUDIT_MAX_FILES: { default: '5', does: 'rotated audit files kept', page: 'operations.md#the-audit-log' },
   BERTH_COMPLETION_TIMEOUT_MS: { default: '1500', does: 'how long shell completion waits for the engine for container names', page: 'operations.md#shell-completion' },
+  BERTH_API_USER: { does: 'with `BERTH_API_PASSWORD` (or the same two in a `.env` in the working directory): one more API user for `berth serve`', page: 'api.md#authentication' },
+  BERTH_API_PASSWORD: { does: 'the password of `BERTH_API_USER`; never a flag', page: 'api.md#authentication' },
   DOCKER_HOST: { does: 'the engine (`unix://`, `tcp://`, `ssh://`), when `--host` is not given', page: 'operations.md#remote-engines' },
   DOCKER_CONTEXT: { does: 'the docker context to use instead of the current one', page: 'operations.md#remote-engines' },
   DOCKER_TLS_VERIFY: { does: 'with a `tcp://` host: TLS, verified against `DOCKER_CERT_PATH`', page: 'operations.md#remote-engines' },

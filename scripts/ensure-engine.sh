@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Makes a Docker engine reachable for berth (tests and the dashboard). On a fresh Debian machine, as root, it installs
 # Debian's docker.io, busybox-static (the test fixture image), docker-registry, and openssh-server and openssl (the
-# remote-engine tests), then starts dockerd in the background. Without root it says what to install. Everything it does is said on stderr.
+# remote-engine tests), and python3-aiohttp and python3-pytest (the Python API client's tests against berth serve), then starts dockerd in the background. Without root it says what to install. Everything it does is said on stderr.
 set -euo pipefail
 
 say() { echo "berth setup: $*" >&2; }
-PACKAGES=(docker.io busybox-static docker-registry openssh-server openssl)
+PACKAGES=(docker.io busybox-static docker-registry openssh-server openssl python3-aiohttp python3-pytest)
 
 ping_engine() {
   node --input-type=module -e '
@@ -27,6 +27,9 @@ missing_packages() {
   # The remote-engine tests: sshd on 127.0.0.1 (ssh://) and openssl for the TLS certificates (tcp+TLS).
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  # clients/python's pytest suite (test/server-python.test.ts), with Debian's own python3 (PyPI is not needed).
+  dpkg -s python3-aiohttp >/dev/null 2>&1 || missing+=(python3-aiohttp)
+  dpkg -s python3-pytest >/dev/null 2>&1 || missing+=(python3-pytest)
   echo "${missing[@]:-}"
 }
 

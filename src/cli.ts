@@ -58,6 +58,7 @@ export async function run(args: string[]): Promise<number> {
   const { main } = await import('./commands/main.js');
   const controller = new AbortController();
   let interrupted = false;
+  let endedBySignal = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) process.exit(signal === 'SIGINT' ? ExitCode.cancelled : 143);
     interrupted = true;
@@ -66,8 +67,8 @@ export async function run(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await main(args.length ? args : ['--help'], { signal: controller.signal });
-    return interrupted ? ExitCode.cancelled : ExitCode.ok;
+    await main(args.length ? args : ['--help'], { signal: controller.signal, onSignalEnd: () => (endedBySignal = true) });
+    return interrupted && !endedBySignal ? ExitCode.cancelled : ExitCode.ok;
   } catch (err) {
     if (interrupted) {
       printError(new BerthError('cancelled', 'cancelled'), debug);

@@ -16,6 +16,8 @@ export interface CliContext {
   io: CliIo;
   /** Aborted on Ctrl+C / SIGTERM so long work stops and cleans up. */
   signal: AbortSignal;
+  /** For a command whose normal end is that signal (a foreground server): the process then exits 0. */
+  signalEnd?: () => void;
 }
 
 export interface GlobalArgs {

@@ -34,6 +34,7 @@ export const commandGroups: Record<string, () => Promise<Group>> = {
   proxy: async () => (await import('./proxy.js')).proxyCommand,
   plugin: async () => (await import('./plugin.js')).pluginCommand,
   records: async () => (await import('./records.js')).recordsCommand,
+  serve: async () => (await import('./serve.js')).serveCommand,
 };
 
 /** Every command group, in `commandGroups` order (the order of `berth --help`). */
@@ -111,6 +112,8 @@ export interface MainOptions {
   signal?: AbortSignal;
   /** Called with the runtime once it exists, so the caller can close it. */
   onRuntime?: (rt: Runtime) => void;
+  /** A foreground server (berth serve) says Ctrl+C / SIGTERM was its normal end: exit 0, not 130. */
+  onSignalEnd?: () => void;
 }
 
 export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onContext: (ctx: CliContext) => void, commands: Group[]): Argv<GlobalArgs> {
@@ -163,6 +166,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<v
   const parse = async (all: boolean) => {
     const parser = buildParser(args, io, signal, (c) => {
       ctx = c;
+      if (options.onSignalEnd) c.signalEnd = options.onSignalEnd;
       options.onRuntime?.(c.rt);
     }, await groupsFor(args, all));
     let helpText = '';

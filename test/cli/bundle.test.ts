@@ -46,6 +46,17 @@ describe('bundle', () => {
 });
 
 describe("the bundle's string-width stand-in", () => {
+  it('loads Fastify and its plugins only through the API server chunk (berth serve)', () => {
+    const server = fs.readdirSync(dist).find((f) => f.endsWith('.js') && read(f).includes('// src/server/index.ts'));
+    expect(server).toBeDefined();
+    expect([...reachable(server!)].some((f) => read(f).includes('// node_modules/fastify/'))).toBe(true);
+    // Every other command, `berth serve user ...` included, never loads them.
+    for (const file of reachable('cli.js', server)) {
+      const code = read(file);
+      for (const mod of ['fastify', '@fastify/websocket', '@fastify/swagger']) expect(code, `${file}: ${mod}`).not.toContain(`// node_modules/${mod}/`);
+    }
+  });
+
   it('answers only characters every bundled string-width counts as one column', async () => {
     // @ts-expect-error: a build script, plain JavaScript
     const { NARROW_TEXT } = (await import('../../scripts/narrow-text.mjs')) as { NARROW_TEXT: RegExp };

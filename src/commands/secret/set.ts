@@ -5,7 +5,7 @@ import { SecretStore, validateSecretName } from '../../runtime/secrets/index.js'
 import type { Args, CliContext, GlobalArgs } from '../context.js';
 
 /** Reads the whole of a piped stdin; one trailing newline (from echo or a heredoc) is not part of the value. */
-async function readPiped(stdin: NodeJS.ReadableStream): Promise<Buffer> {
+export async function readPiped(stdin: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   let value = Buffer.concat(chunks);
@@ -14,7 +14,7 @@ async function readPiped(stdin: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** A prompt on the terminal with echo off: Enter ends it, Ctrl+C cancels, Backspace deletes. */
-function readHidden(ctx: CliContext, prompt: string): Promise<Buffer> {
+export function readHidden(ctx: CliContext, prompt: string): Promise<Buffer> {
   const stdin = ctx.io.stdin as NodeJS.ReadStream;
   ctx.io.stderr.write(prompt);
   return new Promise((resolve, reject) => {

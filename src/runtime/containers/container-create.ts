@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { resolveCredentials, familiarName, parseImageRef, type ImageRef, claimImage } from '../images/index.js';
 import { registryError } from '../engine/index.js';
 import { admitStart, applyAgentPolicy, ensureWorkspace } from '../agents/index.js';
-import { type Engine, BerthError, ConflictError, NotFoundError, LABEL, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind, type Runtime } from '../core/index.js';
+import { type Engine, BerthError, ConflictError, NotFoundError, LABEL, filesVolumeName, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind, type Runtime } from '../core/index.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService, assertMountable, engineMount, ensureOwnedDir, ensureStorageVolume, normalizeSubpath, type StorageMount } from '../rooms/index.js';
 import {
@@ -45,6 +45,12 @@ export interface RunOptions extends LogLimitOptions {
   role?: string;
   /** Track the container as a container record (records.ts); only `container run` reads it. */
   record?: boolean;
+  /** false: created, not started (the API's create; `container run` always starts). */
+  start?: boolean;
+  /** A volume of the container's own mounted here (the API's /app), removed when the container is deleted. */
+  filesDir?: string;
+  /** Without a command, keep the image's default command alive (a TTY and open stdin, as `docker run -dit`). */
+  keepAlive?: boolean;
 }
 
 export interface Resources {
@@ -74,6 +80,10 @@ export interface RunSpec {
   logs: LogLimits;
   /** Keep stdin open for one attached writer (jobs fed from a pipe); closed when that writer closes it. */
   openStdin?: boolean;
+  /** The container's own files volume (RunOptions.filesDir). */
+  files?: { volume: string; target: string };
+  /** A TTY and open stdin, so a shell default command waits instead of exiting (RunOptions.keepAlive). */
+  keepAlive?: boolean;
 }
 
 export type PullProgress = { status: string; id?: string; progress?: string };
@@ -116,8 +126,11 @@ export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kin
   const roleName = opts.role ?? (rt.env.BERTH_ROLE || undefined);
   const role = roleName !== undefined ? validateIdentity(roleName, '--role') : undefined;
   const logs = await resolveLogLimits(rt, opts);
+  const files = opts.filesDir !== undefined ? { volume: filesVolumeName(room, name), target: validateMountPath(opts.filesDir, 'filesDir') } : undefined;
+  const command = opts.command?.length ? opts.command : undefined;
+  const keepAlive = opts.keepAlive && !command ? true : undefined;
   // The agent's memory cap, CPU share and workspace mount (agents.ts).
-  return applyAgentPolicy(rt, { room, kind, name, image: opts.image.trim(), command: opts.command?.length ? opts.command : undefined, env, tags, resources, ports, mount, agent, role, logs });
+  return applyAgentPolicy(rt, { room, kind, name, image: opts.image.trim(), command, env, tags, resources, ports, mount, agent, role, logs, ...(files ? { files } : {}), ...(keepAlive ? { keepAlive } : {}) });
 }
 
 function toEnvMap(env: RunOptions['env']): Record<string, string> {
@@ -142,6 +155,7 @@ export function specLabels(spec: RunSpec): Record<string, string> {
     [LABEL.agent]: spec.agent,
     ...(spec.role ? { [LABEL.role]: spec.role } : {}),
     ...(spec.tags.length ? { [LABEL.tags]: spec.tags.join(',') } : {}),
+    ...(spec.files ? { [LABEL.files]: spec.files.target } : {}),
     [LABEL.managed]: 'true',
   };
 }
@@ -172,17 +186,21 @@ export function createBody(spec: RunSpec): Docker.ContainerCreateOptions {
     Labels: specLabels(spec),
     ExposedPorts: exposed,
     ...(spec.openStdin ? { OpenStdin: true, StdinOnce: true, AttachStdin: true } : {}),
+    ...(spec.keepAlive ? { Tty: true, OpenStdin: true } : {}),
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,
+      // A kept-alive default command (a shell, a REPL) is not PID 1, so the stop signal reaches it (createFromSpec).
+      ...(spec.keepAlive ? { Init: true } : {}),
       LogConfig: logConfig(spec.logs),
       ...(spec.resources.nanoCpus ? { NanoCpus: spec.resources.nanoCpus } : {}),
       ...(spec.resources.memory ? { Memory: spec.resources.memory, MemorySwap: spec.resources.memory * 2 } : {}),
       ...(spec.resources.pids ? { PidsLimit: spec.resources.pids } : {}),
-      ...(spec.mount || spec.workspace
+      ...(spec.mount || spec.workspace || spec.files
         ? {
             Mounts: [
               ...(spec.mount ? [engineMount(spec.mount)] : []),
+              ...(spec.files ? [{ Type: 'volume' as const, Source: spec.files.volume, Target: spec.files.target }] : []),
               ...(spec.workspace ? [{ Type: 'bind' as const, Source: spec.workspace.source, Target: spec.workspace.target }] : []),
             ],
           }
@@ -315,7 +333,13 @@ export async function createFromSpec(
   // The agent's limits (max running, CPU quota): refused or queued here, before anything is created.
   const admission = opts.start !== false ? await admitStart(rt, spec, { timeoutMs: opts.admissionTimeoutMs, signal: opts.signal, onQueued: opts.onQueued }) : undefined;
   try {
-    const container = await engine.call(`create container ${spec.name}`, (d) => d.createContainer(createBody(spec)));
+    const body = createBody(spec);
+    if (spec.keepAlive) {
+      // A shell or REPL kept alive on a TTY ends on a hang-up (it ignores SIGTERM); an image's own stop signal wins.
+      const image = await engine.call(`inspect image ${spec.image}`, (d) => d.getImage(spec.image).inspect());
+      if (!(image.Config as { StopSignal?: string } | undefined)?.StopSignal) (body as { StopSignal?: string }).StopSignal = 'SIGHUP';
+    }
+    const container = await engine.call(`create container ${spec.name}`, (d) => d.createContainer(body));
     try {
       await opts.beforeStart?.(container);
       if (opts.start !== false) await engine.call(`start container ${spec.name}`, () => container.start());

@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 // still imports them through its subcommand modules).
 import type { CreateCallbacks, RunOptions } from './container-create.js';
 import type { UpdateOptions, UpdateResult } from './container-update.js';
-import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, roomLabelFilter, roomNetworkName, maskLabels, type PortMapping, type Runtime, validateRoomName, validateSeconds, validateSignal, validateTag, sleep } from '../core/index.js';
+import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, filesVolumeName, roomLabelFilter, roomNetworkName, maskLabels, type PortMapping, type Runtime, validateRoomName, validateSeconds, validateSignal, validateTag, sleep } from '../core/index.js';
 import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
 import { auditTarget, isLive, type ContainerSummary } from './summary.js';
 
@@ -170,13 +170,14 @@ export class ContainerService {
     // Lazy for start-up: listing and the dashboard's first requests load neither creating nor records.
     const [{ auditDetails, createFromSpec, toRunSpec }, { recordWhileCreating }] = await Promise.all([import('./container-create.js'), import('../records/index.js')]);
     const spec = await toRunSpec(this.rt, room, opts, 'container');
+    const action = opts.start === false ? 'container.create' : 'container.run';
     return this.rt.audit.record(
-      { actor: this.rt.actor, action: 'container.run', target: `${room}/${spec.name}`, details: { ...auditDetails(spec), record: opts.record || undefined } },
+      { actor: this.rt.actor, action, target: `${room}/${spec.name}`, details: { ...auditDetails(spec), record: opts.record || undefined } },
       async () => {
         // With record, the record is stored between create and start, and dropped again when the start fails.
         const tracking = opts.record ? recordWhileCreating(this.rt, spec) : undefined;
         try {
-          const created = await createFromSpec(this.rt, spec, tracking ? { ...cb, beforeStart: tracking.beforeStart } : cb);
+          const created = await createFromSpec(this.rt, spec, { ...cb, ...(tracking ? { beforeStart: tracking.beforeStart } : {}), start: opts.start });
           const record = await tracking?.started();
           return { ...(await this.summary(room, created.id)), pulled: created.pulled, ...(record ? { record } : {}) };
         } catch (err) {
@@ -366,6 +367,12 @@ export class ContainerService {
       { actor: this.rt.actor, action: 'container.delete', target: auditTarget(c), details: { force: !!opts.force } },
       async () => {
         await engine.call(`delete container ${c.name}`, (d) => d.getContainer(c.id).remove({ force: !!opts.force, v: true }));
+        // The container's own files volume (RunOptions.filesDir) goes with it.
+        if (c.labels[LABEL.files]) {
+          await engine.call(`delete files volume of ${c.name}`, (d) => d.getVolume(filesVolumeName(room, c.name)).remove()).catch((err) => {
+            if (!(err instanceof NotFoundError)) throw err;
+          });
+        }
         return { id: c.id, name: c.name };
       },
     );

@@ -20,7 +20,7 @@ export {
   portBindings,
   toRunSpec,
 } from './container-create.js';
-export { type ContainerDetail, ContainerService } from './containers.js';
+export { type ContainerDetail, type ContainerStatus, ContainerService } from './containers.js';
 export {
   Demuxer,
   EXEC_MARKER,
@@ -55,3 +55,4 @@ export {
 } from './logs.js';
 export { containerStats, watchContainerStats } from './stats.js';
 export { type ContainerSummary, auditTarget, isLive } from './summary.js';
+export type { UpdateOptions } from './container-update.js';

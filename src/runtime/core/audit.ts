@@ -12,6 +12,8 @@ export interface AuditEntry {
   result: 'ok' | 'error';
   error?: string;
   details?: Record<string, unknown>;
+  /** Where the request came from when not this machine's CLI: berth serve's principal and source address. */
+  origin?: Record<string, string>;
 }
 
 // Masking moved to mask.ts (one module for every surface); these stay exported for existing callers.
@@ -26,10 +28,19 @@ export class AuditLog {
   /** `mask` masks details and errors before they are written; the runtime passes its own (with stored secrets). */
   constructor(
     readonly file: string,
-    options: { mask?: Masker; limits?: AuditFileLimits } = {},
+    options: { mask?: Masker; limits?: AuditFileLimits; origin?: Record<string, string> } = {},
   ) {
     this.mask = options.mask ?? new Masker({ dataDir: path.dirname(file) });
     this.limits = options.limits ?? DEFAULT_AUDIT_LIMITS;
+    this.origin = options.origin;
+  }
+
+  /** Written into every entry of this log (berth serve: who called, from which address). */
+  private readonly origin?: Record<string, string>;
+
+  /** The same log, each entry carrying `origin`. */
+  withOrigin(origin: Record<string, string>): AuditLog {
+    return new AuditLog(this.file, { mask: this.mask, limits: this.limits, origin });
   }
 
   append(entry: Omit<AuditEntry, 'time'> & { time?: string }): AuditEntry {
@@ -41,6 +52,7 @@ export class AuditLog {
       result: entry.result,
       ...(entry.error ? { error: this.mask.text(entry.error) } : {}),
       ...(entry.details ? { details: this.mask.deep(entry.details) } : {}),
+      ...(this.origin ? { origin: this.origin } : {}),
     };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     // One write per line with O_APPEND keeps lines whole when several berth processes append at once.

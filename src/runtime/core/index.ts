@@ -33,6 +33,7 @@ export {
   dockerContainerName,
   roomLabelFilter,
   roomNetworkName,
+  filesVolumeName,
   storageVolumeName,
 } from './labels.js';
 export { withLeaseLock, withSettingsLock } from './lease-lock.js';

@@ -8,6 +8,8 @@ export const LABEL = {
   role: 'berth.role',
   tags: 'berth.tags',
   managed: 'berth.managed',
+  /** Where a container's own files volume is mounted (the API's /app): the volume goes when the container does. */
+  files: 'berth.files',
 } as const;
 
 export type ObjectKind = 'room' | 'container' | 'job' | 'service';
@@ -22,6 +24,11 @@ export function roomNetworkName(room: string): string {
 /** The volume that stands for a room's storage when a directory inside it is mounted (storage-mounts.ts). */
 export function storageVolumeName(room: string): string {
   return `berth-storage-${room}`;
+}
+
+/** A container's own files volume (RunOptions.filesDir), named after it so a recreate keeps it. */
+export function filesVolumeName(room: string, name: string): string {
+  return `berth-files-${room}.${name}`;
 }
 
 /** Docker names are engine-wide; berth scopes them to a room as ROOM.NAME so two rooms can each have a "web". */

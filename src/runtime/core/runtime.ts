@@ -40,6 +40,17 @@ export class Runtime {
     return this.options.actor ?? this.env.BERTH_AGENT ?? this.env.USER ?? 'user';
   }
 
+  /**
+   * The same runtime acting for another caller (berth serve's principal of one request): engine, settings and
+   * database are this one's (open them here first); `actor` and the audit log's origin are the caller's.
+   */
+  actingFor(actor: string, origin?: Record<string, string>): Runtime {
+    const child = Object.create(this) as Runtime;
+    Object.defineProperty(child, 'actor', { value: actor });
+    if (origin) Object.defineProperty(child, 'audit', { value: this.audit.withOrigin(origin) });
+    return child;
+  }
+
   settings(): Promise<SettingsStore> {
     this.settingsPromise ??= openSettings(this.paths);
     return this.settingsPromise;

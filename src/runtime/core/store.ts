@@ -140,6 +140,13 @@ export const migrations: readonly string[] = [
      updated_at    TEXT NOT NULL,
      PRIMARY KEY (code, version)
    );`,
+  // api users (berth serve): people who call the HTTP API with Basic auth; the password only as a bcrypt hash.
+  `CREATE TABLE api_users (
+     name          TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     created_at    TEXT NOT NULL,
+     created_by    TEXT NOT NULL
+   );`,
 ];
 
 export function openDatabase(file: string): Database {

@@ -480,7 +480,7 @@ export async function downloadArchive(
   ref: string,
   p: string,
   out: Writable | string,
-  opts: { format?: DownloadFormat; signal?: AbortSignal; onProgress?: (bytes: number) => void } = {},
+  opts: { format?: DownloadFormat; signal?: AbortSignal; onProgress?: (bytes: number) => void; /** zip: names relative to the path (a directory's contents), not under its base name. */ contents?: boolean } = {},
 ): Promise<{ container: string; path: string; format: DownloadFormat; bytes: number; skipped: number; to?: string }> {
   const format = opts.format ?? 'tar';
   if (format !== 'tar' && format !== 'zip') throw new UsageError(`invalid --format "${format}": use tar or zip`);
@@ -513,7 +513,8 @@ export async function downloadArchive(
         const zip = new ZipFile();
         const writing = pipeline(zip.outputStream as Readable, counter, sink, { end: Boolean(partial) });
         for await (const entry of tarEntries(stream)) {
-          const name = entry.name.replace(/^\/+/, '').replace(/^(\.\/)+/, '');
+          let name = entry.name.replace(/^\/+/, '').replace(/^(\.\/)+/, '');
+          if (opts.contents) name = name.split('/').slice(1).join('/');
           if (!name || name === '.' || name === './') continue;
           const opt = { mtime: entry.mtime ?? new Date(), mode: entry.mode & 0o7777 };
           if (entry.type === 'directory') zip.addEmptyDirectory(name.replace(/\/$/, ''), { ...opt, mode: opt.mode | 0o040000 });
@@ -728,7 +729,9 @@ export async function uploadAndRun(rt: Runtime, room: string, ref: string, opts:
       const exec = await engine.call(`exec in container ${c.name}`, (d) =>
         d.getContainer(c.id).exec({ Cmd: opts.command, WorkingDir: upload.dest, Env: [...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), `${EXEC_MARKER}=${newExecToken()}`], ...(opts.user ? { User: opts.user } : {}) }),
       );
-      await engine.call(`start exec in container ${c.name}`, () => exec.start({ Detach: true } as object));
+      const started = await engine.call(`start exec in container ${c.name}`, () => exec.start({ Detach: true } as object));
+      // dockerode hands back the (empty) response unread: read it to its end, or its connection stays open.
+      (started as unknown as Readable | undefined)?.resume?.();
       return exec.id;
     });
     return { upload, exitCode: null, execId };

@@ -1,0 +1,301 @@
+// Benchmark: berth serve against the engine and the docker CLI, same machine, same run: listing 100 containers
+// (p50/p99 at 1 and 50 concurrent clients vs the engine's GET /containers/json), exec `true` (vs docker exec), a
+// WebSocket terminal keystroke round trip (vs the CLI's exec session in a pty), 200 idle terminals (server RSS and a
+// new request's latency), and a large upload and download (vs docker cp; server RSS sampled throughout).
+// Usage: node bench/serve.mjs [--containers 100] [--terminals 200] [--mib 1024] [--keys 200] [--only list,exec,keys,idle,files]
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import pty from 'node-pty';
+import WebSocket from 'ws';
+import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const count = arg('containers', 100);
+const terminals = arg('terminals', 200);
+const mib = arg('mib', 1024);
+const keys = arg('keys', 200);
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : undefined;
+const want = (part) => !only || only.includes(part);
+const image = process.env.BERTH_BENCH_IMAGE ?? 'berth-fixture:latest';
+const room = `bench-${randomBytes(3).toString('hex')}`;
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
+const env = { ...process.env, BERTH_HOME: home, BERTH_API_USER: 'bench', BERTH_API_PASSWORD: 'bench-password' };
+const auth = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const fmt = (v) => v.toFixed(1);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const engineAgent = new http.Agent({ keepAlive: true, maxSockets: 64, socketPath: '/var/run/docker.sock' });
+
+/** One request; a kept-alive socket the server closed just as it was reused is retried once on a new one. */
+function get(opts, body, retried = false) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(opts, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => (res.statusCode < 300 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${opts.path}: ${res.statusCode} ${Buffer.concat(chunks)}`))));
+    });
+    req.on('error', (err) => (!retried && err.code === 'ECONNRESET' && req.reusedSocket ? get(opts, body, true).then(resolve, reject) : reject(err)));
+    req.end(body);
+  });
+}
+
+let port;
+const api = (method, p, body) =>
+  get({ host: '127.0.0.1', port, method, path: p, agent, headers: { authorization: auth, ...(body ? { 'content-type': 'application/json' } : {}) } }, body && JSON.stringify(body));
+
+/** `total` requests with `concurrency` in flight; each one's latency. */
+async function load(fn, total, concurrency) {
+  const times = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < total) {
+        const t = now();
+        await fn();
+        times.push(now() - t);
+      }
+    }),
+  );
+  return times;
+}
+
+function rssMiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]) / 1024;
+}
+
+ensureBuilt();
+const server = spawn(node, [berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+let serverLog = '';
+server.stderr.on('data', (d) => (serverLog += d));
+const results = [];
+const say = (line) => {
+  results.push(line);
+  console.log(line);
+};
+try {
+  port = await new Promise((resolve, reject) => {
+    server.stderr.on('data', () => {
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(serverLog);
+      if (m) resolve(Number(m[1]));
+    });
+    server.on('exit', (c) => reject(new Error(`berth serve exited ${c}: ${serverLog}`)));
+  });
+  // API containers (each with its /app), created and started through the API, ten at a time.
+  for (let i = 0; i < count; i += 10) {
+    const configs = Array.from({ length: Math.min(10, count - i) }, (_, j) => ({ name: `c${i + j}`, image }));
+    const r = JSON.parse(await api('POST', '/v1/containers/batch-create', { configs }));
+    if (r.results.some((x) => x.error)) throw new Error(JSON.stringify(r.results.find((x) => x.error)));
+    await Promise.all(configs.map((c) => api('POST', `/v1/containers/${c.name}/start`)));
+  }
+  console.log(`${count} containers in room ${room}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+  // 1. Listing.
+  if (want('list')) {
+  const enginePath = `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [`berth.room=${room}`] }))}`;
+  const listApi = async () => {
+    const page = JSON.parse(await api('GET', '/v1/containers?limit=1000'));
+    if (page.containers.length !== count) throw new Error(`API listed ${page.containers.length}`);
+  };
+  const listEngine = async () => {
+    const list = JSON.parse(await get({ path: enginePath, agent: engineAgent }));
+    if (list.length !== count) throw new Error(`engine listed ${list.length}`);
+  };
+  await load(listApi, 10, 1);
+  await load(listEngine, 10, 1);
+  say('| list 100 containers | clients | p50 ms | p99 ms |');
+  say('|---|---|---|---|');
+  for (const c of [1, 50]) {
+    const total = c === 1 ? 100 : 500;
+    // Interleaved halves, so machine noise hits both alike.
+    const a = [...(await load(listApi, total / 2, c)), ...[]];
+    const e = await load(listEngine, total / 2, c);
+    a.push(...(await load(listApi, total / 2, c)));
+    e.push(...(await load(listEngine, total / 2, c)));
+    say(`| berth serve GET /v1/containers | ${c} | ${fmt(percentile(a, 50))} | ${fmt(percentile(a, 99))} |`);
+    say(`| engine GET /containers/json | ${c} | ${fmt(percentile(e, 50))} | ${fmt(percentile(e, 99))} |`);
+  }
+
+  }
+  // 2. Exec `true`.
+  if (want('exec')) {
+  const execApi = async () => {
+    const r = JSON.parse(await api('POST', '/v1/containers/c0/exec', { command: ['true'] }));
+    if (r.exit_code !== 0) throw new Error('exec failed');
+  };
+  const execDocker = async () => run('docker', ['exec', `${room}.c0`, 'true']);
+  const ea = [];
+  const ed = [];
+  for (let i = 0; i < 30; i++) {
+    let t = now();
+    await execApi();
+    ea.push(now() - t);
+    t = now();
+    await execDocker();
+    ed.push(now() - t);
+  }
+  say('');
+  say(`| exec \`true\` (30 each, interleaved) | p50 ms | p95 ms |`);
+  say('|---|---|---|');
+  say(`| berth serve POST /v1/containers/c0/exec | ${fmt(percentile(ea, 50))} | ${fmt(percentile(ea, 95))} |`);
+  say(`| docker exec | ${fmt(percentile(ed, 50))} | ${fmt(percentile(ed, 95))} |`);
+  say(`ratio p50: ${(percentile(ea, 50) / percentile(ed, 50)).toFixed(2)}×`);
+
+  }
+  // 3. Keystroke round trip: the API's WebSocket terminal vs the CLI's exec session in a pty.
+  if (want('keys')) {
+  const wsKeys = await new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/containers/c1/terminal?cols=120&rows=40`, { headers: { authorization: auth } });
+    let out = '';
+    let waiter;
+    ws.on('message', (d, bin) => {
+      if (bin) out += d.toString();
+      waiter?.();
+    });
+    ws.on('error', reject);
+    const until = (test) => new Promise((r) => { const check = () => (test() ? r() : (waiter = check)); check(); });
+    ws.on('open', async () => {
+      await until(() => out.includes('#'));
+      const samples = [];
+      for (let i = 0; i < keys; i++) {
+        const ch = String.fromCharCode(97 + (i % 26));
+        const mark = out.length;
+        const t = now();
+        ws.send(Buffer.from(ch));
+        await until(() => out.slice(mark).includes(ch));
+        samples.push(now() - t);
+        if (i % 50 === 49) ws.send(Buffer.from('\x15'));
+      }
+      ws.close();
+      resolve(samples);
+    });
+  });
+  const cliKeys = await new Promise((resolve) => {
+    const term = pty.spawn(node, [berthBin, 'container', 'exec', '--room', room, '--tty', 'c2', '--', 'sh'], { name: 'xterm-256color', cols: 120, rows: 40, env });
+    let out = '';
+    let waiter;
+    term.onData((d) => {
+      out += d;
+      waiter?.();
+    });
+    const until = (test) => new Promise((r) => { const check = () => (test() ? r() : (waiter = check)); check(); });
+    (async () => {
+      await until(() => out.includes('#'));
+      const samples = [];
+      for (let i = 0; i < keys; i++) {
+        const ch = String.fromCharCode(97 + (i % 26));
+        const mark = out.length;
+        const t = now();
+        term.write(ch);
+        await until(() => out.slice(mark).includes(ch));
+        samples.push(now() - t);
+        if (i % 50 === 49) term.write('\x15');
+      }
+      term.write('\x15exit\r');
+      setTimeout(() => { try { term.kill(); } catch {} }, 2000);
+      resolve(samples);
+    })();
+  });
+  say('');
+  say(`| keystroke round trip (${keys} keys) | p50 ms | p95 ms |`);
+  say('|---|---|---|');
+  say(`| berth serve WebSocket terminal | ${fmt(percentile(wsKeys, 50))} | ${fmt(percentile(wsKeys, 95))} |`);
+  say(`| berth container exec --tty (pty) | ${fmt(percentile(cliKeys, 50))} | ${fmt(percentile(cliKeys, 95))} |`);
+
+  }
+  // 4. Idle terminals.
+  if (want('idle')) {
+  const rssBefore = rssMiB(server.pid);
+  const open = [];
+  for (let i = 0; i < terminals; i++) {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/containers/c${10 + (i % Math.max(1, count - 10))}/terminal`, { headers: { authorization: auth } });
+    await new Promise((resolve, reject) => {
+      ws.once('message', resolve);
+      ws.once('error', reject);
+    });
+    open.push(ws);
+  }
+  const rssIdle = rssMiB(server.pid);
+  const during = await load(() => api('GET', '/v1/containers/c3/status'), 200, 1);
+  say('');
+  say(`| ${terminals} idle WebSocket terminals | value |`);
+  say('|---|---|');
+  say(`| server RSS before / with them open | ${fmt(rssBefore)} / ${fmt(rssIdle)} MiB |`);
+  say(`| GET status while open: p50 / p99 | ${fmt(percentile(during, 50))} / ${fmt(percentile(during, 99))} ms |`);
+  for (const ws of open) ws.close();
+
+  }
+  // 5. Large upload and download vs docker cp.
+  if (want('files')) {
+  const dir = path.join(home, 'big');
+  fs.mkdirSync(dir);
+  run('dd', ['if=/dev/urandom', `of=${path.join(dir, 'big.bin')}`, 'bs=1M', `count=${mib}`], { stdio: 'ignore' });
+  const zip = path.join(home, 'big.zip');
+  run('python3', ['-c', `import zipfile; z = zipfile.ZipFile(${JSON.stringify(zip)}, 'w', zipfile.ZIP_STORED, allowZip64=True); z.write(${JSON.stringify(path.join(dir, 'big.bin'))}, 'big.bin'); z.close()`]);
+  const sample = (fn) => {
+    const peaks = [];
+    const timer = setInterval(() => peaks.push(rssMiB(server.pid)), 100);
+    return fn().finally(() => clearInterval(timer)).then(() => Math.max(...peaks, rssMiB(server.pid)));
+  };
+  let t = now();
+  const upRss = await sample(() =>
+    new Promise((resolve, reject) => {
+      // A fresh connection: an idle keep-alive one may have been closed by the server meanwhile.
+      const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/v1/containers/c4/files', agent: false, headers: { authorization: auth, 'content-type': 'application/zip', 'content-length': fs.statSync(zip).size } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`upload ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      fs.createReadStream(zip).pipe(req);
+    }),
+  );
+  const upMs = now() - t;
+  t = now();
+  run('docker', ['cp', path.join(dir, 'big.bin'), `${room}.c5:/app/big.bin`]);
+  const cpUpMs = now() - t;
+  t = now();
+  const downRss = await sample(() =>
+    new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/v1/containers/c4/files?path=big.bin', agent: false, headers: { authorization: auth } }, (res) => {
+        const out = fs.createWriteStream(path.join(home, 'down.bin'));
+        res.pipe(out);
+        out.on('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`download ${res.statusCode}`))));
+      }).on('error', reject);
+    }),
+  );
+  const downMs = now() - t;
+  t = now();
+  run('docker', ['cp', `${room}.c5:/app/big.bin`, path.join(home, 'down-cp.bin')]);
+  const cpDownMs = now() - t;
+  say('');
+  say(`| ${mib} MiB | berth serve s | docker cp s | ratio | server peak RSS MiB |`);
+  say('|---|---|---|---|---|');
+  say(`| upload (zip body) | ${(upMs / 1000).toFixed(1)} | ${(cpUpMs / 1000).toFixed(1)} | ${(upMs / cpUpMs).toFixed(2)}× | ${fmt(upRss)} |`);
+  say(`| download (one file) | ${(downMs / 1000).toFixed(1)} | ${(cpDownMs / 1000).toFixed(1)} | ${(downMs / cpDownMs).toFixed(2)}× | ${fmt(downRss)} |`);
+  }
+  say(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.on('exit', r));
+  const ids = run('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`]).split('\n').filter(Boolean);
+  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  const vols = run('docker', ['volume', 'ls', '-q', '--filter', `name=berth-files-${room}.`]).split('\n').filter(Boolean);
+  if (vols.length) spawnSync('docker', ['volume', 'rm', ...vols], { stdio: 'ignore' });
+  spawnSync('docker', ['network', 'rm', `berth-${room}`], { stdio: 'ignore' });
+  fs.rmSync(home, { recursive: true, force: true });
+}
