@@ -40,7 +40,8 @@ export const auditCommand: CommandModule<GlobalArgs, Args<AuditArgs>> = {
     const q = { room, agent, action, since, tail };
     auditFilter(q); // bad input fails before anything is printed
     if (!follow) {
-      ctx.out.list(queryAudit(ctx.rt, q), auditColumns, { id: (e) => `${e.time} ${e.action} ${e.target}` });
+      // A damaged line is named on stderr (one line each), never skipped in silence.
+      ctx.out.list(queryAudit(ctx.rt, q, { onDamaged: (d) => ctx.out.note(`berth: ${d.message}`) }), auditColumns, { id: (e) => `${e.time} ${e.action} ${e.target}` });
       return;
     }
     const wide = ctx.out.options.format === 'wide';

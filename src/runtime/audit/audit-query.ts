@@ -1,5 +1,6 @@
 // Reading the audit log for `berth audit` and the dashboard: filters by room, agent, action and time, and a live follow.
-import { type AuditEntry, followLineBatches, readLines, UsageError, type Runtime, validateRoomName } from '../core/index.js';
+import path from 'node:path';
+import { type AuditEntry, followLineBatches, readNumberedLines, splitEntries, UsageError, type Runtime, validateRoomName } from '../core/index.js';
 import { parseSince, parseTail } from '../containers/index.js';
 
 export interface AuditQuery {
@@ -44,11 +45,31 @@ function parse(line: string): AuditEntry | undefined {
   }
 }
 
-/** The matching entries, oldest first, rotated files included. */
-export function queryAudit(rt: Runtime, q: AuditQuery = {}): AuditEntry[] {
+/** A line of the log that is not an entry (torn by a crash or a full disk, or edited by hand). */
+export interface DamagedLine {
+  /** The file's name (actions.jsonl, actions.jsonl.2). */
+  file: string;
+  line: number;
+  /** `damaged line N in actions.jsonl`: what berth audit prints. */
+  message: string;
+}
+
+/** The matching entries, oldest first, rotated files included; every damaged line is passed to onDamaged. */
+export function queryAudit(rt: Runtime, q: AuditQuery = {}, opts: { onDamaged?: (d: DamagedLine) => void } = {}): AuditEntry[] {
   const filter = auditFilter(q);
   const tail = parseTail(q.tail);
-  const entries = readLines(rt.audit.file).map(parse).filter((e): e is AuditEntry => Boolean(e) && filter(e!));
+  const entries: AuditEntry[] = [];
+  for (const l of readNumberedLines(rt.audit.file)) {
+    const whole = parse(l.text);
+    // A torn line may have the next entry glued to it: that entry is kept, the torn part named.
+    const split = whole ? { entries: [l.text], damaged: false } : splitEntries(l.text);
+    const found = split.entries.map(parse).filter((e): e is AuditEntry => Boolean(e));
+    if (split.damaged || found.length < split.entries.length || !found.length) {
+      const file = path.basename(l.file);
+      opts.onDamaged?.({ file, line: l.line, message: `damaged line ${l.line} in ${file}` });
+    }
+    for (const e of found) if (filter(e)) entries.push(e);
+  }
   return tail === 'all' ? entries : tail === 0 ? [] : entries.slice(-tail);
 }
 

@@ -1,2 +1,2 @@
 // The audit: reading and following the audit log (the writer is in core).
-export { auditFilter, followAudit, queryAudit } from './audit-query.js';
+export { auditFilter, type DamagedLine, followAudit, queryAudit } from './audit-query.js';

@@ -28,13 +28,32 @@ const STALE_LOCK_MS = 10_000;
  * Appends one line (it must end with \n) in a single write: Linux applies O_APPEND writes to a regular file whole,
  * so lines from several processes never interleave. A writer that opened the file just before a rotation writes into
  * what became .1: still in the log, in order.
+ * The log never keeps a torn line: a write the disk cut short is rolled back (the file truncated to where it
+ * was, unless another writer appended after it). A torn tail left by a crash mid-write is not patched here (another
+ * writer's line in progress looks the same from outside: its size grows page by page): the next line is glued to
+ * it, and the reader splits the glued entry off and names the damaged part (splitEntries). Throws when the line
+ * was not written whole.
  */
 export function appendLine(file: string, line: string, limits: AuditFileLimits): void {
   const fd = fs.openSync(file, 'a', 0o600);
   let size: number;
   try {
-    fs.writeSync(fd, line);
+    const before = fs.fstatSync(fd).size;
+    const data = Buffer.from(line);
+    const written = fs.writeSync(fd, data);
     size = fs.fstatSync(fd).size;
+    if (written < data.length) {
+      // A full disk took part of the line: take it back. Only when ours is the last write in the file (a
+      // writer after us also hit the full disk, or wrote whole lines we must not cut).
+      if (size - written >= before) {
+        try {
+          fs.ftruncateSync(fd, size - written);
+        } catch {
+          // the next append starts on a fresh line instead
+        }
+      }
+      throw Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), { code: 'ENOSPC', path: file });
+    }
   } finally {
     fs.closeSync(fd);
   }
@@ -81,7 +100,47 @@ export function auditFiles(file: string): string[] {
 
 /** Every whole line of the log, oldest first; a line still being written (no newline yet) is left for later. */
 export function readLines(file: string): string[] {
-  const lines: string[] = [];
+  return readNumberedLines(file).map((l) => l.text);
+}
+
+export interface NumberedLine {
+  /** The file it is in (actions.jsonl or a rotated actions.jsonl.N). */
+  file: string;
+  /** 1-based line number in that file. */
+  line: number;
+  text: string;
+}
+
+/**
+ * A line as entries: every line berth writes starts with `{"time":`, so a torn tail with the next entry glued to it
+ * is split there. Returns the entry texts and whether a damaged part was found.
+ */
+export function splitEntries(text: string): { entries: string[]; damaged: boolean } {
+  const parts: string[] = [];
+  let rest = text;
+  for (;;) {
+    const at = rest.lastIndexOf('{"time":"');
+    if (at <= 0) break;
+    parts.unshift(rest.slice(at));
+    rest = rest.slice(0, at);
+  }
+  parts.unshift(rest);
+  const entries: string[] = [];
+  let damaged = false;
+  for (const p of parts) {
+    try {
+      JSON.parse(p);
+      entries.push(p);
+    } catch {
+      damaged = true;
+    }
+  }
+  return { entries, damaged };
+}
+
+/** readLines with where each line is, so a reader can name a damaged one. */
+export function readNumberedLines(file: string): NumberedLine[] {
+  const lines: NumberedLine[] = [];
   for (const f of auditFiles(file)) {
     let text: string;
     try {
@@ -90,7 +149,10 @@ export function readLines(file: string): string[] {
       continue; // rotated away meanwhile
     }
     const end = text.lastIndexOf('\n');
-    for (const line of text.slice(0, end + 1).split('\n')) if (line) lines.push(line);
+    text
+      .slice(0, end + 1)
+      .split('\n')
+      .forEach((line, i) => line && lines.push({ file: f, line: i + 1, text: line }));
   }
   return lines;
 }

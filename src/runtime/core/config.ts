@@ -78,6 +78,8 @@ export async function openSettings(paths: BerthPaths): Promise<SettingsStore> {
     cwd: paths.configDir,
     configName: 'config',
     defaults: defaultSettings,
+    // Private to the user like the rest of berth's files (conf's default is 0666 less the umask).
+    configFileMode: 0o600,
   });
   return {
     path: conf.path,

@@ -9,6 +9,10 @@ export const ExitCode = {
   engineUnreachable: 5,
   denied: 6,
   timeout: 7,
+  /** Refused before acting: the audit log cannot be written (a full disk), so nothing was done. */
+  auditRefused: 8,
+  /** The action was done but its audit line could not be written. */
+  auditLost: 9,
   cancelled: 130,
 } as const;
 

@@ -1,6 +1,7 @@
 // The core: the runtime context and what it opens (paths, settings, the state store, the engine connection, the audit log, secret masking), typed errors, validation, labels, locks, host file safety and pure formatting.
-export { auditFiles, followLineBatches, followLines, readLines } from './audit-file.js';
+export { auditFiles, followLineBatches, followLines, type NumberedLine, readLines, readNumberedLines, splitEntries } from './audit-file.js';
 export { type AuditEntry, AuditLog } from './audit.js';
+export { diskFullMessage, isDiskFull, mountOf } from './disk.js';
 export { type AgentLimits, type SettingsStore, type TrustRule } from './config.js';
 export { Engine, isConnectionError, resolveEndpoint } from './engine.js';
 export {

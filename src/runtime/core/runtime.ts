@@ -8,6 +8,7 @@ import { connectEngine, resolveEndpoint, type Engine, type EngineEndpoint } from
 import { Masker } from './mask.js';
 import { resolvePaths, type BerthPaths } from './paths.js';
 import { openDatabase, type Database } from './store.js';
+import { tightenInstall } from './private-files.js';
 
 export interface RuntimeOptions {
   /** --host: overrides DOCKER_HOST, the docker context and config. */
@@ -51,7 +52,16 @@ export class Runtime {
     return child;
   }
 
+  /** Data and config private to their user (0700 / 0600), once per runtime, before either is opened. */
+  private tightened = false;
+  private tighten(): void {
+    if (this.tightened) return;
+    tightenInstall(this.paths);
+    this.tightened = true;
+  }
+
   settings(): Promise<SettingsStore> {
+    if (!this.settingsPromise) this.tighten();
     this.settingsPromise ??= openSettings(this.paths);
     return this.settingsPromise;
   }
@@ -82,6 +92,7 @@ export class Runtime {
   }
 
   db(): Database {
+    if (!this.database) this.tighten();
     this.database ??= openDatabase(this.paths.database);
     return this.database;
   }

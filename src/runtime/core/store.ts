@@ -150,7 +150,9 @@ export const migrations: readonly string[] = [
 ];
 
 export function openDatabase(file: string): Database {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // A new database is created 0600: SQLite gives its -wal and -shm the database file's mode.
+  if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
   // better-sqlite3 is a native CommonJS addon: required, not bundled.
   const require = createRequire(import.meta.url);
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
