@@ -1,11 +1,12 @@
 // Updating a container: resources change in place (docker update, merged with what is set); env, tags, image and
 // ports cannot, so the container is recreated with the same name, room and labels, and the old one is restored if
-// the new one fails to create or start.
+// the new one fails to create or start. Both paths go through the agent's admission, as a start does.
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ensureImage, portBindings, type CreateCallbacks } from './container-create.js';
 import { auditTarget, isLive, type ContainerLookup, type ContainerSummary } from './summary.js';
 import { BerthError, ConflictError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, parseCpus, parseEnvList, parseMemory, parsePids, parsePort, validateEnvKey, validateSeconds, validateTag, type PortSpec } from '../core/index.js';
+import { admitStart, applyAgentPolicy } from '../agents/index.js';
 import { boundedLogConfig, logConfig, readLogSettings, resolveLogLimits, type LogLimits } from './log-limits.js';
 
 export interface UpdateOptions {
@@ -98,6 +99,9 @@ export async function updateContainer(
     ...(memory !== undefined ? { Memory: memory, MemorySwap: memory * 2 } : {}),
     ...(pids !== undefined ? { PidsLimit: pids } : {}),
   };
+  // The same admission as a start (agent caps: memory per container, CPU quota, max running): a container must not
+  // get past its agent's limits by being updated or recreated.
+  const admission = await admitUpdate(rt, info, room, c.name, { nanoCpus, memory, recreate }, cb);
   const engine = await rt.engine();
   const details = {
     changed,
@@ -112,15 +116,49 @@ export async function updateContainer(
     ...(pids !== undefined ? { pids } : {}),
     ...(changed.includes('logs') ? { logs } : {}),
   };
-  return rt.audit.record({ actor: rt.actor, action: 'container.update', target: auditTarget(c), details }, async () => {
-    if (!recreate) {
-      await engine.call(`update container ${c.name}`, (d) => d.getContainer(c.id).update(resources));
-      return { container: await service.summary(room, c.id), changed, recreated: false };
-    }
-    if (image) await ensureImage(engine, image, cb, rt.env, { rt, room });
-    const body = await recreateBody(engine.docker, info, room, c.name, { env: nextEnv, tags, image, ports, resources, logs, logsChanged: changed.includes('logs') });
-    const newId = await replace(engine.docker, info, room, c.name, body, opts.time);
-    return { container: await service.summary(room, newId), changed, recreated: true, previousId: c.id };
+  try {
+    return await rt.audit.record({ actor: rt.actor, action: 'container.update', target: auditTarget(c), details }, async () => {
+      if (!recreate) {
+        await engine.call(`update container ${c.name}`, (d) => d.getContainer(c.id).update(resources));
+        return { container: await service.summary(room, c.id), changed, recreated: false };
+      }
+      if (image) await ensureImage(engine, image, cb, rt.env, { rt, room });
+      const body = await recreateBody(engine.docker, info, room, c.name, { env: nextEnv, tags, image, ports, resources, logs, logsChanged: changed.includes('logs') });
+      const newId = await replace(engine.docker, info, room, c.name, body, opts.time);
+      return { container: await service.summary(room, newId), changed, recreated: true, previousId: c.id };
+    });
+  } finally {
+    admission?.release();
+  }
+}
+
+/**
+ * Checks an update against the agent's limits as a start would be: the memory cap and per-container CPU quota for
+ * any change of resources or a recreate, and, when the container is running, the agent's admission (max running,
+ * CPU quota) with this container's new CPU limit in place of its old one. Undefined when there is nothing to admit.
+ */
+async function admitUpdate(
+  rt: Runtime,
+  info: Docker.ContainerInspectInfo,
+  room: string,
+  name: string,
+  change: { nanoCpus?: number; memory?: number; recreate: boolean },
+  cb: CreateCallbacks,
+): Promise<{ release(): void } | undefined> {
+  const agent = info.Config.Labels?.[LABEL.agent];
+  if (!agent || (change.nanoCpus === undefined && change.memory === undefined && !change.recreate)) return undefined;
+  const nanoCpus = change.nanoCpus ?? (info.HostConfig.NanoCpus || undefined);
+  const memory = change.memory ?? (info.HostConfig.Memory || undefined);
+  const resources = { ...(nanoCpus !== undefined ? { nanoCpus } : {}), ...(memory !== undefined ? { memory } : {}) };
+  // Refuses a memory or CPU ask over the agent's per-container caps (the filled-in defaults are not used).
+  await applyAgentPolicy(rt, { room, name, agent, resources });
+  if (!isLive(info.State.Status)) return undefined; // a stopped container is admitted when it starts
+  return admitStart(rt, { room, name, agent, resources }, {
+    signal: cb.signal,
+    timeoutMs: cb.admissionTimeoutMs,
+    onQueued: cb.onQueued,
+    // The container itself is running already: it is replaced, not added.
+    replacing: [info.Name.replace(/^\//, '')],
   });
 }
 
