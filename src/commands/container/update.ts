@@ -36,7 +36,7 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
       .option('clear-tags', { type: 'boolean', describe: 'Remove every tag' })
       .options(resourceOptions({ cpus: 'CPU limit (other limits are kept)', memory: 'Memory limit (other limits are kept)', pids: 'Process count limit (other limits are kept)' }))
       .option('image', { type: 'string', describe: 'Run this image instead' })
-      .option('port', { alias: 'p', type: 'string', describe: 'Replace the published ports with these' })
+      .option('port', { alias: 'p', type: 'string', describe: 'Replace the published ports with these ([address:]host:container; loopback unless an address is given)' })
       .option('clear-ports', { type: 'boolean', describe: 'Unpublish every port' })
       .option('time', { alias: 't', type: 'string', describe: 'Grace seconds when the old container stops for a recreate' })
       .options(logLimitOptions({ maxSize: 'Largest log file before it rotates (recreates)', maxFiles: 'Log files kept (recreates)' }))

@@ -3,7 +3,7 @@
 // the new one fails to create or start. Both paths go through the agent's admission, as a start does.
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { ensureImage, portBindings, type CreateCallbacks } from './container-create.js';
+import { defaultPortHost, ensureImage, portBindings, withHost, type CreateCallbacks } from './container-create.js';
 import { auditTarget, isLive, type ContainerLookup, type ContainerSummary } from './summary.js';
 import { BerthError, ConflictError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, parseCpus, parseEnvList, parseMemory, parsePids, parsePort, validateEnvKey, validateSeconds, validateTag, type PortSpec } from '../core/index.js';
 import { admitStart, applyAgentPolicy } from '../agents/index.js';
@@ -54,7 +54,9 @@ export async function updateContainer(
   const nanoCpus = opts.cpus !== undefined ? parseCpus(opts.cpus) : undefined;
   const memory = opts.memory !== undefined ? (typeof opts.memory === 'number' ? opts.memory : parseMemory(opts.memory)) : undefined;
   const pids = opts.pids !== undefined ? parsePids(opts.pids) : undefined;
-  const ports = opts.ports?.map((p) => (typeof p === 'string' ? parsePort(p) : p));
+  const given = opts.ports?.map((p) => (typeof p === 'string' ? parsePort(p) : p));
+  // As at run: a port without an address binds to the default host (loopback unless the setting says otherwise).
+  const ports = given?.length ? withHost(given, await defaultPortHost(rt)) : given;
   if (opts.image !== undefined && !opts.image.trim()) throw new UsageError('invalid --image "": give an image reference');
   if (opts.time !== undefined) validateSeconds('--time', opts.time);
   const logsAsked = opts.logMaxSize !== undefined || opts.logMaxFiles !== undefined;

@@ -1,7 +1,7 @@
 // The core: the runtime context and what it opens (paths, settings, the state store, the engine connection, the audit log, secret masking), typed errors, validation, labels, locks, host file safety and pure formatting.
 export { auditFiles, followLineBatches, followLines, readLines } from './audit-file.js';
 export { type AuditEntry, AuditLog } from './audit.js';
-export { type AgentLimits, type SettingsStore, type TrustRule } from './config.js';
+export { DEFAULT_PORT_HOST, type AgentLimits, type SettingsStore, type TrustRule } from './config.js';
 export { Engine, isConnectionError, resolveEndpoint } from './engine.js';
 export {
   BerthError,
