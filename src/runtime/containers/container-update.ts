@@ -26,6 +26,11 @@ export interface UpdateOptions {
   /** New log limits (a recreate: Docker cannot change them in place). */
   logMaxSize?: string | number;
   logMaxFiles?: string | number;
+  /**
+   * Recreate even when files were added or changed in the container outside its mounts (they are lost with the old
+   * container). Without it such a recreate is refused, saying how many and where.
+   */
+  confirmRecreate?: boolean;
 }
 
 export interface UpdateResult {
@@ -89,13 +94,22 @@ export async function updateContainer(
     if (currentLogs.driver !== 'json-file' || currentLogs.maxSize !== logs.maxSize || (currentLogs.maxFiles ?? 1) !== logs.maxFiles) changed.push('logs');
   }
   if (changed.length === 0) {
-    if (!Object.values(opts).some((v) => v !== undefined)) {
+    if (!Object.entries(opts).some(([k, v]) => v !== undefined && k !== 'confirmRecreate')) {
       throw new UsageError('nothing to update: give --env, --unset-env, --tag, --cpus, --memory, --pids, --image, --port or --log-max-size/--log-max-files');
     }
     throw new UsageError(`container "${c.name}" already has these settings: nothing to update`);
   }
   const recreate = changed.some((f) => RECREATE_FIELDS.has(f));
   if (recreate && c.state === 'paused') throw new ConflictError(`container "${c.name}" in room "${room}" is paused: unpause it before changing ${changed.filter((f) => RECREATE_FIELDS.has(f)).join(', ')}`);
+  if (recreate && !opts.confirmRecreate) {
+    const lost = await unsavedChanges(rt, info);
+    if (lost.length) {
+      const shown = lost.slice(0, 3).join(', ') + (lost.length > 3 ? ', …' : '');
+      throw new ConflictError(
+        `container "${c.name}" has ${lost.length} ${lost.length === 1 ? 'file' : 'files'} added or changed outside its mounts (${shown}) that recreating it for ${changed.filter((f) => RECREATE_FIELDS.has(f)).join(', ')} would lose: copy them out (berth container download) or confirm with --recreate`,
+      );
+    }
+  }
   const resources = {
     ...(nanoCpus !== undefined ? { NanoCpus: nanoCpus } : {}),
     ...(memory !== undefined ? { Memory: memory, MemorySwap: memory * 2 } : {}),
@@ -162,6 +176,22 @@ async function admitUpdate(
     // The container itself is running already: it is replaced, not added.
     replacing: [info.Name.replace(/^\//, '')],
   });
+}
+
+/**
+ * What a recreate would throw away: paths the engine reports added (A) or changed (C) in the container's own
+ * filesystem, outside its mounts, sorted. A directory listed only because something inside it changed is left out;
+ * deleted paths (D) come back with the new container and are not a loss.
+ */
+export async function unsavedChanges(rt: Runtime, info: Docker.ContainerInspectInfo): Promise<string[]> {
+  const engine = await rt.engine();
+  const changes = ((await engine.call(`list changes of container ${info.Name.replace(/^\//, '')}`, (d) => d.getContainer(info.Id).changes())) ?? []) as { Path: string; Kind: number }[];
+  const mounts = (info.Mounts ?? []).map((m) => m.Destination.replace(/\/+$/, ''));
+  const inMount = (p: string) => mounts.some((m) => p === m || p.startsWith(`${m}/`));
+  const paths = changes.filter((ch) => ch.Kind !== 2 && !inMount(ch.Path)).map((ch) => ch.Path);
+  const parents = new Set<string>();
+  for (const p of paths) for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) parents.add(p.slice(0, i));
+  return paths.filter((p) => !parents.has(p)).sort();
 }
 
 type Bindings = Record<string, { HostIp?: string; HostPort?: string }[] | null> | undefined;
