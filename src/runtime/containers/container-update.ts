@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { defaultPortHost, ensureImage, portBindings, withHost, type CreateCallbacks } from './container-create.js';
-import { auditTarget, isLive, type ContainerLookup, type ContainerSummary } from './summary.js';
+import { UnsavedChangesError, auditTarget, isLive, type ContainerLookup, type ContainerSummary } from './summary.js';
 import { BerthError, ConflictError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, parseCpus, parseEnvList, parseMemory, parsePids, parsePort, validateEnvKey, validateSeconds, validateTag, type PortSpec } from '../core/index.js';
 import { admitStart, applyAgentPolicy } from '../agents/index.js';
 import { boundedLogConfig, logConfig, readLogSettings, resolveLogLimits, type LogLimits } from './log-limits.js';
@@ -105,7 +105,8 @@ export async function updateContainer(
     const lost = await unsavedChanges(rt, info);
     if (lost.length) {
       const shown = lost.slice(0, 3).join(', ') + (lost.length > 3 ? ', …' : '');
-      throw new ConflictError(
+      throw new UnsavedChangesError(
+        lost,
         `container "${c.name}" has ${lost.length} ${lost.length === 1 ? 'file' : 'files'} added or changed outside its mounts (${shown}) that recreating it for ${changed.filter((f) => RECREATE_FIELDS.has(f)).join(', ')} would lose: copy them out (berth container download) or confirm with --recreate`,
       );
     }

@@ -54,4 +54,4 @@ export {
   unixNanoString,
 } from './logs.js';
 export { containerStats, watchContainerStats } from './stats.js';
-export { type ContainerSummary, auditTarget, isLive } from './summary.js';
+export { type ContainerSummary, UnsavedChangesError, auditTarget, isLive } from './summary.js';
