@@ -15,6 +15,7 @@ export {
   type RunOptions,
   auditDetails,
   createFromSpec,
+  defaultPortHost,
   ensureImage,
   ensureRoomOnce,
   portBindings,
