@@ -26,6 +26,7 @@ const settings = {
   'deploy.keepRevisions': { does: 'specs each service keeps for `service rollback` and `service inspect`', page: 'services.md#history-and-rollback' },
   'deploy.mode': { does: '`auto`: a Swarm service when the engine is a Swarm manager; `engine` keeps plain containers on a manager; `swarm` insists; `BERTH_DEPLOY_MODE` overrides it', page: 'services.md#swarm' },
   'proxy.bind': { does: 'where `berth proxy` listens (`--bind` overrides it)', page: 'services.md#berth-proxy' },
+  'ports.defaultHost': { does: 'the host address a published port binds to when `-p` names none (`8080:80`); `0.0.0.0` opens such ports to the network as docker does. A port given with an address (`-p 0.0.0.0:8080:80`) binds there', page: 'concepts.md#published-ports' },
 };
 
 // Environment variables berth reads (`env.NAME` in src/): what each does. A variable read in src/ without a line here

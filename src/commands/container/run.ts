@@ -38,7 +38,7 @@ export function runOptionsBuilder<T>(y: import('yargs').Argv<T>) {
     .option('name', { type: 'string', describe: 'Name in the room (default: generated)' })
     .option('tag', { type: 'string', describe: 'Tag for filtering (repeatable)' })
     .options(resourceOptions({ cpus: 'CPU limit, e.g. 0.5 or 2', memory: 'Memory limit, e.g. 512m or 1g', pids: 'Process count limit' }))
-    .option('port', { alias: 'p', type: 'string', describe: 'Publish host:container[/tcp|udp] (repeatable)' })
+    .option('port', { alias: 'p', type: 'string', describe: 'Publish [address:]host:container[/tcp|udp] (repeatable); loopback unless an address is given' })
     .option('mount-path', { type: 'string', describe: 'Mount the room storage at this path in the container' })
     .option('mount-subpath', { type: 'string', describe: 'Mount only this directory of the room storage (Engine API 1.45+: docs/hostile-containers.md)' })
     .option('agent', { type: 'string', describe: 'Who starts it (default: BERTH_AGENT, then config defaultAgent); its limits and workspace apply' })

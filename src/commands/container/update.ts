@@ -22,6 +22,7 @@ interface UpdateArgs {
   time?: string;
   logMaxSize?: string;
   logMaxFiles?: string;
+  recreate?: boolean;
 }
 
 export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>> = {
@@ -36,9 +37,10 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
       .option('clear-tags', { type: 'boolean', describe: 'Remove every tag' })
       .options(resourceOptions({ cpus: 'CPU limit (other limits are kept)', memory: 'Memory limit (other limits are kept)', pids: 'Process count limit (other limits are kept)' }))
       .option('image', { type: 'string', describe: 'Run this image instead' })
-      .option('port', { alias: 'p', type: 'string', describe: 'Replace the published ports with these' })
+      .option('port', { alias: 'p', type: 'string', describe: 'Replace the published ports with these ([address:]host:container; loopback unless an address is given)' })
       .option('clear-ports', { type: 'boolean', describe: 'Unpublish every port' })
       .option('time', { alias: 't', type: 'string', describe: 'Grace seconds when the old container stops for a recreate' })
+      .option('recreate', { type: 'boolean', describe: 'Recreate even when files written in the container (outside its mounts) would be lost' })
       .options(logLimitOptions({ maxSize: 'Largest log file before it rotates (recreates)', maxFiles: 'Log files kept (recreates)' }))
       .conflicts('tag', 'clear-tags')
       .conflicts('port', 'clear-ports') as never,
@@ -59,6 +61,7 @@ export const containerUpdateCommand: CommandModule<GlobalArgs, Args<UpdateArgs>>
         time: argv.time !== undefined ? parseWholeNumber('--time', argv.time) : undefined,
         logMaxSize: argv.logMaxSize,
         logMaxFiles: argv.logMaxFiles,
+        confirmRecreate: argv.recreate,
       },
       { signal: ctx.signal, onPull: pullProgress(ctx) },
     );

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { resolveCredentials, familiarName, parseImageRef, type ImageRef, claimImage } from '../images/index.js';
 import { registryError } from '../engine/index.js';
 import { admitStart, applyAgentPolicy, ensureWorkspace } from '../agents/index.js';
-import { type Engine, BerthError, ConflictError, NotFoundError, LABEL, filesVolumeName, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind, type Runtime } from '../core/index.js';
+import { DEFAULT_PORT_HOST, type Engine, BerthError, ConflictError, NotFoundError, LABEL, filesVolumeName, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind, type Runtime } from '../core/index.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService, assertMountable, engineMount, ensureOwnedDir, ensureStorageVolume, normalizeSubpath, type StorageMount } from '../rooms/index.js';
 import {
@@ -98,6 +98,17 @@ export interface CreateCallbacks {
   onQueued?: (why: string) => void;
 }
 
+/** The `ports.defaultHost` setting: where a published port without an address binds (loopback unless set). */
+export async function defaultPortHost(rt: Runtime): Promise<string> {
+  const host = (await rt.setting('ports'))?.defaultHost;
+  return typeof host === 'string' && host.trim() ? host.trim() : DEFAULT_PORT_HOST;
+}
+
+/** Ports as the command gave them, each with the address it binds to (the default host unless it named one). */
+export function withHost(ports: PortSpec[], host: string): PortSpec[] {
+  return ports.map((p) => (p.hostIp ? p : { ...p, hostIp: host }));
+}
+
 /** Validates every option before anything is touched, so bad input changes nothing. */
 export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kind: ObjectKind = 'container'): Promise<RunSpec> {
   validateRoomName(room);
@@ -110,7 +121,9 @@ export async function toRunSpec(rt: Runtime, room: string, opts: RunOptions, kin
     ...(opts.memory !== undefined ? { memory: typeof opts.memory === 'number' ? opts.memory : parseMemory(opts.memory) } : {}),
     ...(opts.pids !== undefined ? { pids: parsePids(opts.pids) } : {}),
   };
-  const ports = (opts.ports ?? []).map((p) => (typeof p === 'string' ? parsePort(p) : p));
+  const given = (opts.ports ?? []).map((p) => (typeof p === 'string' ? parsePort(p) : p));
+  // Loopback unless the command (or the setting) names another address: nothing is open to the network by default.
+  const ports = given.length ? withHost(given, await defaultPortHost(rt)) : given;
   let mount: RunSpec['mount'];
   if (opts.mountSubpath !== undefined && opts.mountPath === undefined) {
     throw new BerthError('--mount-subpath needs --mount-path (where to mount it in the container)', 'usage');
@@ -164,12 +177,18 @@ export function portKey(p: { containerPort: number; protocol: string }): string 
   return `${p.containerPort}/${p.protocol}`;
 }
 
-export function portBindings(ports: PortSpec[]): { exposed: Record<string, object>; bindings: Record<string, { HostIp?: string; HostPort: string }[]> } {
+/**
+ * The engine's ExposedPorts and PortBindings for published ports. A port without an address binds to `defaultHost`
+ * when one is given (containers, jobs and plugin runs pass the `ports.defaultHost` setting, loopback by default);
+ * without either, the engine binds every interface.
+ */
+export function portBindings(ports: PortSpec[], defaultHost?: string): { exposed: Record<string, object>; bindings: Record<string, { HostIp?: string; HostPort: string }[]> } {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp?: string; HostPort: string }[]> = {};
   for (const p of ports) {
     exposed[portKey(p)] = {};
-    (bindings[portKey(p)] ??= []).push({ ...(p.hostIp ? { HostIp: p.hostIp } : {}), HostPort: p.hostPort ? String(p.hostPort) : '' });
+    const hostIp = p.hostIp ?? defaultHost;
+    (bindings[portKey(p)] ??= []).push({ ...(hostIp ? { HostIp: hostIp } : {}), HostPort: p.hostPort ? String(p.hostPort) : '' });
   }
   return { exposed, bindings };
 }

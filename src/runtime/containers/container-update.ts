@@ -1,11 +1,12 @@
 // Updating a container: resources change in place (docker update, merged with what is set); env, tags, image and
 // ports cannot, so the container is recreated with the same name, room and labels, and the old one is restored if
-// the new one fails to create or start.
+// the new one fails to create or start. Both paths go through the agent's admission, as a start does.
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { ensureImage, portBindings, type CreateCallbacks } from './container-create.js';
-import { auditTarget, isLive, type ContainerLookup, type ContainerSummary } from './summary.js';
+import { defaultPortHost, ensureImage, portBindings, withHost, type CreateCallbacks } from './container-create.js';
+import { UnsavedChangesError, auditTarget, isLive, type ContainerLookup, type ContainerSummary } from './summary.js';
 import { BerthError, ConflictError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, parseCpus, parseEnvList, parseMemory, parsePids, parsePort, validateEnvKey, validateSeconds, validateTag, type PortSpec } from '../core/index.js';
+import { admitStart, applyAgentPolicy } from '../agents/index.js';
 import { boundedLogConfig, logConfig, readLogSettings, resolveLogLimits, type LogLimits } from './log-limits.js';
 
 export interface UpdateOptions {
@@ -25,6 +26,11 @@ export interface UpdateOptions {
   /** New log limits (a recreate: Docker cannot change them in place). */
   logMaxSize?: string | number;
   logMaxFiles?: string | number;
+  /**
+   * Recreate even when files were added or changed in the container outside its mounts (they are lost with the old
+   * container). Without it such a recreate is refused, saying how many and where.
+   */
+  confirmRecreate?: boolean;
 }
 
 export interface UpdateResult {
@@ -53,7 +59,9 @@ export async function updateContainer(
   const nanoCpus = opts.cpus !== undefined ? parseCpus(opts.cpus) : undefined;
   const memory = opts.memory !== undefined ? (typeof opts.memory === 'number' ? opts.memory : parseMemory(opts.memory)) : undefined;
   const pids = opts.pids !== undefined ? parsePids(opts.pids) : undefined;
-  const ports = opts.ports?.map((p) => (typeof p === 'string' ? parsePort(p) : p));
+  const given = opts.ports?.map((p) => (typeof p === 'string' ? parsePort(p) : p));
+  // As at run: a port without an address binds to the default host (loopback unless the setting says otherwise).
+  const ports = given?.length ? withHost(given, await defaultPortHost(rt)) : given;
   if (opts.image !== undefined && !opts.image.trim()) throw new UsageError('invalid --image "": give an image reference');
   if (opts.time !== undefined) validateSeconds('--time', opts.time);
   const logsAsked = opts.logMaxSize !== undefined || opts.logMaxFiles !== undefined;
@@ -86,18 +94,31 @@ export async function updateContainer(
     if (currentLogs.driver !== 'json-file' || currentLogs.maxSize !== logs.maxSize || (currentLogs.maxFiles ?? 1) !== logs.maxFiles) changed.push('logs');
   }
   if (changed.length === 0) {
-    if (!Object.values(opts).some((v) => v !== undefined)) {
+    if (!Object.entries(opts).some(([k, v]) => v !== undefined && k !== 'confirmRecreate')) {
       throw new UsageError('nothing to update: give --env, --unset-env, --tag, --cpus, --memory, --pids, --image, --port or --log-max-size/--log-max-files');
     }
     throw new UsageError(`container "${c.name}" already has these settings: nothing to update`);
   }
   const recreate = changed.some((f) => RECREATE_FIELDS.has(f));
   if (recreate && c.state === 'paused') throw new ConflictError(`container "${c.name}" in room "${room}" is paused: unpause it before changing ${changed.filter((f) => RECREATE_FIELDS.has(f)).join(', ')}`);
+  if (recreate && !opts.confirmRecreate) {
+    const lost = await unsavedChanges(rt, info);
+    if (lost.length) {
+      const shown = lost.slice(0, 3).join(', ') + (lost.length > 3 ? ', …' : '');
+      throw new UnsavedChangesError(
+        lost,
+        `container "${c.name}" has ${lost.length} ${lost.length === 1 ? 'file' : 'files'} added or changed outside its mounts (${shown}) that recreating it for ${changed.filter((f) => RECREATE_FIELDS.has(f)).join(', ')} would lose: copy them out (berth container download) or confirm with --recreate`,
+      );
+    }
+  }
   const resources = {
     ...(nanoCpus !== undefined ? { NanoCpus: nanoCpus } : {}),
     ...(memory !== undefined ? { Memory: memory, MemorySwap: memory * 2 } : {}),
     ...(pids !== undefined ? { PidsLimit: pids } : {}),
   };
+  // The same admission as a start (agent caps: memory per container, CPU quota, max running): a container must not
+  // get past its agent's limits by being updated or recreated.
+  const admission = await admitUpdate(rt, info, room, c.name, { nanoCpus, memory, recreate }, cb);
   const engine = await rt.engine();
   const details = {
     changed,
@@ -112,16 +133,66 @@ export async function updateContainer(
     ...(pids !== undefined ? { pids } : {}),
     ...(changed.includes('logs') ? { logs } : {}),
   };
-  return rt.audit.record({ actor: rt.actor, action: 'container.update', target: auditTarget(c), details }, async () => {
-    if (!recreate) {
-      await engine.call(`update container ${c.name}`, (d) => d.getContainer(c.id).update(resources));
-      return { container: await service.summary(room, c.id), changed, recreated: false };
-    }
-    if (image) await ensureImage(engine, image, cb, rt.env, { rt, room });
-    const body = await recreateBody(engine.docker, info, room, c.name, { env: nextEnv, tags, image, ports, resources, logs, logsChanged: changed.includes('logs') });
-    const newId = await replace(engine.docker, info, room, c.name, body, opts.time);
-    return { container: await service.summary(room, newId), changed, recreated: true, previousId: c.id };
+  try {
+    return await rt.audit.record({ actor: rt.actor, action: 'container.update', target: auditTarget(c), details }, async () => {
+      if (!recreate) {
+        await engine.call(`update container ${c.name}`, (d) => d.getContainer(c.id).update(resources));
+        return { container: await service.summary(room, c.id), changed, recreated: false };
+      }
+      if (image) await ensureImage(engine, image, cb, rt.env, { rt, room });
+      const body = await recreateBody(engine.docker, info, room, c.name, { env: nextEnv, tags, image, ports, resources, logs, logsChanged: changed.includes('logs') });
+      const newId = await replace(engine.docker, info, room, c.name, body, opts.time);
+      return { container: await service.summary(room, newId), changed, recreated: true, previousId: c.id };
+    });
+  } finally {
+    admission?.release();
+  }
+}
+
+/**
+ * Checks an update against the agent's limits as a start would be: the memory cap and per-container CPU quota for
+ * any change of resources or a recreate, and, when the container is running, the agent's admission (max running,
+ * CPU quota) with this container's new CPU limit in place of its old one. Undefined when there is nothing to admit.
+ */
+async function admitUpdate(
+  rt: Runtime,
+  info: Docker.ContainerInspectInfo,
+  room: string,
+  name: string,
+  change: { nanoCpus?: number; memory?: number; recreate: boolean },
+  cb: CreateCallbacks,
+): Promise<{ release(): void } | undefined> {
+  const agent = info.Config.Labels?.[LABEL.agent];
+  if (!agent || (change.nanoCpus === undefined && change.memory === undefined && !change.recreate)) return undefined;
+  const nanoCpus = change.nanoCpus ?? (info.HostConfig.NanoCpus || undefined);
+  const memory = change.memory ?? (info.HostConfig.Memory || undefined);
+  const resources = { ...(nanoCpus !== undefined ? { nanoCpus } : {}), ...(memory !== undefined ? { memory } : {}) };
+  // Refuses a memory or CPU ask over the agent's per-container caps (the filled-in defaults are not used).
+  await applyAgentPolicy(rt, { room, name, agent, resources });
+  if (!isLive(info.State.Status)) return undefined; // a stopped container is admitted when it starts
+  return admitStart(rt, { room, name, agent, resources }, {
+    signal: cb.signal,
+    timeoutMs: cb.admissionTimeoutMs,
+    onQueued: cb.onQueued,
+    // The container itself is running already: it is replaced, not added.
+    replacing: [info.Name.replace(/^\//, '')],
   });
+}
+
+/**
+ * What a recreate would throw away: paths the engine reports added (A) or changed (C) in the container's own
+ * filesystem, outside its mounts, sorted. A directory listed only because something inside it changed is left out;
+ * deleted paths (D) come back with the new container and are not a loss.
+ */
+export async function unsavedChanges(rt: Runtime, info: Docker.ContainerInspectInfo): Promise<string[]> {
+  const engine = await rt.engine();
+  const changes = ((await engine.call(`list changes of container ${info.Name.replace(/^\//, '')}`, (d) => d.getContainer(info.Id).changes())) ?? []) as { Path: string; Kind: number }[];
+  const mounts = (info.Mounts ?? []).map((m) => m.Destination.replace(/\/+$/, ''));
+  const inMount = (p: string) => mounts.some((m) => p === m || p.startsWith(`${m}/`));
+  const paths = changes.filter((ch) => ch.Kind !== 2 && !inMount(ch.Path)).map((ch) => ch.Path);
+  const parents = new Set<string>();
+  for (const p of paths) for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) parents.add(p.slice(0, i));
+  return paths.filter((p) => !parents.has(p)).sort();
 }
 
 type Bindings = Record<string, { HostIp?: string; HostPort?: string }[] | null> | undefined;

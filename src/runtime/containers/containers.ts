@@ -101,6 +101,19 @@ export class ContainerService {
 
   /** Containers of one room (or every room when room is undefined), newest first. */
   async list(room: string | undefined, opts: { all?: boolean; signal?: AbortSignal } = {}): Promise<ContainerSummary[]> {
+    return (await this.listRaw(room, opts)).map((c) => this.shown(c));
+  }
+
+  /**
+   * A summary as it is shown (CLI, dashboard, JSON): tags and labels masked like every other output, since a tag
+   * may be a stored secret's value. The library's own look-ups (resolve) keep the real values.
+   */
+  private shown(c: ContainerSummary): ContainerSummary {
+    const tags = c.tags.map((t) => this.rt.mask.value(t));
+    return { ...c, tags: tags.some((t, i) => t !== c.tags[i]) ? tags : c.tags, labels: this.rt.mask.labels(c.labels) };
+  }
+
+  private async listRaw(room: string | undefined, opts: { all?: boolean; signal?: AbortSignal } = {}): Promise<ContainerSummary[]> {
     const engine = await this.rt.engine();
     const infos = await engine.call('list containers', (d) =>
       d.listContainers({ all: opts.all ?? true, filters: { label: roomLabelFilter(room) }, abortSignal: opts.signal } as object),
@@ -115,7 +128,7 @@ export class ContainerService {
   async resolve(room: string, ref: string, signal?: AbortSignal): Promise<ContainerSummary> {
     if (!ref) throw new UsageError('a container name or id is required');
     validateRoomName(room);
-    const all = await this.list(room, { all: true, signal });
+    const all = await this.listRaw(room, { all: true, signal });
     const byName = all.find((c) => c.name === ref);
     if (byName) return byName;
     // A short prefix would too easily match a stranger's id when a name was mistyped (delete "a1" hitting a1f3...).
@@ -155,7 +168,7 @@ export class ContainerService {
     const rest = after ? keyed.filter((k) => compareKeys(k.key, after) < 0) : keyed;
     const page = q.limit !== undefined ? rest.slice(0, q.limit) : rest;
     const more = page.length < rest.length;
-    return { items: page.map((k) => toSummary(k.info)), nextCursor: more ? encodeCursor(page[page.length - 1]!.key) : null };
+    return { items: page.map((k) => this.shown(toSummary(k.info))), nextCursor: more ? encodeCursor(page[page.length - 1]!.key) : null };
   }
 
   /** Unknown rooms are NotFoundError, checked only when a listing came back empty (the common case costs nothing). */
@@ -223,6 +236,7 @@ export class ContainerService {
     return {
       ...c,
       labels: mask ? this.rt.mask.labels(labels) : labels,
+      tags: mask ? c.tags.map((t) => this.rt.mask.value(t)) : c.tags,
       imageId: info.Image,
       image: info.Config?.Image ?? c.image,
       command: mask ? command.map((a) => this.rt.mask.text(a)) : command,
@@ -303,7 +317,7 @@ export class ContainerService {
     );
     const info = infos.find((c) => c.Id === id);
     if (!info) throw new NotFoundError(`container ${id.slice(0, 12)} not found in room "${room}"`);
-    return toSummary(info);
+    return this.shown(toSummary(info));
   }
 
   /** Starts a stopped container once its agent's limits admit it (refused, or queued up to `timeoutMs`). */

@@ -15,6 +15,7 @@ export {
   type RunOptions,
   auditDetails,
   createFromSpec,
+  defaultPortHost,
   ensureImage,
   ensureRoomOnce,
   portBindings,
@@ -54,5 +55,5 @@ export {
   unixNanoString,
 } from './logs.js';
 export { containerStats, watchContainerStats } from './stats.js';
-export { type ContainerSummary, auditTarget, isLive } from './summary.js';
+export { type ContainerSummary, UnsavedChangesError, auditTarget, isLive } from './summary.js';
 export type { UpdateOptions } from './container-update.js';

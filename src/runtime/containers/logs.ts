@@ -271,6 +271,18 @@ async function* readBatches(stream: LogByteStream, decoder: LogDecoder, signal?:
  * skips the lines it already has.
  */
 export async function* containerLogBatches(rt: Runtime, room: string, ref: string, opts: LogOptions = {}): AsyncGenerator<LogLine[]> {
+  // Logs are output berth prints (container logs, service logs, the dashboard's log pane): masked like every other
+  // surface (stored secret values, secret names, credential shapes), one line at a time.
+  for await (const batch of rawLogBatches(rt, room, ref, opts)) yield batch.map((line) => maskLine(rt, line));
+}
+
+function maskLine(rt: Runtime, line: LogLine): LogLine {
+  const text = rt.mask.text(line.text);
+  return text === line.text ? line : { ...line, text };
+}
+
+/** The engine's log lines as written, in batches (follow, catch-up after a follow ends). */
+async function* rawLogBatches(rt: Runtime, room: string, ref: string, opts: LogOptions = {}): AsyncGenerator<LogLine[]> {
   const tail = parseTail(opts.tail);
   const since = opts.since !== undefined ? parseSince(opts.since) : undefined;
   const signal = opts.signal;

@@ -1,7 +1,7 @@
 // The summary of a container both the CLI table and the dashboard show, and the few facts about one that creating,
 // updating and the lifecycle actions share.
 import type Docker from 'dockerode';
-import type { PortMapping } from '../core/index.js';
+import { ConflictError, type PortMapping } from '../core/index.js';
 
 export interface ContainerSummary {
   id: string;
@@ -34,4 +34,14 @@ export interface ContainerLookup {
   resolve(room: string, ref: string, signal?: AbortSignal): Promise<ContainerSummary>;
   raw(id: string): Promise<Docker.ContainerInspectInfo>;
   summary(room: string, id: string, signal?: AbortSignal): Promise<ContainerSummary>;
+}
+
+/** A recreate refused because it would lose files written in the container; `paths` are all of them (a UI asks). */
+export class UnsavedChangesError extends ConflictError {
+  constructor(
+    readonly paths: string[],
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -41,7 +41,12 @@ export interface BerthSettings {
   deploy: { keepRevisions: number; mode?: 'auto' | 'engine' | 'swarm' };
   /** berth proxy: where it listens (loopback by default). */
   proxy: { bind: string };
+  /** Published ports: the host address a port binds to when the command names none (loopback by default). */
+  ports: { defaultHost: string };
 }
+
+/** Where a published port binds when neither the command nor the setting names an address: this machine only. */
+export const DEFAULT_PORT_HOST = '127.0.0.1';
 
 export const defaultSettings: BerthSettings = {
   defaultRoom: 'default',
@@ -55,6 +60,7 @@ export const defaultSettings: BerthSettings = {
   files: { maxEntries: 50_000, maxBytes: 16 * 1024 ** 3, maxRatio: 500 },
   deploy: { keepRevisions: 10, mode: 'auto' },
   proxy: { bind: '127.0.0.1:8480' },
+  ports: { defaultHost: DEFAULT_PORT_HOST },
 };
 
 export interface SettingsStore {

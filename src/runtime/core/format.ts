@@ -50,7 +50,9 @@ export function formatPorts(ports: PortMapping[]): string {
   const seen = new Set<string>();
   const parts: string[] = [];
   for (const p of published) {
-    const text = `${p.hostPort}->${p.containerPort}/${p.protocol}`;
+    // The address shows who can reach the port: 127.0.0.1 this machine only, 0.0.0.0 / :: every network.
+    const host = p.hostIp ? (p.hostIp.includes(':') ? `[${p.hostIp}]:` : `${p.hostIp}:`) : '';
+    const text = `${host}${p.hostPort}->${p.containerPort}/${p.protocol}`;
     if (!seen.has(text)) parts.push(text); // Docker lists IPv4 and IPv6 bindings separately
     seen.add(text);
   }

@@ -2,7 +2,7 @@
 export { auditFiles, followLineBatches, followLines, type NumberedLine, readLines, readNumberedLines, splitEntries } from './audit-file.js';
 export { type AuditEntry, AuditLog } from './audit.js';
 export { diskFullMessage, isDiskFull, mountOf } from './disk.js';
-export { type AgentLimits, type SettingsStore, type TrustRule } from './config.js';
+export { DEFAULT_PORT_HOST, type AgentLimits, type SettingsStore, type TrustRule } from './config.js';
 export { Engine, isConnectionError, resolveEndpoint } from './engine.js';
 export {
   BerthError,

@@ -361,12 +361,15 @@ export class Masker {
   }
 }
 
-/** Labels an image brings may hold a credential (a source URL with a token); berth's own labels are left exact. */
+/**
+ * Labels an image brings may hold a credential (a source URL with a token); berth's own labels are left exact, but
+ * for its tags (`berth.tags`), which the caller chose and may hold a secret's value: each tag is masked on its own.
+ */
 export function maskLabels(labels: Record<string, string>, mask: (value: string) => string = maskValue): Record<string, string> {
   let out: Record<string, string> | undefined;
   for (const [k, v] of Object.entries(labels)) {
-    if (k.startsWith('berth.')) continue;
-    const masked = mask(v);
+    if (k.startsWith('berth.') && k !== 'berth.tags') continue;
+    const masked = k === 'berth.tags' ? v.split(',').map((t) => (t ? mask(t) : t)).join(',') : mask(v);
     if (masked !== v) (out ??= { ...labels })[k] = masked;
   }
   return out ?? labels;
