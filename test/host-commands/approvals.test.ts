@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApprovalQueue, SAFE_PATH, callerState, commandLine, currentCaller, formatArgv, prepareRequest, processStart, quoteArg, type FileRequestInput, fileShellRequest } from '../../src/runtime/host-commands/index.js';
-import { ConflictError, NotFoundError, UsageError } from '../../src/runtime/core/index.js';
+import { ApprovalQueue, SAFE_PATH, callerState, commandLine, currentCaller, formatArgv, prepareRequest, quoteArg, type FileRequestInput, fileShellRequest } from '../../src/runtime/host-commands/index.js';
+import { ConflictError, NotFoundError, UsageError, processStart } from '../../src/runtime/core/index.js';
 import { runCli, runtimeFor, tempHome } from '../support/helpers.js';
 
 const home = tempHome();

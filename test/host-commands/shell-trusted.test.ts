@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalQueue, NO_PAGER_ENV, processStart, type ApprovalRequest, addTrustRule } from '../../src/runtime/host-commands/index.js';
+import { ApprovalQueue, NO_PAGER_ENV, type ApprovalRequest, addTrustRule } from '../../src/runtime/host-commands/index.js';
+import { processStart } from '../../src/runtime/core/index.js';
 import { repoRoot, runtimeFor, tempHome, waitFor } from '../support/helpers.js';
 import { PERSON } from '../support/person.js';
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/runtime/core/index.js';
+import { ExitCode, currentHolder, openDatabase } from '../../src/runtime/core/index.js';
 import { ParamsError, PluginService, validateParams } from '../../src/runtime/plugins/index.js';
 import { expectOneLineError } from '../support/container-helpers.js';
 import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
@@ -293,11 +293,15 @@ describe('plugin run', () => {
   it('waits while another berth holds the release\'s build lock, and takes over the lock of one that was killed', { timeout: 240_000 }, async () => {
     const dir = pluginDir(stale, `code: ${stale}\nversion: 1.0.0\n`, `FROM ${FIXTURE_IMAGE}\nCMD ["echo", "stale-lock-ran"]\n`);
     expect((await cli('plugin', 'add', dir)).code).toBe(0);
-    const lock = path.join(home, 'data', 'plugins', stale, '.1.0.0.build.lock');
+    // The build lock is a row in the state store (core locks.ts), written here as another berth would hold it.
+    const db = openDatabase(path.join(home, 'data', 'berth.db'));
+    const key = `plugin-build:${stale}@1.0.0`;
+    const hold = (h: { pid: number; start: string | null }) =>
+      db.prepare('INSERT INTO locks (key, token, pid, start, boot, host, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(key, 'test', h.pid, h.start, currentHolder().boot, os.hostname(), Date.now(), Date.now());
     const built = () => docker.listImages({ filters: { label: [`berth.plugin=${stale}@1.0.0`] } });
 
     // A live holder (this test process): the run waits, building nothing, until the lock is gone.
-    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'test' }));
+    hold(currentHolder());
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/berth'), '--room', room, 'plugin', 'run', `${stale}@1.0.0`], { env: { ...process.env, BERTH_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -308,7 +312,7 @@ describe('plugin run', () => {
       await waitFor(() => stderr.includes(`waiting for another run's build of berth-plugin/${stale}:1.0.0`) || child.exitCode !== null, 'the run to wait for the lock');
       expect(child.exitCode, stderr).toBeNull();
       expect(await built()).toEqual([]);
-      fs.rmSync(lock);
+      db.prepare('DELETE FROM locks WHERE key = ?').run(key);
       expect(await exited, stderr).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -320,13 +324,14 @@ describe('plugin run', () => {
     // A holder that is gone (berth killed mid-build): its lock is taken over at once, and the run builds.
     await docker.getImage(`berth-plugin/${stale}:1.0.0`).remove({ force: true });
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    fs.writeFileSync(lock, JSON.stringify({ pid: dead, host: os.hostname(), token: 'killed' }));
+    hold({ pid: dead, start: null });
     const r = await inRoom('plugin', 'run', `${stale}@1.0.0`);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`building berth-plugin/${stale}:1.0.0`);
     expect(r.stderr).not.toContain('waiting for another run');
     expect(r.stdout).toBe('stale-lock-ran\n');
-    expect(fs.readdirSync(path.dirname(lock)).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM locks WHERE key = ?').get(key)).toEqual({ n: 0 });
+    db.close();
   });
 
   it('parallel first runs from separate berth processes build the image once, get distinct records and their own params; remove leaves no image of the release', { timeout: 240_000 }, async () => {

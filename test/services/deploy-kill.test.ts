@@ -45,7 +45,7 @@ async function expectConverged(name: string, version: string): Promise<number> {
     const state = new DeployState(rt.db());
     const active = state.activeRevision(room, name);
     expect(containers[0]!.Labels['berth.service.revision']).toBe(String(active));
-    expect(rt.db().prepare('SELECT COUNT(*) AS n FROM deploy_locks').get()).toEqual({ n: 0 });
+    expect(rt.db().prepare("SELECT COUNT(*) AS n FROM locks WHERE key LIKE 'deploy:%'").get()).toEqual({ n: 0 });
     expect(state.revisions(room, name).filter((r) => r.status === 'deploying')).toEqual([]);
     expect((await get(proxy.port, `${name}.${room}.test`)).body.trim()).toBe(version);
     return active!;

@@ -1,7 +1,8 @@
 // Admission of container starts under an agent's limits (max running, CPU quota), atomic across berth processes:
-// a short lease lock per agent in SQLite decides, tickets hold the queue order (first come, first served) and the
-// starts still in flight, so no two processes can both take the last slot.
-import { type AgentLimits, BerthError, CancelledError, LABEL, processAlive, type Runtime, type Database, sleep, withLeaseLock } from '../core/index.js';
+// a short lock per agent (core locks.ts) decides, tickets hold the queue order (first come, first served) and the
+// starts still in flight, so no two processes can both take the last slot. A ticket records its holder (core
+// holder.ts); a dead holder's start in flight keeps its slot until the engine shows what became of it.
+import { type AgentLimits, BerthError, CancelledError, HEARTBEAT_MS, LABEL, type Holder, currentHolder, holderAlive, type Runtime, type Database, sleep, withLock } from '../core/index.js';
 
 export class LimitError extends BerthError {
   constructor(message: string) {
@@ -43,8 +44,12 @@ export interface AgentUsage {
   unlimited: number;
 }
 
-const TICKET_STALE_MS = 60_000;
-const IN_FLIGHT_MAX_MS = 10 * 60_000;
+/**
+ * A start in flight whose holder died (killed between admission and release) may still be filled by the engine: the
+ * create or start it sent goes on without it. Its slot stays taken until the engine shows the container running
+ * (counted by the engine from then on) or this long after the holder's last heartbeat.
+ */
+const ORPHAN_SETTLE_MS = 30_000;
 const POLL_MS = 150;
 export const DEFAULT_QUEUE_TIMEOUT_MS = 10 * 60_000;
 
@@ -74,10 +79,9 @@ export async function agentUsage(rt: Runtime, agent: string, signal?: AbortSigna
   return { running: list.length, nanoCpus, unlimited, names: new Set(list.flatMap((c) => c.Names.map((n) => n.replace(/^\//, '')))) };
 }
 
-interface Ticket {
+interface Ticket extends Holder {
   id: number;
   agent: string;
-  pid: number;
   state: 'waiting' | 'admitted';
   nano_cpus: number;
   container: string;
@@ -123,19 +127,21 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
   const db = rt.db();
   const queue = limits.onLimit === 'queue';
   const now = Date.now();
+  const me = currentHolder();
   const id = Number(
     db
-      .prepare('INSERT INTO agent_admissions (agent, pid, state, nano_cpus, container, created_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(req.agent, process.pid, 'waiting', req.nanoCpus, req.container, now, now).lastInsertRowid,
+      .prepare('INSERT INTO agent_admissions (agent, pid, start, boot, host, state, nano_cpus, container, created_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(req.agent, me.pid, me.start, me.boot, me.host, 'waiting', req.nanoCpus, req.container, now, now).lastInsertRowid,
   );
+  const beat = () => db.prepare('UPDATE agent_admissions SET heartbeat_at = ? WHERE id = ?').run(Date.now(), id);
   const drop = () => db.prepare('DELETE FROM agent_admissions WHERE id = ?').run(id);
   const deadline = now + (req.timeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS);
   let told = false;
   try {
     for (;;) {
       if (req.signal?.aborted) throw new CancelledError('cancelled while waiting for the agent\'s limits');
-      const verdict = await withLeaseLock(db, req.agent, req.signal, async () => {
-        const tickets = liveTickets(db, req.agent);
+      const verdict = await withLock(db, `admission:${req.agent}`, { signal: req.signal }, async () => {
+        const { tickets, orphans } = liveTickets(db, req.agent);
         const head = tickets.find((t) => t.state === 'waiting');
         // First come, first served: in queue mode only the oldest waiting start may take a free slot.
         if (queue && head && head.id !== id) {
@@ -143,8 +149,10 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
         }
         // No signal on these short engine calls: a long queue wait would pile one abort listener per poll on it.
         const usage = await agentUsage(rt, req.agent, undefined, req.replacing ? new Set(req.replacing) : undefined);
+        const settled = orphans.filter((t) => usage.names.has(t.container) || Date.now() - t.heartbeat_at > ORPHAN_SETTLE_MS);
+        for (const t of settled) db.prepare('DELETE FROM agent_admissions WHERE id = ?').run(t.id);
         // A start in flight whose container already runs is counted by the engine, not twice.
-        const inFlight = tickets.filter((t) => t.state === 'admitted' && !usage.names.has(t.container));
+        const inFlight = [...tickets, ...orphans.filter((t) => !settled.includes(t))].filter((t) => t.state === 'admitted' && !usage.names.has(t.container));
         const over = describeLimit(limits, usage, inFlight, req);
         if (!over) {
           db.prepare("UPDATE agent_admissions SET state = 'admitted', heartbeat_at = ? WHERE id = ?").run(Date.now(), id);
@@ -152,14 +160,30 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
         }
         return { wait: over };
       });
-      if ('admitted' in verdict) return { release: drop };
+      if ('admitted' in verdict) {
+        // The holder's heartbeat while its start is in flight: another host's berth judges it by this.
+        const heartbeat = setInterval(() => {
+          try {
+            beat();
+          } catch {
+            // the database was closed under a start in flight
+          }
+        }, HEARTBEAT_MS);
+        heartbeat.unref();
+        return {
+          release: () => {
+            clearInterval(heartbeat);
+            drop();
+          },
+        };
+      }
       if (!queue) throw new LimitError(verdict.wait);
       if (!told) {
         told = true;
         req.onQueued?.(`${verdict.wait}; waiting up to ${formatWait(deadline - now)}`);
       }
       if (Date.now() >= deadline) throw new AdmissionTimeoutError(`timed out after ${formatWait(deadline - now)} in agent ${req.agent}'s queue (${verdict.wait})`);
-      db.prepare('UPDATE agent_admissions SET heartbeat_at = ? WHERE id = ?').run(Date.now(), id);
+      beat();
       await sleep(POLL_MS, req.signal);
     }
   } catch (err) {
@@ -168,17 +192,22 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
   }
 }
 
-/** The agent's tickets in order, after dropping those whose process died or stopped checking in. */
-function liveTickets(db: Database, agent: string): Ticket[] {
+/**
+ * The agent's tickets in order. A waiting ticket whose holder is gone is dropped; an admitted one (a start in flight)
+ * whose holder is gone is an orphan, settled by the caller against what the engine shows.
+ */
+function liveTickets(db: Database, agent: string): { tickets: Ticket[]; orphans: Ticket[] } {
   const rows = db.prepare('SELECT * FROM agent_admissions WHERE agent = ? ORDER BY id').all(agent) as Ticket[];
   const now = Date.now();
-  const live: Ticket[] = [];
+  const tickets: Ticket[] = [];
+  const orphans: Ticket[] = [];
   for (const t of rows) {
-    const stale = t.state === 'waiting' ? now - t.heartbeat_at > TICKET_STALE_MS : now - t.heartbeat_at > IN_FLIGHT_MAX_MS;
-    if (stale || !processAlive(t.pid)) db.prepare('DELETE FROM agent_admissions WHERE id = ?').run(t.id);
-    else live.push(t);
+    const alive = holderAlive(t, t.heartbeat_at, now);
+    if (t.state === 'admitted' && !alive) orphans.push(t);
+    else if (!alive) db.prepare('DELETE FROM agent_admissions WHERE id = ?').run(t.id);
+    else tickets.push(t);
   }
-  return live;
+  return { tickets, orphans };
 }
 
 /** Starts waiting in an agent's queue right now (for agent list). */

@@ -2,6 +2,7 @@
 // size under an exclusive lock file (actions.jsonl → .1 → .2 ...), reading oldest first, and following live.
 import fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { tryLockFile } from './lock-file.js';
 
 export interface AuditFileLimits {
   /** Rotate once the live file reaches this many bytes. */
@@ -20,9 +21,6 @@ export function auditLimitsFromEnv(env: NodeJS.ProcessEnv): AuditFileLimits {
     maxFiles: num(env.BERTH_AUDIT_MAX_FILES, 1) ?? DEFAULT_AUDIT_LIMITS.maxFiles,
   };
 }
-
-/** A lock left by a process that died mid-rotation is taken over after this long. */
-const STALE_LOCK_MS = 10_000;
 
 /**
  * Appends one line (it must end with \n) in a single write: Linux applies O_APPEND writes to a regular file whole,
@@ -60,23 +58,10 @@ export function appendLine(file: string, line: string, limits: AuditFileLimits):
   if (size >= limits.maxBytes) rotate(file, limits);
 }
 
-/** One rotation at a time across processes (O_EXCL lock file); a loser of the race leaves it to the winner. */
+/** One rotation at a time across processes (lock-file.ts); a loser of the race leaves it to the winner. */
 function rotate(file: string, limits: AuditFileLimits): void {
-  const lock = `${file}.lock`;
-  let fd: number;
-  try {
-    fd = fs.openSync(lock, 'wx');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return;
-    const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    if (age < STALE_LOCK_MS) return;
-    fs.rmSync(lock, { force: true });
-    try {
-      fd = fs.openSync(lock, 'wx');
-    } catch {
-      return;
-    }
-  }
+  const release = tryLockFile(`${file}.lock`);
+  if (!release) return;
   try {
     // Someone may have rotated between our write and the lock: only the live file's own size counts.
     if ((fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) < limits.maxBytes) return;
@@ -86,8 +71,7 @@ function rotate(file: string, limits: AuditFileLimits): void {
     }
     fs.renameSync(file, `${file}.1`);
   } finally {
-    fs.closeSync(fd);
-    fs.rmSync(lock, { force: true });
+    release();
   }
 }
 

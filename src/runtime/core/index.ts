@@ -37,8 +37,9 @@ export {
   filesVolumeName,
   storageVolumeName,
 } from './labels.js';
-export { withLeaseLock, withSettingsLock } from './lease-lock.js';
-export { processAlive, withLockFile } from './lock-file.js';
+export { tryLockFile } from './lock-file.js';
+export { type Holder, HEARTBEAT_MS, HOLDER_TTL_MS, currentHolder, describeHolder, holderAlive, holderState, processStart } from './holder.js';
+export { type HeldLock, type LockRow, acquireLock, tryLock, withLock, withSettingsLock } from './locks.js';
 export {
   MASK,
   Masker,

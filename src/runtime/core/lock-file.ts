@@ -1,26 +1,9 @@
-// A lock file created with O_EXCL: one holder at a time across berth processes sharing a data dir.
+// A lock file created with O_EXCL, for the one place that has no database open (the audit log's rotation): it
+// records the same holder identity as the SQLite locks (locks.ts) and is judged by the same liveness check, its
+// mtime standing in for the heartbeat.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { CancelledError } from './errors.js';
-
-/** How often a waiter looks at the lock again. */
-const LOCK_POLL_MS = 100;
-/** The holder touches its lock this often while fn runs... */
-const LOCK_HEARTBEAT_MS = 10_000;
-/** ...so a lock untouched this long is stale whoever holds it (another host sharing the data dir, a hung process). */
-const LOCK_STALE_MS = 60_000;
-
-/** Is a process on this host still alive? (A lock left by a killed berth is taken over.) */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { type Holder, HOLDER_TTL_MS, currentHolder, holderAlive } from './holder.js';
 
 function readLock(file: string): { text: string; mtimeMs: number } | undefined {
   try {
@@ -31,15 +14,13 @@ function readLock(file: string): { text: string; mtimeMs: number } | undefined {
   }
 }
 
-/** A holder on this host whose process is gone (berth was killed holding it), or a lock whose heartbeat stopped. */
 function lockIsStale(lock: { text: string; mtimeMs: number }): boolean {
-  if (Date.now() - lock.mtimeMs > LOCK_STALE_MS) return true;
   try {
-    const holder = JSON.parse(lock.text) as { pid?: number; host?: string };
-    return holder.host === os.hostname() && typeof holder.pid === 'number' && !processAlive(holder.pid);
+    const { holder } = JSON.parse(lock.text) as { holder: Holder };
+    return !holderAlive(holder, lock.mtimeMs);
   } catch {
-    // Being written (created, not yet filled): not stale until its age says so.
-    return false;
+    // Being written (created, not yet filled), or not ours: only its age says it is gone.
+    return Date.now() - lock.mtimeMs > HOLDER_TTL_MS;
   }
 }
 
@@ -64,57 +45,24 @@ function takeOverStale(file: string, seen: string): void {
   }
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
- * Runs fn holding the lock file: one holder at a time across berth processes. A waiter polls;
- * a stale lock is taken over; the holder touches its lock while fn runs and removes it after, only if still its own.
+ * Takes the lock file if it is free or its holder is gone, and returns its release; undefined while a live holder
+ * has it. Never waits (the caller leaves the work to the holder).
  */
-export async function withLockFile<T>(file: string, signal: AbortSignal | undefined, onWait: () => void, fn: () => Promise<T>): Promise<T> {
-  const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex') });
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  let waited = false;
-  for (;;) {
+export function tryLockFile(file: string): (() => void) | undefined {
+  const mine = JSON.stringify({ holder: currentHolder(), token: randomBytes(8).toString('hex') });
+  for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(file, mine, { flag: 'wx', mode: 0o600 });
-      break;
+      return () => {
+        if (readLock(file)?.text === mine) fs.rmSync(file, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const held = readLock(file);
-    if (held && lockIsStale(held)) takeOverStale(file, held.text);
-    else if (held) {
-      if (!waited) (waited = true), onWait();
-      await pause(LOCK_POLL_MS, signal);
-    }
+    if (held && !lockIsStale(held)) return undefined;
+    if (held) takeOverStale(file, held.text);
   }
-  const heartbeat = setInterval(() => {
-    const now = new Date();
-    try {
-      fs.utimesSync(file, now, now);
-    } catch {
-      // taken over or gone: the release below checks whose it is
-    }
-  }, LOCK_HEARTBEAT_MS);
-  heartbeat.unref();
-  try {
-    return await fn();
-  } finally {
-    clearInterval(heartbeat);
-    if (readLock(file)?.text === mine) fs.rmSync(file, { force: true });
-  }
+  return undefined;
 }
-

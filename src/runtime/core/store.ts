@@ -147,6 +147,24 @@ export const migrations: readonly string[] = [
      created_at    TEXT NOT NULL,
      created_by    TEXT NOT NULL
    );`,
+  // locks (holder.ts, locks.ts): one table of locks by key with the holder's identity (pid, process start time, boot
+  // id, host) and heartbeat, in place of the admission lease and deploy lock tables; admission tickets record the same
+  // identity, so a reused pid or a holder on another host is judged the same way.
+  `CREATE TABLE locks (
+     key          TEXT PRIMARY KEY,
+     token        TEXT NOT NULL,
+     pid          INTEGER NOT NULL,
+     start        TEXT,
+     boot         TEXT,
+     host         TEXT NOT NULL,
+     acquired_at  INTEGER NOT NULL,
+     heartbeat_at INTEGER NOT NULL
+   );
+   DROP TABLE agent_admission_locks;
+   DROP TABLE deploy_locks;
+   ALTER TABLE agent_admissions ADD COLUMN start TEXT;
+   ALTER TABLE agent_admissions ADD COLUMN boot TEXT;
+   ALTER TABLE agent_admissions ADD COLUMN host TEXT NOT NULL DEFAULT '';`,
 ];
 
 export function openDatabase(file: string): Database {

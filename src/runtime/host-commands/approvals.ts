@@ -1,10 +1,9 @@
 // The approval queue for host shell commands: requests in SQLite shared by every berth process, each decided once
 // (pending → approved | denied | expired | cancelled), callers that die settled by any reader, and exactly what runs.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MASK, maskSecrets, BerthError, ConflictError, NotFoundError, UsageError, type Runtime, type Database, validateIdentity, sleep } from '../core/index.js';
+import { type Holder, currentHolder, holderState, MASK, maskSecrets, BerthError, ConflictError, NotFoundError, UsageError, type Runtime, type Database, validateIdentity, sleep } from '../core/index.js';
 import { formatArgv } from './quoting.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
@@ -30,13 +29,8 @@ export interface TrustVerdict {
   rule?: TrustRuleLike;
 }
 
-export interface CallerIdentity {
-  pid: number;
-  /** The process's start time as the kernel reports it, so a reused pid is not mistaken for the caller. */
-  start: string | null;
-  host: string;
-  boot: string | null;
-}
+/** Who asked: a holder identity (pid, process start time, host, boot id). */
+export type CallerIdentity = Holder;
 
 export interface ApprovalRequest {
   id: number;
@@ -129,58 +123,17 @@ function fromRow(r: Row): ApprovalRequest {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Caller liveness: pid + kernel start time + boot id, so any reader on the same host can tell a dead caller apart
+// Caller liveness: the caller is a holder (core holder.ts), so any reader on the same host tells a dead caller apart
 // from a live one (and from a new process that got the same pid).
 
-let bootIdCache: string | null | undefined;
-function bootId(): string | null {
-  if (bootIdCache === undefined) {
-    try {
-      bootIdCache = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    } catch {
-      bootIdCache = null;
-    }
-  }
-  return bootIdCache;
-}
-
-/** The start time of a process (clock ticks since boot on Linux, `ps` lstart elsewhere); null when it is gone. */
-export function processStart(pid: number): { start: string; zombie: boolean } | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may itself contain spaces or parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { start: fields[19]!, zombie: fields[0] === 'Z' || fields[0] === 'X' };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync('/proc/self/stat')) return null;
-  }
-  // No procfs (macOS, BSD): ask ps.
-  try {
-    const out = execFileSync('ps', ['-o', 'lstart=,stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-    if (!out) return null;
-    return { start: out.slice(0, 24).trim(), zombie: /\sZ\S*$/.test(out) };
-  } catch {
-    return null;
-  }
-}
-
 export function currentCaller(): CallerIdentity {
-  return { pid: process.pid, start: processStart(process.pid)?.start ?? null, host: os.hostname(), boot: bootId() };
+  return { ...currentHolder() };
 }
 
-/** 'dead' only when it is certain; a caller on another host (a shared BERTH_HOME) is left to its deadline. */
+/** 'dead' only when it is certain; a caller on another host (a shared BERTH_HOME) is left to its request's deadline. */
 export function callerState(caller: CallerIdentity): 'alive' | 'dead' | 'unknown' {
-  if (caller.host !== os.hostname()) return 'unknown';
-  if (caller.boot && bootId() && caller.boot !== bootId()) return 'dead';
-  try {
-    process.kill(caller.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return 'dead';
-  }
-  const now = processStart(caller.pid);
-  if (!now || now.zombie) return 'dead';
-  if (caller.start !== null && now.start !== caller.start) return 'dead';
-  return 'alive';
+  const state = holderState(caller);
+  return state === 'remote' ? 'unknown' : state;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ export {
   currentCaller,
   describeDecision,
   prepareRequest,
-  processStart,
   resolveCwd,
 } from './approvals.js';
 export { formatArgv, quoteArg, visibleText } from './quoting.js';

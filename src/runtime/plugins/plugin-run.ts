@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type Docker from 'dockerode';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, ContainerService, type ContainerSummary, type LogLimitOptions } from '../containers/index.js';
 import { buildImage, type BuildEvent } from '../images/index.js';
-import { NotFoundError, UsageError, withLockFile, type Runtime, parseEnvList, validateTag } from '../core/index.js';
+import { NotFoundError, UsageError, withLock, type Runtime, parseEnvList, validateTag } from '../core/index.js';
 import { PLUGIN_RELEASE_LABEL, PluginService, validateParams, type PluginRelease } from './plugins.js';
 import { recordWhileCreating } from '../records/index.js';
 
@@ -117,11 +117,16 @@ async function hasPluginImage(rt: Runtime, release: PluginRelease): Promise<bool
  * (from other berth processes too) would each build it and leave all but one image dangling: one build at a time
  * per release, and whoever waited looks again before building.
  */
+/** The key of a release's build lock (core locks.ts). */
+export function buildLockKey(release: string): string {
+  return `plugin-build:${release}`;
+}
+
 async function ensurePluginImage(rt: Runtime, room: string, release: PluginRelease, cb: PluginRunCallbacks): Promise<boolean> {
   if (await hasPluginImage(rt, release)) return false;
   const plugins = new PluginService(rt);
   const onWait = () => cb.onBuild?.({ type: 'wait', image: release.image });
-  return withLockFile(plugins.buildLockFile(release.code, release.version), cb.signal, onWait, async () => {
+  return withLock(rt.db(), buildLockKey(release.release), { signal: cb.signal, onWait }, async () => {
     if (await hasPluginImage(rt, release)) return false;
     cb.onBuild?.({ type: 'start', image: release.image });
     await buildImage(rt, {

@@ -264,11 +264,6 @@ export class PluginService {
     return path.join(this.rt.paths.dataDir, 'plugins', code, version);
   }
 
-  /** The lock file one build of a release's image at a time holds (plugin-run.ts). */
-  buildLockFile(code: string, version: string): string {
-    return path.join(this.rt.paths.dataDir, 'plugins', code, `.${version}.build.lock`);
-  }
-
   private row(code: string, version: string): ReleaseRow | undefined {
     return this.rt.db().prepare('SELECT * FROM plugin_releases WHERE code = ? AND version = ?').get(code, version) as ReleaseRow | undefined;
   }

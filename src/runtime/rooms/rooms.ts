@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { roomDiskUsage, type RoomDiskUsage } from './disk-usage.js';
-import { ConflictError, NotFoundError, withLockFile, LABEL, roomLabelFilter, roomNetworkName, storageVolumeName, type Runtime, validateRoomName } from '../core/index.js';
+import { ConflictError, NotFoundError, withLock, LABEL, roomLabelFilter, roomNetworkName, storageVolumeName, type Runtime, validateRoomName } from '../core/index.js';
 
 export interface RoomSummary {
   name: string;
@@ -42,17 +42,13 @@ export class RoomService {
     return path.join(this.rt.paths.roomsDir, room);
   }
 
-  private createLockFile(room: string): string {
-    return path.join(this.rt.paths.dataDir, 'locks', `room-${room}.lock`);
-  }
-
   async create(name: string): Promise<RoomSummary> {
     validateRoomName(name);
     const engine = await this.rt.engine();
     return this.rt.audit.record({ actor: this.rt.actor, action: 'room.create', target: name }, async () => {
       // Docker's CheckDuplicate is not atomic: processes sharing this data dir take turns, and settleDuplicate
       // catches a race with a process that does not (another home on the same engine) as far as listing can.
-      const created = await withLockFile(this.createLockFile(name), undefined, () => {}, async () => {
+      const created = await withLock(this.rt.db(), `room-create:${name}`, {}, async () => {
         if (await this.findNetwork(name)) throw new ConflictError(`room "${name}" already exists`);
         return engine.call(`create network for room ${name}`, (d) =>
           d.createNetwork({

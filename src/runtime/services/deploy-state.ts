@@ -1,8 +1,6 @@
 // What the state store keeps about services: the active revision, the last specs (for rollback), each deploy's
 // progress (so a rerun after berth was killed can converge), and one lock per service.
-import os from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { ConflictError, processAlive, type Database } from '../core/index.js';
+import { ConflictError, describeHolder, tryLock, type Database } from '../core/index.js';
 import type { DeploySpec } from './deploy-spec.js';
 
 export type RevisionStatus = 'deploying' | 'active' | 'failed' | 'superseded' | 'interrupted';
@@ -229,25 +227,12 @@ export class DeployState {
   }
 
   /**
-   * Takes the service's deploy lock. A lock whose holder is gone (berth was killed) is taken over; a live holder is
-   * a conflict. Returns the release function.
+   * Takes the service's deploy lock (core locks.ts). A lock whose holder is gone (berth was killed, its pid reused, or
+   * another host's heartbeat stopped) is taken over; a live holder is a conflict. Returns the release function.
    */
   lock(room: string, name: string): () => void {
-    const token = randomBytes(8).toString('hex');
-    const host = os.hostname();
-    this.db.transaction(() => {
-      const held = this.db.prepare('SELECT pid, host, token FROM deploy_locks WHERE room = ? AND name = ?').get(room, name) as
-        | { pid: number; host: string; token: string }
-        | undefined;
-      if (held) {
-        const stale = held.host === host && (held.pid !== process.pid ? !processAlive(held.pid) : false);
-        if (!stale) throw new ConflictError(`a deploy of service "${name}" in room "${room}" is in progress (pid ${held.pid} on ${held.host})`);
-        this.db.prepare('DELETE FROM deploy_locks WHERE room = ? AND name = ?').run(room, name);
-      }
-      this.db.prepare('INSERT INTO deploy_locks (room, name, pid, host, token, acquired_at) VALUES (?, ?, ?, ?, ?, ?)').run(room, name, process.pid, host, token, now());
-    }).immediate();
-    return () => {
-      this.db.prepare('DELETE FROM deploy_locks WHERE room = ? AND name = ? AND token = ?').run(room, name, token);
-    };
+    const got = tryLock(this.db, `deploy:${room}/${name}`);
+    if ('heldBy' in got) throw new ConflictError(`a deploy of service "${name}" in room "${room}" is in progress (${describeHolder(got.heldBy)})`);
+    return got.release;
   }
 }
