@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { LimitError, admitStart } from '../agents/index.js';
 import { ensureImage, ensureRoomOnce, portBindings, logConfig, resolveLogLimits, containerLogBatches } from '../containers/index.js';
 import { type Engine, BerthError, CancelledError, ConflictError, NotFoundError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, validateContainerName, validateRoomName, sleep } from '../core/index.js';
-import { deployAuditDetails, specLogOptions, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
+import { deployAuditDetails, serviceNameFromTag, specChanges, specLogOptions, toDeploySpec, validateImageRef, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
 import { SecretStore, redactValues } from '../secrets/index.js';
 import { SERVICE_LABEL, type DeployPhaseName, type DeployCallbacks, type DeployResult, DeployFailedError, type ServiceContainer, type ServiceSummary, type RevisionSummary, type ServiceDetail, serviceContainerName, publishedHost, toServiceContainer, serviceLabels, resolveEnv, resolveMounts } from './revision.js';
@@ -23,13 +23,22 @@ export class DeployService {
 
   /** Creates the service, or rolls it to a new revision when it exists. */
   async deploy(room: string, opts: DeployOptions, cb: DeployCallbacks = {}): Promise<DeployResult> {
-    const spec = await toDeploySpec(this.rt, room, opts);
+    validateRoomName(room);
+    const name = opts.name !== undefined ? opts.name : serviceNameFromTag(validateImageRef(opts.tag));
+    const spec = await toDeploySpec(this.rt, room, opts, this.activeSpec(room, name));
     if (opts.path !== undefined) {
       // Lazy for start-up: building (context, tar, dockerignore) loads only for `deploy PATH`.
       const { buildForDeploy } = await import('./deploy-build.js');
       await buildForDeploy(this.rt, spec, opts.path, cb);
     }
     return this.apply(spec, cb);
+  }
+
+  /** The spec of the service's active revision, when it has one. */
+  private activeSpec(room: string, name: string): DeploySpec | undefined {
+    const state = this.state;
+    const active = state.activeRevision(room, name);
+    return active !== null ? state.revision(room, name, active)?.spec : undefined;
   }
 
   /** Deploys an earlier revision's spec again (the one before the active revision, or `to`). */
@@ -78,8 +87,9 @@ export class DeployService {
         await ensureRoomOnce(this.rt, spec.room);
         const release = this.state.lock(spec.room, spec.name);
         try {
-          if (swarm) return await deploySwarm(this.rt, engine, spec, cb, rollbackOf);
-          return await this.applyEngine(engine, spec, cb, rollbackOf);
+          const before = this.activeSpec(spec.room, spec.name);
+          const result = swarm ? await deploySwarm(this.rt, engine, spec, cb, rollbackOf) : await this.applyEngine(engine, spec, cb, rollbackOf);
+          return { ...result, changes: before ? specChanges(before, spec) : [] };
         } finally {
           release();
         }
