@@ -77,6 +77,7 @@ export class DeployService {
     const secrets = new SecretStore(this.rt);
     for (const id of Object.values(spec.envSecrets)) if (!secrets.has(id)) throw new NotFoundError(`secret "${id}" not found: set it with berth secret set ${id}`);
     await this.assertNameFree(engine, spec);
+    await this.assertDomainFree(engine, spec);
     const target = `${spec.room}/${spec.name}`;
     return this.rt.audit.record(
       { actor: this.rt.actor, action: rollbackOf !== undefined ? 'service.rollback' : 'service.deploy', target, details: { ...deployAuditDetails(spec), ...(rollbackOf !== undefined ? { rollbackOf } : {}) } },
@@ -104,6 +105,28 @@ export class DeployService {
     );
     if (taken.some((c) => c.Labels?.[LABEL.kind] !== 'service')) {
       throw new ConflictError(`container name "${spec.name}" is already taken in room "${spec.room}" by a container that is not a service`);
+    }
+  }
+
+  /**
+   * A domain belongs to one service across all rooms: another service whose active revision claims it (the state
+   * store), or whose containers carry it (the engine, for a store that lost it), holds it.
+   */
+  private async assertDomainFree(engine: Engine, spec: DeploySpec): Promise<void> {
+    if (!spec.domain) return;
+    const mine = (room: string, name: string) => room === spec.room && name === spec.name;
+    let holder = this.state.activeDomains().find((d) => d.domain === spec.domain && !mine(d.room, d.name));
+    if (!holder) {
+      const infos = await engine.call('list containers', (d) =>
+        d.listContainers({ all: true, filters: { label: [`${LABEL.kind}=service`, `${SERVICE_LABEL.domain}=${spec.domain}`] } }),
+      );
+      const other = infos.find((i) => !mine(i.Labels?.[LABEL.room] ?? '', i.Labels?.[SERVICE_LABEL.service] ?? ''));
+      if (other) holder = { room: other.Labels[LABEL.room]!, name: other.Labels[SERVICE_LABEL.service]!, domain: spec.domain, port: 0, createdAt: '' };
+    }
+    if (holder) {
+      throw new ConflictError(
+        `domain ${spec.domain} is held by service ${holder.name} in room ${holder.room}: pick another --domain, or remove it there first (berth -r ${holder.room} service remove ${holder.name})`,
+      );
     }
   }
 
