@@ -4,6 +4,7 @@ export { DeployState } from './deploy-state.js';
 export { overlayNetworkName, swarmServiceName } from './deploy-swarm.js';
 export { DeployService, serviceLogBatches } from './deploy.js';
 export { ServiceProxy, parseBind } from './proxy.js';
+export { deleteRoom } from './room-delete.js';
 export {
   type DeployEvent,
   DeployFailedError,
