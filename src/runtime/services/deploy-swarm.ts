@@ -159,13 +159,14 @@ function taskPorts(t: Task): PortMapping[] {
     .map((p) => ({ hostPort: p.PublishedPort, containerPort: p.TargetPort, protocol: p.Protocol }));
 }
 
-/** The service's ports: the routing mesh's fixed ones, then each running task's own (host mode gives each its own). */
+/** The service's ports: the routing mesh's fixed ones, then each running task's own (mode=host gives each its own). */
 function servicePorts(s: SwarmServiceInfo, tasks: Task[]): PortMapping[] {
-  const mesh = ((s.Endpoint?.Ports ?? []) as { TargetPort: number; PublishedPort?: number; Protocol: string; PublishMode?: string }[])
-    .filter((p) => p.PublishMode !== 'host' || p.PublishedPort)
-    .map((p) => ({ hostPort: p.PublishedPort, containerPort: p.TargetPort, protocol: p.Protocol }));
+  const endpoint = (s.Endpoint?.Ports ?? []) as { TargetPort: number; PublishedPort?: number; Protocol: string; PublishMode?: string }[];
+  const mesh = endpoint.filter((p) => p.PublishMode !== 'host').map((p) => ({ hostPort: p.PublishedPort, containerPort: p.TargetPort, protocol: p.Protocol }));
   const own = tasks.filter((t) => t.ServiceID === s.ID && t.Status?.State === 'running').flatMap(taskPorts);
-  return own.length ? [...mesh.filter((m) => m.hostPort), ...own] : mesh;
+  if (own.length) return [...mesh, ...own];
+  // No task runs (or none published yet): the ports the spec asks for, without host ports.
+  return [...mesh, ...endpoint.filter((p) => p.PublishMode === 'host').map((p) => ({ containerPort: p.TargetPort, protocol: p.Protocol }))];
 }
 
 async function tasksOf(engine: Engine, serviceId: string): Promise<Task[]> {
