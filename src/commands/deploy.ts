@@ -1,6 +1,6 @@
 // berth deploy [PATH] --tag T: create a room service from an image tag, or update it without downtime when it exists.
 import type { CommandModule } from 'yargs';
-import { type DeployOptions, DeployFailedError, DeployService, type DeployEvent } from '../runtime/services/index.js';
+import { CLEARABLE, type DeployOptions, DeployFailedError, DeployService, type DeployEvent } from '../runtime/services/index.js';
 import { UsageError, formatPorts } from '../runtime/core/index.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect, pullProgress } from './container/shared.js';
@@ -16,7 +16,8 @@ interface DeployFlags {
   projectMount?: string | string[];
   imageMount?: string | string[];
   identity?: string;
-  token: boolean;
+  token?: boolean;
+  clear?: string | string[];
   port?: string | string[];
   liveness?: string;
   livenessInterval?: string;
@@ -52,19 +53,25 @@ export function reportDeployFailure(ctx: CliContext, err: unknown): never {
   throw err;
 }
 
+/** A repeatable flag's values, or undefined when it was not given (an update then keeps the setting). */
+function given(value: unknown): string[] | undefined {
+  return value === undefined ? undefined : collect(value);
+}
+
 /** The runtime's options from the command line's flags. */
 function deployOptions(argv: DeployFlags): DeployOptions & { path?: string } {
   return {
     tag: argv.tag,
     name: argv.name,
-    env: collect(argv.env),
-    envSecrets: collect(argv.envSecret),
-    roomMounts: collect(argv.roomMount),
-    projectMounts: collect(argv.projectMount),
-    imageMounts: collect(argv.imageMount),
+    env: given(argv.env),
+    envSecrets: given(argv.envSecret),
+    roomMounts: given(argv.roomMount),
+    projectMounts: given(argv.projectMount),
+    imageMounts: given(argv.imageMount),
     identity: argv.identity,
     token: argv.token,
-    ports: collect(argv.port),
+    clear: given(argv.clear),
+    ports: given(argv.port),
     liveness: argv.liveness,
     livenessInterval: argv.livenessInterval,
     domain: argv.domain,
@@ -121,8 +128,13 @@ export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
       .option('project-mount', { type: 'string', describe: 'SRC:DST[:ro], SRC in the project storage shared by all rooms (repeatable)' })
       .option('image-mount', { type: 'string', describe: "IMAGE:DST, another image's files, read-only (repeatable)" })
       .option('identity', { type: 'string', describe: 'Agent the service acts as (labels, BERTH_AGENT, the token)' })
-      .option('token', { type: 'boolean', default: false, describe: 'Inject a room token for the identity as BERTH_TOKEN (masked)' })
-      .option('port', { alias: 'p', type: 'string', describe: 'Container port to publish, e.g. 8080 or 53/udp (repeatable)' })
+      .option('token', { type: 'boolean', describe: 'Inject a room token for the identity as BERTH_TOKEN (masked); an update keeps it unless --no-token' })
+      .option('clear', {
+        type: 'string',
+        choices: [...CLEARABLE],
+        describe: 'On an update, reset a setting the service had instead of keeping it (repeatable)',
+      })
+      .option('port', { alias: 'p', type: 'string', describe: 'Container port to publish, e.g. 8080 or 53/udp (repeatable; replaces the ports an update keeps)' })
       .option('liveness', { type: 'string', describe: 'Health check: a shell command run in the container, or http:/PATH' })
       .option('liveness-interval', { type: 'string', describe: 'How often the liveness command runs (default 2s)' })
       .option('domain', { type: 'string', describe: 'Host name berth proxy (and Traefik) route to the service; needs exactly one --port' })
@@ -152,5 +164,6 @@ export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
     const ports = formatPorts(result.ports);
     const what = result.previous !== null ? `updated service ${result.name} to revision ${result.revision} (was ${result.previous})` : `created service ${result.name} (revision ${result.revision})`;
     ctx.out.done(`${what} in room ${room}: ${result.image}${ports ? `, ${ports}` : ''}${result.domain ? `, domain ${result.domain}` : ''}`, result, result.name);
+    if (!ctx.out.json && !ctx.out.options.quiet) for (const line of result.changes ?? []) ctx.out.line(`  ${line}`);
   },
 };

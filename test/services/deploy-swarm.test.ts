@@ -79,7 +79,20 @@ describe('berth deploy on a Swarm manager', () => {
     expect(net).toMatchObject({ Name: overlayNetworkName(room), Driver: 'overlay' });
 
     const list = await berth('service', 'list', '-o', 'json');
-    expect(JSON.parse(list.stdout).items[0]).toMatchObject({ name: 'web', mode: 'swarm', running: 2, desired: 2 });
+    const listed = JSON.parse(list.stdout).items[0] as { ports: { hostPort?: number; containerPort: number; protocol: string }[] };
+    expect(listed).toMatchObject({ name: 'web', mode: 'swarm', running: 2, desired: 2 });
+    // Each task publishes 8080 on host ports of its own (mode=host; this engine gives IPv4 and IPv6 one each): list
+    // and inspect show exactly the ones the running tasks report.
+    const tasks = (await docker.listTasks({ filters: { service: [swarmServiceName(room, 'web')], 'desired-state': ['running'] } })) as {
+      Status?: { State?: string; PortStatus?: { Ports?: { PublishedPort?: number }[] } };
+    }[];
+    const published = tasks.filter((t) => t.Status?.State === 'running').flatMap((t) => (t.Status?.PortStatus?.Ports ?? []).map((p) => p.PublishedPort)).sort();
+    expect(published.length).toBeGreaterThanOrEqual(2);
+    for (const p of listed.ports) expect(p).toMatchObject({ containerPort: 8080, protocol: 'tcp', hostPort: expect.any(Number) });
+    expect(listed.ports.map((p) => p.hostPort).sort()).toEqual(published);
+    const detail = JSON.parse((await berth('service', 'inspect', 'web', '-o', 'json')).stdout) as { containers: { ports: { hostPort?: number }[] }[] };
+    const byTask = detail.containers.flatMap((c) => c.ports.map((p) => p.hostPort)).sort();
+    expect(byTask).toEqual(listed.ports.map((p) => p.hostPort).sort());
     expect((await berth('service', 'list')).stdout).toMatch(/^web\s+\S+\s+1\s+2\/2\s+healthy/m);
     await waitFor(async () => (await get(proxy!.port, domain)).body.trim() === 'v1', 'the proxy to route to the Swarm service', 30_000);
   });

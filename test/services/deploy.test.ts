@@ -244,8 +244,11 @@ describe('berth deploy', () => {
     };
     const bounded = { Type: 'json-file', Config: { 'max-size': '512k', 'max-file': '2' } };
     expect(await logConfigs('1')).toEqual([bounded, bounded]);
-    // A redeploy without them is back to the defaults; rolling back restores revision 1's spec, limits included.
-    expect((await berth('deploy', '--tag', WEB, '--name', 'logged', '--settle', '1s', '--drain', '100ms')).code).toBe(0);
+    // A redeploy keeps them (and the replicas) unless --clear logs, which is back to the defaults; rolling back
+    // restores revision 1's spec, limits included.
+    const cleared = await berth('deploy', '--tag', WEB, '--name', 'logged', '--clear', 'logs', '--replicas', '1');
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toContain('  log-max-size: 512k -> none');
     expect(await logConfigs('2')).toEqual([{ Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } }]);
     const back = await berth('service', 'rollback', 'logged');
     expect(back.code, back.stderr).toBe(0);

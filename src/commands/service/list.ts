@@ -24,6 +24,8 @@ export const serviceListCommand: CommandModule<GlobalArgs, Args<{ all: boolean }
   builder: (y) => y.option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Every room' }) as never,
   handler: async ({ ctx, room, all }) => {
     const services = await new DeployService(ctx.rt).list(all ? undefined : await ctx.rt.room(room), ctx.signal);
-    ctx.out.list(services, serviceColumns, { id: (s) => s.name });
+    // Across rooms two services may share a name: the room leads the row.
+    const columns = all ? [{ header: 'ROOM', value: (s: ServiceSummary) => s.room }, ...serviceColumns.filter((c) => c.header !== 'ROOM')] : serviceColumns;
+    ctx.out.list(services, columns, { id: (s) => (all ? `${s.room}/${s.name}` : s.name) });
   },
 };

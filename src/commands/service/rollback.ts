@@ -22,5 +22,6 @@ export const serviceRollbackCommand: CommandModule<GlobalArgs, Args<{ name: stri
       reportDeployFailure(ctx, err);
     }
     ctx.out.done(`rolled service ${name} back to the spec of revision ${result.rollbackOf} as revision ${result.revision} (${result.image})`, result, name);
+    if (!ctx.out.json && !ctx.out.options.quiet) for (const line of result.changes ?? []) ctx.out.line(`  ${line}`);
   },
 };

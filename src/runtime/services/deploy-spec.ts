@@ -53,6 +53,8 @@ export interface DeployOptions {
   logMaxSize?: string;
   /** Log files kept per container (default config logs.maxFiles, else 3). */
   logMaxFiles?: string | number;
+  /** Settings an update resets to their defaults instead of keeping them (CLEARABLE). */
+  clear?: string[];
 }
 
 export type Liveness = { kind: 'cmd'; command: string } | { kind: 'http'; path: string; port: number };
@@ -153,27 +155,49 @@ export function projectStorageDir(rt: Runtime): string {
   return path.join(rt.paths.dataDir, 'project');
 }
 
-/** Validates every option before anything is touched, so bad input changes nothing. */
-export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOptions): Promise<DeploySpec> {
+/** Settings `--clear` resets to their defaults on an update (`--clear ports --clear domain`). */
+export const CLEARABLE = ['env', 'env-secrets', 'ports', 'domain', 'mounts', 'liveness', 'cpus', 'memory', 'logs', 'token'] as const;
+export type Clearable = (typeof CLEARABLE)[number];
+
+function parseClear(list: string[] | undefined): Set<Clearable> {
+  const out = new Set<Clearable>();
+  for (const c of list ?? []) {
+    if (!(CLEARABLE as readonly string[]).includes(c)) throw new UsageError(`invalid --clear "${c}": use one of ${CLEARABLE.join(', ')}`);
+    out.add(c as Clearable);
+  }
+  return out;
+}
+
+/**
+ * Validates every option before anything is touched, so bad input changes nothing. With `previous` (the active
+ * revision's spec, an update) a setting the options leave out keeps its value there, as `docker service update`
+ * does; `clear` resets a setting to its default first, and a list given (`--port`, the mounts) replaces the list,
+ * while `--env`/`--env-secret` set their names on top of the kept ones.
+ */
+export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOptions, previous?: DeploySpec): Promise<DeploySpec> {
   validateRoomName(room);
   const image = validateImageRef(opts.tag);
   const name = opts.name !== undefined ? validateContainerName(opts.name) : serviceNameFromTag(image);
   if (name.length > 50) throw new UsageError(`invalid --name "${name}": a service name has at most 50 characters`);
+  const clear = parseClear(opts.clear);
+  const prev = previous && previous.name === name && previous.room === room ? previous : undefined;
+  const keep = (setting: Clearable) => (prev && !clear.has(setting) ? prev : undefined);
 
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...keep('env')?.env };
+  const envSecrets: Record<string, string> = { ...keep('env-secrets')?.envSecrets };
   for (const entry of opts.env ?? []) {
     const [k, v] = parseEnvEntry(entry);
     if (looksSecret(k)) throw new UsageError(`--env ${k} looks like a secret: store it with "berth secret set NAME" and pass --env-secret ${k}=NAME`);
     env[k] = v;
+    delete envSecrets[k];
   }
-  const envSecrets: Record<string, string> = {};
   for (const entry of opts.envSecrets ?? []) {
     const [k, id] = parseEnvEntry(entry, '--env-secret');
     envSecrets[k] = validateSecretName(id, '--env-secret secret id');
     delete env[k];
   }
 
-  const ports = (opts.ports ?? []).map((p) => parsePort(p));
+  const ports = opts.ports !== undefined ? opts.ports.map((p) => parsePort(p)) : (keep('ports')?.ports ?? []);
   const seen = new Set<string>();
   for (const p of ports) {
     const key = `${p.containerPort}/${p.protocol}`;
@@ -182,28 +206,31 @@ export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOption
   }
   const tcp = ports.filter((p) => p.protocol === 'tcp');
 
-  let domain: string | undefined;
+  let domain: string | undefined = keep('domain')?.domain;
   if (opts.domain !== undefined) {
     domain = opts.domain.trim().toLowerCase();
     if (!DOMAIN.test(domain)) throw new UsageError(`invalid --domain "${opts.domain}": use a host name like app.example.test`);
-    if (ports.length !== 1 || tcp.length !== 1) {
-      throw new UsageError(`--domain needs the service to publish exactly one tcp port (it publishes ${ports.length}): add one --port`);
-    }
+  }
+  if (domain !== undefined && (ports.length !== 1 || tcp.length !== 1)) {
+    const kept = opts.domain === undefined ? ` (--domain ${domain} is kept from revision before: --clear domain drops it)` : '';
+    throw new UsageError(`--domain needs the service to publish exactly one tcp port (it publishes ${ports.length}): add one --port${kept}`);
   }
 
   let liveness: Liveness | undefined;
-  if (opts.liveness !== undefined) {
-    const text = opts.liveness.trim();
+  const livenessText = opts.liveness ?? (keep('liveness')?.liveness ? (prev!.liveness!.kind === 'http' ? `http:${prev!.liveness!.path}` : (prev!.liveness as { command: string }).command) : undefined);
+  if (livenessText !== undefined) {
+    const text = livenessText.trim();
     if (!text) throw new UsageError('invalid --liveness "": give a command or http:PATH');
     if (text.startsWith('http:')) {
       const p = text.slice('http:'.length);
       if (!p.startsWith('/') || /\s/.test(p)) throw new UsageError(`invalid --liveness "${text}": use http:/PATH`);
-      if (!tcp.length) throw new UsageError(`--liveness ${text} needs a published tcp --port to probe`);
+      if (!tcp.length) throw new UsageError(`--liveness ${text} needs a published tcp --port to probe${opts.liveness === undefined ? ' (kept from the revision before: --clear liveness drops it)' : ''}`);
       liveness = { kind: 'http', path: p, port: tcp[0]!.containerPort };
     } else liveness = { kind: 'cmd', command: text };
   }
 
-  const mounts: MountSpec[] = [];
+  const givenMounts = opts.roomMounts !== undefined || opts.projectMounts !== undefined || opts.imageMounts !== undefined;
+  const mounts: MountSpec[] = givenMounts ? [] : [...(keep('mounts')?.mounts ?? [])];
   for (const [type, list, flag] of [['room', opts.roomMounts, '--room-mount'], ['project', opts.projectMounts, '--project-mount']] as const) {
     for (const m of list ?? []) {
       const parsed = parseMount(m, flag);
@@ -222,10 +249,11 @@ export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOption
     targets.add(m.target);
   }
 
-  const identity = opts.identity ?? rt.env.BERTH_AGENT ?? (await rt.setting('defaultAgent'));
+  // An agent deploys as itself; a person's update keeps the identity the service had.
+  const identity = opts.identity ?? rt.env.BERTH_AGENT ?? prev?.identity ?? (await rt.setting('defaultAgent'));
   if (!IDENTITY.test(identity)) throw new UsageError(`invalid --identity "${identity}": use letters, digits and _ . @ -`);
 
-  let replicas = 1;
+  let replicas = prev?.replicas ?? 1;
   if (opts.replicas !== undefined) {
     const text = String(opts.replicas).trim();
     if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 100) throw new UsageError(`invalid --replicas "${opts.replicas}": use a whole number from 1 to 100`);
@@ -233,34 +261,72 @@ export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOption
   }
 
   const ms = (value: string | undefined, flag: string, fallback: number) => (value === undefined ? fallback : parseDuration(value, flag));
+  const keptLogs = keep('logs')?.logs;
   const logs = {
-    ...(opts.logMaxSize !== undefined ? { maxSize: parseLogMaxSize(opts.logMaxSize) } : {}),
-    ...(opts.logMaxFiles !== undefined ? { maxFiles: parseLogMaxFiles(opts.logMaxFiles) } : {}),
+    ...(opts.logMaxSize !== undefined ? { maxSize: parseLogMaxSize(opts.logMaxSize) } : keptLogs?.maxSize !== undefined ? { maxSize: keptLogs.maxSize } : {}),
+    ...(opts.logMaxFiles !== undefined ? { maxFiles: parseLogMaxFiles(opts.logMaxFiles) } : keptLogs?.maxFiles !== undefined ? { maxFiles: keptLogs.maxFiles } : {}),
   };
+  const nanoCpus = opts.cpus !== undefined ? parseCpus(opts.cpus) : keep('cpus')?.resources.nanoCpus;
+  const memory = opts.memory !== undefined ? parseMemory(opts.memory) : keep('memory')?.resources.memory;
   return {
     room,
     name,
     image,
     env,
     envSecrets,
-    token: Boolean(opts.token),
+    token: opts.token ?? Boolean(keep('token')?.token),
     identity,
     ports,
     mounts,
     ...(liveness ? { liveness } : {}),
-    livenessIntervalMs: ms(opts.livenessInterval, '--liveness-interval', 2000),
+    livenessIntervalMs: ms(opts.livenessInterval, '--liveness-interval', prev?.livenessIntervalMs ?? 2000),
     ...(domain ? { domain } : {}),
     replicas,
-    restart: parseRestart(opts.restart ?? 'unless-stopped'),
+    restart: opts.restart !== undefined ? parseRestart(opts.restart) : (prev?.restart ?? parseRestart('unless-stopped')),
     resources: {
-      ...(opts.cpus !== undefined ? { nanoCpus: parseCpus(opts.cpus) } : {}),
-      ...(opts.memory !== undefined ? { memory: parseMemory(opts.memory) } : {}),
+      ...(nanoCpus !== undefined ? { nanoCpus } : {}),
+      ...(memory !== undefined ? { memory } : {}),
     },
-    settleMs: ms(opts.settle, '--settle', 3000),
-    healthTimeoutMs: ms(opts.healthTimeout, '--health-timeout', 60_000),
-    drainMs: ms(opts.drain, '--drain', 2000),
+    settleMs: ms(opts.settle, '--settle', prev?.settleMs ?? 3000),
+    healthTimeoutMs: ms(opts.healthTimeout, '--health-timeout', prev?.healthTimeoutMs ?? 60_000),
+    drainMs: ms(opts.drain, '--drain', prev?.drainMs ?? 2000),
     ...(Object.keys(logs).length ? { logs } : {}),
   };
+}
+
+/** One line per setting that differs between two revisions' specs (`port: 8080 -> none`), in a fixed order. */
+export function specChanges(before: DeploySpec, after: DeploySpec): string[] {
+  const lines: string[] = [];
+  const show = (v: string) => (v === '' ? 'none' : v);
+  const diff = (what: string, a: string, b: string) => {
+    if (a !== b) lines.push(`${what}: ${show(a)} -> ${show(b)}`);
+  };
+  const port = (p: PortSpec) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort ? `${p.hostPort}:` : ''}${p.containerPort}/${p.protocol}`;
+  const mount = (m: MountSpec) => `${m.type}:${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`;
+  const liveness = (l?: Liveness) => (!l ? '' : l.kind === 'http' ? `http:${l.path}` : l.command);
+  const restart = (r: RestartPolicy) => `${r.name}${r.maximumRetryCount !== undefined ? `:${r.maximumRetryCount}` : ''}`;
+  diff('image', before.image, after.image);
+  for (const k of new Set([...Object.keys(before.env), ...Object.keys(after.env)])) diff(`env ${k}`, before.env[k] ?? '', after.env[k] ?? '');
+  for (const k of new Set([...Object.keys(before.envSecrets), ...Object.keys(after.envSecrets)])) {
+    diff(`env-secret ${k}`, before.envSecrets[k] ? `secret:${before.envSecrets[k]}` : '', after.envSecrets[k] ? `secret:${after.envSecrets[k]}` : '');
+  }
+  diff('ports', before.ports.map(port).join(', '), after.ports.map(port).join(', '));
+  diff('domain', before.domain ?? '', after.domain ?? '');
+  diff('mounts', before.mounts.map(mount).join(' '), after.mounts.map(mount).join(' '));
+  diff('liveness', liveness(before.liveness), liveness(after.liveness));
+  diff('identity', before.identity, after.identity);
+  diff('token', before.token ? 'yes' : '', after.token ? 'yes' : '');
+  diff('replicas', String(before.replicas), String(after.replicas));
+  diff('restart', restart(before.restart), restart(after.restart));
+  diff('cpus', before.resources.nanoCpus !== undefined ? String(before.resources.nanoCpus / 1e9) : '', after.resources.nanoCpus !== undefined ? String(after.resources.nanoCpus / 1e9) : '');
+  diff('memory', before.resources.memory !== undefined ? `${before.resources.memory}b` : '', after.resources.memory !== undefined ? `${after.resources.memory}b` : '');
+  diff('log-max-size', before.logs?.maxSize ?? '', after.logs?.maxSize ?? '');
+  diff('log-max-files', String(before.logs?.maxFiles ?? ''), String(after.logs?.maxFiles ?? ''));
+  diff('liveness-interval', `${before.livenessIntervalMs}ms`, `${after.livenessIntervalMs}ms`);
+  diff('settle', `${before.settleMs}ms`, `${after.settleMs}ms`);
+  diff('health-timeout', `${before.healthTimeoutMs}ms`, `${after.healthTimeoutMs}ms`);
+  diff('drain', `${before.drainMs}ms`, `${after.drainMs}ms`);
+  return lines;
 }
 
 /**

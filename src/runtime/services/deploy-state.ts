@@ -100,6 +100,22 @@ export class DeployState {
     return rows.map(toService);
   }
 
+  /** Every service whose active revision has a domain, oldest service first (the holder when two claim one). */
+  activeDomains(): { room: string; name: string; domain: string; port: number; createdAt: string }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT s.room, s.name, s.created_at, r.spec FROM deploy_services s JOIN deploy_revisions r
+         ON r.room = s.room AND r.name = s.name AND r.revision = s.active_revision ORDER BY s.created_at, s.room, s.name`,
+      )
+      .all() as { room: string; name: string; created_at: string; spec: string }[];
+    const out: { room: string; name: string; domain: string; port: number; createdAt: string }[] = [];
+    for (const r of rows) {
+      const spec = JSON.parse(r.spec) as DeploySpec;
+      if (spec.domain && spec.ports[0]) out.push({ room: r.room, name: r.name, domain: spec.domain, port: spec.ports[0].containerPort, createdAt: r.created_at });
+    }
+    return out;
+  }
+
   /** The active revision only: the proxy reads it on every request, so the switch is one committed write. */
   activeRevision(room: string, name: string): number | null {
     const r = this.db.prepare('SELECT active_revision FROM deploy_services WHERE room = ? AND name = ?').get(room, name) as
@@ -136,7 +152,8 @@ export class DeployState {
       };
       // Container names carry the revision: never reuse one the engine still has (the store may have been reset).
       const revision = Math.max(last_revision, minRevision) + 1;
-      this.db.prepare('UPDATE deploy_services SET last_revision = ?, updated_at = ? WHERE room = ? AND name = ?').run(revision, t, spec.room, spec.name);
+      // updated_at moves when a revision becomes active (activate), not when one is tried: a failed deploy changes nothing.
+      this.db.prepare('UPDATE deploy_services SET last_revision = ? WHERE room = ? AND name = ?').run(revision, spec.room, spec.name);
       this.db
         .prepare(
           `INSERT INTO deploy_revisions (room, name, revision, spec, status, phase, message, actor, rollback_of, created_at, updated_at)

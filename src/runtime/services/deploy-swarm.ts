@@ -17,7 +17,7 @@ import {
 } from './revision.js';
 import { specLogOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
-import { type Engine, CancelledError, NotFoundError, UsageError, LABEL, roomNetworkName, type Runtime, sleep } from '../core/index.js';
+import { type Engine, type PortMapping, CancelledError, NotFoundError, UsageError, LABEL, roomNetworkName, type Runtime, sleep } from '../core/index.js';
 import { containerLogBatches, resolveLogLimits, swarmLogDriver } from '../containers/index.js';
 import { redactValues } from '../secrets/index.js';
 
@@ -137,7 +137,37 @@ interface SwarmServiceInfo {
   UpdateStatus?: { State?: string };
 }
 
-type Task = { ID: string; ServiceID: string; Slot?: number; DesiredState: string; CreatedAt?: string; Spec?: { ContainerSpec?: { Labels?: Record<string, string> } }; Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } } };
+type Task = {
+  ID: string;
+  ServiceID: string;
+  Slot?: number;
+  DesiredState: string;
+  CreatedAt?: string;
+  Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
+  Status?: {
+    State?: string;
+    Err?: string;
+    ContainerStatus?: { ContainerID?: string };
+    PortStatus?: { Ports?: { TargetPort: number; PublishedPort?: number; Protocol: string; PublishMode?: string }[] };
+  };
+};
+
+/** The host ports a task published itself (PublishMode host): where its container is reached. */
+function taskPorts(t: Task): PortMapping[] {
+  return (t.Status?.PortStatus?.Ports ?? [])
+    .filter((p) => p.PublishedPort)
+    .map((p) => ({ hostPort: p.PublishedPort, containerPort: p.TargetPort, protocol: p.Protocol }));
+}
+
+/** The service's ports: the routing mesh's fixed ones, then each running task's own (mode=host gives each its own). */
+function servicePorts(s: SwarmServiceInfo, tasks: Task[]): PortMapping[] {
+  const endpoint = (s.Endpoint?.Ports ?? []) as { TargetPort: number; PublishedPort?: number; Protocol: string; PublishMode?: string }[];
+  const mesh = endpoint.filter((p) => p.PublishMode !== 'host').map((p) => ({ hostPort: p.PublishedPort, containerPort: p.TargetPort, protocol: p.Protocol }));
+  const own = tasks.filter((t) => t.ServiceID === s.ID && t.Status?.State === 'running').flatMap(taskPorts);
+  if (own.length) return [...mesh, ...own];
+  // No task runs (or none published yet): the ports the spec asks for, without host ports.
+  return [...mesh, ...endpoint.filter((p) => p.PublishMode === 'host').map((p) => ({ containerPort: p.TargetPort, protocol: p.Protocol }))];
+}
 
 async function tasksOf(engine: Engine, serviceId: string): Promise<Task[]> {
   return (await engine.call('list tasks', (d) => d.listTasks({ filters: { service: [serviceId] } }))) as Task[];
@@ -283,11 +313,7 @@ export async function listSwarmServices(rt: Runtime, engine: Engine, room?: stri
         running,
         desired,
         health,
-        ports: ((s.Endpoint?.Ports ?? []) as { TargetPort: number; PublishedPort?: number; Protocol: string }[]).map((p) => ({
-          hostPort: p.PublishedPort,
-          containerPort: p.TargetPort,
-          protocol: p.Protocol,
-        })),
+        ports: servicePorts(s, tasks),
         ...(labels[SERVICE_LABEL.domain] ? { domain: labels[SERVICE_LABEL.domain] } : {}),
         updated: row?.updatedAt ?? s.UpdatedAt ?? '',
       };
@@ -308,7 +334,7 @@ export async function swarmServiceContainers(engine: Engine, room: string, name:
       revision: Number(t.Spec?.ContainerSpec?.Labels?.[SERVICE_LABEL.revision] ?? 0),
       state: t.Status?.State ?? '',
       status: t.Status?.Err ?? t.Status?.State ?? '',
-      ports: [],
+      ports: taskPorts(t),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { LimitError, admitStart } from '../agents/index.js';
 import { ensureImage, ensureRoomOnce, portBindings, logConfig, resolveLogLimits, containerLogBatches } from '../containers/index.js';
 import { type Engine, BerthError, CancelledError, ConflictError, NotFoundError, UsageError, LABEL, dockerContainerName, roomNetworkName, type Runtime, validateContainerName, validateRoomName, sleep } from '../core/index.js';
-import { deployAuditDetails, specLogOptions, toDeploySpec, type DeployOptions, type DeploySpec } from './deploy-spec.js';
+import { deployAuditDetails, serviceNameFromTag, specChanges, specLogOptions, toDeploySpec, validateImageRef, type DeployOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
 import { SecretStore, redactValues } from '../secrets/index.js';
 import { SERVICE_LABEL, type DeployPhaseName, type DeployCallbacks, type DeployResult, DeployFailedError, type ServiceContainer, type ServiceSummary, type RevisionSummary, type ServiceDetail, serviceContainerName, publishedHost, toServiceContainer, serviceLabels, resolveEnv, resolveMounts } from './revision.js';
@@ -23,13 +23,22 @@ export class DeployService {
 
   /** Creates the service, or rolls it to a new revision when it exists. */
   async deploy(room: string, opts: DeployOptions, cb: DeployCallbacks = {}): Promise<DeployResult> {
-    const spec = await toDeploySpec(this.rt, room, opts);
+    validateRoomName(room);
+    const name = opts.name !== undefined ? opts.name : serviceNameFromTag(validateImageRef(opts.tag));
+    const spec = await toDeploySpec(this.rt, room, opts, this.activeSpec(room, name));
     if (opts.path !== undefined) {
       // Lazy for start-up: building (context, tar, dockerignore) loads only for `deploy PATH`.
       const { buildForDeploy } = await import('./deploy-build.js');
       await buildForDeploy(this.rt, spec, opts.path, cb);
     }
     return this.apply(spec, cb);
+  }
+
+  /** The spec of the service's active revision, when it has one. */
+  private activeSpec(room: string, name: string): DeploySpec | undefined {
+    const state = this.state;
+    const active = state.activeRevision(room, name);
+    return active !== null ? state.revision(room, name, active)?.spec : undefined;
   }
 
   /** Deploys an earlier revision's spec again (the one before the active revision, or `to`). */
@@ -68,6 +77,7 @@ export class DeployService {
     const secrets = new SecretStore(this.rt);
     for (const id of Object.values(spec.envSecrets)) if (!secrets.has(id)) throw new NotFoundError(`secret "${id}" not found: set it with berth secret set ${id}`);
     await this.assertNameFree(engine, spec);
+    await this.assertDomainFree(engine, spec);
     const target = `${spec.room}/${spec.name}`;
     return this.rt.audit.record(
       { actor: this.rt.actor, action: rollbackOf !== undefined ? 'service.rollback' : 'service.deploy', target, details: { ...deployAuditDetails(spec), ...(rollbackOf !== undefined ? { rollbackOf } : {}) } },
@@ -78,8 +88,9 @@ export class DeployService {
         await ensureRoomOnce(this.rt, spec.room);
         const release = this.state.lock(spec.room, spec.name);
         try {
-          if (swarm) return await deploySwarm(this.rt, engine, spec, cb, rollbackOf);
-          return await this.applyEngine(engine, spec, cb, rollbackOf);
+          const before = this.activeSpec(spec.room, spec.name);
+          const result = swarm ? await deploySwarm(this.rt, engine, spec, cb, rollbackOf) : await this.applyEngine(engine, spec, cb, rollbackOf);
+          return { ...result, changes: before ? specChanges(before, spec) : [] };
         } finally {
           release();
         }
@@ -94,6 +105,28 @@ export class DeployService {
     );
     if (taken.some((c) => c.Labels?.[LABEL.kind] !== 'service')) {
       throw new ConflictError(`container name "${spec.name}" is already taken in room "${spec.room}" by a container that is not a service`);
+    }
+  }
+
+  /**
+   * A domain belongs to one service across all rooms: another service whose active revision claims it (the state
+   * store), or whose containers carry it (the engine, for a store that lost it), holds it.
+   */
+  private async assertDomainFree(engine: Engine, spec: DeploySpec): Promise<void> {
+    if (!spec.domain) return;
+    const mine = (room: string, name: string) => room === spec.room && name === spec.name;
+    let holder = this.state.activeDomains().find((d) => d.domain === spec.domain && !mine(d.room, d.name));
+    if (!holder) {
+      const infos = await engine.call('list containers', (d) =>
+        d.listContainers({ all: true, filters: { label: [`${LABEL.kind}=service`, `${SERVICE_LABEL.domain}=${spec.domain}`] } }),
+      );
+      const other = infos.find((i) => !mine(i.Labels?.[LABEL.room] ?? '', i.Labels?.[SERVICE_LABEL.service] ?? ''));
+      if (other) holder = { room: other.Labels[LABEL.room]!, name: other.Labels[SERVICE_LABEL.service]!, domain: spec.domain, port: 0, createdAt: '' };
+    }
+    if (holder) {
+      throw new ConflictError(
+        `domain ${spec.domain} is held by service ${holder.name} in room ${holder.room}: pick another --domain, or remove it there first (berth -r ${holder.room} service remove ${holder.name})`,
+      );
     }
   }
 

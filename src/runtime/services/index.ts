@@ -1,9 +1,10 @@
 // The services: deploy specs and state, the rollout (engine or Swarm), image mounts and the local reverse proxy.
-export { type DeployOptions, deployArgs, serviceNameFromTag, toDeploySpec } from './deploy-spec.js';
+export { CLEARABLE, type DeployOptions, deployArgs, serviceNameFromTag, toDeploySpec } from './deploy-spec.js';
 export { DeployState } from './deploy-state.js';
 export { overlayNetworkName, swarmServiceName } from './deploy-swarm.js';
 export { DeployService, serviceLogBatches } from './deploy.js';
 export { ServiceProxy, parseBind } from './proxy.js';
+export { deleteRoom } from './room-delete.js';
 export {
   type DeployEvent,
   DeployFailedError,

@@ -7,6 +7,7 @@ import { SERVICE_LABEL, publishedHost } from './revision.js';
 import { type Engine, UsageError, LABEL, type Runtime } from '../core/index.js';
 import { watchEvents } from '../engine/index.js';
 import { swarmRoutes } from './deploy-swarm.js';
+import { DeployState } from './deploy-state.js';
 
 export interface ProxyBind {
   host: string;
@@ -55,6 +56,8 @@ export class ServiceProxy {
   /** Per domain: the active revision the route table was last read for. */
   private readonly routedRevision = new Map<string, number>();
   private activeStmt?: { get(room: string, name: string): unknown };
+  /** Domain conflicts already reported, so each is said once. */
+  private reported = new Set<string>();
 
   constructor(
     private readonly rt: Runtime,
@@ -112,7 +115,7 @@ export class ServiceProxy {
       this.resolve(engine, req.headers.host, false)
         .then((target) => {
           if (!target) {
-            socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+            socket.end(this.knows(req.headers.host) ? 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n' : 'HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
             return;
           }
           proxy.ws(req, socket, head, { target: target.url }, () => socket.destroy());
@@ -197,8 +200,18 @@ export class ServiceProxy {
         const swarmTasks = infos.some((i) => i.Labels?.['com.docker.swarm.task.id'])
           ? new Set(((await engine.call('list tasks', (d) => d.listTasks({ filters: { 'desired-state': ['running'] } }))) as { ID: string }[]).map((t) => t.ID))
           : undefined;
+        // A domain belongs to one service (a deploy refuses a second claim); should two still carry one (containers
+        // from before that rule, a store that lost a service), the oldest service in the state store keeps it.
+        const known = new DeployState(this.rt.db()).activeDomains();
+        const rank = new Map(known.map((d, i) => [`${d.room}/${d.name}`, i]));
         const routes = new Map<string, Route>();
-        for (const info of infos) {
+        for (const d of known) if (!routes.has(d.domain)) routes.set(d.domain, { room: d.room, service: d.name, port: d.port, byRevision: new Map() });
+        const conflicts = new Set<string>();
+        const sorted = [...infos].sort((a, b) => {
+          const key = (i: typeof a) => `${i.Labels?.[LABEL.room]}/${i.Labels?.[SERVICE_LABEL.service]}`;
+          return (rank.get(key(a)) ?? Infinity) - (rank.get(key(b)) ?? Infinity) || key(a).localeCompare(key(b));
+        });
+        for (const info of sorted) {
           const domain = info.Labels?.[SERVICE_LABEL.domain];
           const room = info.Labels?.[LABEL.room];
           const service = info.Labels?.[SERVICE_LABEL.service];
@@ -211,11 +224,17 @@ export class ServiceProxy {
           const published = (info.Ports ?? []).find((p) => p.PrivatePort === port && p.Type === 'tcp' && p.PublicPort);
           let route = routes.get(domain);
           if (!route) routes.set(domain, (route = { room, service, port, byRevision: new Map() }));
-          if (!published) continue;
+          if (route.room !== room || route.service !== service) {
+            conflicts.add(`${domain} is claimed by ${room}/${service} too; routing to ${route.room}/${route.service} only`);
+            continue;
+          }
+          if (!published || port !== route.port) continue;
           const list = route.byRevision.get(revision) ?? [];
           list.push({ id: info.Id, url: `http://${publishedHost(engine, published.IP)}:${published.PublicPort}` });
           route.byRevision.set(revision, list);
         }
+        for (const c of conflicts) if (!this.reported.has(c)) this.onEvent({ kind: 'error', message: c });
+        this.reported = conflicts;
         // Swarm services published on the routing mesh (a fixed port) are reached there rather than task by task.
         for (const [domain, route] of await swarmRoutes(engine)) if (!routes.get(domain)?.byRevision.size && route.byRevision.size) routes.set(domain, route);
         const before = JSON.stringify(this.routeTable());

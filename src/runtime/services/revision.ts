@@ -47,6 +47,8 @@ export interface DeployResult {
   removed: string[];
   domain?: string;
   ports: PortMapping[];
+  /** One line per setting that differs from the revision that served before (empty for a first deploy). */
+  changes?: string[];
 }
 
 /** A deploy whose new revision did not become healthy: the old one keeps serving. Carries the last log lines. */
