@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, tempHome } from '../support/helpers.js';
+import { repoRoot, runCli, tempHome } from '../support/helpers.js';
 
 const home = tempHome();
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
@@ -30,5 +30,34 @@ describe('the executable', () => {
     expect(list.code).toBe(2);
     // Node's other whole-command-line options are left alone too.
     expect(berth(['--version', '--env-file=/nonexistent/berth-env']).code).toBe(0);
+  });
+});
+
+describe('usage errors', () => {
+  it('a choice error names the value given and the choices, on one line (in-process and from the executable)', async () => {
+    const cases: [string[], string][] = [
+      [['-o', 'yaml', 'container', 'list'], 'berth: invalid --output "yaml": choose table, wide or json\n'],
+      [['container', 'wait', 'web', '--for', 'paused'], 'berth: invalid --for "paused": choose running or exited\n'],
+      [['container', 'download', 'web', '/etc', '--format', 'rar'], 'berth: invalid --format "rar": choose tar or zip\n'],
+    ];
+    for (const [args, line] of cases) {
+      expect(await runCli(args, { BERTH_HOME: home })).toEqual({ code: 2, stdout: '', stderr: line });
+      expect(berth(args)).toEqual({ code: 2, stdout: '', stderr: line });
+    }
+  });
+
+  it('docker habits get what happened and what to type', async () => {
+    const cases: [string[], string][] = [
+      [['foo'], 'berth: unknown command "foo": did you mean "room"? (berth --help lists the commands)\n'],
+      [['zzzzzzz'], 'berth: unknown command "zzzzzzz": berth --help lists the commands\n'],
+      [['container', 'stpo', 'web'], 'berth: unknown command "stpo": did you mean "stop"? (berth container --help lists the commands)\n'],
+      [['container', 'run', '--rm', 'berth-fixture:latest', '--', 'true'], 'berth: unknown option --rm (it took "berth-fixture:latest" as its value): berth container run --help lists the options\n'],
+      [['run', 'berth-fixture:latest', 'ls', '-la', '/'], 'berth: unknown option -la: options after the image belong to the command: put them after --, as in: berth run berth-fixture:latest -- ls -la /\n'],
+      [['run', '-e', 'A=1', 'berth-fixture:latest', 'ls', '-la'], 'berth: unknown option -la: options after the image belong to the command: put them after --, as in: berth run -e A=1 berth-fixture:latest -- ls -la\n'],
+      [['container', 'exec', 'web', 'sh', '-c', 'echo hi'], "berth: unknown option -c: options after the container belong to the command: put them after --, as in: berth container exec web -- sh -c 'echo hi'\n"],
+      [['container', 'list', '--bogus'], 'berth: unknown option --bogus: berth container list --help lists the options\n'],
+    ];
+    for (const [args, line] of cases) expect(await runCli(args, { BERTH_HOME: home })).toEqual({ code: 2, stdout: '', stderr: line });
+    expect(berth(['foo']).stderr).toBe(cases[0]![1]);
   });
 });
