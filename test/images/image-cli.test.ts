@@ -47,7 +47,8 @@ describe('berth image in rooms', () => {
     expect(wide.stdout).toContain('berth.test.fixture=true');
     const ids = await a('image', 'list', '-q');
     expect(ids.stdout.trim().split('\n')).toHaveLength(1);
-    expect(ids.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(ids.stdout.trim()).toMatch(/^[0-9a-f]{12}$/); // as `docker images -q`
+    expect((await a('image', 'list', '-q', '--no-trunc')).stdout.trim()).toMatch(new RegExp(`^sha256:${ids.stdout.trim()}[0-9a-f]{52}$`));
   });
 
   it('inspect shows config, labels, rooms and history', async () => {
