@@ -4,10 +4,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempHome } from '../support/helpers.js';
+import { cliFor } from '../support/container-helpers.js';
+import { FIXTURE_IMAGE, removeRooms, repoRoot, runCli, tempHome, uniqueRoom } from '../support/helpers.js';
 
 const home = tempHome();
-afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+const room = uniqueRoom('cl');
+afterAll(async () => {
+  await removeRooms([room]);
+  fs.rmSync(home, { recursive: true, force: true });
+});
 
 /** bin/berth started as a shell starts it (its shebang), with this test's Node first on PATH. */
 function berth(args: string[]) {
@@ -59,5 +64,19 @@ describe('usage errors', () => {
     ];
     for (const [args, line] of cases) expect(await runCli(args, { BERTH_HOME: home })).toEqual({ code: 2, stdout: '', stderr: line });
     expect(berth(['foo']).stderr).toBe(cases[0]![1]);
+  });
+});
+
+describe('a command that is not in the container', () => {
+  it('exits 127 from run and exec alike, as a shell does', async () => {
+    const cli = cliFor(home, room);
+    const run = await cli('run', FIXTURE_IMAGE, '--', 'no-such-command');
+    expect(run.code).toBe(127);
+    expect(run.stderr).toBe('berth: command not found in the container: exec: "no-such-command": executable file not found in $PATH\n');
+    expect((await cli('container', 'run', FIXTURE_IMAGE, '-d', '--name', 'web', '--', 'sleep', '600')).code).toBe(0);
+    expect((await cli('container', 'exec', 'web', '--', 'no-such-command')).code).toBe(127);
+    expect((await cli('container', 'exec', 'web', '--stream', '--', 'no-such-command')).code).toBe(127);
+    // A command's own 126 stays 126.
+    expect((await cli('container', 'exec', 'web', '--', 'sh', '-c', 'exit 126')).code).toBe(126);
   });
 });
