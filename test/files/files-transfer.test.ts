@@ -119,6 +119,13 @@ describe('round trip', () => {
     const intoDir = await cli('container', 'download', 'box', '/rt/files/run.sh', '--to', work);
     expect(intoDir.code, intoDir.stderr).toBe(0);
     expect(fs.statSync(path.join(work, 'run.sh')).mode & 0o777).toBe(0o755);
+    // --to under a directory that does not exist: refused as docker cp refuses it, nothing made.
+    const missing = path.join(work, 'no-such-dir', 'deeper');
+    for (const format of [[], ['--format', 'tar']]) {
+      const r = await cli('container', 'download', 'box', '/rt/files/run.sh', ...format, '--to', path.join(missing, 'x'));
+      expectOneLineError(r, ExitCode.notFound, `cannot write "${path.join(missing, 'x')}": no such directory "${missing}"`);
+    }
+    expect(fs.existsSync(path.join(work, 'no-such-dir'))).toBe(false);
   });
 
   it('uploads into a stopped container, and downloads from it', async () => {
