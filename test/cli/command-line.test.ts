@@ -80,3 +80,14 @@ describe('a command that is not in the container', () => {
     expect((await cli('container', 'exec', 'web', '--', 'sh', '-c', 'exit 126')).code).toBe(126);
   });
 });
+
+describe('a mistyped room', () => {
+  it('is the same "not found" (exit 3) for image list as for container list', async () => {
+    const ghost = uniqueRoom('ghost');
+    for (const what of ['container', 'image']) {
+      expect(await runCli(['-r', ghost, what, 'list'], { BERTH_HOME: home })).toEqual({ code: 3, stdout: '', stderr: `berth: room "${ghost}" not found\n` });
+    }
+    // --all lists every room's images: no room to check.
+    expect((await runCli(['-r', ghost, 'image', 'list', '--all', '-q'], { BERTH_HOME: home })).code).toBe(0);
+  });
+});

@@ -15,7 +15,7 @@ export const imageListCommand: CommandModule<GlobalArgs, Args<{ all: boolean; tr
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);
-    const images = await listImages(ctx.rt, { room, all: argv.all, signal: ctx.signal });
+    const images = await listImages(ctx.rt, { room, all: argv.all, requireRoom: true, signal: ctx.signal });
     if (ctx.out.options.quiet) {
       for (const id of new Set(images.map((i) => (argv.trunc ? shortId(i.id) : i.id)))) ctx.out.line(id);
       return;

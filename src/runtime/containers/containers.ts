@@ -160,9 +160,8 @@ export class ContainerService {
 
   /** Unknown rooms are NotFoundError, checked only when a listing came back empty (the common case costs nothing). */
   private async assertRoomExists(room: string): Promise<void> {
-    const engine = await this.rt.engine();
-    const nets = await engine.call('list networks', (d) => d.listNetworks({ filters: { name: [roomNetworkName(room)] } }));
-    if (!nets.some((n) => n.Name === roomNetworkName(room))) throw new NotFoundError(`room "${room}" not found`);
+    const { RoomService } = await import('../rooms/index.js');
+    await new RoomService(this.rt).assertExists(room);
   }
 
   /** Creates and starts a container in the room (created first when missing); returns its summary. */
