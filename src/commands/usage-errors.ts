@@ -35,10 +35,20 @@ function orList(items: string[]): string {
 /** Where options after a positional go to the command run in the container, not to berth. */
 const commandTakers: Record<string, string> = { run: 'image', 'container run': 'image', 'container exec': 'container', 'plugin run': 'release' };
 
+/**
+ * Short flags given docker's meaning (docs/short-flags.md): where a command's old short flag was dropped, the long
+ * option to type instead, and what the letter means elsewhere.
+ */
+const droppedShorts: Record<string, Record<string, [long: string, meaning: string]>> = {
+  'container upload': { f: ['--file', 'force or follow'], d: ['--dest', 'detach'] },
+  'container upload-and-run': { f: ['--file', 'force or follow'] },
+  'container batch create': { f: ['--file', 'force or follow'] },
+};
+
 /** The command words a line starts with (`container exec`), global options and their values skipped. */
-function commandPath(args: string[]): string[] {
+function commandPath(args: string[], max = 2): string[] {
   const words: string[] = [];
-  for (let i = 0; i < args.length && words.length < 2; i++) {
+  for (let i = 0; i < args.length && words.length < max; i++) {
     const a = args[i]!;
     if (a === '--') break;
     if (/^(--host|-H|--output|-o|--room|-r)$/.test(a)) i++;
@@ -79,6 +89,13 @@ export function usageMessage(msg: string, args: string[], known?: KnownOptions):
   if (typedCommand !== undefined && words.indexOf(typedCommand) === 0) return `unknown command "${typedCommand}": berth --help lists the commands`;
 
   const unknownOptions = known ? optionWords(args).filter((w) => w.names.some((n) => !isKnown(n, known))) : [];
+  const threeWords = commandPath(args, 3);
+  const dropped = droppedShorts[threeWords.join(' ')] ?? droppedShorts[words.join(' ')];
+  const renamed = dropped && unknownOptions.flatMap((w) => (/^-[^-]/.test(w.word) ? w.names : [])).find((n) => dropped[n]);
+  if (dropped && renamed) {
+    const [long, meaning] = dropped[renamed]!;
+    return `unknown option -${renamed}: type ${long} (in berth, as in docker, -${renamed} means ${meaning})`;
+  }
   const command = commandTakers[words.join(' ')] ? words : words.slice(0, 1);
   const taker = commandTakers[command.join(' ')];
 

@@ -91,3 +91,18 @@ describe('a mistyped room', () => {
     expect((await runCli(['-r', ghost, 'image', 'list', '--all', '-q'], { BERTH_HOME: home })).code).toBe(0);
   });
 });
+
+describe('short flags', () => {
+  it('mean what they mean in docker: old short flags that meant something else name the option to type', async () => {
+    const cases: [string[], string][] = [
+      [['container', 'upload', 'web', '-f', 'run.sh'], 'berth: unknown option -f: type --file (in berth, as in docker, -f means force or follow)\n'],
+      [['container', 'upload', 'web', './site', '-d', '/srv'], 'berth: unknown option -d: type --dest (in berth, as in docker, -d means detach)\n'],
+      [['container', 'upload-and-run', 'web', '-f', 'job.py', '--', 'true'], 'berth: unknown option -f: type --file (in berth, as in docker, -f means force or follow)\n'],
+      [['container', 'batch', 'create', '-f', 'items.yaml'], 'berth: unknown option -f: type --file (in berth, as in docker, -f means force or follow)\n'],
+    ];
+    for (const [args, line] of cases) expect(await runCli(args, { BERTH_HOME: home })).toEqual({ code: 2, stdout: '', stderr: line });
+    // upload-and-run detaches with -d, as docker run does; -D, the old spelling, still works.
+    const help = (await runCli(['container', 'upload-and-run', '--help'], { BERTH_HOME: home })).stdout;
+    expect(help).toMatch(/-d, -D, --detach/);
+  });
+});
