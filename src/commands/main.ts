@@ -11,6 +11,7 @@ import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { PIPE_HELP_WIDTH, readManifestFile } from './manifest.js';
 import { Output } from './output.js';
 import { registerCommandGroups, type Group } from './command-registry.js';
+import { usageMessage, type KnownOptions } from './usage-errors.js';
 
 export const commandGroups: Record<string, () => Promise<Group>> = {
   health: async () => (await import('./health.js')).healthCommand,
@@ -152,7 +153,7 @@ export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onCo
     .wrap(Math.min(width, 120))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(msg);
+      throw new UsageError(usageMessage(msg, args, (parser as unknown as { getOptions(): KnownOptions }).getOptions()));
     }) as unknown as Argv<GlobalArgs>;
   for (const command of commands) parser = parser.command(command);
   return parser;

@@ -5,6 +5,7 @@ import { whileEngineAnswers } from '../runtime/engine/index.js';
 import { CommandExitError, parseDuration } from '../runtime/core/index.js';
 import { runJob } from '../runtime/containers/index.js';
 import type { Args, GlobalArgs } from './context.js';
+import { startFailure } from './container/command-not-found.js';
 import { outputWriter, pullProgress } from './container/shared.js';
 import { runOptionsBuilder, toRunOptions, type RunFlags } from './container/run.js';
 
@@ -23,7 +24,9 @@ export const runCommand: CommandModule<GlobalArgs, Args<Omit<RunFlags, 'detach'>
     // Attached until the job ends: a hung engine ends it (exit 5) instead of leaving it waiting.
     const result = await whileEngineAnswers(ctx.rt, ctx.signal, (signal) =>
       runJob(ctx.rt, room, options, { signal, onPull: pullProgress(ctx), onOutput: outputWriter(ctx), onQueued: (why) => ctx.out.note(why) }),
-    );
+    ).catch((err: unknown) => {
+      throw startFailure(err);
+    });
     if (result.exitCode !== 0) throw new CommandExitError(result.exitCode);
   },
 };

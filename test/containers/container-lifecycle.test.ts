@@ -108,12 +108,14 @@ describe('lifecycle verbs', () => {
     expect(JSON.parse(stop.stdout).state).toBe('exited');
     expectOneLineError(await cli('container', 'pause', 'life'), ExitCode.conflict, `container "life" in room "${room}" is not running (exited)`);
     expect(await state()).toBe('exited'); // nothing changed
-    expectOneLineError(await cli('container', 'stop', 'life'), ExitCode.conflict, 'is not running');
+    // As docker: stopping a stopped container succeeds and changes nothing (nor is it audited: nothing was done).
+    expect(await cli('container', 'stop', 'life')).toMatchObject({ code: 0, stderr: '' });
+    expect(await state()).toBe('exited');
     expectOneLineError(await cli('container', 'restart', 'life', '--time', 'soon'), ExitCode.usage, 'invalid --time "soon": use a whole number, 0 or more');
     expect(await state()).toBe('exited');
 
     expect((await cli('container', 'start', 'life')).stdout).toContain('started life (running)');
-    expectOneLineError(await cli('container', 'start', 'life'), ExitCode.conflict, 'is already running');
+    expect(await cli('container', 'start', 'life')).toMatchObject({ code: 0, stdout: 'started life (running)\n', stderr: '' });
     const before = (await docker.getContainer(id).inspect()).State.StartedAt;
     expect((await cli('container', 'restart', 'life', '-t', '0')).code).toBe(0);
     expect((await docker.getContainer(id).inspect()).State.StartedAt).not.toBe(before);
@@ -136,6 +138,28 @@ describe('lifecycle verbs', () => {
       'container.run:ok', 'container.pause:ok', 'container.unpause:ok', 'container.stop:ok', 'container.start:ok',
       'container.restart:ok', 'container.kill:ok', 'container.start:ok', 'container.delete:ok',
     ]);
+  });
+
+  it('takes several containers as docker does: each reported, non-zero when any failed; -q ids of 12 characters', async () => {
+    const ids: string[] = [];
+    for (const name of ['many-a', 'many-b']) {
+      const r = await cli('container', 'run', IMG, '-d', '--name', name, '--', 'sleep', '600');
+      expect(r.code, r.stderr).toBe(0);
+      ids.push(r.stdout.trim());
+    }
+    const listed = (await cli('container', 'list', '-q')).stdout.trim().split('\n');
+    expect(listed.sort()).toEqual(ids.map((id) => id.slice(0, 12)).sort());
+    expect((await cli('container', 'list', '-q', '--no-trunc')).stdout.trim().split('\n').sort()).toEqual([...ids].sort());
+
+    const stop = await cli('container', 'stop', 'many-a', 'many-ghost', 'many-b', '-t', '0');
+    expect(stop.stdout).toMatch(/^stopped many-a \(.*\)\nstopped many-b \(.*\)\n$/);
+    expect(stop.stderr).toBe(`berth: container "many-ghost" not found in room "${room}"\nberth: 1 of 3 containers failed\n`);
+    expect(stop.code).toBe(ExitCode.notFound);
+    expect((await cli('container', 'start', 'many-a', 'many-b')).stdout).toBe('started many-a (running)\nstarted many-b (running)\n');
+    expect((await cli('container', 'restart', 'many-a', 'many-b', '-t', '0')).code).toBe(0);
+    expect((await cli('container', 'kill', 'many-a', 'many-b')).stdout).toBe('sent SIGKILL to many-a (exited)\nsent SIGKILL to many-b (exited)\n');
+    const del = await cli('container', 'rm', 'many-a', 'many-b');
+    expect(del).toMatchObject({ code: 0, stdout: `deleted many-a (${ids[0]!.slice(0, 12)})\ndeleted many-b (${ids[1]!.slice(0, 12)})\n` });
   });
 
   it('status shows uptime while running and the exit code after', async () => {

@@ -87,6 +87,7 @@ describe('run pulls a missing image', () => {
     expect(JSON.parse(r.stdout).pulled).toBe(true);
     const listed = async (inRoom: string) => JSON.parse((await cliFor(home, inRoom)('image', 'list', '-o', 'json')).stdout).items.flatMap((i: { tags: string[] }) => i.tags);
     expect(await listed(holder)).toEqual([`${repo}:1`]);
+    expect((await cliFor(home, other)('room', 'create', other)).code).toBe(0);
     expect(await listed(other)).toEqual([]);
     const wide = (await cliFor(home, holder)('image', 'list', '--all', '-o', 'json')).stdout;
     const rooms = JSON.parse(wide).items.find((i: { tags: string[] }) => i.tags.includes(`${repo}:1`)).rooms;

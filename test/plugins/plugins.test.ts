@@ -87,6 +87,16 @@ describe('plugin add, list, show, remove', () => {
     expect(show.stdout).not.toContain('plugin-default-secret');
   });
 
+  it('reads a version as written in the manifest, never as a YAML number', async () => {
+    const cases = [['1.10', '1.10'], ['2.0', '2.0'], ['"1.10"', '1.10'], ['007', '007'], ['1e3', '1e3']] as const;
+    for (const [i, [written, version]] of cases.entries()) {
+      const dir = pluginDir(`ver-${i}`, `code: ver${i}\nversion: ${written}  # a comment\n`);
+      const added = await cli('plugin', 'add', dir, '-o', 'json');
+      expect(added.code, added.stderr).toBe(0);
+      expect(JSON.parse(added.stdout)).toMatchObject({ release: `ver${i}@${version}`, version });
+    }
+  });
+
   it('removes a release, its files and its image, and reports unknown ones as not found', async () => {
     const dir = pluginDir('gone', ECHO_MANIFEST.replace('code: echo', 'code: gone'));
     expect((await cli('plugin', 'add', dir)).code).toBe(0);

@@ -107,7 +107,7 @@ describe('berth secret', () => {
     expect(fs.existsSync(path.join(home, 'data', 'secrets', 'empty'))).toBe(false);
     expectOneLineError(await runCli(['secret', 'set', 'nostdin'], { BERTH_HOME: home }), ExitCode.usage, 'no value: pipe the secret on stdin');
     // There is no flag that takes a value.
-    expectOneLineError(await runCli(['secret', 'set', 'x', '--value', 'v'], { BERTH_HOME: home }), ExitCode.usage, 'Unknown argument');
+    expectOneLineError(await runCli(['secret', 'set', 'x', '--value', 'v'], { BERTH_HOME: home }), ExitCode.usage, 'unknown option --value: berth secret set --help lists the options');
   });
 });
 

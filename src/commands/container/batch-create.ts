@@ -9,7 +9,7 @@ export const batchCreateCommand: CommandModule<GlobalArgs, Args<{ file: string; 
   describe: 'Create and start containers from a JSON/YAML file (a list of run options: image, name, env, ...)',
   builder: (y) =>
     y
-      .option('file', { alias: 'f', type: 'string', demandOption: true, describe: 'JSON or YAML list (or {items: [...]})' })
+      .option('file', { type: 'string', demandOption: true, describe: 'JSON or YAML list (or {items: [...]})' })
       .option('concurrency', { alias: 'c', type: 'string', default: '4', describe: 'Items at once' })
       .options(logLimitOptions({ maxSize: 'Largest log file of each container (default 10m; an item\'s log_max_size wins)', maxFiles: 'Log files kept per container (default 3; an item\'s log_max_files wins)' })) as never,
   handler: async ({ ctx, room, file, concurrency, logMaxSize, logMaxFiles }) => {

@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { BerthError, CommandExitError, UsageError, parseDuration, parseEnvList } from '../../runtime/core/index.js';
 import type { ExecResult } from '../../runtime/containers/index.js';
 import type { Args, GlobalArgs } from '../context.js';
+import { notFoundWatcher } from './command-not-found.js';
 import { collect, outputWriter, trailingCommand } from './shared.js';
 
 interface ExecArgs {
@@ -72,7 +73,9 @@ export const containerExecCommand: CommandModule<GlobalArgs, Args<ExecArgs>> = {
     if (!cmd.length && !forwardStdin) throw new UsageError('give a command after --, e.g. berth container exec web -- ls /; or use --tty for a shell');
     const streaming = argv.stream || forwardStdin;
     const json = ctx.out.json;
-    const printer = streaming && !json ? outputWriter(ctx) : undefined;
+    const write = streaming && !json ? outputWriter(ctx) : undefined;
+    const notFound = notFoundWatcher();
+    const printer = write && ((stream: 'stdout' | 'stderr', chunk: Buffer) => (notFound.see(chunk.toString('utf8')), write(stream, chunk)));
     const { execCommand } = (await loading) as typeof import('../../runtime/containers/index.js');
     const result: ExecResult = await execCommand(ctx.rt, room, argv.container, cmd.length ? cmd : ['/bin/sh'], {
       env,
@@ -90,6 +93,7 @@ export const containerExecCommand: CommandModule<GlobalArgs, Args<ExecArgs>> = {
       if (result.stderr) ctx.io.stderr.write(result.stderr);
     }
     if (result.timedOut) throw new BerthError(`the command timed out after ${argv.timeout}${/^\d+(\.\d+)?$/.test(argv.timeout!) ? 's' : ''} and was killed`, 'timeout');
-    if (result.exitCode !== 0) throw new CommandExitError(result.exitCode);
+    if (!printer) notFound.see(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+    if (result.exitCode !== 0) throw new CommandExitError(notFound.exitCode(result.exitCode));
   },
 };

@@ -1,7 +1,7 @@
-// berth container list [--all] [--status S] [--tag T] [--agent A] [--limit N --cursor C]
+// berth container list [--all] [--status S] [--tag T] [--agent A] [--limit N --cursor C] [--no-trunc]
 import type { CommandModule } from 'yargs';
 import { ContainerService } from '../../runtime/containers/index.js';
-import { parseWholeNumber } from '../../runtime/core/index.js';
+import { parseWholeNumber, shortId } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, containerColumns } from './shared.js';
 
@@ -13,6 +13,7 @@ interface ListArgs {
   agent?: string;
   limit?: string;
   cursor?: string;
+  trunc: boolean;
 }
 
 export const containerListCommand: CommandModule<GlobalArgs, Args<ListArgs>> = {
@@ -25,8 +26,9 @@ export const containerListCommand: CommandModule<GlobalArgs, Args<ListArgs>> = {
       .option('tag', { type: 'string', describe: 'Only containers with every one of these tags' })
       .option('agent', { type: 'string', describe: 'Only containers started by this agent' })
       .option('limit', { type: 'string', describe: 'At most this many per page' })
-      .option('cursor', { type: 'string', describe: 'Continue after a previous page (its next_cursor)' }) as never,
-  handler: async ({ ctx, room, all, status, tag, agent, limit, cursor }) => {
+      .option('cursor', { type: 'string', describe: 'Continue after a previous page (its next_cursor)' })
+      .option('trunc', { type: 'boolean', default: true, describe: 'Ids of 12 characters with -q, as docker prints them; --no-trunc for whole ids' }) as never,
+  handler: async ({ ctx, room, all, status, tag, agent, limit, cursor, trunc }) => {
     const page = await new ContainerService(ctx.rt).query(await ctx.rt.room(room), {
       all,
       status: collect(status).flatMap((s) => s.split(',')).filter(Boolean),
@@ -36,7 +38,7 @@ export const containerListCommand: CommandModule<GlobalArgs, Args<ListArgs>> = {
       cursor,
       signal: ctx.signal,
     });
-    ctx.out.list(page.items, containerColumns, { id: (c) => c.id, extra: { next_cursor: page.nextCursor } });
+    ctx.out.list(page.items, containerColumns, { id: (c) => (trunc ? shortId(c.id) : c.id), extra: { next_cursor: page.nextCursor } });
     if (page.nextCursor && !ctx.out.json && !ctx.out.options.quiet) ctx.out.note(`more: --cursor ${page.nextCursor}`);
   },
 };

@@ -26,15 +26,15 @@ export const containerUploadAndRunCommand: CommandModule<GlobalArgs, Args<Upload
     y
       .positional('container', { type: 'string', demandOption: true, describe: 'Name, id or unique id prefix' })
       .positional('cmd', { type: 'string', array: true, describe: 'Command and arguments (after --)' })
-      .option('file', { alias: 'f', type: 'string', describe: 'LOCAL[:REMOTE] file, REMOTE relative to --dest (repeatable)' })
+      .option('file', { type: 'string', describe: 'LOCAL[:REMOTE] file, REMOTE relative to --dest (repeatable)' })
       .option('dir', { type: 'string', describe: 'Host directory whose contents go into --dest' })
       .option('archive', { alias: 'a', type: 'string', describe: 'A zip or tar to unpack into --dest; - reads stdin' })
       .option('dest', { type: 'string', describe: 'Directory in the container, also the command\'s working directory (default: the container\'s)' })
-      .option('detach', { alias: 'D', type: 'boolean', default: false, describe: 'Start the command and return at once' })
+      .option('detach', { alias: ['d', 'D'], type: 'boolean', default: false, describe: 'Start the command and return at once (-D: the old spelling)' })
       .option('env', { alias: 'e', type: 'string', describe: 'KEY=VALUE for the command (repeatable)' })
       .option('user', { alias: 'u', type: 'string', describe: 'User (name or uid[:gid])' })
       .option('timeout', { type: 'string', describe: 'Kill the command after this long (30, 500ms, 5m): exit code 7' })
-      .example('$0 container upload-and-run py -f job.py -f data.csv -- python job.py data.csv', '') as never,
+      .example('$0 container upload-and-run py --file job.py --file data.csv -- python job.py data.csv', '') as never,
   handler: async (argv) => {
     const { ctx } = argv;
     const room = await ctx.rt.room(argv.room);

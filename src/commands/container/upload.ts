@@ -20,11 +20,11 @@ export const containerUploadCommand: CommandModule<GlobalArgs, Args<UploadArgs>>
     y
       .positional('container', { type: 'string', demandOption: true, describe: 'Name, id or unique id prefix' })
       .positional('dir', { type: 'string', describe: 'Host directory whose contents go into --dest' })
-      .option('file', { alias: 'f', type: 'string', describe: 'LOCAL[:REMOTE] file, REMOTE relative to --dest (repeatable)' })
+      .option('file', { type: 'string', describe: 'LOCAL[:REMOTE] file, REMOTE relative to --dest (repeatable)' })
       .option('archive', { alias: 'a', type: 'string', describe: 'A zip or tar (.tar.gz too) to unpack into --dest; - reads stdin' })
-      .option('dest', { alias: 'd', type: 'string', describe: "Directory in the container (default: its working directory; created when missing)" })
+      .option('dest', { type: 'string', describe: "Directory in the container (default: its working directory; created when missing)" })
       .example('$0 container upload web ./site --dest /srv', 'the contents of ./site into /srv')
-      .example('$0 container upload web -f run.sh -f conf.json:etc/app.json', 'two files into the working directory')
+      .example('$0 container upload web --file run.sh --file conf.json:etc/app.json', 'two files into the working directory')
       .example('tar c . | $0 container upload web --dest /src', 'an archive from stdin') as never,
   handler: async (argv) => {
     const { ctx } = argv;

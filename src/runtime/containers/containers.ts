@@ -173,9 +173,8 @@ export class ContainerService {
 
   /** Unknown rooms are NotFoundError, checked only when a listing came back empty (the common case costs nothing). */
   private async assertRoomExists(room: string): Promise<void> {
-    const engine = await this.rt.engine();
-    const nets = await engine.call('list networks', (d) => d.listNetworks({ filters: { name: [roomNetworkName(room)] } }));
-    if (!nets.some((n) => n.Name === roomNetworkName(room))) throw new NotFoundError(`room "${room}" not found`);
+    const { RoomService } = await import('../rooms/index.js');
+    await new RoomService(this.rt).assertExists(room);
   }
 
   /** Creates and starts a container in the room (created first when missing); returns its summary. */
@@ -320,20 +319,26 @@ export class ContainerService {
     return this.shown(toSummary(info));
   }
 
-  /** Starts a stopped container once its agent's limits admit it (refused, or queued up to `timeoutMs`). */
+  /**
+   * Starts a stopped container once its agent's limits admit it (refused, or queued up to `timeoutMs`). A running one
+   * is left as it is and returned, as `docker start` does.
+   */
   async start(room: string, ref: string, opts: AdmitOptions = {}): Promise<ContainerSummary> {
     return this.act(room, ref, 'start', {}, (c) => {
-      if (c.state === 'running' || c.state === 'restarting') throw conflict(c, 'is already running');
+      if (c.state === 'running' || c.state === 'restarting') return 'already';
       if (c.state === 'paused') throw conflict(c, 'is paused: use unpause');
       refuseGone(c);
     }, (d, c) => withAdmission(this.rt, c.id, opts, () => d.getContainer(c.id).start()));
   }
 
-  /** Stops with SIGTERM and a grace period (`time` seconds, Docker's default 10), or kills at once with `force`. */
+  /**
+   * Stops with SIGTERM and a grace period (`time` seconds, Docker's default 10), or kills at once with `force`. One
+   * that is not running is left as it is and returned, as `docker stop` does.
+   */
   async stop(room: string, ref: string, opts: { force?: boolean; time?: number } = {}): Promise<ContainerSummary> {
     if (opts.time !== undefined) validateSeconds('--time', opts.time);
     return this.act(room, ref, 'stop', { force: !!opts.force, time: opts.time }, (c) => {
-      if (!isLive(c.state)) throw conflict(c, `is not running (${c.state})`);
+      if (!isLive(c.state)) return 'already';
     }, (d, c) =>
       opts.force ? d.getContainer(c.id).kill({ signal: 'SIGKILL' }) : d.getContainer(c.id).stop(opts.time !== undefined ? { t: opts.time } : {}),
     );
@@ -392,17 +397,20 @@ export class ContainerService {
     );
   }
 
-  /** Resolves, checks the state allows the action, runs it through the engine, audits it, returns the new state. */
+  /**
+   * Resolves, checks the state allows the action, runs it through the engine, audits it, returns the new state. A
+   * check that answers 'already' means the container is in the state the action leads to: nothing is done.
+   */
   private async act(
     room: string,
     ref: string,
     action: string,
     details: Record<string, unknown>,
-    check: (c: ContainerSummary) => void,
+    check: (c: ContainerSummary) => void | 'already',
     run: (d: Docker, c: ContainerSummary) => Promise<unknown>,
   ): Promise<ContainerSummary> {
     const c = await this.resolve(room, ref);
-    check(c);
+    if (check(c) === 'already') return c;
     const engine = await this.rt.engine();
     return this.rt.audit.record(
       { actor: this.rt.actor, action: `container.${action}`, target: auditTarget(c), details: stripUndefined(details) },

@@ -398,6 +398,14 @@ async function resolvePath(rt: Runtime, room: string, ref: string, p: string, si
 }
 
 /** Streams one file of the container into `out` (a writable, or a host path written all or nothing). */
+/** A download's file goes into a directory that exists, as `docker cp` does: missing parents are not made. */
+function requireParentDir(target: string, given: string): void {
+  const parent = path.dirname(target);
+  const st = fs.statSync(parent, { throwIfNoEntry: false });
+  if (!st) throw new NotFoundError(`cannot write "${given}": no such directory "${parent}"`);
+  if (!st.isDirectory()) throw new UsageError(`cannot write "${given}": "${parent}" is not a directory`);
+}
+
 export async function downloadFile(
   rt: Runtime,
   room: string,
@@ -416,7 +424,7 @@ export async function downloadFile(
   if (typeof out === 'string') {
     target = path.resolve(out);
     if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) target = path.join(target, st.name);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    requireParentDir(target, out);
     partial = path.join(path.dirname(target), `.${path.basename(target)}.berth-partial-${randomBytes(4).toString('hex')}`);
     sink = fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 });
   } else sink = out;
@@ -491,7 +499,7 @@ export async function downloadArchive(
   if (typeof out === 'string') {
     target = path.resolve(out);
     if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`"${out}" is a directory: name the ${format} file to write`);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    requireParentDir(target, out);
     partial = path.join(path.dirname(target), `.${path.basename(target)}.berth-partial-${randomBytes(4).toString('hex')}`);
     sink = fs.createWriteStream(partial, { flags: 'wx', mode: 0o644 });
   } else sink = out;

@@ -1,5 +1,6 @@
 // Images in a room: pull (credentials from docker's stores), list, tag, push, delete and inspect, with every engine
 // stream read to its end and failed on any errorDetail; which room holds which image is kept in SQLite.
+import { RoomService } from '../rooms/index.js';
 import type Docker from 'dockerode';
 import { type Engine, BerthError, CancelledError, ConflictError, NotFoundError, UsageError, LABEL, type Runtime, validateRoomName } from '../core/index.js';
 import { resolveCredentials, type RegistryAuth } from './credentials.js';
@@ -294,7 +295,8 @@ function sameName(a: string, b: string): boolean {
  * A room's images (what was pulled, built or tagged in it), or every image on the engine with all. Claims on images
  * the engine no longer has are dropped: Docker is the truth.
  */
-export async function listImages(rt: Runtime, opts: { room: string; all?: boolean; signal?: AbortSignal }): Promise<ImageSummary[]> {
+/** `requireRoom`: an empty listing of a room that does not exist is NotFoundError, as `container list` says it. */
+export async function listImages(rt: Runtime, opts: { room: string; all?: boolean; requireRoom?: boolean; signal?: AbortSignal }): Promise<ImageSummary[]> {
   validateRoomName(opts.room);
   const engine = await rt.engine();
   const [images, used] = await Promise.all([
@@ -313,13 +315,16 @@ export async function listImages(rt: Runtime, opts: { room: string; all?: boolea
   // In a room, an image shows under the names the room gave it (another room's or docker's names are not its own).
   const roomRefs = new Map<string, Set<string>>();
   for (const c of claims) if (c.room === opts.room) (roomRefs.get(c.image_id) ?? roomRefs.set(c.image_id, new Set()).get(c.image_id)!).add(c.ref);
-  return images
+  const listed = images
     .filter((i) => opts.all || roomsById.get(i.Id)?.has(opts.room))
     .map((i) => {
       const summary = toSummary(rt, i, [...(roomsById.get(i.Id) ?? [])].sort(), (used.get(i.Id) ?? []).map((u) => u.name));
       return opts.all ? summary : { ...summary, tags: summary.tags.filter((t) => roomRefs.get(i.Id)?.has(t)) };
     })
     .sort((a, b) => b.created.localeCompare(a.created) || (a.tags[0] ?? '').localeCompare(b.tags[0] ?? ''));
+  // A mistyped room is an error, as for containers, not an empty list (checked only when nothing is listed).
+  if (!listed.length && !opts.all && opts.requireRoom) await new RoomService(rt).assertExists(opts.room, opts.signal);
+  return listed;
 }
 
 /** An image's listing; labels are masked (an image may carry a source URL with a token in one). */

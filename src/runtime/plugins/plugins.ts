@@ -165,10 +165,19 @@ export async function readManifest(dir: string): Promise<PluginManifest> {
   if (!fs.existsSync(path.join(dir, 'Dockerfile'))) throw new UsageError(`no Dockerfile in "${dir}"`);
   // yaml is CommonJS in the node build: its functions sit on default once bundled.
   const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
-  const parse = yaml.parse ?? yaml.default!.parse;
+  const parseDocument = yaml.parseDocument ?? yaml.default!.parseDocument;
   let doc: unknown;
+  let versionText: string | undefined;
   try {
-    doc = parse(fs.readFileSync(file, 'utf8'));
+    const text = fs.readFileSync(file, 'utf8');
+    const parsed = parseDocument(text);
+    if (parsed.errors.length) throw parsed.errors[0];
+    doc = parsed.toJS();
+    // A version is text as written: `version: 1.10` is 1.10, not the number 1.1 (nor 2.0 the number 2).
+    const node = doc && typeof doc === 'object' && !Array.isArray(doc) ? (parsed.get('version', true) as { value?: unknown; range?: [number, number, number] } | undefined) : undefined;
+    if (node?.range && node.value !== undefined && node.value !== null && typeof node.value !== 'object' && typeof node.value !== 'string') {
+      versionText = text.slice(node.range[0], node.range[1]).trim();
+    }
   } catch (err) {
     throw new UsageError(`${MANIFEST_FILE} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -180,7 +189,7 @@ export async function readManifest(dir: string): Promise<PluginManifest> {
   if (!m.code || !CODE.test(code) || code.length > 64) {
     throw new UsageError(`invalid code "${code.slice(0, 64)}" in ${MANIFEST_FILE}: use lowercase letters, digits and inner . _ - (it names the image berth-plugin/<code>)`);
   }
-  const version = m.version === undefined ? '' : String(m.version);
+  const version = versionText ?? (m.version === undefined ? '' : String(m.version));
   if (!VERSION.test(version)) throw new UsageError(`invalid version "${version.slice(0, 64)}" in ${MANIFEST_FILE}: use letters, digits, . _ - (an image tag, e.g. 1.0.0)`);
   if (m.description !== undefined && typeof m.description !== 'string') throw new UsageError(`invalid description in ${MANIFEST_FILE}: give text`);
   const env: Record<string, string> = {};

@@ -163,6 +163,17 @@ export class RoomService {
    * The engine does not always refuse a second network of the same name (two processes creating one room at once).
    * Every racer keeps the earliest created (a later creator always sees it) and removes its own if that is not it.
    */
+  /**
+   * A room that does not exist is NotFoundError (`room "x" not found`, exit 3): the one check every room-scoped
+   * listing makes when it comes back empty, so a mistyped room is never an empty table.
+   */
+  async assertExists(name: string, signal?: AbortSignal): Promise<void> {
+    validateRoomName(name);
+    const engine = await this.rt.engine();
+    const nets = await engine.call('list networks', (d) => d.listNetworks({ filters: { name: [roomNetworkName(name)] }, abortSignal: signal } as object));
+    if (!nets.some((n) => n.Name === roomNetworkName(name))) throw new NotFoundError(`room "${name}" not found`);
+  }
+
   private async settleDuplicate(room: string, ownId: string): Promise<void> {
     const engine = await this.rt.engine();
     const nets = await engine.call('list networks', (d) => d.listNetworks({ filters: { name: [roomNetworkName(room)] } }));
