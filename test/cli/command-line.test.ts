@@ -82,9 +82,9 @@ describe('a command that is not in the container', () => {
 });
 
 describe('a mistyped room', () => {
-  it('is the same "not found" (exit 3) for image list as for container list', async () => {
+  it('is the same "not found" (exit 3) for image and service list as for container list', async () => {
     const ghost = uniqueRoom('ghost');
-    for (const what of ['container', 'image']) {
+    for (const what of ['container', 'image', 'service']) {
       expect(await runCli(['-r', ghost, what, 'list'], { BERTH_HOME: home })).toEqual({ code: 3, stdout: '', stderr: `berth: room "${ghost}" not found\n` });
     }
     // --all lists every room's images: no room to check.

@@ -50,9 +50,10 @@ interface Listed {
   revision: number;
 }
 async function listed(room: string, name: string): Promise<Listed | undefined> {
-  const r = await berth(room, 'service', 'list', '-o', 'json');
+  // --all: a room that holds nothing (a refused deploy made none) is "not found" to `-r ROOM service list`.
+  const r = await berth(room, 'service', 'list', '--all', '-o', 'json');
   expect(r.code, r.stderr).toBe(0);
-  return (JSON.parse(r.stdout).items as Listed[]).find((s) => s.name === name);
+  return (JSON.parse(r.stdout).items as (Listed & { room: string })[]).find((s) => s.name === name && s.room === room);
 }
 
 beforeAll(async () => {

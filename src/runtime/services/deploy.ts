@@ -11,6 +11,7 @@ import { SecretStore, redactValues } from '../secrets/index.js';
 import { SERVICE_LABEL, type DeployPhaseName, type DeployCallbacks, type DeployResult, DeployFailedError, type ServiceContainer, type ServiceSummary, type RevisionSummary, type ServiceDetail, serviceContainerName, publishedHost, toServiceContainer, serviceLabels, resolveEnv, resolveMounts } from './revision.js';
 import { useSwarm, deploySwarm, listSwarmServices, swarmServiceContainers, removeSwarmService } from './deploy-swarm.js';
 import { engineJsonLines } from '../engine/index.js';
+import { RoomService } from '../rooms/index.js';
 
 const FAILURE_LOG_LINES = 20;
 
@@ -419,6 +420,8 @@ export class DeployService {
       (groups.get(key) ?? groups.set(key, []).get(key)!).push(info);
     }
     for (const row of state.services(room)) if (!groups.has(`${row.room}/${row.name}`)) groups.set(`${row.room}/${row.name}`, []);
+    // A mistyped room is "not found", as for container and image lists, not an empty list.
+    if (room !== undefined && !groups.size) await new RoomService(this.rt).assertExists(room, signal);
     return [...groups.entries()]
       .map(([key, list]) => {
         const [r, name] = key.split('/') as [string, string];
