@@ -1,6 +1,7 @@
 // The process entry: dashboard on a bare TTY, else one command; the only place errors become exit codes.
+import os from 'node:os';
 import { PIPE_HELP_WIDTH, readManifestFile } from './commands/manifest.js';
-import { BerthError, ExitCode, exitCodeOf, terminalText, berthVersion } from './runtime/core/index.js';
+import { BerthError, CommandExitError, ExitCode, exitCodeOf, terminalText, berthVersion } from './runtime/core/index.js';
 
 /** The one place errors are printed: escaped, since a message may repeat input as given (a name, a path, a label). */
 function printError(err: unknown, debug: boolean): void {
@@ -57,22 +58,26 @@ export async function run(args: string[]): Promise<number> {
   });
   const { main } = await import('./commands/main.js');
   const controller = new AbortController();
-  let interrupted = false;
+  let received: NodeJS.Signals | undefined;
   let endedBySignal = false;
+  // One convention for an exit by signal, as shells report it: 128 + its number (SIGINT 130, SIGTERM 143).
+  const bySignal = (signal: NodeJS.Signals) => 128 + (os.constants.signals[signal] ?? 2);
   const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(signal === 'SIGINT' ? ExitCode.cancelled : 143);
-    interrupted = true;
+    if (received) process.exit(bySignal(signal));
+    received = signal;
     controller.abort(new BerthError(`interrupted by ${signal}`, 'cancelled'));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     await main(args.length ? args : ['--help'], { signal: controller.signal, onSignalEnd: () => (endedBySignal = true) });
-    return interrupted && !endedBySignal ? ExitCode.cancelled : ExitCode.ok;
+    return received && !endedBySignal ? bySignal(received) : ExitCode.ok;
   } catch (err) {
-    if (interrupted) {
-      printError(new BerthError('cancelled', 'cancelled'), debug);
-      return ExitCode.cancelled;
+    if (received) {
+      // "cancelled" is for what never ran: a command that ran and ended (an approved host command, an exec) has
+      // said what happened itself.
+      if (!(err instanceof CommandExitError)) printError(new BerthError('cancelled', 'cancelled'), debug);
+      return bySignal(received);
     }
     printError(err, debug);
     return exitCodeOf(err);

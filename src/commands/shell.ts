@@ -130,7 +130,11 @@ async function runApproved(ctx: CliContext, req: ApprovalRequest): Promise<numbe
       if (text) stdout.write(text.replace(/\r\n/g, '\n'));
     });
     session.sendInput('\x04');
-    const onAbort = () => session.interrupt();
+    // Ctrl+C (SIGINT) reaches the command as it would on a terminal; SIGTERM and SIGHUP are passed on as themselves by
+    // the fatal handler above (endApprovedRun), never turned into an interrupt first.
+    const onAbort = () => {
+      if (/\bSIGINT\b/.test(String((ctx.signal.reason as Error | undefined)?.message))) session.interrupt();
+    };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const code = await run.done;

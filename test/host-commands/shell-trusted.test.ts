@@ -140,4 +140,23 @@ describe('auto-approved commands under the pty', () => {
     expect(req.endedAt).not.toBeNull();
     expect(req.endReason).toBe('exited');
   });
+  it('SIGTERM reaches the approved command as SIGTERM, not as an interrupt, and berth does not call what ran cancelled', async () => {
+    const script = `trap 'echo got-TERM; exit 4' TERM; trap 'echo got-INT; exit 5' INT; echo ready; while :; do sleep 0.05; done`;
+    const child = spawn(process.execPath, [bin, 'shell', '--agent', 'bot', '--', 'sh', '-c', script], { env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    try {
+      await waitFor(() => stdout.includes('ready'), 'the command to start');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(stdout).toContain('got-TERM');
+    expect(stdout).not.toContain('got-INT');
+    expect(stderr).not.toContain('cancelled');
+  });
 });
