@@ -121,7 +121,7 @@ export class ApprovalsStore {
   /** A person's decision from the dashboard; throws (one line) when refused or already decided. */
   decide(id: number, decision: 'approved' | 'denied', opts: { reason?: string; stdinIsTTY?: boolean } = {}): ApprovalRequest {
     const { reason } = opts;
-    assertPerson(this.rt.env, opts.stdinIsTTY ?? this.options.stdinIsTTY ?? Boolean(process.stdin.isTTY));
+    assertPerson(this.rt, opts.stdinIsTTY ?? this.options.stdinIsTTY ?? Boolean(process.stdin.isTTY), 'deciding an approval', { action: `approval.${decision === 'approved' ? 'approve' : 'deny'}`, target: `approval/${id}` });
     try {
       return this.queue.decide(id, decision, { actor: this.rt.actor, ...(reason ? { reason } : {}) });
     } finally {

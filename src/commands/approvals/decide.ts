@@ -21,7 +21,7 @@ function decideCommand(verb: 'approve' | 'deny'): CommandModule<GlobalArgs, Args
         .option('reason', { type: 'string', describe: verb === 'deny' ? 'Why, shown to the caller' : 'A note for the audit log' }) as never,
     handler: async (argv) => {
       const { ctx } = argv;
-      assertPerson(ctx.rt.env, Boolean(ctx.io.stdin?.isTTY));
+      assertPerson(ctx.rt, Boolean(ctx.io.stdin?.isTTY), 'deciding an approval', { action: `approval.${verb}`, target: `approval/${argv.id}` });
       const id = parseRequestId(argv.id);
       const req = new ApprovalQueue(ctx.rt).decide(id, status, { actor: ctx.rt.actor, ...(argv.reason ? { reason: argv.reason } : {}) });
       ctx.out.done(`${status} request ${req.id} (agent ${req.agent}, in ${req.cwd}): ${commandLine(req)}`, req, String(req.id));

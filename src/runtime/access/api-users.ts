@@ -36,7 +36,7 @@ async function bcrypt(): Promise<typeof import('bcryptjs')> {
 /** Adds a user (a person's act: refused for an agent); the password is stored only as a salted bcrypt hash. */
 export async function addApiUser(rt: Runtime, name: string, password: Buffer | string, person: PersonCheck): Promise<ApiUser> {
   validateUserName(name);
-  assertPerson(rt.env, person.stdinIsTTY, 'adding an API user');
+  assertPerson(rt, person.stdinIsTTY, 'adding an API user', { action: 'api-user.add' });
   validatePassword(password);
   const db = rt.db();
   if (db.prepare('SELECT 1 FROM api_users WHERE name = ?').get(name)) throw new ConflictError(`API user "${name}" already exists: remove it first to change its password`);
@@ -56,7 +56,7 @@ export function listApiUsers(rt: Runtime): ApiUser[] {
 /** Removes a user (a person's act); a running server refuses its credentials from the next request on. */
 export async function removeApiUser(rt: Runtime, name: string, person: PersonCheck): Promise<ApiUser> {
   validateUserName(name);
-  assertPerson(rt.env, person.stdinIsTTY, 'removing an API user');
+  assertPerson(rt, person.stdinIsTTY, 'removing an API user', { action: 'api-user.remove' });
   const user = listApiUsers(rt).find((u) => u.name === name);
   if (!user) throw new NotFoundError(`API user "${name}" not found`);
   return rt.audit.record({ actor: rt.actor, action: 'api-user.remove', target: name }, async () => {

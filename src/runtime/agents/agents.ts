@@ -80,7 +80,7 @@ export async function setAgentLimits(rt: Runtime, agent: string, change: LimitsC
     if (change.onLimit !== 'reject' && change.onLimit !== 'queue') throw new UsageError(`invalid --on-limit "${change.onLimit}": use reject or queue`);
     patch.onLimit = change.onLimit;
   }
-  assertPerson(rt.env, person.stdinIsTTY, "setting an agent's limits");
+  assertPerson(rt, person.stdinIsTTY, "setting an agent's limits", { action: 'agent.limits', target: `agent/${agent}` });
   return withSettingsLock(rt, async (settings) => {
     const next: Record<string, unknown> = change.clear ? {} : { ...(settings.get('agentLimits') ?? {})[agent] };
     for (const [key, value] of Object.entries(patch)) {

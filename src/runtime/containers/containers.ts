@@ -213,7 +213,14 @@ export class ContainerService {
    */
   async inspect(room: string, ref: string, signal?: AbortSignal, opts: { showSecrets?: boolean } = {}): Promise<ContainerDetail> {
     if (opts.showSecrets && this.rt.env.BERTH_AGENT !== undefined) {
-      throw new BerthError('--show-secrets is refused for agents (BERTH_AGENT is set): secret values are shown only to a person', 'denied');
+      const message = '--show-secrets is refused for agents (BERTH_AGENT is set): secret values are shown only to a person';
+      // A refused attempt at a person's act is audited, like the act itself.
+      try {
+        this.rt.audit.append({ actor: this.rt.actor, action: 'container.show-secrets', target: `${room}/${ref}`, result: 'error', error: message, details: { refused: 'showing secrets' } });
+      } catch {
+        // the refusal stands whether or not it could be recorded
+      }
+      throw new BerthError(message, 'denied');
     }
     try {
       const c = await this.resolve(room, ref, signal);

@@ -278,7 +278,7 @@ export function suggestPattern(req: ApprovalRequest): PatternSuggestion {
  * request someone else decided meanwhile saves nothing. Returns what was trusted, for the status line.
  */
 export async function approveAndTrust(rt: Runtime, req: ApprovalRequest, suggestion: PatternSuggestion & { ok: true }, opts: { stdinIsTTY: boolean }): Promise<string> {
-  assertPerson(rt.env, opts.stdinIsTTY);
+  assertPerson(rt, opts.stdinIsTTY, 'deciding an approval', { action: 'approval.approve', target: `approval/${req.id}` });
   new ApprovalQueue(rt).decide(req.id, 'approved', { actor: rt.actor, reason: `approved and trusted ${suggestion.pattern}` });
   try {
     const rule = await addTrustRule(rt, { pattern: suggestion.argv, action: 'allow', agent: req.agent, ...(req.room ? { room: req.room } : {}) }, opts);

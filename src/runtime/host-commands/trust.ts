@@ -260,7 +260,7 @@ export async function addTrustRule(rt: Runtime, opts: AddRuleOptions, person?: P
   const pattern = validatePattern(opts.pattern, action);
   const agent = opts.agent !== undefined ? validateIdentity(opts.agent, '--agent') : undefined;
   const room = opts.room !== undefined ? validateRoomName(opts.room) : undefined;
-  if (action === 'allow') assertPerson(rt.env, Boolean(person?.stdinIsTTY), 'adding an allow rule');
+  if (action === 'allow') assertPerson(rt, Boolean(person?.stdinIsTTY), 'adding an allow rule', { action: 'trust.add', target: pattern.join(' ') });
   return withSettingsLock(rt, async (settings) => {
     const rules = (settings.get(TRUST_SETTING) ?? []).filter(isRule);
     const same = rules.find((r) => r.action === action && r.agent === agent && r.room === room && r.pattern.join('\0') === pattern.join('\0'));
@@ -299,7 +299,7 @@ export async function removeTrustRule(
 ): Promise<TrustRule> {
   const pattern = target.pattern;
   if (target.id === undefined && !pattern?.length) throw new UsageError('name the rule to remove: its id, or its pattern after --');
-  assertPerson(rt.env, person.stdinIsTTY, 'removing a trust rule');
+  assertPerson(rt, person.stdinIsTTY, 'removing a trust rule', { action: 'trust.remove' });
   return withSettingsLock(rt, async (settings) => {
     const rules = (settings.get(TRUST_SETTING) ?? []).filter(isRule);
     let found: TrustRule[];
