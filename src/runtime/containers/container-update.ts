@@ -186,7 +186,9 @@ async function admitUpdate(
  */
 export async function unsavedChanges(rt: Runtime, info: Docker.ContainerInspectInfo): Promise<string[]> {
   const engine = await rt.engine();
-  const changes = ((await engine.call(`list changes of container ${info.Name.replace(/^\//, '')}`, (d) => d.getContainer(info.Id).changes())) ?? []) as { Path: string; Kind: number }[];
+  const raw: unknown = await engine.call(`list changes of container ${info.Name.replace(/^\//, '')}`, (d) => d.getContainer(info.Id).changes());
+  // No changes: the engine answers `null`, which dockerode hands back as the raw body, not as an empty list.
+  const changes = (Array.isArray(raw) ? raw : []) as { Path: string; Kind: number }[];
   const mounts = (info.Mounts ?? []).map((m) => m.Destination.replace(/\/+$/, ''));
   const inMount = (p: string) => mounts.some((m) => p === m || p.startsWith(`${m}/`));
   const paths = changes.filter((ch) => ch.Kind !== 2 && !inMount(ch.Path)).map((ch) => ch.Path);
