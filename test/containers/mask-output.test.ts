@@ -64,7 +64,7 @@ describe('stored secret values in output', () => {
     expect(get.stdout).not.toContain(stored);
     expect((await cli('container', 'get', 'tagged', '-o', 'json')).stdout).not.toContain(stored);
     // Filtering by the real value still finds it (the filter reads the engine, the output is masked).
-    expect((await cli('container', 'list', '--tag', stored, '-q')).stdout.trim()).toBe(run.stdout.trim());
+    expect((await cli('container', 'list', '--tag', stored, '-q', '--no-trunc')).stdout.trim()).toBe(run.stdout.trim());
 
     const shown = await runCli(['--room', room, 'container', 'get', 'tagged', '--show-secrets'], { BERTH_HOME: home, BERTH_AGENT: undefined });
     expect(shown.code, shown.stderr).toBe(0);
