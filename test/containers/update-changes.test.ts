@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/runtime/core/index.js';
 import { cliFor, expectOneLineError, IMG, inspectByName } from '../support/container-helpers.js';
-import { removeRooms, tempHome, uniqueRoom } from '../support/helpers.js';
+import { docker, removeRooms, tempHome, TEST_LOG_CONFIG, uniqueRoom } from '../support/helpers.js';
 
 const home = tempHome();
 const room = uniqueRoom('uc');
@@ -44,5 +44,24 @@ describe('container update and files written in the container', () => {
     const r = await cli('container', 'update', 'ws', '-e', 'B=2', '--time', '0');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('recreated ws');
+  });
+
+  it("what the engine puts in every container is not a loss: an init (docker-init in /sbin of a FROM-scratch image), none at all", async () => {
+    await cli('room', 'create', room); // when run alone (exists already otherwise)
+    // Made as berth serve makes its containers: with an init, which the engine bind-mounts at /sbin/docker-init.
+    const c = await docker.createContainer({
+      Image: IMG,
+      Cmd: ['sleep', '600'],
+      name: `${room}.init`,
+      Labels: { 'berth.room': room, 'berth.kind': 'container', 'berth.name': 'init', 'berth.managed': 'true' },
+      HostConfig: { Init: true, NetworkMode: `berth-${room}`, LogConfig: TEST_LOG_CONFIG },
+    });
+    await c.start();
+    const r = await cli('container', 'update', 'init', '-e', 'C=3', '--time', '0');
+    expect(r.code, r.stderr).toBe(0);
+    // A container with no changes at all (the engine answers null).
+    expect((await cli('container', 'run', IMG, '-d', '--name', 'plain', '--', 'sleep', '600')).code).toBe(0);
+    const p = await cli('container', 'update', 'plain', '-e', 'D=4', '--time', '0');
+    expect(p.code, p.stderr).toBe(0);
   });
 });

@@ -179,6 +179,9 @@ async function admitUpdate(
   });
 }
 
+/** What the engine itself puts in every container (bind-mounted, so a new container gets them again). */
+const ENGINE_PATHS = ['/sbin/docker-init', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/.dockerenv', '/dev', '/proc', '/sys'];
+
 /**
  * What a recreate would throw away: paths the engine reports added (A) or changed (C) in the container's own
  * filesystem, outside its mounts, sorted. A directory listed only because something inside it changed is left out;
@@ -189,9 +192,11 @@ export async function unsavedChanges(rt: Runtime, info: Docker.ContainerInspectI
   const raw: unknown = await engine.call(`list changes of container ${info.Name.replace(/^\//, '')}`, (d) => d.getContainer(info.Id).changes());
   // No changes: the engine answers `null`, which dockerode hands back as the raw body, not as an empty list.
   const changes = (Array.isArray(raw) ? raw : []) as { Path: string; Kind: number }[];
-  const mounts = (info.Mounts ?? []).map((m) => m.Destination.replace(/\/+$/, ''));
+  const mounts = [...(info.Mounts ?? []).map((m) => m.Destination.replace(/\/+$/, '')), ...ENGINE_PATHS];
   const inMount = (p: string) => mounts.some((m) => p === m || p.startsWith(`${m}/`));
-  const paths = changes.filter((ch) => ch.Kind !== 2 && !inMount(ch.Path)).map((ch) => ch.Path);
+  // A directory the engine made only to hold one of its own files (/sbin for docker-init in a FROM-scratch image).
+  const holdsEngineFile = (p: string) => ENGINE_PATHS.some((e) => e.startsWith(`${p}/`));
+  const paths = changes.filter((ch) => typeof ch.Path === 'string' && ch.Kind !== 2 && !inMount(ch.Path) && !holdsEngineFile(ch.Path)).map((ch) => ch.Path);
   const parents = new Set<string>();
   for (const p of paths) for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) parents.add(p.slice(0, i));
   return paths.filter((p) => !parents.has(p)).sort();
