@@ -9,6 +9,7 @@ import { Masker } from './mask.js';
 import { resolvePaths, type BerthPaths } from './paths.js';
 import { openDatabase, type Database } from './store.js';
 import { tightenInstall } from './private-files.js';
+import { BerthError } from './errors.js';
 
 export interface RuntimeOptions {
   /** --host: overrides DOCKER_HOST, the docker context and config. */
@@ -62,7 +63,10 @@ export class Runtime {
 
   settings(): Promise<SettingsStore> {
     if (!this.settingsPromise) this.tighten();
-    this.settingsPromise ??= openSettings(this.paths);
+    this.settingsPromise ??= openSettings(this.paths).catch((err: unknown) => {
+      this.settingsPromise = undefined;
+      throw new BerthError(`cannot read the settings file ${path.join(this.paths.configDir, 'config.json')}: ${describeFileError(err)}`, 'failure', { cause: err });
+    });
     return this.settingsPromise;
   }
 
@@ -93,7 +97,11 @@ export class Runtime {
 
   db(): Database {
     if (!this.database) this.tighten();
-    this.database ??= openDatabase(this.paths.database);
+    try {
+      this.database ??= openDatabase(this.paths.database);
+    } catch (err) {
+      throw new BerthError(`cannot open the database ${this.paths.database}: ${describeFileError(err)}`, 'failure', { cause: err });
+    }
     return this.database;
   }
 
@@ -117,4 +125,15 @@ function readStoredSettings(file: string): Partial<BerthSettings> | 'unreadable'
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? {} : 'unreadable';
   }
   return stored && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Partial<BerthSettings>) : 'unreadable';
+}
+
+/** A file's error in words, naming no path (the caller names the file): a full disk says so. */
+function describeFileError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { code?: string };
+  if (e?.code === 'ENOSPC' || e?.code === 'SQLITE_FULL') return 'the disk is full';
+  if (e?.code === 'EISDIR') return 'it is a directory';
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
+  if (err instanceof SyntaxError) return `it is not valid JSON (${err.message}): fix or remove it`;
+  if (e?.code === 'SQLITE_NOTADB') return 'it is not a SQLite database: move it away to start a new one';
+  return (e?.message ?? String(err)).split('\n')[0]!;
 }
