@@ -27,7 +27,7 @@ missing_packages() {
   # The remote-engine tests: sshd on 127.0.0.1 (ssh://) and openssl for the TLS certificates (tcp+TLS).
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-  # clients/python's pytest suite (test/server-python.test.ts), with Debian's own python3 (PyPI is not needed).
+  # clients/python's pytest suite (test/server/server-python.test.ts), with Debian's own python3 (PyPI is not needed).
   dpkg -s python3-aiohttp >/dev/null 2>&1 || missing+=(python3-aiohttp)
   dpkg -s python3-pytest >/dev/null 2>&1 || missing+=(python3-pytest)
   echo "${missing[@]:-}"
