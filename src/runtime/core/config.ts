@@ -29,13 +29,13 @@ export interface BerthSettings {
   trustedPatterns: string[];
   agentLimits: Record<string, AgentLimits>;
   ui: { maxFps: number; logLines: number };
-  /** Trusted patterns (agents helper): allow/deny rules over parsed host commands, see src/runtime/trust.ts. */
+  /** Trusted patterns: allow/deny rules over parsed host commands (host-commands/trust.ts). */
   trustRules: TrustRule[];
-  /** Bounded container logs (hardening): json-file max-size and max-file for every container berth creates. */
+  /** Bounded container logs: json-file max-size and max-file for every container berth creates. */
   logs: { maxSize: string; maxFiles: number };
-  /** berth health warns when the engine's data root is at least this full (percent used; hardening). */
+  /** berth health warns when the engine's data root is at least this full (percent used). */
   dataRootWarnPercent: number;
-  /** Caps for archives berth unpacks or forwards (files helper): entries, uncompressed bytes, compression ratio. */
+  /** Caps for archives berth unpacks or forwards: entries, uncompressed bytes, compression ratio. */
   files: { maxEntries: number; maxBytes: number; maxRatio: number };
   /** deploy: how many revisions (specs) each service keeps for rollback. */
   deploy: { keepRevisions: number; mode?: 'auto' | 'engine' | 'swarm' };

@@ -34,7 +34,7 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (room, image_id, ref)
    );
    CREATE INDEX images_room_claims_image ON images_room_claims(image_id);`,
-  // agents (issue 12): admission tickets (queue order and starts in flight) and a lease lock per agent, for the
+  // agents: admission tickets (queue order and starts in flight) and a lease lock per agent, for the
   // per-agent limits checked atomically across berth processes.
   `CREATE TABLE agent_admissions (
      id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -116,7 +116,7 @@ export const migrations: readonly string[] = [
      acquired_at TEXT NOT NULL,
      PRIMARY KEY (room, name)
    );`,
-  // records (plugins helper): the plugin release, env with secret values masked, and what berth last saw of the
+  // records: the plugin release, env with secret values masked, and what berth last saw of the
   // container (Docker state, exit code, OOM kill, finish time) so reconciling can tell a change from an old status.
   `ALTER TABLE container_records ADD COLUMN release TEXT;
    ALTER TABLE container_records ADD COLUMN env TEXT NOT NULL DEFAULT '{}';
@@ -126,7 +126,7 @@ export const migrations: readonly string[] = [
    ALTER TABLE container_records ADD COLUMN finished_at TEXT;
    CREATE INDEX container_records_status ON container_records(status);
    CREATE INDEX container_records_release ON container_records(release);`,
-  // plugins (plugins helper): the registry of plugin releases code@version. The files themselves are a snapshot under
+  // plugins: the registry of plugin releases code@version. The files themselves are a snapshot under
   // <dataDir>/plugins/<code>/<version>; env defaults are kept here with secret-looking values masked.
   `CREATE TABLE plugin_releases (
      code          TEXT NOT NULL,

@@ -587,9 +587,10 @@ export class ApprovalQueue {
     return path.join(this.rt.paths.dataDir, 'approvals', `${id}.out`);
   }
 
-  // Audit lines follow the commit of their change: a SIGKILL between the two loses that line (never the change).
+  // A person's decision is audited inside its transaction (decide); the other audit lines follow the commit of their
+  // change: a SIGKILL between the two loses that line (never the change).
   // Appending first would log decisions that a kill before the commit undid; exactly once needs an outbox table
-  // replayed by readers (README, "Host commands"). Not worth a schema change and a second write per change.
+  // replayed by readers (docs/agents-and-host-commands.md). Not worth a schema change and a second write per change.
   private auditDecision(req: ApprovalRequest): void {
     this.rt.audit.append({
       actor: req.decidedVia === 'person' ? (req.decidedBy ?? 'user') : req.decidedVia === 'rule' ? `rule:${req.decidedBy}` : (req.decidedBy ?? 'berth'),
