@@ -93,12 +93,13 @@ describe('room lifecycle', () => {
   it.each(['Bad', 'under_score', '-lead', 'trail-', 'a'.repeat(33), 'dot.ted', ''])(
     'rejects the bad room name %j with a usage error and creates nothing',
     async (name) => {
-      const before = (await docker.listNetworks()).length;
+      // Other test files create networks at the same time: only this name's network counts.
+      const mine = async () => (await docker.listNetworks({ filters: { label: [`berth.room=${name}`] } })).length;
       const r = await runCli(['room', 'create', name], env);
       expect(r.code).toBe(ExitCode.usage);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/invalid room name|Not enough/);
-      expect((await docker.listNetworks()).length).toBe(before);
+      expect(await mine()).toBe(0);
     },
   );
 });
