@@ -6,6 +6,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { requireDeclaredGrant } from './access.js';
 import { authenticate, envUser, FailureDelay } from './auth.js';
 import { containerRoutes } from './containers.js';
 import type { ServerContext } from './context.js';
@@ -89,6 +90,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   const verifier = new ApiUserVerifier(opts.rt, envUser(opts.rt.env, opts.cwd ?? process.cwd()));
   app.addHook('onRequest', webSafety({ names: opts.hosts?.names ?? [], origins: opts.hosts?.origins ?? [] }));
   app.addHook('onRequest', authenticate(opts.rt, verifier, new FailureDelay(opts.authDelayMs ?? 200)));
+  app.addHook('onRequest', requireDeclaredGrant());
   if (opts.log) {
     const log = opts.log;
     // Method, path (no query string: it may hold a command), status, time, principal; never a body or a header.
@@ -97,7 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     });
   }
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { grant: 'public' }, schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, startedAt);
   containerRoutes(app, ctx);
   lifecycleRoutes(app, ctx);

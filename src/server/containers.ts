@@ -117,6 +117,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
   app.post<{ Body: ContainerConfig }>(
     '/v1/containers',
     {
+      config: { grant: 'containers:write' },
       schema: {
         summary: 'Create a container (not started)',
         tags: ['containers'],
@@ -130,6 +131,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
   app.get<{ Querystring: { limit?: number; cursor?: string; status?: string[]; tags?: string[] } }>(
     '/v1/containers',
     {
+      config: { grant: 'containers:read' },
       schema: {
         summary: 'List the containers, newest first, a page at a time',
         tags: ['containers'],
@@ -165,13 +167,14 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
 
   app.get<{ Params: CuidParams }>(
     '/v1/containers/:cuid',
-    { schema: { summary: 'One container: image, status, env (secrets masked), tags, resources, ports', tags: ['containers'], params: cuidParams, response: { 200: containerInfoSchema, ...errorResponses } } },
+    { config: { grant: 'containers:read' }, schema: { summary: 'One container: image, status, env (secrets masked), tags, resources, ports', tags: ['containers'], params: cuidParams, response: { 200: containerInfoSchema, ...errorResponses } } },
     async (req) => detailInfo(await new ContainerService(req.rt).inspect(room, req.params.cuid, ctx.shutdown)),
   );
 
   app.patch<{ Params: CuidParams; Body: UpdateBody }>(
     '/v1/containers/:cuid',
     {
+      config: { grant: 'containers:write' },
       schema: {
         summary: 'Update: env merged (null removes a key), tags replaced, resources merged, image changed',
         description: 'Resources change in place; env, tags, image and ports recreate the container, keeping the old one when the new one fails. The cuid and files stay.',
@@ -197,6 +200,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
   app.put<{ Params: CuidParams; Body: { ports: ApiPort[] } }>(
     '/v1/containers/:cuid/ports',
     {
+      config: { grant: 'containers:write' },
       schema: {
         summary: 'Replace the port mappings ([] removes all)',
         tags: ['containers'],
@@ -211,6 +215,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
   app.delete<{ Params: CuidParams }>(
     '/v1/containers/:cuid',
     {
+      config: { grant: 'containers:write' },
       schema: {
         summary: 'Delete a container (running or not) and its files volume',
         tags: ['containers'],
@@ -227,6 +232,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
   app.post<{ Body: { cuids: string[] } }>(
     '/v1/containers/batch-delete',
     {
+      config: { grant: 'containers:write' },
       schema: {
         summary: 'Delete several containers; one error slot per cuid (null when deleted)',
         tags: ['batch'],
@@ -244,6 +250,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
   app.post<{ Body: { configs: ContainerConfig[] } }>(
     '/v1/containers/batch-create',
     {
+      config: { grant: 'containers:write' },
       schema: {
         summary: 'Create several containers in parallel; results in order, each a container or an error',
         tags: ['batch'],

@@ -35,6 +35,7 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
   app.post<{ Params: CuidParams; Body: { command: string | string[]; timeout?: number } }>(
     '/v1/containers/:cuid/exec',
     {
+      config: { grant: 'exec:write' },
       schema: {
         summary: `Run a command in ${FILES_ROOT} and return its output and exit code`,
         tags: ['exec'],
@@ -57,6 +58,7 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
   app.post<{ Body: { commands: Record<string, string | string[]>; timeout?: number } }>(
     '/v1/containers/batch-exec',
     {
+      config: { grant: 'exec:write' },
       schema: {
         summary: 'Run one command per container in parallel; each result is the output or its own error',
         tags: ['batch', 'exec'],
@@ -108,6 +110,7 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
   app.get<{ Params: CuidParams; Querystring: { command: string; timeout?: number } }>(
     '/v1/containers/:cuid/exec/stream',
     {
+      config: { grant: 'exec:write' },
       websocket: true,
       schema: {
         summary: 'WebSocket: run a command (sh -c) and stream its output',

@@ -93,6 +93,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.put<{ Params: CuidParams; Querystring: { path: string } }>(
     '/v1/containers/:cuid/files',
     {
+      config: { grant: 'files:write' },
       schema: {
         summary: `Upload a zip (the request body) into ${FILES_ROOT}; every entry is checked before anything is written`,
         tags: ['files'],
@@ -115,6 +116,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: CuidParams; Querystring: { path: string } }>(
     '/v1/containers/:cuid/files',
     {
+      config: { grant: 'files:read' },
       schema: {
         summary: 'Download one file (its bytes, streamed)',
         tags: ['files'],
@@ -133,6 +135,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: CuidParams; Querystring: { path: string } }>(
     '/v1/containers/:cuid/archive',
     {
+      config: { grant: 'files:read' },
       schema: {
         summary: 'Download a directory as a zip (entries relative to it), streamed',
         tags: ['files'],
@@ -151,6 +154,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Params: CuidParams; Querystring: { command: string; wait: boolean; timeout?: number } }>(
     '/v1/containers/:cuid/upload-and-run',
     {
+      config: { grant: 'exec:write' },
       schema: {
         summary: `Upload a zip into ${FILES_ROOT}, then run a command there (sh -c): wait for its exit code, or return at once`,
         tags: ['files', 'exec'],

@@ -7,6 +7,7 @@ export function healthRoutes(app: FastifyInstance, startedAt: number): void {
   app.get(
     '/v1/health',
     {
+      config: { grant: 'public' },
       schema: {
         summary: 'Health: status ok when the engine answers (degraded when not), its version, the server uptime',
         tags: ['health'],

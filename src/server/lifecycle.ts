@@ -37,6 +37,7 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ServerContext): void 
     app.post<{ Params: CuidParams; Querystring: { timeout?: number } }>(
       `/v1/containers/:cuid/${action}`,
       {
+        config: { grant: 'containers:write' },
         schema: {
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} a container`,
           tags: ['lifecycle'],
@@ -57,13 +58,14 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ServerContext): void 
 
   app.get<{ Params: CuidParams }>(
     '/v1/containers/:cuid/status',
-    { schema: { summary: 'Status: state, created, uptime, restarts, exit code, OOM kill, last error', tags: ['lifecycle'], params: cuidParams, response: { 200: containerStatusSchema, ...errorResponses } } },
+    { config: { grant: 'containers:read' }, schema: { summary: 'Status: state, created, uptime, restarts, exit code, OOM kill, last error', tags: ['lifecycle'], params: cuidParams, response: { 200: containerStatusSchema, ...errorResponses } } },
     async (req) => status(req.rt, room, req.params.cuid, ctx.shutdown),
   );
 
   app.post<{ Params: CuidParams; Body: { status: string; timeout?: number } }>(
     '/v1/containers/:cuid/wait',
     {
+      config: { grant: 'containers:read' },
       schema: {
         summary: 'Wait until the container is running or has exited; reached is false when the timeout passed first',
         tags: ['lifecycle'],

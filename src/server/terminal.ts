@@ -32,6 +32,7 @@ export function terminalRoutes(app: FastifyInstance, ctx: ServerContext, session
   app.get<{ Params: CuidParams; Querystring: { cols: number; rows: number; command?: string } }>(
     '/v1/containers/:cuid/terminal',
     {
+      config: { grant: 'exec:write' },
       websocket: true,
       schema: {
         summary: 'WebSocket: an interactive terminal (a shell with a TTY) in the container',
