@@ -52,7 +52,7 @@ export const migrations: readonly string[] = [
      holder     TEXT NOT NULL,
      expires_at INTEGER NOT NULL
    );`,
-  // approvals: the host shell approval queue (src/runtime/approvals.ts). Times are epoch milliseconds.
+  // approvals: the host shell approval queue (src/runtime/host-commands/approval-queue.ts). Times are epoch milliseconds.
   `CREATE TABLE approval_requests (
      id           INTEGER PRIMARY KEY AUTOINCREMENT,
      status       TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired','cancelled')),

@@ -1,20 +1,10 @@
 // The host-commands: host shell commands through the approval queue: requests, trusted patterns, bash parsing, place checks and the approved run.
-export {
-  APPROVAL_STATUSES,
-  ApprovalQueue,
-  type ApprovalRequest,
-  type ApprovalStatus,
-  type FileRequestInput,
-  NO_PAGER_ENV,
-  SAFE_PATH,
-  baseEnvironment,
-  callerState,
-  commandLine,
-  currentCaller,
-  describeDecision,
-  prepareRequest,
-  resolveCwd,
-} from './approvals.js';
+export { type ApprovalRequest, type ApprovalStatus, APPROVAL_STATUSES } from './approval-types.js';
+export { ApprovalQueue } from './approval-queue.js';
+export { type FileRequestInput, prepareRequest } from './approval-requests.js';
+export { commandLine, describeDecision } from './approval-display.js';
+export { callerState, currentCaller } from './caller-liveness.js';
+export { NO_PAGER_ENV, SAFE_PATH, baseEnvironment, resolveCwd } from './request-environment.js';
 export { formatArgv, quoteArg, visibleText } from './quoting.js';
 export { approveAndTrust, endApprovedRun, fileShellRequest, startApprovedRun, suggestPattern } from './shell.js';
 export { GIT_CONFIG_OVERRIDES, decideHere, gitOverrideEnv } from './trust-place.js';

@@ -2,7 +2,9 @@
 // exactly as it was shown (program, arguments, cwd, environment), with its output copied for the dashboard.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES, prepareRequest, type ApprovalRequest, type FileRequestInput, type TrustVerdict } from './approvals.js';
+import { ApprovalQueue, MAX_OUTPUT_FILE_BYTES } from './approval-queue.js';
+import { prepareRequest, type FileRequestInput } from './approval-requests.js';
+import type { ApprovalRequest, TrustVerdict } from './approval-types.js';
 import { BerthError, ConflictError, assertPerson, type Runtime } from '../core/index.js';
 import { addTrustRule, suggestRule, evaluateCommand, loadTrustRules } from './trust.js';
 import { HostTerminalSession, type SessionSize } from '../terminal/index.js';

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { baseEnvironment, resolveProgram } from './approvals.js';
+import { baseEnvironment, resolveProgram } from './request-environment.js';
 import type { Runtime } from '../core/index.js';
 import { type TrustDecision, type TrustInput, type TrustScope, evaluateCommand, loadTrustRules } from './trust.js';
 
