@@ -1,37 +1,28 @@
 // berth deploy [PATH] --tag T: create a room service from an image tag, or update it without downtime when it exists.
-import type { CommandModule } from 'yargs';
+import type { CommandModule, Options } from 'yargs';
 import { CLEARABLE, type DeployOptions, DeployFailedError, DeployService, type DeployEvent } from '../runtime/services/index.js';
 import { UsageError, formatPorts } from '../runtime/core/index.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect, pullProgress } from './container/shared.js';
 import { logLimitOptions, resourceOptions } from './flag-groups.js';
 
-interface DeployFlags {
-  path?: string;
-  tag: string;
-  name?: string;
-  env?: string | string[];
-  envSecret?: string | string[];
-  roomMount?: string | string[];
-  projectMount?: string | string[];
-  imageMount?: string | string[];
-  identity?: string;
-  token?: boolean;
-  clear?: string | string[];
-  port?: string | string[];
-  liveness?: string;
-  livenessInterval?: string;
-  domain?: string;
+/** Options a flag gives as typed (one word each). */
+type TypedOptions = 'path' | 'tag' | 'name' | 'identity' | 'token' | 'liveness' | 'livenessInterval' | 'domain' | 'restart' | 'cpus' | 'memory' | 'settle' | 'healthTimeout' | 'drain' | 'logMaxSize';
+/** A repeatable flag: one value, or a list when it was given more than once. */
+type Repeated = string | string[];
+
+/** The command line's flags: DeployOptions' own where a flag gives one as typed, else the flag's raw values. */
+type DeployFlags = Pick<DeployOptions, TypedOptions> & {
+  env?: Repeated;
+  envSecret?: Repeated;
+  roomMount?: Repeated;
+  projectMount?: Repeated;
+  imageMount?: Repeated;
+  clear?: Repeated;
+  port?: Repeated;
   replicas?: string;
-  restart?: string;
-  cpus?: string;
-  memory?: string;
-  settle?: string;
-  healthTimeout?: string;
-  drain?: string;
-  logMaxSize?: string;
   logMaxFiles?: string;
-}
+};
 
 /** Progress lines on stderr (quiet with --output json or -q); the phases are also what a killed deploy resumes from. */
 export function deployProgress(ctx: CliContext) {
@@ -114,6 +105,11 @@ export function quoteWords(words: string[]): string {
   return words.map((w) => (w !== '' && !/[\s'"]/.test(w) ? w : w.includes("'") ? `"${w}"` : `'${w}'`)).join(' ');
 }
 
+/** Flags that each take a string, by name and help line (in this order in the help). */
+function textOptions(describe: Record<string, string>): Record<string, Options> {
+  return Object.fromEntries(Object.entries(describe).map(([flag, text]) => [flag, { type: 'string', describe: text }]));
+}
+
 export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
   command: 'deploy [path]',
   describe: 'Create a service from an image tag, or update it without downtime (with PATH: build it first)',
@@ -123,10 +119,14 @@ export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
       .option('tag', { alias: 't', type: 'string', demandOption: true, describe: 'Image reference; the service name is its last path component' })
       .option('name', { type: 'string', describe: 'Service name (default: from the tag)' })
       .option('env', { alias: 'e', type: 'string', describe: 'KEY=VALUE (repeatable; secrets go in --env-secret)' })
-      .option('env-secret', { type: 'string', describe: 'NAME=SECRET_ID: env NAME from a stored secret (repeatable)' })
-      .option('room-mount', { type: 'string', describe: 'SRC:DST[:ro], SRC in the room storage (repeatable)' })
-      .option('project-mount', { type: 'string', describe: 'SRC:DST[:ro], SRC in the project storage shared by all rooms (repeatable)' })
-      .option('image-mount', { type: 'string', describe: "IMAGE:DST, another image's files, read-only (repeatable)" })
+      .options(
+        textOptions({
+          'env-secret': 'NAME=SECRET_ID: env NAME from a stored secret (repeatable)',
+          'room-mount': 'SRC:DST[:ro], SRC in the room storage (repeatable)',
+          'project-mount': 'SRC:DST[:ro], SRC in the project storage shared by all rooms (repeatable)',
+          'image-mount': "IMAGE:DST, another image's files, read-only (repeatable)",
+        }),
+      )
       .option('identity', { type: 'string', describe: 'Agent the service acts as (labels, BERTH_AGENT, the token)' })
       .option('token', { type: 'boolean', describe: 'Inject a room token for the identity as BERTH_TOKEN (masked); an update keeps it unless --no-token' })
       .option('clear', {
@@ -135,15 +135,23 @@ export const deployCommand: CommandModule<GlobalArgs, Args<DeployFlags>> = {
         describe: 'On an update, reset a setting the service had instead of keeping it (repeatable)',
       })
       .option('port', { alias: 'p', type: 'string', describe: 'Container port to publish, e.g. 8080 or 53/udp (repeatable; replaces the ports an update keeps)' })
-      .option('liveness', { type: 'string', describe: 'Health check: a shell command run in the container, or http:/PATH' })
-      .option('liveness-interval', { type: 'string', describe: 'How often the liveness command runs (default 2s)' })
-      .option('domain', { type: 'string', describe: 'Host name berth proxy (and Traefik) route to the service; needs exactly one --port' })
-      .option('replicas', { type: 'string', describe: 'Number of containers (default 1)' })
-      .option('restart', { type: 'string', describe: 'Restart policy: no, always, unless-stopped (default), on-failure[:N]' })
+      .options(
+        textOptions({
+          liveness: 'Health check: a shell command run in the container, or http:/PATH',
+          'liveness-interval': 'How often the liveness command runs (default 2s)',
+          domain: 'Host name berth proxy (and Traefik) route to the service; needs exactly one --port',
+          replicas: 'Number of containers (default 1)',
+          restart: 'Restart policy: no, always, unless-stopped (default), on-failure[:N]',
+        }),
+      )
       .options(resourceOptions({ cpus: 'CPU limit per container, e.g. 0.5', memory: 'Memory limit per container, e.g. 256m' }))
-      .option('settle', { type: 'string', describe: 'Without --liveness: how long the new container must run to count as healthy (default 3s)' })
-      .option('health-timeout', { type: 'string', describe: 'Give up on a new revision that is not healthy by then (default 60s)' })
-      .option('drain', { type: 'string', describe: 'How long the old revision keeps running after the switch (default 2s)' })
+      .options(
+        textOptions({
+          settle: 'Without --liveness: how long the new container must run to count as healthy (default 3s)',
+          'health-timeout': 'Give up on a new revision that is not healthy by then (default 60s)',
+          drain: 'How long the old revision keeps running after the switch (default 2s)',
+        }),
+      )
       .options(logLimitOptions({ maxSize: 'Largest log file of each container before it rotates (default 10m, config logs.maxSize)', maxFiles: 'Log files kept per container (default 3, config logs.maxFiles)' })) as never,
   handler: async (argv) => {
     const { ctx } = argv;

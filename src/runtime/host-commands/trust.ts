@@ -1,7 +1,7 @@
 // Trusted patterns: allow and deny rules over parsed commands, and the fail-closed evaluator that decides whether a
 // host command may run without a person (allow), needs one (ask), or is refused (deny). Never matches text.
 import { randomBytes } from 'node:crypto';
-import { assertPerson, type PersonCheck, withSettingsLock, type TrustRule, BerthError, ConflictError, NotFoundError, UsageError, type SettingsStore, type Runtime, validateIdentity, validateRoomName } from '../core/index.js';
+import { assertPerson, type PersonCheck, withSettingsLock, type TrustRule, BerthError, ConflictError, NotFoundError, UsageError, type Runtime, validateIdentity, validateRoomName } from '../core/index.js';
 import { RUNS_OTHER_PROGRAMS, dangerousArgs } from './trust-flags.js';
 import type { Construct, ParsedCommand } from './trust-parse.js';
 import { quoteArg } from './quoting.js';

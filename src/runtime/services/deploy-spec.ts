@@ -1,6 +1,5 @@
 // A service's deploy spec: the options of `berth deploy` validated into what the state store keeps for rollback
 // (never a secret value: env secrets and the room token are references, resolved at container create time).
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseLogMaxFiles, parseLogMaxSize, type LogLimitOptions } from '../containers/index.js';
 import { isSecretName, UsageError, type Engine, storageVolumeName, type Runtime } from '../core/index.js';

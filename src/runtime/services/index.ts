@@ -2,7 +2,8 @@
 export { CLEARABLE, type DeployOptions, deployArgs, serviceNameFromTag, toDeploySpec } from './deploy-spec.js';
 export { DeployState } from './deploy-state.js';
 export { overlayNetworkName, swarmServiceName } from './deploy-swarm.js';
-export { DeployService, serviceLogBatches } from './deploy.js';
+export { DeployService } from './deploy.js';
+export { serviceLogBatches } from './service-logs.js';
 export { ServiceProxy, parseBind } from './proxy.js';
 export { deleteRoom } from './room-delete.js';
 export {

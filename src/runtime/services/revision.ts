@@ -139,6 +139,14 @@ export function toServiceContainer(info: Docker.ContainerInfo): ServiceContainer
   };
 }
 
+/** A service's containers on a plain engine as the engine sees them, any state, oldest revision first. */
+export async function serviceContainers(engine: Engine, room: string, name: string): Promise<ServiceContainer[]> {
+  const infos = await engine.call('list containers', (d) =>
+    d.listContainers({ all: true, filters: { label: [`${LABEL.room}=${room}`, `${LABEL.kind}=service`, `${SERVICE_LABEL.service}=${name}`] } }),
+  );
+  return infos.map(toServiceContainer).sort((a, b) => a.revision - b.revision || a.name.localeCompare(b.name));
+}
+
 export function traefikLabels(spec: DeploySpec): Record<string, string> {
   if (!spec.domain) return {};
   const router = `${spec.room}-${spec.name}`;
