@@ -1,6 +1,7 @@
 // SIGKILL of berth at several points of a deploy, then the same deploy run again: it converges to exactly one
 // healthy revision serving through berth proxy, no orphan containers, no deploy lock left, the killed run recorded.
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeployState } from '../../src/runtime/services/index.js';
 import { WEB_IMAGE_LINES, buildTestImage, get, removeImages, removeServiceRooms, runBerth, serviceContainers, spawnBerth, startProxy, uniqueTag } from '../support/deploy-helpers.js';
@@ -80,9 +81,44 @@ describe('a deploy killed with SIGKILL', () => {
       const row = new DeployState(rt.db()).revision(room, 'web', killedRevision)!;
       // Killed before the switch: recorded as interrupted; after it: it had become the active one, then superseded.
       expect(['interrupted', 'superseded']).toContain(row.status);
+      // A drain the kill cut short is finished by the rerun, not left draining in the history.
+      expect(['failed', 'done']).toContain(row.phase);
     } finally {
       rt.close();
     }
+  });
+
+  it('while the old revision drains: the next service list removes it and finishes the history entry', async () => {
+    const first = await runBerth(home, flags('drainer', 'd1'));
+    expect(first.code, first.stderr).toBe(0);
+    // A drain long enough that only the kill ends it.
+    const killed = spawnBerth(home, flags('drainer', 'd2').map((a, i, all) => (all[i - 1] === '--drain' ? '10m' : a)));
+    await killed.waitFor(/drainer r\d+: draining revision/);
+    killed.child.kill('SIGKILL');
+    expect((await killed.exit).signal).toBe('SIGKILL');
+    const killedRevision = Number(/drainer r(\d+):/.exec(killed.stderr())![1]);
+    // What the kill left: the old revision still running beside the new one.
+    expect((await serviceContainers(room, 'drainer')).filter((c) => c.State === 'running')).toHaveLength(2);
+
+    const list = await runBerth(home, ['--room', room, 'service', 'list', '-o', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    const listed = (JSON.parse(list.stdout).items as { name: string; revision: number; running: number; desired: number }[]).find((s) => s.name === 'drainer')!;
+    expect(listed).toMatchObject({ revision: killedRevision, running: 1, desired: 1 });
+    const containers = await serviceContainers(room, 'drainer');
+    expect(containers.map((c) => c.Labels['berth.service.revision'])).toEqual([String(killedRevision)]);
+    expect(containers[0]!.State).toBe('running');
+    const rt = runtimeFor(home);
+    try {
+      const history = new DeployState(rt.db()).revisions(room, 'drainer');
+      expect(history.find((r) => r.revision === killedRevision)).toMatchObject({ status: 'active', phase: 'done' });
+      expect(history.filter((r) => r.phase === 'draining' || r.phase === 'switched')).toEqual([]);
+      expect(rt.db().prepare("SELECT COUNT(*) AS n FROM locks WHERE key LIKE 'deploy:%'").get()).toEqual({ n: 0 });
+    } finally {
+      rt.close();
+    }
+    expect((await get(proxy.port, `drainer.${room}.test`)).body.trim()).toBe('d2');
+    const audit = fs.readFileSync(path.join(home, 'data', 'actions.jsonl'), 'utf8');
+    expect(audit).toContain('"action":"service.drain"');
   });
 
   it('during the very first deploy of a service converges too', async () => {

@@ -213,6 +213,23 @@ export class DeployState {
     return r.changes;
   }
 
+  /**
+   * Services with a drain left unfinished: a revision that took over (active, or superseded since) whose deploy
+   * stopped after the switch and before the old revision was removed.
+   */
+  unfinishedDrains(room?: string): { room: string; name: string }[] {
+    const sql = `SELECT DISTINCT r.room, r.name FROM deploy_revisions r JOIN deploy_services s ON s.room = r.room AND s.name = r.name
+      WHERE s.mode = 'engine' AND r.phase IN ('switched', 'draining') AND r.status IN ('active', 'superseded')${room !== undefined ? ' AND r.room = ?' : ''} ORDER BY r.room, r.name`;
+    return this.db.prepare(sql).all(...(room !== undefined ? [room] : [])) as { room: string; name: string }[];
+  }
+
+  /** Marks the service's unfinished drains done (its old revisions' containers are gone). */
+  finishDrains(room: string, name: string): number {
+    return this.db
+      .prepare("UPDATE deploy_revisions SET phase = 'done', updated_at = ? WHERE room = ? AND name = ? AND phase IN ('switched', 'draining') AND status IN ('active', 'superseded')")
+      .run(now(), room, name).changes;
+  }
+
   /** Sets the active revision without a deploy (the state store was lost and the engine says which one runs). */
   adopt(room: string, name: string, mode: ServiceRow['mode'], revision: number): void {
     const t = now();

@@ -8,6 +8,7 @@ import { DeployState, type RevisionRow } from './deploy-state.js';
 import { SecretStore } from '../secrets/index.js';
 import { SERVICE_LABEL, type DeployCallbacks, type DeployResult, type ServiceContainer, type ServiceSummary, type RevisionSummary, type ServiceDetail, serviceContainers } from './revision.js';
 import { useSwarm, deploySwarm, removeSwarmService } from './deploy-swarm.js';
+import { removeServiceContainers } from './drain.js';
 import { EngineRollout } from './rollout.js';
 import { inspectService, listServices, serviceHistory } from './service-read.js';
 
@@ -160,14 +161,7 @@ export class DeployService {
         let removed: string[];
         if (swarm) removed = await removeSwarmService(engine, room, name, Boolean(known));
         else {
-          await Promise.all(
-            containers.map(async (c) => {
-              if (c.state === 'running') await engine.call(`stop container ${c.name}`, (d) => d.getContainer(c.id).stop({ t: 10 })).catch(() => {});
-              await engine.call(`remove container ${c.name}`, (d) => d.getContainer(c.id).remove({ force: true, v: true })).catch((err) => {
-                if (!(err instanceof NotFoundError)) throw err;
-              });
-            }),
-          );
+          await removeServiceContainers(engine, containers);
           removed = containers.map((c) => c.name);
         }
         state.remove(room, name);

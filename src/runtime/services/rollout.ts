@@ -8,6 +8,7 @@ import { type Engine, BerthError, CancelledError, NotFoundError, LABEL, dockerCo
 import { specLogOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
 import { redactValues } from '../secrets/index.js';
+import { removeServiceContainers } from './drain.js';
 import { probe } from './probe.js';
 import { type DeployPhaseName, type DeployCallbacks, type DeployResult, DeployFailedError, serviceContainerName, publishedHost, serviceLabels, resolveEnv, resolveMounts, serviceContainers } from './revision.js';
 
@@ -47,6 +48,8 @@ export class EngineRollout {
     await Promise.all(orphans.map((o) => engine.call(`remove container ${o.name}`, (d) => d.getContainer(o.id).remove({ force: true, v: true })).catch((err) => {
       if (!(err instanceof NotFoundError)) throw err;
     })));
+    // A drain that a killed deploy left is finished by the removal above.
+    state.finishDrains(spec.room, spec.name);
     return { active, maxSeen };
   }
 
@@ -151,14 +154,7 @@ export class EngineRollout {
       emit('drain', `draining revision ${previous ?? old[0]!.revision} for ${spec.drainMs}ms`);
       await sleep(spec.drainMs);
       emit('remove', `removing ${old.map((o) => o.name).join(', ')}`);
-      await Promise.all(
-        old.map(async (o) => {
-          await engine.call(`stop container ${o.name}`, (d) => d.getContainer(o.id).stop({ t: 10 })).catch(() => {});
-          await engine.call(`remove container ${o.name}`, (d) => d.getContainer(o.id).remove({ force: true, v: true })).catch((err) => {
-            if (!(err instanceof NotFoundError)) throw err;
-          });
-        }),
-      );
+      await removeServiceContainers(engine, old);
     }
     state.phase(spec.room, spec.name, revision, 'done');
     state.prune(spec.room, spec.name, await this.keepRevisions());

@@ -3,6 +3,7 @@
 import { BerthError, ConflictError, NotFoundError, type Engine, LABEL, type Runtime, sleep, validateRoomName } from '../core/index.js';
 import { containerLogBatches } from '../containers/index.js';
 import { engineJsonLines } from '../engine/index.js';
+import { finishInterruptedDrains } from './drain.js';
 import { useSwarm, swarmServiceContainers } from './deploy-swarm.js';
 import { SERVICE_LABEL, type ServiceContainer, serviceContainers } from './revision.js';
 
@@ -27,6 +28,7 @@ export async function* serviceLogBatches(
   validateRoomName(room);
   const engine = await rt.engine();
   const swarm = await useSwarm(rt, engine);
+  if (!swarm) await finishInterruptedDrains(rt, engine, room);
   const list = () => (swarm ? swarmServiceContainers(engine, room, name) : serviceContainers(engine, room, name));
   // Events from before the first listing are replayed, so a container started in between is not missed.
   const since = Math.floor(Date.now() / 1000);

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { LABEL, NotFoundError, type Runtime, validateRoomName } from '../core/index.js';
 import { RoomService } from '../rooms/index.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
+import { finishInterruptedDrains } from './drain.js';
 import { listSwarmServices, swarmServiceContainers, useSwarm } from './deploy-swarm.js';
 import { SERVICE_LABEL, type RevisionSummary, type ServiceContainer, type ServiceDetail, type ServiceSummary, serviceContainers, toServiceContainer } from './revision.js';
 
@@ -11,6 +12,7 @@ export async function listServices(rt: Runtime, room?: string, signal?: AbortSig
   if (room !== undefined) validateRoomName(room);
   const engine = await rt.engine();
   if (await useSwarm(rt, engine)) return listSwarmServices(rt, engine, room, signal);
+  await finishInterruptedDrains(rt, engine, room);
   const infos = await engine.call('list containers', (d) =>
     d.listContainers({ all: true, filters: { label: [room ? `${LABEL.room}=${room}` : LABEL.room, `${LABEL.kind}=service`] }, abortSignal: signal } as object),
   );
