@@ -3,7 +3,7 @@
 // after berth was killed mid-deploy starts by putting the service back into a state it can start from.
 import type Docker from 'dockerode';
 import { LimitError, admitStart } from '../agents/index.js';
-import { portBindings, logConfig, resolveLogLimits, containerLogBatches } from '../containers/index.js';
+import { defaultPortHost, portBindings, logConfig, resolveLogLimits, containerLogBatches } from '../containers/index.js';
 import { type Engine, BerthError, CancelledError, NotFoundError, LABEL, dockerContainerName, roomNetworkName, type Runtime, sleep } from '../core/index.js';
 import { specLogOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
@@ -69,7 +69,10 @@ export class EngineRollout {
       secretValues = resolved.secretValues;
       const mounts = await resolveMounts(this.rt, spec, cb.signal);
       const logLimits = await resolveLogLimits(this.rt, specLogOptions(spec));
-      const { exposed, bindings } = portBindings(spec.ports.map((p) => ({ ...p, hostIp: p.hostIp ?? (publishedHost(engine, undefined) === '127.0.0.1' ? '127.0.0.1' : undefined) })));
+      // On this machine a port binds where ports.defaultHost says, as for every container berth starts; on a remote
+      // engine berth reaches it over the network (health checks, berth proxy), so it binds where the engine's default does.
+      const local = publishedHost(engine, undefined) === '127.0.0.1';
+      const { exposed, bindings } = portBindings(spec.ports, local ? await defaultPortHost(this.rt) : undefined);
       const network = roomNetworkName(spec.room);
       const labels = serviceLabels(spec, revision);
       const old = (await serviceContainers(engine, spec.room, spec.name)).filter((c) => c.revision !== revision && c.state === 'running');
