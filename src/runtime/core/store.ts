@@ -177,10 +177,28 @@ export function openDatabase(file: string): Database {
   const db = new Sqlite(file);
   // busy_timeout first: switching to WAL takes a lock that another process opening the file may hold.
   db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  walMode(db);
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+/**
+ * Switch to WAL. Switching reads the file and then needs an exclusive lock; SQLite answers SQLITE_BUSY at once,
+ * without its busy handler, when another connection reading the file is upgrading too (waiting would deadlock).
+ * Retried for up to the busy timeout.
+ */
+function walMode(db: Database): void {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.floor(Math.random() * 20));
+    }
+  }
 }
 
 export function migrate(db: Database): number {
