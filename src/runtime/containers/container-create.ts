@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { resolveCredentials, familiarName, parseImageRef, type ImageRef, claimImage } from '../images/index.js';
 import { registryError } from '../engine/index.js';
 import { admitStart, applyAgentPolicy, ensureWorkspace } from '../agents/index.js';
-import { DEFAULT_PORT_HOST, type Engine, BerthError, ConflictError, NotFoundError, LABEL, filesVolumeName, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind, type Runtime } from '../core/index.js';
+import { DEFAULT_PORT_HOST, type Engine, BerthError, ConflictError, NotFoundError, LABEL, filesVolumeName, dockerContainerName, roomNetworkName, storageVolumeName, holderTag, type ObjectKind, type Runtime } from '../core/index.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService, assertMountable, engineMount, ensureOwnedDir, ensureStorageVolume, normalizeSubpath, type StorageMount } from '../rooms/index.js';
 import {
@@ -170,6 +170,7 @@ export function specLabels(spec: RunSpec): Record<string, string> {
     ...(spec.tags.length ? { [LABEL.tags]: spec.tags.join(',') } : {}),
     ...(spec.files ? { [LABEL.files]: spec.files.target } : {}),
     [LABEL.managed]: 'true',
+    ...(spec.kind === 'job' ? { [LABEL.holder]: holderTag() } : {}),
   };
 }
 
