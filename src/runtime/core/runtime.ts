@@ -8,6 +8,7 @@ import { resolvePaths, type BerthPaths } from './paths.js';
 import { openDatabase, type Database } from './store.js';
 import { tightenInstall } from './private-files.js';
 import { BerthError } from './errors.js';
+import { diskFullWhere, isDiskFullAt } from './disk.js';
 
 export interface RuntimeOptions {
   /** --host: overrides DOCKER_HOST, the docker context and config. */
@@ -87,7 +88,7 @@ export class Runtime {
 
   private settingsError(err: unknown): BerthError {
     if (err instanceof SettingsShapeError) return err;
-    return new BerthError(`cannot read the settings file ${settingsFile(this.paths)}: ${describeFileError(err)}`, 'failure', { cause: err });
+    return new BerthError(`cannot read the settings file ${settingsFile(this.paths)}: ${describeFileError(err, settingsFile(this.paths))}`, 'failure', { cause: err });
   }
 
   async endpoint(): Promise<EngineEndpoint> {
@@ -107,7 +108,7 @@ export class Runtime {
     try {
       this.database ??= openDatabase(this.paths.database);
     } catch (err) {
-      throw new BerthError(`cannot open the database ${this.paths.database}: ${describeFileError(err)}`, 'failure', { cause: err });
+      throw new BerthError(`cannot open the database ${this.paths.database}: ${describeFileError(err, this.paths.database)}`, 'failure', { cause: err });
     }
     return this.database;
   }
@@ -123,10 +124,10 @@ export class Runtime {
   }
 }
 
-/** A file's error in words, naming no path (the caller names the file): a full disk says so. */
-function describeFileError(err: unknown): string {
+/** A file's error in words (the caller names the file): a full disk says so, and which disk. */
+function describeFileError(err: unknown, file: string): string {
   const e = err as NodeJS.ErrnoException & { code?: string };
-  if (e?.code === 'ENOSPC' || e?.code === 'SQLITE_FULL') return 'the disk is full';
+  if (isDiskFullAt(err, file)) return diskFullWhere(file);
   if (e?.code === 'EISDIR') return 'it is a directory';
   if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
   if (err instanceof SyntaxError) return `it is not valid JSON (${err.message}): fix or remove it`;
