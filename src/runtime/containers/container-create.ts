@@ -364,6 +364,13 @@ export async function createFromSpec(
       await opts.beforeStart?.(container);
       if (opts.start !== false) await engine.call(`start container ${spec.name}`, () => container.start());
     } catch (err) {
+      // Removed by someone else (docker rm -f) between create and start: the engine's own words for it depend on
+      // the step that found it gone (`Could not find the file / in container …`, `No such container`).
+      const gone = await container.inspect().then(
+        () => false,
+        (e: { statusCode?: number }) => e?.statusCode === 404,
+      );
+      if (gone) throw new NotFoundError(`container "${spec.name}" in room "${spec.room}" was removed while it was being started`);
       await container.remove({ force: true, v: true }).catch(() => {});
       throw startError(err, spec.name);
     }
