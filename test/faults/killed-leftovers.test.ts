@@ -64,6 +64,15 @@ describe('debris of a killed berth', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(fs.readdirSync(parent).sort()).toEqual([live, 'b']);
     expect(fs.readdirSync(path.join(parent, 'b'))).toHaveLength(200);
+    // A download to a file stages it as `.NAME.berth-partial-…` beside it: one whose berth is gone goes the same way.
+    const files = path.join(home, 'files');
+    fs.mkdirSync(files);
+    const stale = `.data.tar.berth-partial-${deadTag()}-0000ffff`;
+    const writing = `.data.tar.berth-partial-${holderTag()}-00001111`;
+    for (const n of [stale, writing]) fs.writeFileSync(path.join(files, n), 'part of a tar');
+    const d = berth(['container', 'download', 'box', '/data', '--format', 'tar', '--to', path.join(files, 'data.tar')]);
+    expect(d.status, d.stderr).toBe(0);
+    expect(fs.readdirSync(files).sort()).toEqual([writing, 'data.tar']);
   }, 120_000);
 
   it('storage cp: a staging copy whose berth is gone is removed by the next copy into the same directory', () => {

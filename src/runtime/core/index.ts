@@ -54,7 +54,7 @@ export {
 export { resolvePaths } from './paths.js';
 export { type PersonCheck, assertPerson } from './person.js';
 export { Runtime } from './runtime.js';
-export { ChangedUnderError, type CopyCount, Dir, copyBytes, copyEntry, storageAnchor, stagingName, isStaleStaging, removeStaleStaging } from './safe-fs.js';
+export { ChangedUnderError, type CopyCount, Dir, copyBytes, copyEntry, copyOpenFile, storageAnchor, stagingName, isStaleStaging, removeStaleStaging } from './safe-fs.js';
 export { sleep } from './sleep.js';
 export { type Database, migrate, migrations, openDatabase } from './store.js';
 export {

@@ -324,18 +324,27 @@ export function copyEntry(from: Dir, name: string, to: Dir, toName: string, coun
     throw new ChangedUnderError(from.relOf(name), from.wording.within);
   }
   try {
-    const out = to.createFile(toName, 0o600);
-    try {
-      count.bytes += copyBytes(opened.fd, out);
-      fs.fchmodSync(out, opened.stat.mode & 0o7777);
-    } finally {
-      fs.closeSync(out);
-    }
+    count.bytes += copyOpenFile(opened, to, toName);
   } finally {
     fs.closeSync(opened.fd);
   }
   count.files++;
   return true;
+}
+
+/**
+ * Copies an open file into a new file `name` of `to` (created 0600, never through a link), then gives it the
+ * source's mode; returns the bytes copied. The source stays open: its opener closes it.
+ */
+export function copyOpenFile(src: { fd: number; stat: fs.Stats }, to: Dir, name: string): number {
+  const out = to.createFile(name, 0o600);
+  try {
+    const bytes = copyBytes(src.fd, out);
+    fs.fchmodSync(out, src.stat.mode & 0o7777);
+    return bytes;
+  } finally {
+    fs.closeSync(out);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ArchiveRefusedError, EntryGuard, guardedBody, printable, type ArchiveEntry, type GuardOptions } from './archive.js';
-import { CancelledError, UsageError, ChangedUnderError, copyBytes, Dir, removeStaleStaging, stagingName as newStagingName } from '../core/index.js';
+import { CancelledError, UsageError, ChangedUnderError, copyOpenFile, Dir, removeStaleStaging, stagingName as newStagingName } from '../core/index.js';
 
 /** Extracts stage in `.berth-extract-<holder tag>-<random>` beside (or inside) their target. */
 export const EXTRACT_LEAD = '.berth-extract-';
@@ -135,13 +135,7 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
           from?.close();
           if (!src) throw new ArchiveRefusedError(`entry "${printable(entry.name)}" links to "${printable(checked.linkTarget!)}", which is not a file written before it`);
           try {
-            const out = dir.createFile(name, 0o600);
-            try {
-              copyBytes(src.fd, out);
-              fs.fchmodSync(out, src.stat.mode & 0o7777);
-            } finally {
-              fs.closeSync(out);
-            }
+            copyOpenFile(src, dir, name);
           } finally {
             fs.closeSync(src.fd);
           }

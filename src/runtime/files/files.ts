@@ -471,7 +471,42 @@ async function resolvePath(rt: Runtime, room: string, ref: string, p: string, si
   return { c, path: asked, st };
 }
 
-/** Streams one file of the container into `out` (a writable, or a host path written all or nothing). */
+interface PartialFile {
+  sink: fs.WriteStream;
+  /** Ends the sink (unless a pipeline did), sets the mode when given, and renames the file over the target. */
+  commit(mode?: number): Promise<void>;
+  /** Removes the file unless it was committed (a failed or cancelled download). */
+  discard(): void;
+}
+
+/**
+ * A host file written all or nothing: its bytes go to `.NAME.berth-partial-<holder tag>-<random>` beside the target
+ * and are renamed over it at the end. Partial files a download killed before its rename left beside the same target
+ * (their process gone) are removed first.
+ */
+function partialFile(target: string, mode: number): PartialFile {
+  const dir = path.dirname(target);
+  const lead = `.${path.basename(target)}.berth-partial-`;
+  for (const name of fs.readdirSync(dir)) if (isStaleStaging(name, lead)) fs.rmSync(path.join(dir, name), { force: true });
+  const file = path.join(dir, stagingName(lead));
+  const sink = fs.createWriteStream(file, { flags: 'wx', mode });
+  let committed = false;
+  return {
+    sink,
+    async commit(finalMode) {
+      if (!sink.writableFinished) await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      if (finalMode !== undefined) fs.chmodSync(file, finalMode);
+      fs.renameSync(file, target);
+      committed = true;
+    },
+    discard() {
+      if (committed) return;
+      sink.destroy();
+      fs.rmSync(file, { force: true });
+    },
+  };
+}
+
 /** A download's file goes into a directory that exists, as `docker cp` does: missing parents are not made. */
 function requireParentDir(target: string, given: string): void {
   const parent = path.dirname(target);
@@ -480,6 +515,7 @@ function requireParentDir(target: string, given: string): void {
   if (!st.isDirectory()) throw new UsageError(`cannot write "${given}": "${parent}" is not a directory`);
 }
 
+/** Streams one file of the container into `out` (a writable, or a host path written all or nothing). */
 export async function downloadFile(
   rt: Runtime,
   room: string,
@@ -493,14 +529,14 @@ export async function downloadFile(
   if (st.type === 'symlink') throw symlinkRefusal(c, st);
   if (st.type !== 'file') throw new UsageError(`"${full}" in container "${c.name}" is not a regular file`);
   let target: string | undefined;
-  let partial: string | undefined;
+  let partial: PartialFile | undefined;
   let sink: Writable;
   if (typeof out === 'string') {
     target = path.resolve(out);
     if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) target = path.join(target, st.name);
     requireParentDir(target, out);
-    partial = path.join(path.dirname(target), `.${path.basename(target)}.berth-partial-${randomBytes(4).toString('hex')}`);
-    sink = fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+    partial = partialFile(target, 0o600);
+    sink = partial.sink;
   } else sink = out;
   return rt.audit.record({ actor: rt.actor, action: 'container.download', target: auditTarget(c), details: { path: full, to: target ?? 'stream' } }, async () => {
     let bytes = 0;
@@ -517,17 +553,9 @@ export async function downloadFile(
         }
       }
       if (!found) throw new BerthError(`the engine sent no file for "${full}"`);
-      if (partial) {
-        await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        fs.chmodSync(partial, st.mode & 0o777);
-        fs.renameSync(partial, target!);
-        partial = undefined;
-      }
+      await partial?.commit(st.mode & 0o777);
     } finally {
-      if (partial) {
-        sink.destroy();
-        fs.rmSync(partial, { force: true });
-      }
+      partial?.discard();
     }
     return { container: c.name, path: full, bytes, ...(target ? { to: target } : {}) };
   });
@@ -568,14 +596,14 @@ export async function downloadArchive(
   if (format !== 'tar' && format !== 'zip') throw new UsageError(`invalid --format "${format}": use tar or zip`);
   const { c, path: full } = await resolvePath(rt, room, ref, p, opts.signal);
   let target: string | undefined;
-  let partial: string | undefined;
+  let partial: PartialFile | undefined;
   let sink: Writable;
   if (typeof out === 'string') {
     target = path.resolve(out);
     if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`"${out}" is a directory: name the ${format} file to write`);
     requireParentDir(target, out);
-    partial = path.join(path.dirname(target), `.${path.basename(target)}.berth-partial-${randomBytes(4).toString('hex')}`);
-    sink = fs.createWriteStream(partial, { flags: 'wx', mode: 0o644 });
+    partial = partialFile(target, 0o644);
+    sink = partial.sink;
   } else sink = out;
   return rt.audit.record({ actor: rt.actor, action: 'container.download', target: auditTarget(c), details: { path: full, format, to: target ?? 'stream' } }, async () => {
     let bytes = 0;
@@ -612,15 +640,9 @@ export async function downloadArchive(
         await writing;
       }
       // pipeline() ended (and flushed) the file sink; stdout is left open.
-      if (partial) {
-        fs.renameSync(partial, target!);
-        partial = undefined;
-      }
+      await partial?.commit();
     } finally {
-      if (partial) {
-        sink.destroy();
-        fs.rmSync(partial, { force: true });
-      }
+      partial?.discard();
     }
     return { container: c.name, path: full, format, bytes, skipped, ...(target ? { to: target } : {}) };
   });

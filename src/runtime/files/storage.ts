@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, UsageError, copyEntry, Dir, removeStaleSt
 /** storage cp stages in `.berth-cp-<holder tag>-<random>` beside its destination. */
 const CP_LEAD = '.berth-cp-';
 import { RoomService } from '../rooms/index.js';
+import type { PathStat } from './files.js';
 import { workspaceDir } from '../agents/index.js';
 
 export interface StorageScope {
@@ -17,16 +18,8 @@ export interface StorageScope {
   agent?: string;
 }
 
-export interface StorageEntry {
-  name: string;
-  /** Path relative to the scope's root. */
-  path: string;
-  type: 'file' | 'directory' | 'symlink' | 'other';
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget?: string;
-}
+/** An entry of storage, described as a container path is (statPath); its `path` is relative to the scope's root. */
+export type StorageEntry = PathStat;
 
 export class StorageService {
   constructor(private readonly rt: Runtime) {}
