@@ -52,7 +52,7 @@ export const settingsSchema = {
     host: text,
     trustedPatterns: { type: 'array', items: text, title: 'a list of texts' },
     agentLimits: { type: 'object', additionalProperties: agentLimits, title: 'an object of agent names to limits' },
-    ui: group('{maxFps?, logLines?}', { maxFps: whole(1, 1000), logLines: whole(1) }),
+    ui: group('{maxFps?, logLines?}', { maxFps: whole(1), logLines: whole(1) }),
     trustRules: { type: 'array', items: trustRule, title: 'a list of rules' },
     logs: group('{maxSize?, maxFiles?}', { maxSize: text, maxFiles: whole(1, 100) }),
     dataRootWarnPercent: { type: 'number', minimum: 0, maximum: 100, title: 'a percentage from 0 to 100' },
