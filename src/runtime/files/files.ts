@@ -404,8 +404,13 @@ const MOVE_INTO_PLACE = [
   'stage=$1; dest=$2; new=$3; shift 3',
   'for s in "$@"; do rm -rf -- "$s"; done',
   'if [ "$new" = new ] && [ ! -e "$dest" ] && [ ! -L "$dest" ]; then mv -- "$stage" "$dest" && exit 0; rm -rf -- "$stage"; exit 1; fi',
+  // Merged: an entry the destination does not have is renamed in; one it has is copied over it (a directory merges).
   'for e in "$stage"/* "$stage"/.[!.]* "$stage"/..?*; do',
-  '  if [ -e "$e" ] || [ -L "$e" ]; then cp -a -- "$e" "$dest"/ || { rm -rf -- "$stage"; exit 1; }; fi',
+  '  if [ -e "$e" ] || [ -L "$e" ]; then',
+  '    n=${e##*/}',
+  '    if [ -e "$dest/$n" ] || [ -L "$dest/$n" ]; then cp -a -- "$e" "$dest"/ || { rm -rf -- "$stage"; exit 1; }',
+  '    else mv -- "$e" "$dest"/ || { rm -rf -- "$stage"; exit 1; }; fi',
+  '  fi',
   'done',
   'rm -rf -- "$stage"',
 ].join('\n');
