@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { holderTag } from '../../src/runtime/core/index.js';
+import { holderTag, tagHolderGone } from '../../src/runtime/core/index.js';
 import { startEngineRelay, type EngineRelay } from '../support/engine-relay.js';
 import { docker, FIXTURE_IMAGE, removeRooms, repoRoot, roomContainer, tempHome, TEST_LOG_CONFIG, uniqueRoom, waitFor } from '../support/helpers.js';
 
@@ -35,6 +35,16 @@ afterAll(async () => {
 });
 
 describe('debris of a killed berth', () => {
+  it('a holder tag names its process: gone once it exits or after a reboot; one made on another host is never judged here', () => {
+    expect(tagHolderGone(holderTag())).toBe(false);
+    expect(tagHolderGone(deadTag())).toBe(true);
+    const [pid, start, boot, host] = holderTag().split('.');
+    expect(tagHolderGone([pid, start, boot === '00000000' ? '11111111' : '00000000', host].join('.'))).toBe(true);
+    expect(tagHolderGone([pid, start, boot, host === '00000000' ? '11111111' : '00000000'].join('.'))).toBe(false);
+    expect(tagHolderGone(deadTag().replace(/[0-9a-f]{8}$/, (h) => (h === '00000000' ? '11111111' : '00000000')))).toBe(false);
+    expect(tagHolderGone('not-a-tag')).toBe(false);
+  });
+
   it('download --extract-to: the staging directory a SIGKILL left is removed by the next extract into the same parent', async () => {
     const box = await roomContainer(room, 'box', { network: false });
     const exec = await box.exec({ Cmd: ['sh', '-c', 'mkdir /data && for i in $(seq 1 200); do head -c 262144 /dev/zero > /data/f$i; done'] });
