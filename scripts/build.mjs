@@ -6,6 +6,7 @@ import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NARROW_TEXT, SGR } from './narrow-text.mjs';
+import { loadSource } from './docs-lib.mjs';
 import { sourcePatches } from './source-patches.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -179,6 +180,25 @@ const patchSources = {
   },
 };
 
+// The settings schema (src/runtime/core/settings-schema.ts) compiled here by ajv into standalone code: the bundle's
+// settings-validate module is that code, so reading a setting costs no ajv load and compile at run time (~70 ms).
+const { settingsSchema } = await loadSource('src/runtime/core/settings-schema.ts');
+const { SETTINGS_AJV_OPTIONS } = await loadSource('src/runtime/core/settings-validate.ts');
+const { Ajv } = await import('ajv');
+const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
+const settingsAjv = new Ajv({ ...SETTINGS_AJV_OPTIONS, code: { source: true, esm: true } });
+const settingsValidatorCode = standaloneCode(settingsAjv, settingsAjv.compile(settingsSchema));
+const precompiledSettings = {
+  name: 'precompiled-settings',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]runtime[\\/]core[\\/]settings-validate\.ts$/ }, () => ({
+      contents: `${settingsValidatorCode}\nexport async function settingsValidator() { return validate; }\n`,
+      loader: 'js',
+      resolveDir: path.resolve('node_modules'),
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
@@ -192,7 +212,7 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
-  plugins: [lazyRequire, lazyStringWidth, requireHttp, patchSources, directImports],
+  plugins: [lazyRequire, lazyStringWidth, requireHttp, patchSources, precompiledSettings, directImports],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",

@@ -1,5 +1,6 @@
 // Generates the settings and environment tables in docs/configuration.md from berth's defaults (defaultSettings) and
-// the environment variables its sources read, so a setting or variable without a line here fails the docs test.
+// the environment variables its sources read, so a setting or variable without a line here fails the docs test; the
+// settings schema (settingsSchema) must name the same keys, and the defaults must fit it.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMain, loadSource, root, writeBlock } from './docs-lib.mjs';
@@ -65,6 +66,17 @@ function defaultsFile(dir = 'src/runtime') {
   return undefined;
 }
 
+/** Dotted keys of the settings schema's properties; groups (objects with their own properties) are opened. */
+function schemaKeys(schema, prefix = '', out = new Set()) {
+  for (const [k, node] of Object.entries(schema.properties ?? {})) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (key === '__internal__') continue;
+    if (node.properties && !(key in settings)) schemaKeys(node, key, out);
+    else out.add(key);
+  }
+  return out;
+}
+
 /** Environment variables the sources read as `env.NAME` or `env['NAME']` (not assignments). */
 function environmentRead(dir = 'src') {
   const names = new Set();
@@ -105,6 +117,17 @@ export async function renderConfig() {
   if (missing.length || stale.length) {
     throw new Error(`scripts/docs-config.mjs: settings ${missing.length ? `without a description: ${missing.join(', ')}` : ''}${missing.length && stale.length ? '; ' : ''}${stale.length ? `described but not in defaultSettings: ${stale.join(', ')}` : ''}`);
   }
+  // The schema every settings file is checked against describes the same keys, and the defaults fit it.
+  const { settingsSchema } = await loadSource('src/runtime/core/settings-schema.ts');
+  const inSchema = schemaKeys(settingsSchema);
+  const unchecked = Object.keys(settings).filter((k) => !inSchema.has(k));
+  const undescribed = [...inSchema].filter((k) => !(k in settings));
+  if (unchecked.length || undescribed.length) {
+    throw new Error(`scripts/docs-config.mjs: settings ${unchecked.length ? `not in settingsSchema: ${unchecked.join(', ')}` : ''}${unchecked.length && undescribed.length ? '; ' : ''}${undescribed.length ? `in settingsSchema but not described: ${undescribed.join(', ')}` : ''}`);
+  }
+  const { Ajv } = await import('ajv');
+  const fits = new Ajv({ strict: true }).compile(settingsSchema);
+  if (!fits(defaultSettings)) throw new Error(`scripts/docs-config.mjs: defaultSettings do not fit settingsSchema: ${JSON.stringify(fits.errors[0])}`);
   const read = [...environmentRead()].filter((n) => !notSettings.has(n));
   const undocumented = read.filter((n) => !(n in environment));
   const unread = Object.keys(environment).filter((n) => !read.includes(n));

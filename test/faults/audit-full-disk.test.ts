@@ -1,52 +1,20 @@
-// A full disk and the audit log (issue 23 item 1): with BERTH_HOME on a small tmpfs, an action whose line cannot be
+// A full disk and the audit log: with BERTH_HOME on a small tmpfs, an action whose line cannot be
 // written is refused before it acts (exit 8) or, when the disk fills during it, reported as done-but-unrecorded
 // (exit 9); a write the disk cuts short is rolled back; a torn tail is reported as a damaged line, never merged.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { appendLine, DEFAULT_AUDIT_LIMITS } from '../../src/runtime/core/audit-file.js';
 import { ExitCode } from '../../src/runtime/core/index.js';
 import { cliFor, IMG, roomContainers } from '../support/container-helpers.js';
 import { docker, removeRooms, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
+import { fill, removeSmallDisks, smallDisk } from './tmpfs.js';
 
 const rooms: string[] = [];
-const mounts: string[] = [];
 afterAll(async () => {
   await removeRooms(rooms);
 });
-afterEach(() => {
-  for (const m of mounts.splice(0)) {
-    try {
-      execFileSync('umount', [m]);
-    } catch {
-      // not mounted
-    }
-    fs.rmSync(m, { recursive: true, force: true });
-  }
-});
-
-function smallDisk(size: string): string {
-  const dir = tempHome();
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-  mounts.push(dir);
-  return dir;
-}
-
-/** Fills the filesystem holding dir with one file (a real ENOSPC for whoever writes next). */
-function fill(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = fs.openSync(filler, 'w');
-  const chunk = Buffer.alloc(4096, 1);
-  try {
-    for (;;) fs.writeSync(fd, chunk);
-  } catch (err) {
-    expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-  } finally {
-    fs.closeSync(fd);
-  }
-  return filler;
-}
+afterEach(removeSmallDisks);
 
 const auditText = (home: string) => fs.readFileSync(path.join(home, 'data', 'actions.jsonl'), 'utf8');
 const entries = (home: string) => auditText(home).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; target: string; result: string });

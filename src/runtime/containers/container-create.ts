@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { resolveCredentials, familiarName, parseImageRef, type ImageRef, claimImage } from '../images/index.js';
 import { registryError } from '../engine/index.js';
 import { admitStart, applyAgentPolicy, ensureWorkspace } from '../agents/index.js';
-import { DEFAULT_PORT_HOST, type Engine, BerthError, ConflictError, NotFoundError, LABEL, filesVolumeName, dockerContainerName, roomNetworkName, storageVolumeName, type ObjectKind, type Runtime } from '../core/index.js';
+import { DEFAULT_PORT_HOST, type Engine, BerthError, ConflictError, NotFoundError, LABEL, filesVolumeName, dockerContainerName, roomNetworkName, storageVolumeName, holderTag, type ObjectKind, type Runtime } from '../core/index.js';
 import { logConfig, resolveLogLimits, type LogLimitOptions, type LogLimits } from './log-limits.js';
 import { RoomService, assertMountable, engineMount, ensureOwnedDir, ensureStorageVolume, normalizeSubpath, type StorageMount } from '../rooms/index.js';
 import {
@@ -170,6 +170,7 @@ export function specLabels(spec: RunSpec): Record<string, string> {
     ...(spec.tags.length ? { [LABEL.tags]: spec.tags.join(',') } : {}),
     ...(spec.files ? { [LABEL.files]: spec.files.target } : {}),
     [LABEL.managed]: 'true',
+    ...(spec.kind === 'job' ? { [LABEL.holder]: holderTag() } : {}),
   };
 }
 
@@ -363,6 +364,13 @@ export async function createFromSpec(
       await opts.beforeStart?.(container);
       if (opts.start !== false) await engine.call(`start container ${spec.name}`, () => container.start());
     } catch (err) {
+      // Removed by someone else (docker rm -f) between create and start: the engine's own words for it depend on
+      // the step that found it gone (`Could not find the file / in container …`, `No such container`).
+      const gone = await container.inspect().then(
+        () => false,
+        (e: { statusCode?: number }) => e?.statusCode === 404,
+      );
+      if (gone) throw new NotFoundError(`container "${spec.name}" in room "${spec.room}" was removed while it was being started`);
       await container.remove({ force: true, v: true }).catch(() => {});
       throw startError(err, spec.name);
     }

@@ -9,6 +9,7 @@ import type { UpdateOptions, UpdateResult } from './container-update.js';
 import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, filesVolumeName, roomLabelFilter, roomNetworkName, maskLabels, type PortMapping, type Runtime, validateRoomName, validateSeconds, validateSignal, validateTag, sleep } from '../core/index.js';
 import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
 import { auditTarget, isLive, type ContainerSummary } from './summary.js';
+import { removeOrphanJobs } from './orphan-jobs.js';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export const CONTAINER_STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
@@ -153,13 +154,17 @@ export class ContainerService {
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const engine = await this.rt.engine();
     const labels = [...roomLabelFilter(room), ...(q.agent ? [`${LABEL.agent}=${q.agent}`] : [])];
-    const infos = await engine.call('list containers', (d) =>
-      d.listContainers({
-        all: Boolean(q.all || status.length),
-        filters: { label: labels, ...(status.length ? { status } : {}) },
-        abortSignal: q.signal,
-      } as object),
-    );
+    const [listed, orphans] = await Promise.all([
+      engine.call('list containers', (d) =>
+        d.listContainers({
+          all: Boolean(q.all || status.length),
+          filters: { label: labels, ...(status.length ? { status } : {}) },
+          abortSignal: q.signal,
+        } as object),
+      ),
+      removeOrphanJobs(this.rt, room, q.signal),
+    ]);
+    const infos = listed.filter((i) => !orphans.includes(i.Id));
     if (infos.length === 0) await this.assertRoomExists(room);
     const keyed = infos
       .filter((i) => tags.every((t) => parseTags(i.Labels?.[LABEL.tags]).includes(t)))

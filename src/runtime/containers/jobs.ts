@@ -1,10 +1,12 @@
 // Temporary containers (berth.kind=job): run one command, stream its stdout and stderr apart, return its exit code,
-// and always remove the container — on exit, failure, timeout or cancellation.
+// and always remove the container — on exit, failure, timeout or cancellation; a job left by a berth that was killed
+// is removed by the next run in its room once it has finished (orphan-jobs.ts).
 import { Writable, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
 import { BerthError, CancelledError, EngineUnreachableError, type Runtime } from '../core/index.js';
 import type { OutputStream } from './exec.js';
+import { removeOrphanJobs } from './orphan-jobs.js';
 
 export interface JobOptions extends RunOptions {
   /** Kill and remove the job this many milliseconds after it started (exit code 7). */
@@ -38,7 +40,8 @@ export class TimeoutError extends BerthError {
  */
 export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: JobCallbacks = {}): Promise<JobResult> {
   if (opts.timeoutMs !== undefined && !(opts.timeoutMs > 0)) throw new BerthError(`invalid --timeout "${opts.timeoutMs}"`, 'usage');
-  const spec = { ...(await toRunSpec(rt, room, opts, 'job')), openStdin: opts.stdin !== undefined };
+  const [runSpec] = await Promise.all([toRunSpec(rt, room, opts, 'job'), removeOrphanJobs(rt, room, cb.signal)]);
+  const spec = { ...runSpec, openStdin: opts.stdin !== undefined };
   if (cb.signal?.aborted) throw new CancelledError();
   const engine = await rt.engine();
   return rt.audit.record(

@@ -1,5 +1,10 @@
 // User settings (conf): default room and agent, engine host, trusted patterns, agent limits, UI.
+import fs from 'node:fs';
+import path from 'node:path';
+import { BerthError } from './errors.js';
 import type { BerthPaths } from './paths.js';
+import { settingsSchema } from './settings-schema.js';
+import { settingsValidator, type SchemaError } from './settings-validate.js';
 
 export interface AgentLimits {
   cpus?: number;
@@ -70,8 +75,82 @@ export interface SettingsStore {
   all(): BerthSettings;
 }
 
-/** Opens the settings file; conf (and its schema validator) is loaded only when a command needs settings. */
+/** The settings file's path. */
+export const settingsFile = (paths: BerthPaths): string => path.join(paths.configDir, 'config.json');
+
+/** A settings file that is JSON but not of the schema's shape: `<file>: <key> must be <what> (found <value>)`. */
+export class SettingsShapeError extends BerthError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`, 'failure');
+  }
+}
+
+/**
+ * The settings file checked against the schema: {} when there is none. A file that cannot be read or parsed throws
+ * the file system's or JSON's error (the caller names the file); one of the wrong shape throws SettingsShapeError.
+ */
+export async function readSettingsFile(file: string): Promise<Partial<BerthSettings>> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw err;
+  }
+  const stored: unknown = JSON.parse(text);
+  const problem = await settingsProblem(stored);
+  if (problem) throw new SettingsShapeError(file, problem);
+  return stored as Partial<BerthSettings>;
+}
+
+/** What is wrong with a settings object, in one line naming the key, or undefined when it fits the schema. */
+export async function settingsProblem(value: unknown): Promise<string | undefined> {
+  const validate = await settingsValidator();
+  if (validate(value)) return undefined;
+  return describeSchemaError(validate.errors?.[0], value);
+}
+
+type Node = { title?: string; properties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean };
+
+/** ajv's first error as `<key> must be <title> (found <value>)`, the key dotted (`trustRules[2].action`). */
+function describeSchemaError(err: SchemaError | undefined, root: unknown): string {
+  if (!err) return 'it does not fit the settings schema';
+  // The schema node the error is about: its path less the failing keyword.
+  let node: Node | undefined = settingsSchema as Node;
+  for (const part of err.schemaPath.replace(/^#\/?/, '').split('/').slice(0, -1)) {
+    node = part ? ((node as Record<string, unknown> | undefined)?.[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')] as Node | undefined) : node;
+  }
+  let key = '';
+  let value: unknown = root;
+  for (const raw of err.instancePath.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    key += Array.isArray(value) ? `[${part}]` : key ? `.${part}` : part;
+    value = (value as Record<string, unknown> | undefined)?.[part];
+  }
+  const join = (child: string) => (key ? `${key}.${child}` : child);
+  if (err.keyword === 'required') {
+    const missing = String(err.params.missingProperty);
+    return `${join(missing)} is missing: ${key} must be ${node?.title ?? 'complete'}`;
+  }
+  if (err.keyword === 'additionalProperties') {
+    const extra = String(err.params.additionalProperty);
+    return `${join(extra)} is not a setting berth knows${key ? `: ${key} must be ${node?.title}` : ''}`;
+  }
+  const found = JSON.stringify(value) ?? String(value);
+  const shown = found.length > 40 ? `${found.slice(0, 37)}...` : found;
+  return `${key || 'the file'} must ${key ? 'be' : 'hold'} ${node?.title ?? 'of another shape'} (found ${shown})`;
+}
+
+/**
+ * Opens the settings file for writing; conf is loaded only when a command writes settings. The file is checked
+ * against the schema first: conf is never given one of the wrong shape (it would replace it on its first write).
+ */
 export async function openSettings(paths: BerthPaths): Promise<SettingsStore> {
+  const file = settingsFile(paths);
+  await readSettingsFile(file);
   // conf loads atomically, whose when-exit hook re-raises SIGINT/SIGTERM after its own handler: that second signal
   // would kill berth before Ctrl+C cleanup finishes. berth owns signal handling, so drop the hooks it added.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
@@ -87,10 +166,16 @@ export async function openSettings(paths: BerthPaths): Promise<SettingsStore> {
     // Private to the user like the rest of berth's files (conf's default is 0666 less the umask).
     configFileMode: 0o600,
   });
+  const validate = await settingsValidator();
   return {
     path: conf.path,
     get: (key) => conf.get(key),
-    set: (key, value) => conf.set(key, value),
+    set: (key, value) => {
+      // A write that would leave the file of the wrong shape is refused before anything is written.
+      const next = { ...conf.store, [key]: value };
+      if (!validate(next)) throw new BerthError(`refusing to write ${conf.path}: ${describeSchemaError(validate.errors?.[0], next)}`, 'failure');
+      conf.set(key, value);
+    },
     all: () => ({ ...defaultSettings, ...conf.store }),
   };
 }

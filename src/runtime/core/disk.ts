@@ -43,3 +43,24 @@ export function isDiskFull(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === 'ENOSPC' || e?.code === 'SQLITE_FULL' || e?.code === 'EDQUOT';
 }
+
+/** Free bytes below which a failed write is put down to a full disk. */
+const NEARLY_FULL = 64 * 1024;
+
+/**
+ * A full disk where `p` is, as the error shows it: ENOSPC or SQLITE_FULL, or one of SQLite's I/O errors (it says
+ * `disk I/O error` when it cannot grow the -shm or -wal file, even to read) while that disk has (almost) no room.
+ */
+export function isDiskFullAt(err: unknown, p: string): boolean {
+  if (isDiskFull(err)) return true;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_IOERR')) return false;
+  const free = freeBytes(fs.existsSync(p) && fs.statSync(p).isDirectory() ? p : path.dirname(p));
+  return free !== undefined && free < NEARLY_FULL;
+}
+
+/** `the disk is full (<mount point>, <type>)`: for a message that already names the file. */
+export function diskFullWhere(p: string): string {
+  const m = mountOf(p);
+  return m ? `the disk is full (${m.mountPoint}, ${m.type})` : 'the disk is full';
+}

@@ -2,6 +2,7 @@
 // boot id, host) and one liveness check, so a killed holder, a reused pid and a holder on another host sharing the
 // data dir are told apart the same way everywhere.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 
@@ -85,4 +86,34 @@ export function holderAlive(h: Holder, heartbeatAt: number, now = Date.now()): b
 /** "pid 123 on host" for messages. */
 export function describeHolder(h: Holder): string {
   return `pid ${h.pid} on ${h.host}`;
+}
+
+/** 8 hex digits of a text (the host name in a tag). */
+function short(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/**
+ * This process in a file name: `<pid>.<start>.<boot>.<host>`, the boot id and the host name shortened to 8 hex
+ * digits. What a process leaves in place while it works (a staging directory) carries it, so the next berth that
+ * finds it can tell whether its maker is gone (tagHolderGone).
+ */
+export function holderTag(): string {
+  const h = currentHolder();
+  const start = h.start && /^\d+$/.test(h.start) ? h.start : 'x';
+  return `${h.pid}.${start}.${(h.boot ?? 'x').replace(/-/g, '').slice(0, 8)}.${short(h.host)}`;
+}
+
+/** The tag at the start of `text` (`<pid>.<start>.<boot>.<host>`), or undefined. */
+export const HOLDER_TAG = /^(\d+)\.(\d+|x)\.([0-9a-fx]{1,8})\.([0-9a-f]{8})/;
+
+/** True only when the tag names a process on this host that is certainly gone (holderState 'dead'). */
+export function tagHolderGone(tag: string): boolean {
+  const m = HOLDER_TAG.exec(tag);
+  if (!m) return false;
+  const self = currentHolder();
+  if (m[4] !== short(self.host)) return false; // another host's: it cannot be checked from here
+  const ownBoot = (self.boot ?? 'x').replace(/-/g, '').slice(0, 8);
+  const holder: Holder = { pid: Number(m[1]), start: m[2] === 'x' ? null : m[2]!, boot: m[3] === ownBoot ? self.boot : `other-${m[3]}`, host: self.host };
+  return holderState(holder) === 'dead';
 }

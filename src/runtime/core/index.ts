@@ -38,7 +38,7 @@ export {
   storageVolumeName,
 } from './labels.js';
 export { tryLockFile } from './lock-file.js';
-export { type Holder, HEARTBEAT_MS, HOLDER_TTL_MS, currentHolder, describeHolder, holderAlive, holderState, processStart } from './holder.js';
+export { type Holder, HEARTBEAT_MS, HOLDER_TTL_MS, currentHolder, describeHolder, holderAlive, holderState, processStart, holderTag, tagHolderGone } from './holder.js';
 export { type HeldLock, type LockRow, acquireLock, tryLock, withLock, withSettingsLock } from './locks.js';
 export {
   MASK,
@@ -54,7 +54,7 @@ export {
 export { resolvePaths } from './paths.js';
 export { type PersonCheck, assertPerson } from './person.js';
 export { Runtime } from './runtime.js';
-export { ChangedUnderError, type CopyCount, Dir, copyBytes, copyEntry, storageAnchor } from './safe-fs.js';
+export { ChangedUnderError, type CopyCount, Dir, copyBytes, copyEntry, copyOpenFile, storageAnchor, stagingName, isStaleStaging, removeStaleStaging } from './safe-fs.js';
 export { sleep } from './sleep.js';
 export { type Database, migrate, migrations, openDatabase } from './store.js';
 export {

@@ -10,6 +10,8 @@ export const LABEL = {
   managed: 'berth.managed',
   /** Where a container's own files volume is mounted (the API's /app): the volume goes when the container does. */
   files: 'berth.files',
+  /** On a job: the berth process that runs it (holderTag), so a job whose berth was killed can be cleaned up. */
+  holder: 'berth.holder',
 } as const;
 
 export type ObjectKind = 'room' | 'container' | 'job' | 'service';

@@ -1,15 +1,14 @@
 // The runtime context every surface builds once: paths, settings, engine, state store and audit log, each opened lazily.
 import { AuditLog } from './audit.js';
 import { auditLimitsFromEnv } from './audit-file.js';
-import fs from 'node:fs';
-import path from 'node:path';
-import { defaultSettings, openSettings, type BerthSettings, type SettingsStore } from './config.js';
+import { defaultSettings, openSettings, readSettingsFile, settingsFile, SettingsShapeError, type BerthSettings, type SettingsStore } from './config.js';
 import { connectEngine, resolveEndpoint, type Engine, type EngineEndpoint } from './engine.js';
 import { Masker } from './mask.js';
 import { resolvePaths, type BerthPaths } from './paths.js';
 import { openDatabase, type Database } from './store.js';
 import { tightenInstall } from './private-files.js';
 import { BerthError } from './errors.js';
+import { diskFullWhere, isDiskFullAt } from './disk.js';
 
 export interface RuntimeOptions {
   /** --host: overrides DOCKER_HOST, the docker context and config. */
@@ -27,8 +26,8 @@ export class Runtime {
   readonly env: NodeJS.ProcessEnv;
   private enginePromise?: Promise<Engine>;
   private settingsPromise?: Promise<SettingsStore>;
-  /** The settings file as read once by setting() (conf, once opened, answers instead). */
-  private storedSettings?: Partial<BerthSettings> | 'unreadable';
+  /** The settings file as read and checked once by setting() (conf, once opened, answers instead). */
+  private storedSettings?: Promise<Partial<BerthSettings>>;
   private database?: Database;
 
   constructor(readonly options: RuntimeOptions = {}) {
@@ -65,22 +64,31 @@ export class Runtime {
     if (!this.settingsPromise) this.tighten();
     this.settingsPromise ??= openSettings(this.paths).catch((err: unknown) => {
       this.settingsPromise = undefined;
-      throw new BerthError(`cannot read the settings file ${path.join(this.paths.configDir, 'config.json')}: ${describeFileError(err)}`, 'failure', { cause: err });
+      throw this.settingsError(err);
     });
     return this.settingsPromise;
   }
 
   /**
    * One setting for a command's hot path, read from the settings file as conf stores it (JSON, defaults for what is
-   * not there), so that commands that only read a setting never load conf and its schema validator (~30-50 ms of
-   * start-up). conf opens the file when it cannot be read as a JSON object, and says what is wrong with it.
+   * not there) and checked against the settings schema, so that commands that only read a setting never load conf
+   * (~30-50 ms of start-up). A file that cannot be read, or is not of the schema's shape, is one error naming it.
    */
   async setting<K extends keyof BerthSettings>(key: K): Promise<BerthSettings[K]> {
     if (!this.settingsPromise) {
-      const stored = (this.storedSettings ??= readStoredSettings(path.join(this.paths.configDir, 'config.json')));
-      if (stored !== 'unreadable') return key in stored ? (stored as BerthSettings)[key] : defaultSettings[key];
+      this.storedSettings ??= readSettingsFile(settingsFile(this.paths)).catch((err: unknown) => {
+        this.storedSettings = undefined;
+        throw this.settingsError(err);
+      });
+      const stored = await this.storedSettings;
+      return key in stored ? (stored as BerthSettings)[key] : defaultSettings[key];
     }
     return (await this.settings()).get(key);
+  }
+
+  private settingsError(err: unknown): BerthError {
+    if (err instanceof SettingsShapeError) return err;
+    return new BerthError(`cannot read the settings file ${settingsFile(this.paths)}: ${describeFileError(err, settingsFile(this.paths))}`, 'failure', { cause: err });
   }
 
   async endpoint(): Promise<EngineEndpoint> {
@@ -100,7 +108,7 @@ export class Runtime {
     try {
       this.database ??= openDatabase(this.paths.database);
     } catch (err) {
-      throw new BerthError(`cannot open the database ${this.paths.database}: ${describeFileError(err)}`, 'failure', { cause: err });
+      throw new BerthError(`cannot open the database ${this.paths.database}: ${describeFileError(err, this.paths.database)}`, 'failure', { cause: err });
     }
     return this.database;
   }
@@ -116,21 +124,10 @@ export class Runtime {
   }
 }
 
-/** The settings file as a JSON object ({} when there is none), or 'unreadable' for conf to open and report. */
-function readStoredSettings(file: string): Partial<BerthSettings> | 'unreadable' {
-  let stored: unknown;
-  try {
-    stored = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? {} : 'unreadable';
-  }
-  return stored && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Partial<BerthSettings>) : 'unreadable';
-}
-
-/** A file's error in words, naming no path (the caller names the file): a full disk says so. */
-function describeFileError(err: unknown): string {
+/** A file's error in words (the caller names the file): a full disk says so, and which disk. */
+function describeFileError(err: unknown, file: string): string {
   const e = err as NodeJS.ErrnoException & { code?: string };
-  if (e?.code === 'ENOSPC' || e?.code === 'SQLITE_FULL') return 'the disk is full';
+  if (isDiskFullAt(err, file)) return diskFullWhere(file);
   if (e?.code === 'EISDIR') return 'it is a directory';
   if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
   if (err instanceof SyntaxError) return `it is not valid JSON (${err.message}): fix or remove it`;

@@ -5,7 +5,9 @@
 // follow the final component, and opens use O_NOFOLLOW.
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { ConflictError, UsageError } from './errors.js';
+import { holderTag, tagHolderGone } from './holder.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = fs.constants;
 const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
@@ -322,18 +324,27 @@ export function copyEntry(from: Dir, name: string, to: Dir, toName: string, coun
     throw new ChangedUnderError(from.relOf(name), from.wording.within);
   }
   try {
-    const out = to.createFile(toName, 0o600);
-    try {
-      count.bytes += copyBytes(opened.fd, out);
-      fs.fchmodSync(out, opened.stat.mode & 0o7777);
-    } finally {
-      fs.closeSync(out);
-    }
+    count.bytes += copyOpenFile(opened, to, toName);
   } finally {
     fs.closeSync(opened.fd);
   }
   count.files++;
   return true;
+}
+
+/**
+ * Copies an open file into a new file `name` of `to` (created 0600, never through a link), then gives it the
+ * source's mode; returns the bytes copied. The source stays open: its opener closes it.
+ */
+export function copyOpenFile(src: { fd: number; stat: fs.Stats }, to: Dir, name: string): number {
+  const out = to.createFile(name, 0o600);
+  try {
+    const bytes = copyBytes(src.fd, out);
+    fs.fchmodSync(out, src.stat.mode & 0o7777);
+    return bytes;
+  } finally {
+    fs.closeSync(out);
+  }
 }
 
 /**
@@ -350,4 +361,33 @@ export function storageAnchor(abs: string, dataDir: string, roomsDir: string): {
     return { anchor: path.join(base, ...parts.slice(0, depth)), parts: parts.slice(depth) };
   };
   return under(roomsDir, 1) ?? under(path.join(dataDir, 'workspaces'), 2);
+}
+
+/**
+ * A name for what a process writes before it moves it into place: `<lead><holder tag>-<random>`, e.g.
+ * `.berth-extract-1234.5678.0a1b2c3d.9e8f7a6b-4f3e2d1c`. The tag names the process, so a later berth can tell a
+ * staging entry whose maker was killed from one still being written (isStaleStaging).
+ */
+export function stagingName(lead: string): string {
+  return `${lead}${holderTag()}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A staging entry named by stagingName(lead) whose maker is certainly gone (on this host, no longer running). */
+export function isStaleStaging(name: string, lead: string): boolean {
+  return name.startsWith(lead) && tagHolderGone(name.slice(lead.length));
+}
+
+/** Removes the entries of `dir` staged under `lead` by processes that are gone; returns their names. */
+export function removeStaleStaging(dir: Dir, lead: string): string[] {
+  const removed: string[] = [];
+  for (const name of dir.names()) {
+    if (!isStaleStaging(name, lead)) continue;
+    try {
+      dir.removeTree(name);
+      removed.push(name);
+    } catch {
+      // another berth removed it first, or it cannot be removed: the next sweep tries again
+    }
+  }
+  return removed;
 }

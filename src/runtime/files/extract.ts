@@ -1,12 +1,14 @@
 // Unpacking an archive onto the host, all or nothing: entries go through the guard into a staging directory
 // beside the target, and only a complete, accepted archive is moved into place. Never chowns, never keeps
 // setuid/setgid bits, never follows a symlink while writing.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ArchiveRefusedError, EntryGuard, guardedBody, printable, type ArchiveEntry, type GuardOptions } from './archive.js';
-import { CancelledError, UsageError, ChangedUnderError, copyBytes, Dir } from '../core/index.js';
+import { CancelledError, UsageError, ChangedUnderError, copyOpenFile, Dir, removeStaleStaging, stagingName as newStagingName } from '../core/index.js';
+
+/** Extracts stage in `.berth-extract-<holder tag>-<random>` beside (or inside) their target. */
+export const EXTRACT_LEAD = '.berth-extract-';
 
 export interface ExtractResult {
   target: string;
@@ -63,7 +65,7 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
   let made: { dir: Dir; name: string } | undefined;
   let stagingParent: Dir | undefined;
   let staging: Dir | undefined;
-  const stagingName = `.berth-extract-${randomBytes(6).toString('hex')}`;
+  const stagingName = newStagingName(EXTRACT_LEAD);
   let renamed = false;
   const result: ExtractResult = { target: shown, files: 0, dirs: 0, symlinks: 0, bytes: 0 };
   let current: { key: string; dir: Dir } | undefined;
@@ -87,6 +89,8 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
     if (!parts.length) into = keep(root.dup());
     // The staging dir lives on the target's file system so the final moves are renames.
     stagingParent = into ?? parent;
+    // What an extract killed before it finished left here (its process gone) goes first.
+    removeStaleStaging(stagingParent, EXTRACT_LEAD);
     stagingParent.mkdir(stagingName, 0o700);
     staging = keep(stagingParent.child(stagingName) ?? changed(stagingParent, stagingName));
     const stage = staging;
@@ -131,13 +135,7 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
           from?.close();
           if (!src) throw new ArchiveRefusedError(`entry "${printable(entry.name)}" links to "${printable(checked.linkTarget!)}", which is not a file written before it`);
           try {
-            const out = dir.createFile(name, 0o600);
-            try {
-              copyBytes(src.fd, out);
-              fs.fchmodSync(out, src.stat.mode & 0o7777);
-            } finally {
-              fs.closeSync(out);
-            }
+            copyOpenFile(src, dir, name);
           } finally {
             fs.closeSync(src.fd);
           }

@@ -21,7 +21,7 @@ import {
   type ArchiveLimits,
 } from './archive.js';
 import { auditTarget, ContainerService, type ContainerSummary, Demuxer, EXEC_MARKER, execCommand, newExecToken, resolveRunning, waitExecExit, type ExecResult, type OutputStream } from '../containers/index.js';
-import { BerthError, CancelledError, NotFoundError, UsageError, Dir, storageAnchor, type Runtime } from '../core/index.js';
+import { BerthError, CancelledError, NotFoundError, UsageError, Dir, isStaleStaging, stagingName, storageAnchor, type Runtime } from '../core/index.js';
 import { extractEntries, type ExtractResult, type ExtractTarget } from './extract.js';
 
 /** In-memory content for one file of a map: bytes, text, a stream (spooled to a temp file when its size is unknown). */
@@ -294,7 +294,14 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
     missing.unshift(path.posix.basename(base));
     base = path.posix.dirname(base);
   }
-  const prefix = missing.join('/');
+  // All or nothing: in a running container with a shell, the upload goes into a staging directory in `base` (where
+  // it would land anyway, so on the same file system) and is moved into place at the end by one command in the
+  // container, which finishes even if berth is killed then. Staging entries left by a berth that was killed are
+  // removed by the next upload to the same place. A stopped container, or one without /bin/sh, is written in place.
+  const lead = missing.length ? `.${missing[0]}.berth-upload-` : '.berth-upload-';
+  const stage = await stagingFor(rt, c, base, lead);
+  const prefix = stage ? [stage.name, ...missing.slice(1)].join('/') : missing.join('/');
+  const lead0 = prefix ? prefix.split('/') : [];
 
   const spooled: string[] = [];
   try {
@@ -350,7 +357,7 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
         else counts.files++;
         counts.bytes += e.type === 'file' ? e.size : 0;
       };
-      for (const dir of missing.map((_, i) => missing.slice(0, i + 1).join('/'))) await add({ name: dir, type: 'directory', mode: 0o755, size: 0 });
+      for (const dir of lead0.map((_, i) => lead0.slice(0, i + 1).join('/'))) await add({ name: dir, type: 'directory', mode: 0o755, size: 0 });
       if (opts.dir) for (const e of walkDir(opts.dir, prefix)) await add(e);
       for (const f of fileList) {
         const st = fs.statSync(f.local);
@@ -368,12 +375,84 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
         throw err;
       });
       const putting = engine.call(`upload to container ${c.name}`, (d) => d.getContainer(c.id).putArchive(counter, { path: base, abortSignal: opts.signal } as object));
-      await Promise.all([filling, putting]);
+      try {
+        await Promise.all([filling, putting]);
+        if (stage) await stage.moveInto(missing.length ? path.posix.join(base, missing[0]!) : dest, missing.length > 0);
+      } catch (err) {
+        await stage?.remove();
+        throw err;
+      }
       return { container: { id: c.id, name: c.name, room: c.room }, dest, ...counts };
     });
   } finally {
     for (const f of spooled) fs.rmSync(f, { force: true });
   }
+}
+
+interface Stage {
+  /** The staging directory's name in `base`. */
+  name: string;
+  /** Moves the staged upload into place: renamed to `target` when it is new, else merged into it entry by entry. */
+  moveInto(target: string, isNew: boolean): Promise<void>;
+  /** Removes the staging directory (a failed or cancelled upload). */
+  remove(): Promise<void>;
+}
+
+// Run as root in the container (the archive API writes as root too). $1 the staging directory, $2 the destination,
+// $3 "new" when the destination did not exist; the rest are stale staging entries to remove first.
+const MOVE_INTO_PLACE = [
+  'stage=$1; dest=$2; new=$3; shift 3',
+  'for s in "$@"; do rm -rf -- "$s"; done',
+  'if [ "$new" = new ] && [ ! -e "$dest" ] && [ ! -L "$dest" ]; then mv -- "$stage" "$dest" && exit 0; rm -rf -- "$stage"; exit 1; fi',
+  // Merged: an entry the destination does not have is renamed in; one it has is copied over it (a directory merges).
+  'for e in "$stage"/* "$stage"/.[!.]* "$stage"/..?*; do',
+  '  if [ -e "$e" ] || [ -L "$e" ]; then',
+  '    n=${e##*/}',
+  '    if [ -e "$dest/$n" ] || [ -L "$dest/$n" ]; then cp -a -- "$e" "$dest"/ || { rm -rf -- "$stage"; exit 1; }',
+  '    else mv -- "$e" "$dest"/ || { rm -rf -- "$stage"; exit 1; }; fi',
+  '  fi',
+  'done',
+  'rm -rf -- "$stage"',
+].join('\n');
+
+/**
+ * A staging directory for an upload into `base`, or null when the container cannot move one into place (not
+ * running, or no /bin/sh). Lists the staging entries under `lead` already there: those whose berth is gone are
+ * removed when this one moves into place.
+ */
+async function stagingFor(rt: Runtime, c: ContainerSummary, base: string, lead: string): Promise<Stage | null> {
+  if (c.state !== 'running') return null;
+  const listed = await execCollect(rt, c, ['/bin/sh', '-c', 'cd -- "$1" || exit 3; for f in "$2"*; do if [ -e "$f" ] || [ -L "$f" ]; then printf "%s\\n" "$f"; fi; done', 'sh', base, lead]).catch(() => null);
+  if (!listed || listed.code !== 0) return null;
+  const stale = listed.stdout.split('\n').filter((n) => n && !n.includes('/') && isStaleStaging(n, lead)).map((n) => path.posix.join(base, n));
+  const name = stagingName(lead);
+  const full = path.posix.join(base, name);
+  return {
+    name,
+    async moveInto(target, isNew) {
+      const moved = await execCollect(rt, c, ['/bin/sh', '-c', MOVE_INTO_PLACE, 'sh', full, target, isNew ? 'new' : 'merge', ...stale]);
+      if (moved.code !== 0) throw new BerthError(`cannot move the upload into place at "${target}" in container "${c.name}": ${moved.stderr.trim().split('\n').pop() || `exit ${moved.code}`}`);
+    },
+    async remove() {
+      await execCollect(rt, c, ['/bin/sh', '-c', 'rm -rf -- "$1"', 'sh', full]).catch(() => undefined);
+    },
+  };
+}
+
+/** Runs a command in the container as root and collects its output. Not audited: the caller's action is. */
+async function execCollect(rt: Runtime, c: ContainerSummary, cmd: string[], user?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const engine = await rt.engine();
+  const exec = await engine.call(`exec in container ${c.name}`, (d) => d.getContainer(c.id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: user ?? '0' }));
+  const stream = (await engine.call(`exec in container ${c.name}`, () => exec.start({}))) as Readable;
+  const out: Record<OutputStream, Buffer[]> = { stdout: [], stderr: [] };
+  const demux = new Demuxer((which, chunk) => out[which].push(chunk));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => demux.push(chunk));
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  return { code: await waitExecExit(engine, exec), stdout: Buffer.concat(out.stdout).toString('utf8'), stderr: Buffer.concat(out.stderr).toString('utf8') };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -397,7 +476,42 @@ async function resolvePath(rt: Runtime, room: string, ref: string, p: string, si
   return { c, path: asked, st };
 }
 
-/** Streams one file of the container into `out` (a writable, or a host path written all or nothing). */
+interface PartialFile {
+  sink: fs.WriteStream;
+  /** Ends the sink (unless a pipeline did), sets the mode when given, and renames the file over the target. */
+  commit(mode?: number): Promise<void>;
+  /** Removes the file unless it was committed (a failed or cancelled download). */
+  discard(): void;
+}
+
+/**
+ * A host file written all or nothing: its bytes go to `.NAME.berth-partial-<holder tag>-<random>` beside the target
+ * and are renamed over it at the end. Partial files a download killed before its rename left beside the same target
+ * (their process gone) are removed first.
+ */
+function partialFile(target: string, mode: number): PartialFile {
+  const dir = path.dirname(target);
+  const lead = `.${path.basename(target)}.berth-partial-`;
+  for (const name of fs.readdirSync(dir)) if (isStaleStaging(name, lead)) fs.rmSync(path.join(dir, name), { force: true });
+  const file = path.join(dir, stagingName(lead));
+  const sink = fs.createWriteStream(file, { flags: 'wx', mode });
+  let committed = false;
+  return {
+    sink,
+    async commit(finalMode) {
+      if (!sink.writableFinished) await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      if (finalMode !== undefined) fs.chmodSync(file, finalMode);
+      fs.renameSync(file, target);
+      committed = true;
+    },
+    discard() {
+      if (committed) return;
+      sink.destroy();
+      fs.rmSync(file, { force: true });
+    },
+  };
+}
+
 /** A download's file goes into a directory that exists, as `docker cp` does: missing parents are not made. */
 function requireParentDir(target: string, given: string): void {
   const parent = path.dirname(target);
@@ -406,6 +520,7 @@ function requireParentDir(target: string, given: string): void {
   if (!st.isDirectory()) throw new UsageError(`cannot write "${given}": "${parent}" is not a directory`);
 }
 
+/** Streams one file of the container into `out` (a writable, or a host path written all or nothing). */
 export async function downloadFile(
   rt: Runtime,
   room: string,
@@ -419,14 +534,14 @@ export async function downloadFile(
   if (st.type === 'symlink') throw symlinkRefusal(c, st);
   if (st.type !== 'file') throw new UsageError(`"${full}" in container "${c.name}" is not a regular file`);
   let target: string | undefined;
-  let partial: string | undefined;
+  let partial: PartialFile | undefined;
   let sink: Writable;
   if (typeof out === 'string') {
     target = path.resolve(out);
     if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) target = path.join(target, st.name);
     requireParentDir(target, out);
-    partial = path.join(path.dirname(target), `.${path.basename(target)}.berth-partial-${randomBytes(4).toString('hex')}`);
-    sink = fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+    partial = partialFile(target, 0o600);
+    sink = partial.sink;
   } else sink = out;
   return rt.audit.record({ actor: rt.actor, action: 'container.download', target: auditTarget(c), details: { path: full, to: target ?? 'stream' } }, async () => {
     let bytes = 0;
@@ -443,17 +558,9 @@ export async function downloadFile(
         }
       }
       if (!found) throw new BerthError(`the engine sent no file for "${full}"`);
-      if (partial) {
-        await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        fs.chmodSync(partial, st.mode & 0o777);
-        fs.renameSync(partial, target!);
-        partial = undefined;
-      }
+      await partial?.commit(st.mode & 0o777);
     } finally {
-      if (partial) {
-        sink.destroy();
-        fs.rmSync(partial, { force: true });
-      }
+      partial?.discard();
     }
     return { container: c.name, path: full, bytes, ...(target ? { to: target } : {}) };
   });
@@ -494,14 +601,14 @@ export async function downloadArchive(
   if (format !== 'tar' && format !== 'zip') throw new UsageError(`invalid --format "${format}": use tar or zip`);
   const { c, path: full } = await resolvePath(rt, room, ref, p, opts.signal);
   let target: string | undefined;
-  let partial: string | undefined;
+  let partial: PartialFile | undefined;
   let sink: Writable;
   if (typeof out === 'string') {
     target = path.resolve(out);
     if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`"${out}" is a directory: name the ${format} file to write`);
     requireParentDir(target, out);
-    partial = path.join(path.dirname(target), `.${path.basename(target)}.berth-partial-${randomBytes(4).toString('hex')}`);
-    sink = fs.createWriteStream(partial, { flags: 'wx', mode: 0o644 });
+    partial = partialFile(target, 0o644);
+    sink = partial.sink;
   } else sink = out;
   return rt.audit.record({ actor: rt.actor, action: 'container.download', target: auditTarget(c), details: { path: full, format, to: target ?? 'stream' } }, async () => {
     let bytes = 0;
@@ -538,15 +645,9 @@ export async function downloadArchive(
         await writing;
       }
       // pipeline() ended (and flushed) the file sink; stdout is left open.
-      if (partial) {
-        fs.renameSync(partial, target!);
-        partial = undefined;
-      }
+      await partial?.commit();
     } finally {
-      if (partial) {
-        sink.destroy();
-        fs.rmSync(partial, { force: true });
-      }
+      partial?.discard();
     }
     return { container: c.name, path: full, format, bytes, skipped, ...(target ? { to: target } : {}) };
   });
@@ -671,20 +772,10 @@ const LS_LINE = /^([-dlcbps])([-rwxsStT]{9})\S*\s+\d+\s+\S+\s+\S+\s+(\d+,\s*\d+|
 
 /** `ls -lAn` in the container, parsed; null when there is no ls or it failed. Not audited: it changes nothing. */
 async function listWithLs(rt: Runtime, c: ContainerSummary, dir: string): Promise<DirEntry[] | null> {
-  const engine = await rt.engine();
-  const exec = await engine.call('list directory', (d) => d.getContainer(c.id).exec({ Cmd: ['ls', '-lAn', dir], AttachStdout: true, AttachStderr: true }));
-  const stream = (await engine.call('list directory', () => exec.start({}))) as Readable;
-  const out: Buffer[] = [];
-  const demux = new Demuxer((which, chunk) => which === 'stdout' && out.push(chunk));
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => demux.push(chunk));
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
-  });
-  if ((await waitExecExit(engine, exec)) !== 0) return null;
+  const listed = await execCollect(rt, c, ['ls', '-lAn', dir], '');
+  if (listed.code !== 0) return null;
   const entries: DirEntry[] = [];
-  for (const line of Buffer.concat(out).toString('utf8').split('\n')) {
+  for (const line of listed.stdout.split('\n')) {
     const m = LS_LINE.exec(line);
     if (!m) continue;
     const [, kind, perms, size, , rest] = m;

@@ -2,11 +2,14 @@
 // is mounted read-write into the room's containers, so a container may have planted symlinks, fifos or devices
 // there, and may swap a directory for a symlink at any moment: every operation goes through safe-fs (by
 // descriptor, never following a link), copies keep links as links, and only files, dirs and links are read.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConflictError, NotFoundError, UsageError, copyEntry, Dir, storageAnchor, type CopyCount, type Runtime, validateRoomName } from '../core/index.js';
+import { ConflictError, NotFoundError, UsageError, copyEntry, Dir, removeStaleStaging, stagingName, storageAnchor, type CopyCount, type Runtime, validateRoomName } from '../core/index.js';
+
+/** storage cp stages in `.berth-cp-<holder tag>-<random>` beside its destination. */
+const CP_LEAD = '.berth-cp-';
 import { RoomService } from '../rooms/index.js';
+import type { PathStat } from './files.js';
 import { workspaceDir } from '../agents/index.js';
 
 export interface StorageScope {
@@ -15,16 +18,8 @@ export interface StorageScope {
   agent?: string;
 }
 
-export interface StorageEntry {
-  name: string;
-  /** Path relative to the scope's root. */
-  path: string;
-  type: 'file' | 'directory' | 'symlink' | 'other';
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget?: string;
-}
+/** An entry of storage, described as a container path is (statPath); its `path` is relative to the scope's root. */
+export type StorageEntry = PathStat;
 
 export class StorageService {
   constructor(private readonly rt: Runtime) {}
@@ -182,7 +177,9 @@ export class StorageService {
           if (existing?.isDirectory()) throw new ConflictError(`"${dst}" already holds a directory "${to.name}": remove it first`);
           // Copy into a staging name beside the destination, then rename (relative to the same open directory): all
           // or nothing, and an existing link at the destination is replaced, not followed.
-          const staging = `.berth-cp-${randomBytes(6).toString('hex')}`;
+          // What a copy killed between staging and rename left here (its process gone) goes first.
+          removeStaleStaging(to.dir, CP_LEAD);
+          const staging = stagingName(CP_LEAD);
           const count: CopyCount = { files: 0, bytes: 0 };
           try {
             copyEntry(from.dir, from.name, to.dir, staging, count);

@@ -3,7 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, UsageError, type Runtime } from '../core/index.js';
+import { NotFoundError, UsageError, removeStaleStaging, stagingName, Dir, type Runtime } from '../core/index.js';
+
+/**
+ * A value is written to `.berth-secret-<holder tag>-<random>` in the store, then renamed over the secret. A set that
+ * fails removes it; one killed before the rename leaves it, and the next set, list or delete removes it once the
+ * process its name carries is gone. (O_TMPFILE with linkat would leave nothing at all, but Node cannot link an
+ * unnamed file into place.)
+ */
+const TEMP_LEAD = '.berth-secret-';
 
 export interface SecretInfo {
   name: string;
@@ -45,6 +53,21 @@ export class SecretStore {
     fs.chmodSync(this.dir, 0o700);
   }
 
+  /** Removes the temp files of sets that were killed before their rename (their process gone). */
+  private sweep(): void {
+    let dir: Dir;
+    try {
+      dir = Dir.open(this.dir, { noFollow: 'the secrets store never follows symlinks', within: `the secrets store ${this.dir}` });
+    } catch {
+      return; // no store yet
+    }
+    try {
+      removeStaleStaging(dir, TEMP_LEAD);
+    } finally {
+      dir.close();
+    }
+  }
+
   /** Creates or replaces a secret; written to a 0600 temp file then renamed, so readers never see half a value. */
   async set(name: string, value: string | Buffer): Promise<SecretInfo & { replaced: boolean }> {
     const file = this.file(name);
@@ -54,16 +77,23 @@ export class SecretStore {
     const replaced = fs.existsSync(file);
     return this.rt.audit.record({ actor: this.rt.actor, action: replaced ? 'secret.update' : 'secret.create', target: name }, async () => {
       this.ensureDir();
-      const tmp = path.join(this.dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
-      const fd = fs.openSync(tmp, 'wx', 0o600);
+      this.sweep();
+      const tmp = path.join(this.dir, stagingName(TEMP_LEAD));
+      let created: Date | undefined;
       try {
-        fs.writeSync(fd, bytes);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
+        const fd = fs.openSync(tmp, 'wx', 0o600);
+        try {
+          fs.writeSync(fd, bytes);
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        created = replaced ? fs.statSync(file).birthtime : undefined;
+        fs.renameSync(tmp, file);
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
       }
-      const created = replaced ? fs.statSync(file).birthtime : undefined;
-      fs.renameSync(tmp, file);
       const info = this.info(name);
       return { ...info, ...(created ? { created: created.toISOString() } : {}), replaced };
     });
@@ -95,6 +125,7 @@ export class SecretStore {
   }
 
   list(): SecretInfo[] {
+    this.sweep();
     let names: string[];
     try {
       names = fs.readdirSync(this.dir);
@@ -109,6 +140,7 @@ export class SecretStore {
 
   async delete(name: string): Promise<{ name: string }> {
     const file = this.file(name);
+    this.sweep();
     if (!fs.existsSync(file)) throw new NotFoundError(`secret "${name}" not found`);
     return this.rt.audit.record({ actor: this.rt.actor, action: 'secret.delete', target: name }, async () => {
       fs.rmSync(file, { force: true });
