@@ -42,7 +42,7 @@ export function requireDeclaredGrant() {
 }
 
 /**
- * preHandler hook: a token acts only as its agent; a query or body that names another agent (`agent`, `identity`)
+ * preValidation hook: a token acts only as its agent; a query or body that names another agent (`agent`, `identity`)
  * is refused (403).
  */
 export function requireOwnAgent() {

@@ -116,7 +116,8 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   const throttle = new TokenThrottle(opts.tokenLimits ?? { rate: stored.tokenRate, burst: stored.tokenBurst, concurrency: stored.tokenConcurrency });
   app.addHook('onRequest', authenticate({ rt: opts.rt, users: verifier, tokens, delays: new FailureDelay(opts.authDelayMs ?? 200), throttle }));
   app.addHook('onRequest', requireDeclaredGrant());
-  app.addHook('preHandler', requireOwnAgent());
+  // Before the schema: a token naming another agent is refused as such, whatever else is wrong with the request.
+  app.addHook('preValidation', requireOwnAgent());
   // Every WebSocket connection is told who opened it, so a revoked token's sessions can be found and closed.
   app.websocketServer.on('connection', (socket: import('ws').WebSocket, raw: http.IncomingMessage) => {
     const owner = principalOfRaw(raw);

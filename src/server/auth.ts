@@ -147,7 +147,7 @@ export function authenticate(deps: AuthDeps) {
         const t = check.token;
         const principal: Principal = { kind: 'token', name: t.name, id: t.id, agent: t.agent, rooms: t.rooms, grants: t.grants, expiresAt: t.expiresAt };
         req.principal = principal;
-        req.rt = rt.actingFor(t.agent, { via: 'api', principal: `token:${t.id}`, token: t.name, address }, { agent: t.agent });
+        req.rt = rt.actingFor(t.agent, { via: 'api', principal: `token:${t.id}`, tokenName: t.name, address }, { agent: t.agent });
         principals.set(req.raw, { principal, rt: req.rt });
         deps.onTokenRequest?.(principal);
         const wait = throttle.take(t.id);

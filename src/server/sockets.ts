@@ -57,8 +57,7 @@ export class SocketSessions {
     await Promise.all(
       mine.map(async ([socket, owner]) => {
         socket.close(1008, reason);
-        await this.open.get(socket)?.().catch(() => {});
-        // The socket is closed; a peer that does not answer the close frame is cut.
+        // A peer that does not answer the close frame is cut.
         setTimeout(() => socket.terminate(), 1000).unref();
         try {
           owner.rt.audit.append({
@@ -66,11 +65,12 @@ export class SocketSessions {
             action: 'api.session.close',
             target: owner.url,
             result: 'ok',
-            details: { token: id, name: owner.principal.name, reason },
+            details: { reason },
           });
         } catch {
           // the session is closed whether or not its line could be written
         }
+        await this.open.get(socket)?.().catch(() => {});
       }),
     );
     return mine.length;
