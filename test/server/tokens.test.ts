@@ -3,7 +3,7 @@
 // identity (label, audit, workspace, limits across API and CLI), grants and rooms hold (another room's containers
 // are not there), revocation and expiry take effect at once and close open terminals, and the rate limit and
 // open-request cap answer 429 with Retry-After.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -311,5 +311,40 @@ describe('rate limit and open requests', () => {
     t.ws.close();
     await t.closed;
     await waitFor(async () => (await call(srv, 'GET', '/v1/health', { auth: held.auth })).status === 200, 'the slot to be free');
+  });
+});
+
+describe('the Python client', () => {
+  it('uses a token with access_token= (HTTP and a terminal), refused without its grant', async () => {
+    const py = ['/usr/bin/python3', 'python3'].find((c) => spawnSync(c, ['-c', 'import aiohttp'], { stdio: 'ignore' }).status === 0);
+    expect(py, 'python3 with aiohttp (apt-get install python3-aiohttp)').toBeDefined();
+    const t = await makeToken(home, { agent: 'py-agent', rooms: [room], grants: ['containers', 'exec:write'] });
+    const script = `
+import asyncio, os, sys
+sys.path.insert(0, os.path.join(os.getcwd(), 'clients', 'python'))
+from container_client import ContainerClient, ContainerAPIError
+async def main():
+    async with ContainerClient(os.environ['URL'], access_token=os.environ['TOKEN']) as c:
+        info = await c.create_container(image=os.environ['IMAGE'])
+        await c.start_container(info.cuid)
+        out, err, code = await c.execute_command(info.cuid, 'echo from-$CONTAINER_UID')
+        print('exec', code, out.strip() == 'from-' + info.cuid)
+        term = await c.create_terminal(info.cuid)
+        await term.send_input('echo term-$((40+2))\\n')
+        for _ in range(100):
+            if b'term-42' in term.output: break
+            await asyncio.sleep(0.05)
+        print('terminal', b'term-42' in term.output)
+        await term.stop()
+        try:
+            await c.download_zip(info.cuid, '')
+        except ContainerAPIError as e:
+            print('download', e.status)
+        await c.delete_container(info.cuid)
+asyncio.run(main())
+`;
+    const r = spawnSync(py!, ['-c', script], { cwd: repoRoot, env: { ...process.env, URL: server.url, TOKEN: t.secret, IMAGE: FIXTURE_IMAGE }, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['exec 0 True', 'terminal True', 'download 403']);
   });
 });
