@@ -18,6 +18,7 @@ import { healthRoutes } from './health.js';
 import { lifecycleRoutes } from './lifecycle.js';
 import { ApiUserVerifier, TokenVerifier, type Runtime } from './runtime.js';
 import { SocketSessions } from './sockets.js';
+import { ServerStats } from './state.js';
 import { terminalRoutes } from './terminal.js';
 import { webSafety, type HostRules } from './web-safety.js';
 
@@ -58,6 +59,8 @@ export interface BuiltApp {
   sessions: SocketSessions;
   /** Every route as registered (HEAD routes Fastify adds for GET are left out). */
   routes: RouteEntry[];
+  /** Requests per token and recent errors, for the published state. */
+  stats: ServerStats;
 }
 
 export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
@@ -112,9 +115,10 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   const verifier = new ApiUserVerifier(opts.rt, envUser(opts.rt.env, opts.cwd ?? process.cwd()));
   app.addHook('onRequest', webSafety({ names: opts.hosts?.names ?? [], origins: opts.hosts?.origins ?? [] }));
   const tokens = new TokenVerifier(opts.rt);
+  const stats = new ServerStats();
   const stored = { ...defaultApiLimits, ...((await opts.rt.setting('api')) as Partial<BerthSettingsApi> | undefined) };
   const throttle = new TokenThrottle(opts.tokenLimits ?? { rate: stored.tokenRate, burst: stored.tokenBurst, concurrency: stored.tokenConcurrency });
-  app.addHook('onRequest', authenticate({ rt: opts.rt, users: verifier, tokens, delays: new FailureDelay(opts.authDelayMs ?? 200), throttle }));
+  app.addHook('onRequest', authenticate({ rt: opts.rt, users: verifier, tokens, delays: new FailureDelay(opts.authDelayMs ?? 200), throttle, onTokenRequest: (p) => stats.requested(p) }));
   app.addHook('onRequest', requireDeclaredGrant());
   // Before the schema: a token naming another agent is refused as such, whatever else is wrong with the request.
   app.addHook('preValidation', requireOwnAgent());
@@ -125,6 +129,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   });
   const watch = watchTokens(sessions, tokens, opts.tokenWatchMs ?? 250);
   app.addHook('onClose', async () => clearInterval(watch));
+  app.addHook('onResponse', async (req, reply) => stats.answered(req.principal, req.method, req.url.split('?')[0]!, reply.statusCode));
   if (opts.log) {
     const log = opts.log;
     // Method, path (no query string: it may hold a command), status, time, principal; never a body or a header.
@@ -141,7 +146,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   execRoutes(app, ctx, sessions);
   terminalRoutes(app, ctx, sessions);
   await app.ready();
-  return { app, sessions, routes };
+  return { app, sessions, routes, stats };
 }
 
 type BerthSettingsApi = { tokenRate: number; tokenBurst: number; tokenConcurrency: number };

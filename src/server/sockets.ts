@@ -31,14 +31,17 @@ export class SocketSessions {
     return Math.max(this.open.size, this.owners.size);
   }
 
-  /** Open sessions per principal label (`token:ID`, `user:NAME`). */
-  byPrincipal(): Map<string, number> {
-    const out = new Map<string, number>();
+  /** Open sessions per principal, with a token's name and agent (for the server's published state). */
+  summary(): { principal: string; name: string; agent?: string; count: number }[] {
+    const out = new Map<string, { principal: string; name: string; agent?: string; count: number }>();
     for (const o of this.owners.values()) {
-      const key = o.principal.kind === 'token' ? `token:${o.principal.id}` : `user:${o.principal.name}`;
-      out.set(key, (out.get(key) ?? 0) + 1);
+      const p = o.principal;
+      const key = p.kind === 'token' ? `token:${p.id}` : `user:${p.name}`;
+      const row = out.get(key) ?? { principal: key, name: p.name, ...(p.kind === 'token' ? { agent: p.agent } : {}), count: 0 };
+      row.count++;
+      out.set(key, row);
     }
-    return out;
+    return [...out.values()];
   }
 
   /** The token ids that have a session open now, with the earliest expiry of each (null: none). */

@@ -15,3 +15,11 @@ export {
   parseGrants,
   revokeToken,
 } from './tokens.js';
+export {
+  type ServerState,
+  type ServerStateBody,
+  SERVER_STATE_STALE_MS,
+  clearServerState,
+  publishServerState,
+  readServerStates,
+} from './server-state.js';
