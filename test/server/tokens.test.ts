@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, grantAllows, listTokens, parseGrants, revokeToken } from '../../src/runtime/access/index.js';
 import { setAgentLimits } from '../../src/runtime/agents/index.js';
+import { agentOf, personOf, roomOf } from '../../src/server/access.js';
 import { docker, FIXTURE_IMAGE, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
 import { berthAsPerson, PERSON } from '../support/person.js';
 import { removeServeRoom, startServe, type ServeProcess } from '../support/serve-helpers.js';
@@ -118,6 +119,34 @@ describe('berth token', () => {
     expect(grantAllows(['containers:write'], 'containers:read')).toBe(true);
     expect(grantAllows(['containers:read'], 'containers:write')).toBe(false);
     expect(grantAllows(['exec:write'], 'files:read')).toBe(false);
+  });
+});
+
+describe('rooms and agents of a request', () => {
+  const ctx = { room: 'served', shutdown: new AbortController().signal };
+  const token = (rooms: string[]) => ({ principal: { kind: 'token', name: 't', id: 'i', agent: 'ag', rooms, grants: [], expiresAt: null } }) as never;
+  const admin = { principal: { kind: 'user', name: 'admin' } } as never;
+
+  it('gives a token its rooms only: the served one when it has it, else its only one, else it must name one', () => {
+    expect(roomOf(admin, ctx)).toBe('served');
+    expect(roomOf(admin, ctx, 'any')).toBe('any');
+    expect(roomOf(token(['a', 'served']), ctx)).toBe('served');
+    expect(roomOf(token(['a']), ctx)).toBe('a');
+    expect(() => roomOf(token(['a', 'b']), ctx)).toThrow('name a room (?room=): token t may act in a, b');
+    expect(roomOf(token(['a', 'b']), ctx, 'b')).toBe('b');
+    // Another room is not there, exactly as a room that does not exist.
+    expect(() => roomOf(token(['a']), ctx, 'served')).toThrow('room "served" not found');
+    expect(roomOf(token(['*']), ctx, 'elsewhere')).toBe('elsewhere');
+    expect(roomOf(token(['*']), ctx)).toBe('served');
+  });
+
+  it("names the token's agent, refuses another, and is never a person", () => {
+    expect(agentOf(token(['a']))).toBe('ag');
+    expect(agentOf(token(['a']), 'ag')).toBe('ag');
+    expect(() => agentOf(token(['a']), 'other')).toThrow('token t acts as agent ag, not as other');
+    expect(agentOf(admin, 'other')).toBe('other');
+    expect(personOf(token(['*']))).toEqual({ stdinIsTTY: false });
+    expect(personOf(admin)).toEqual({ stdinIsTTY: true });
   });
 });
 
@@ -265,6 +294,13 @@ describe('grants, rooms, revocation', () => {
     const line = await waitFor(() => auditEntries().find((x) => x.action === 'api.session.close' && x.origin?.principal === `token:${term.token.id}`), 'the audit line');
     expect(line).toMatchObject({ actor: 'termer', target: '/v1/containers/term-target/terminal', details: { reason: 'token revoked' } });
     expect((await call(server, 'GET', '/v1/health', { auth: term.auth })).status).toBe(401);
+
+    // A token that expires while its terminal is open: closed the same way, within a second of its expiry.
+    const brief = await makeToken(home, { agent: 'termer', rooms: [room], grants: ['exec:write'], expires: '3s' });
+    const t2 = openSocket(server, '/v1/containers/term-target/terminal', brief.auth);
+    expect(await t2.opened).toBe(101);
+    expect(await t2.closed).toEqual({ code: 1008, reason: 'token expired' });
+    await waitFor(() => auditEntries().find((x) => x.action === 'api.session.close' && x.origin?.principal === `token:${brief.token.id}` && x.details?.reason === 'token expired'), 'the expiry audit line');
   });
 });
 
