@@ -62,7 +62,8 @@ async function snapshot(): Promise<unknown> {
   const tables: Record<string, unknown> = {};
   try {
     const db = rt.db();
-    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]) {
+    // The server's published state (for the dashboard) is rewritten every second, whoever calls.
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'api_server_state' ORDER BY name").all() as { name: string }[]) {
       const rows = db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
       // When a token was last used is written as it is used, refused or not.
       tables[name] = name === 'api_tokens' ? rows.map(({ last_used_at: _, ...r }) => r) : rows;
