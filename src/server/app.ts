@@ -20,6 +20,7 @@ import { ApiUserVerifier, TokenVerifier, type Runtime } from './runtime.js';
 import { SocketSessions } from './sockets.js';
 import { ServerStats } from './state.js';
 import { terminalRoutes } from './terminal.js';
+import { tokenRoutes } from './tokens.js';
 import { webSafety, type HostRules } from './web-safety.js';
 
 export interface AppOptions {
@@ -95,9 +96,9 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'berth Container Management API', version: '1', description: 'berth serve: containers in one room over HTTP and WebSocket (docs/api.md).' },
-      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } },
-      security: [{ basicAuth: [] }],
+      info: { title: 'berth Container Management API', version: '1', description: 'berth serve: containers in one room over HTTP and WebSocket (docs/api.md). Admin users authenticate with HTTP Basic, agents with bearer tokens.' },
+      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' }, bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from berth token create' } } },
+      security: [{ basicAuth: [] }, { bearerAuth: [] }],
     },
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
@@ -145,6 +146,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   filesRoutes(app, ctx);
   execRoutes(app, ctx, sessions);
   terminalRoutes(app, ctx, sessions);
+  tokenRoutes(app);
   await app.ready();
   return { app, sessions, routes, stats };
 }

@@ -1,5 +1,6 @@
 // The one place the server imports the library from: every route calls these, the same functions the CLI calls.
 export { ApiUserVerifier, TokenVerifier, grantAllows, ALL_ROOMS, clearServerState, publishServerState, type ServerStateBody } from '../runtime/access/index.js';
+export { listTokens, revokeToken, type ApiToken } from '../runtime/access/index.js';
 export { archiveLimits, downloadArchive, downloadFile, uploadAndRun, uploadToContainer } from '../runtime/files/index.js';
 export { runBounded } from '../runtime/containers/index.js';
 export { ContainerService, type ContainerDetail, type ContainerStatus, type ContainerSummary } from '../runtime/containers/index.js';

@@ -101,6 +101,7 @@ const fx: Fixtures = {
   home,
   container: () => (shared ??= createRunning()),
   newContainer: createRunning,
+  newToken: async () => (await makeToken(home, { agent: 'matrix-victim', rooms: [room] })).token.id,
 };
 
 const tokens: Record<string, string> = {};

@@ -304,6 +304,33 @@ describe('grants, rooms, revocation', () => {
   });
 });
 
+describe('tokens over the API', () => {
+  it('lets an admin list (never the text) and revoke tokens; a token, whatever its grants, cannot', async () => {
+    const every = ['containers', 'exec', 'files', 'images', 'build', 'services', 'plugins', 'records', 'approvals:request'];
+    const strong = await makeToken(home, { agent: 'strong', rooms: ['*'], grants: every, name: 'strong' });
+    const victim = await makeToken(home, { agent: 'victim', rooms: [room], name: 'victim' });
+    for (const [method, url] of [
+      ['GET', '/v1/tokens'],
+      ['DELETE', `/v1/tokens/${victim.token.id}`],
+    ] as const) {
+      const r = await call(server, method, url, { auth: strong.auth });
+      expect(r.status).toBe(403);
+      expect(r.json().error.message).toBe(`${method} ${url.replace(victim.token.id, ':id')} is a person's act: refused for token strong (agent strong)`);
+    }
+    const list = await call(server, 'GET', '/v1/tokens', { auth: server.auth() });
+    expect(list.status).toBe(200);
+    expect(list.json().tokens.find((t: any) => t.id === victim.token.id)).toMatchObject({ name: 'victim', agent: 'victim', rooms: [room], grants: ['containers:read'] });
+    expect(list.body).not.toContain(victim.secret);
+    expect(list.body).not.toContain(strong.secret);
+    expect((await call(server, 'GET', '/v1/health', { auth: victim.auth })).status).toBe(200);
+    const revoked = await call(server, 'DELETE', `/v1/tokens/${victim.token.id}`, { auth: server.auth() });
+    expect(revoked.status, revoked.body).toBe(200);
+    expect((await call(server, 'GET', '/v1/health', { auth: victim.auth })).status).toBe(401);
+    expect((await call(server, 'DELETE', `/v1/tokens/${victim.token.id}`, { auth: server.auth() })).status).toBe(404);
+    expect(auditEntries().find((e) => e.action === 'token.revoke' && e.target === victim.token.id)).toMatchObject({ actor: 'api-tester', result: 'ok', origin: { via: 'api' } });
+  });
+});
+
 describe('rate limit and open requests', () => {
   const home2 = tempHome();
   const room2 = uniqueRoom('tokr');

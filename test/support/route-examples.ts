@@ -17,6 +17,8 @@ export interface Fixtures {
   container(): Promise<string>;
   /** A new running API container in the served room, for an example that deletes, stops or changes one. */
   newContainer(): Promise<string>;
+  /** A new token's id (agent `matrix-victim`, the served room), for an example that revokes one. */
+  newToken(): Promise<string>;
 }
 
 /** One request: the URL with its parameters filled in (and any query string), and a body. */
@@ -79,4 +81,6 @@ export const routeExamples: RouteExamples = {
   'POST /v1/containers/batch-exec': { request: async (fx) => ({ url: '/v1/containers/batch-exec', body: { commands: { [await fx.container()]: 'true' } } }), wrongRoom: 200 },
   'GET /v1/containers/:cuid/exec/stream': { request: async (fx) => ({ url: `/v1/containers/${await fx.container()}/exec/stream?command=true` }) },
   'GET /v1/containers/:cuid/terminal': { request: async (fx) => ({ url: `/v1/containers/${await fx.container()}/terminal` }) },
+  'GET /v1/tokens': { request: () => ({ url: '/v1/tokens' }) },
+  'DELETE /v1/tokens/:id': { request: async (fx) => ({ url: `/v1/tokens/${await fx.newToken()}` }) },
 };
