@@ -98,7 +98,7 @@ export class TokenThrottle {
     return Math.max(1, Math.ceil((1 - b.tokens) / rate));
   }
 
-  /** Opens one request for the token; false when its cap is reached. The release runs once. */
+  /** Opens one request for the token; undefined when its cap is reached. The release runs once. */
   acquire(id: string): (() => void) | undefined {
     const n = this.open.get(id) ?? 0;
     if (n >= this.limits.concurrency) return undefined;
@@ -111,10 +111,6 @@ export class TokenThrottle {
       if (left > 0) this.open.set(id, left);
       else this.open.delete(id);
     };
-  }
-
-  openCount(id: string): number {
-    return this.open.get(id) ?? 0;
   }
 }
 
