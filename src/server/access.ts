@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
-import { ALL_ROOMS, grantAllows, NotFoundError, UsageError, type PersonCheck } from './runtime.js';
+import { ALL_ROOMS, ContainerService, grantAllows, NotFoundError, UsageError, type PersonCheck } from './runtime.js';
 
 export const GRANT_FAMILIES = ['containers', 'exec', 'files', 'images', 'build', 'services', 'plugins', 'records'] as const;
 export type GrantFamily = (typeof GRANT_FAMILIES)[number];
@@ -92,4 +92,38 @@ export function roomOf(req: FastifyRequest, ctx: ServerContext, requested?: stri
   const own = p.rooms.filter((r) => r !== ALL_ROOMS);
   if (own.length === 1) return own[0]!;
   throw new UsageError(`name a room (?room=): token ${p.name} may act in ${own.join(', ')}`);
+}
+
+/**
+ * preHandler hook: a token runs commands in (`exec`) and reaches the files of (`files`) only its own agent's
+ * containers. Another agent's container mounts that agent's workspace at /workspace, which is private to it; a
+ * container of another agent in the same room may still be listed and read (`containers:read`). A container that
+ * is not there is left to the route (404).
+ */
+export function requireOwnContainers(ctx: ServerContext) {
+  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const p = req.principal;
+    const grant = routeGrant(req);
+    if (p?.kind !== 'token' || !grant || !/^(exec|files):/.test(grant)) return;
+    const params = req.params as { cuid?: unknown } | undefined;
+    const body = req.body as { commands?: unknown } | undefined;
+    const cuids = [
+      ...(typeof params?.cuid === 'string' ? [params.cuid] : []),
+      ...(body?.commands && typeof body.commands === 'object' && !Buffer.isBuffer(body.commands) ? Object.keys(body.commands) : []),
+    ];
+    if (!cuids.length) return;
+    const room = roomOf(req, ctx, (req.query as { room?: string } | undefined)?.room);
+    const service = new ContainerService(req.rt);
+    for (const cuid of cuids) {
+      let agent: string;
+      try {
+        agent = (await service.resolve(room, cuid)).agent;
+      } catch {
+        continue;
+      }
+      if (agent !== p.agent) {
+        throw new HttpError(403, 'forbidden', `container "${cuid}" belongs to agent ${agent || '(none)'}: token ${p.name} runs commands and reaches files only in agent ${p.agent}'s containers`);
+      }
+    }
+  };
 }

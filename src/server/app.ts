@@ -7,7 +7,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { requireDeclaredGrant, requireOwnAgent, type RouteGrant } from './access.js';
+import { requireDeclaredGrant, requireOwnAgent, requireOwnContainers, type RouteGrant } from './access.js';
 import { authenticate, envUser, FailureDelay, principalOfRaw, TokenThrottle, type TokenLimits } from './auth.js';
 import { containerRoutes } from './containers.js';
 import type { ServerContext } from './context.js';
@@ -123,6 +123,8 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   app.addHook('onRequest', requireDeclaredGrant());
   // Before the schema: a token naming another agent is refused as such, whatever else is wrong with the request.
   app.addHook('preValidation', requireOwnAgent());
+  // A token's commands and file transfers stay in its own agent's containers (another's has that agent's workspace).
+  app.addHook('preHandler', requireOwnContainers(ctx));
   // Every WebSocket connection is told who opened it, so a revoked token's sessions can be found and closed.
   app.websocketServer.on('connection', (socket: import('ws').WebSocket, raw: http.IncomingMessage) => {
     const owner = principalOfRaw(raw);

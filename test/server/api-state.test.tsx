@@ -27,9 +27,9 @@ afterAll(async () => {
 
 it("publishes its address, sessions, requests per token and recent errors; the API view shows them; gone when it stops", async () => {
   const t = await makeToken(home, { agent: 'watched', rooms: [room], grants: ['containers', 'exec:write'], name: 'watched-tok' });
-  expect((await call(server, 'POST', '/v1/containers', { auth: server.auth(), body: { image: FIXTURE_IMAGE, name: 'seen' } })).status).toBe(201);
-  expect((await call(server, 'POST', '/v1/containers/seen/start', { auth: server.auth() })).status).toBe(200);
-  for (let i = 0; i < 3; i++) expect((await call(server, 'GET', '/v1/containers', { auth: t.auth })).status).toBe(200);
+  expect((await call(server, 'POST', '/v1/containers', { auth: t.auth, body: { image: FIXTURE_IMAGE, name: 'seen' } })).status).toBe(201);
+  expect((await call(server, 'POST', '/v1/containers/seen/start', { auth: t.auth })).status).toBe(200);
+  expect((await call(server, 'GET', '/v1/containers', { auth: t.auth })).status).toBe(200);
   expect((await call(server, 'GET', '/v1/containers/nothing-here?x=secret-query', { auth: t.auth })).status).toBe(404);
   const term = openSocket(server, '/v1/containers/seen/terminal', t.auth);
   expect(await term.opened).toBe(101);

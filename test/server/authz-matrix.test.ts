@@ -105,6 +105,9 @@ const fx: Fixtures = {
 };
 
 const tokens: Record<string, string> = {};
+/** The agent of the matrix's tokens: the one the admin's containers belong to (the default agent), so that a token
+ * holding a route's grant may act on them as the admin does. */
+const AGENT = 'user';
 
 beforeAll(async () => {
   // The route table as the server builds it (the same code, in this process, not listening).
@@ -120,16 +123,16 @@ beforeAll(async () => {
     }
   }
   server = await startServe(home, room);
-  const revoked = await makeToken(home, { agent: 'mx-agent', rooms: ['*'], grants: ALL_GRANTS, name: 'revoked' });
+  const revoked = await makeToken(home, { agent: AGENT, rooms: ['*'], grants: ALL_GRANTS, name: 'revoked' });
   await revokeToken(runtimeFor(home, { BERTH_AGENT: '' }), revoked.token.id, PERSON);
   tokens.revoked = revoked.auth;
-  const expired = await makeToken(home, { agent: 'mx-agent', rooms: [room], grants: ALL_GRANTS, expires: '1h', name: 'expired' });
+  const expired = await makeToken(home, { agent: AGENT, rooms: [room], grants: ALL_GRANTS, expires: '1h', name: 'expired' });
   expireToken(home, expired.token.id);
   tokens.expired = expired.auth;
-  tokens.wrongRoom = (await makeToken(home, { agent: 'mx-agent', rooms: [otherRoom], grants: ALL_GRANTS, name: 'wrong-room' })).auth;
-  tokens.all = (await makeToken(home, { agent: 'mx-agent', rooms: [room], grants: ALL_GRANTS, name: 'all' })).auth;
-  tokens.few = (await makeToken(home, { agent: 'mx-agent', rooms: [room], grants: ['approvals:request'], name: 'few' })).auth;
-  for (const g of ALL_GRANTS) tokens[`without ${g}`] = (await makeToken(home, { agent: 'mx-agent', rooms: [room], grants: grantsWithout(g), name: `no-${g.replace(':', '-')}` })).auth;
+  tokens.wrongRoom = (await makeToken(home, { agent: AGENT, rooms: [otherRoom], grants: ALL_GRANTS, name: 'wrong-room' })).auth;
+  tokens.all = (await makeToken(home, { agent: AGENT, rooms: [room], grants: ALL_GRANTS, name: 'all' })).auth;
+  tokens.few = (await makeToken(home, { agent: AGENT, rooms: [room], grants: ['approvals:request'], name: 'few' })).auth;
+  for (const g of ALL_GRANTS) tokens[`without ${g}`] = (await makeToken(home, { agent: AGENT, rooms: [room], grants: grantsWithout(g), name: `no-${g.replace(':', '-')}` })).auth;
 }, 120_000);
 
 afterAll(async () => {

@@ -172,6 +172,30 @@ describe('a token is its agent', () => {
     expect((await call(server, 'POST', '/v1/containers', { auth: server.auth(), body: { image: FIXTURE_IMAGE, agent: 'bob' } })).status).toBe(400);
   });
 
+  it("runs commands and reaches files only in its own agent's containers (another's has that agent's workspace)", async () => {
+    const carol = await makeToken(home, { agent: 'carol', rooms: [room], grants: ['containers', 'exec', 'files'], name: 'carol' });
+    const dave = await makeToken(home, { agent: 'dave', rooms: [room], grants: ['containers', 'exec', 'files'], name: 'dave' });
+    expect((await call(server, 'POST', '/v1/containers', { auth: carol.auth, body: { image: FIXTURE_IMAGE, name: 'carols' } })).status).toBe(201);
+    expect((await call(server, 'POST', '/v1/containers/carols/start', { auth: carol.auth })).status).toBe(200);
+    const own = await call(server, 'POST', '/v1/containers/carols/exec', { auth: carol.auth, body: { command: 'echo mine > /workspace/note; cat /workspace/note' } });
+    expect(own.json()).toMatchObject({ exit_code: 0, stdout: 'mine\n' });
+    const refused = [
+      await call(server, 'POST', '/v1/containers/carols/exec', { auth: dave.auth, body: { command: 'cat /workspace/note' } }),
+      await call(server, 'POST', '/v1/containers/batch-exec', { auth: dave.auth, body: { commands: { carols: 'cat /workspace/note' } } }),
+      await call(server, 'GET', '/v1/containers/carols/archive?path=', { auth: dave.auth }),
+      await call(server, 'PUT', '/v1/containers/carols/files?path=x', { auth: dave.auth, raw: { data: Buffer.from('504b0506000000000000000000000000000000000000', 'hex'), contentType: 'application/zip' } }),
+      await call(server, 'POST', '/v1/containers/carols/upload-and-run?command=true', { auth: dave.auth, raw: { data: Buffer.from('504b0506000000000000000000000000000000000000', 'hex'), contentType: 'application/zip' } }),
+    ];
+    for (const r of refused) {
+      expect(r.status, r.body).toBe(403);
+      expect(r.json().error.message).toBe("container \"carols\" belongs to agent carol: token dave runs commands and reaches files only in agent dave's containers");
+    }
+    const t = openSocket(server, '/v1/containers/carols/terminal', dave.auth);
+    expect(await t.opened).toBe(403);
+    // The room is shared: dave may still see carol's container.
+    expect((await call(server, 'GET', '/v1/containers/carols', { auth: dave.auth })).status).toBe(200);
+  });
+
   it('holds max running 3 for agent A across 10 parallel API creates+starts and 3 CLI runs', async () => {
     const agent = `lim-${room}`;
     await setAgentLimits(runtimeFor(home, { BERTH_AGENT: '' }), agent, { maxRunning: '3', onLimit: 'reject' }, PERSON);
@@ -258,10 +282,11 @@ describe('grants, rooms, revocation', () => {
   });
 
   it('answers 403 without the grant, 401 once revoked or expired, and closes a revoked token\'s terminal', async () => {
-    const admin = server.auth();
-    const c = await call(server, 'POST', '/v1/containers', { auth: admin, body: { image: FIXTURE_IMAGE, name: 'term-target' } });
+    // The terminal's container is the terminal token's agent's own.
+    const owner = await makeToken(home, { agent: 'termer', rooms: [room], grants: ['containers'] });
+    const c = await call(server, 'POST', '/v1/containers', { auth: owner.auth, body: { image: FIXTURE_IMAGE, name: 'term-target' } });
     expect(c.status, c.body).toBe(201);
-    expect((await call(server, 'POST', '/v1/containers/term-target/start', { auth: admin })).status).toBe(200);
+    expect((await call(server, 'POST', '/v1/containers/term-target/start', { auth: owner.auth })).status).toBe(200);
 
     const reader = await makeToken(home, { agent: 'reader', rooms: [room] });
     const r = await call(server, 'POST', '/v1/containers/term-target/exec', { auth: reader.auth, body: { command: 'touch /app/nope' } });
@@ -364,7 +389,8 @@ describe('rate limit and open requests', () => {
     const c = await call(srv, 'POST', '/v1/containers', { auth: srv.auth(), body: { image: FIXTURE_IMAGE, name: 'slot' } });
     expect(c.status).toBe(201);
     expect((await call(srv, 'POST', '/v1/containers/slot/start', { auth: srv.auth() })).status).toBe(200);
-    const held = await makeToken(home2, { agent: 'held', rooms: [room2], grants: ['exec:write'] });
+    // The default agent's token: the admin's containers are that agent's.
+    const held = await makeToken(home2, { agent: 'user', rooms: [room2], grants: ['exec:write'] });
     const t = openSocket(srv, '/v1/containers/slot/terminal', held.auth);
     expect(await t.opened).toBe(101);
     const busy = await call(srv, 'GET', '/v1/health', { auth: held.auth });
