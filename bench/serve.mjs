@@ -1,10 +1,12 @@
 // Benchmark: berth serve against the engine and the docker CLI, same machine, same run: listing 100 containers
 // (p50/p99 at 1 and 50 concurrent clients vs the engine's GET /containers/json), exec `true` (vs docker exec), a
 // WebSocket terminal keystroke round trip (vs the CLI's exec session in a pty), 200 idle terminals (server RSS and a
-// new request's latency), and a large upload and download (vs docker cp; server RSS sampled throughout).
-// Usage: node bench/serve.mjs [--containers 100] [--terminals 200] [--mib 1024] [--keys 200] [--only list,exec,keys,idle,files]
+// new request's latency), a large upload and download (vs docker cp; server RSS sampled throughout), and listing
+// with a bearer token against Basic, then with 1,000 tokens in the store.
+// Usage: node bench/serve.mjs [--containers 100] [--terminals 200] [--mib 1024] [--keys 200] [--only list,exec,keys,idle,files,tokens]
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -55,8 +57,21 @@ function get(opts, body, retried = false) {
 }
 
 let port;
-const api = (method, p, body) =>
-  get({ host: '127.0.0.1', port, method, path: p, agent, headers: { authorization: auth, ...(body ? { 'content-type': 'application/json' } : {}) } }, body && JSON.stringify(body));
+const api = (method, p, body, authorization = auth) =>
+  get({ host: '127.0.0.1', port, method, path: p, agent, headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) } }, body && JSON.stringify(body));
+
+/** `berth token create -q` in a pty (creating a token is a person's act): the token's text. */
+function createToken(args) {
+  return new Promise((resolve, reject) => {
+    const term = pty.spawn(node, [berthBin, 'token', 'create', '-q', ...args], { env, cols: 200, rows: 10 });
+    let out = '';
+    term.onData((d) => (out += d));
+    term.onExit(({ exitCode }) => {
+      const m = /berth_tok_[A-Za-z0-9_-]{43}/.exec(out);
+      return exitCode === 0 && m ? resolve(m[0]) : reject(new Error(`token create failed (${exitCode}): ${out}`));
+    });
+  });
+}
 
 /** `total` requests with `concurrency` in flight; each one's latency. */
 async function load(fn, total, concurrency) {
@@ -80,6 +95,9 @@ function rssMiB(pid) {
 }
 
 ensureBuilt();
+// The rate limit is for agents in a loop, not for a benchmark's thousands of requests a second.
+fs.mkdirSync(path.join(home, 'config'), { recursive: true });
+fs.writeFileSync(path.join(home, 'config', 'config.json'), JSON.stringify({ api: { tokenRate: 100_000, tokenBurst: 100_000, tokenConcurrency: 1000 } }));
 const server = spawn(node, [berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 let serverLog = '';
 server.stderr.on('data', (d) => (serverLog += d));
@@ -287,6 +305,44 @@ try {
   say('|---|---|---|---|---|');
   say(`| upload (zip body) | ${(upMs / 1000).toFixed(1)} | ${(cpUpMs / 1000).toFixed(1)} | ${(upMs / cpUpMs).toFixed(2)}× | ${fmt(upRss)} |`);
   say(`| download (one file) | ${(downMs / 1000).toFixed(1)} | ${(cpDownMs / 1000).toFixed(1)} | ${(downMs / cpDownMs).toFixed(2)}× | ${fmt(downRss)} |`);
+  }
+  // 6. Listing with a bearer token (one cached SHA-256 lookup and one generation read per request) against Basic,
+  // then with 1,000 tokens in the store.
+  if (want('tokens')) {
+    const token = `Bearer ${await createToken(['--agent', 'bench', '--room', room, '--grant', 'containers'])}`;
+    const listAs = (authorization) => async () => {
+      const page = JSON.parse(await api('GET', '/v1/containers?limit=1000', undefined, authorization));
+      if (page.containers.length !== count) throw new Error(`API listed ${page.containers.length}`);
+    };
+    const rounds = async (cases, total) => {
+      const times = cases.map(() => []);
+      for (let r = 0; r < 10; r++) for (const [i, fn] of cases.entries()) times[i].push(...(await load(fn, total / 10, 1)));
+      return times;
+    };
+    await load(listAs(token), 10, 1);
+    const [basic, bearer] = await rounds([listAs(auth), listAs(token)], 200);
+    // 999 more tokens, written as `token create` writes them (only their hashes).
+    const require = createRequire(import.meta.url);
+    const Sqlite = require('better-sqlite3');
+    const db = new Sqlite(path.join(home, 'data', 'berth.db'));
+    const insert = db.prepare('INSERT INTO api_tokens (id, name, agent, rooms, grants, token_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < 999; i++) {
+        const id = randomBytes(6).toString('hex');
+        const secret = `berth_tok_${randomBytes(32).toString('base64url')}`;
+        insert.run(id, `bench-${i}`, `agent-${i % 50}`, JSON.stringify([room]), '["containers:read"]', createHash('sha256').update(secret).digest('hex'), new Date().toISOString(), 'bench');
+      }
+    })();
+    const stored = db.prepare('SELECT count(*) AS n FROM api_tokens').get().n;
+    db.close();
+    const [basic2, many] = await rounds([listAs(auth), listAs(token)], 200);
+    say('');
+    say(`| list ${count} containers, 1 client | p50 ms | p99 ms |`);
+    say('|---|---|---|');
+    say(`| HTTP Basic (admin) | ${fmt(percentile(basic, 50))} | ${fmt(percentile(basic, 99))} |`);
+    say(`| Bearer token, 1 token stored | ${fmt(percentile(bearer, 50))} | ${fmt(percentile(bearer, 99))} |`);
+    say(`| HTTP Basic, again | ${fmt(percentile(basic2, 50))} | ${fmt(percentile(basic2, 99))} |`);
+    say(`| Bearer token, ${stored} tokens stored | ${fmt(percentile(many, 50))} | ${fmt(percentile(many, 99))} |`);
   }
   say(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {

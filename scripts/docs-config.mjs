@@ -28,6 +28,9 @@ const settings = {
   'deploy.mode': { does: '`auto`: a Swarm service when the engine is a Swarm manager; `engine` keeps plain containers on a manager; `swarm` insists; `BERTH_DEPLOY_MODE` overrides it', page: 'services.md#swarm' },
   'proxy.bind': { does: 'where `berth proxy` listens (`--bind` overrides it)', page: 'services.md#berth-proxy' },
   'ports.defaultHost': { does: 'the host address a published port binds to when `-p` names none (`8080:80`); `0.0.0.0` opens such ports to the network as docker does. A port given with an address (`-p 0.0.0.0:8080:80`) binds there', page: 'concepts.md#published-ports' },
+  'api.tokenRate': { does: 'requests per second a `berth serve` bearer token may make, sustained; past it (and the burst) the answer is `429` with `Retry-After`', page: 'api.md#rate-limits' },
+  'api.tokenBurst': { does: 'requests a token may make at once above its rate before it is limited', page: 'api.md#rate-limits' },
+  'api.tokenConcurrency': { does: 'requests (and WebSocket sessions) one token may have open at once; one more is `429`', page: 'api.md#rate-limits' },
 };
 
 // Environment variables berth reads (`env.NAME` in src/): what each does. A variable read in src/ without a line here

@@ -312,11 +312,18 @@ class TerminalSession:
 
 
 class ContainerClient:
-    """Client for berth serve: containers in one room, over HTTP (Basic auth) and WebSocket."""
+    """Client for berth serve: containers in one room, over HTTP and WebSocket.
 
-    def __init__(self, base_url: str, username: str, password: str):
+    Authenticates with HTTP Basic (username, password: an admin user) or, given `access_token=`, with a bearer token
+    from `berth token create` (an agent, within the token's rooms and grants).
+    """
+
+    def __init__(self, base_url: str, username: Optional[str] = None, password: Optional[str] = None, *, access_token: Optional[str] = None):
         self.base_url = base_url.rstrip("/")
-        self._auth = aiohttp.BasicAuth(username, password)
+        if access_token is None and (username is None or password is None):
+            raise ValueError("give username and password, or access_token")
+        self._auth = aiohttp.BasicAuth(username, password) if access_token is None else None
+        self._headers = {"Authorization": f"Bearer {access_token}"} if access_token is not None else {}
         self._session: Optional[aiohttp.ClientSession] = None
 
     async def __aenter__(self) -> "ContainerClient":
@@ -328,7 +335,7 @@ class ContainerClient:
 
     async def connect(self) -> None:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(auth=self._auth, timeout=aiohttp.ClientTimeout(total=None, sock_connect=10))
+            self._session = aiohttp.ClientSession(auth=self._auth, headers=self._headers, timeout=aiohttp.ClientTimeout(total=None, sock_connect=10))
 
     async def close(self) -> None:
         if self._session is not None:

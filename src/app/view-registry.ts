@@ -10,9 +10,10 @@ import { recordsView } from '../views/RecordsView.js';
 import { servicesView } from '../views/ServicesView.js';
 import { sessionsView } from '../views/SessionsView.js';
 import { auditView } from '../views/AuditView.js';
+import { apiView } from '../views/ApiView.js';
 
 /** Every view, in tab-bar order: number keys 1-9 open them. The first is where the dashboard starts. */
-export const views: readonly DashboardView[] = [containersView, sessionsView, imagesView, servicesView, approvalsView, recordsView, agentsView, auditView];
+export const views: readonly DashboardView[] = [containersView, sessionsView, imagesView, servicesView, approvalsView, recordsView, agentsView, auditView, apiView];
 
 export function viewById(id: string): DashboardView | undefined {
   return views.find((v) => v.id === id);

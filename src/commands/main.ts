@@ -36,6 +36,7 @@ export const commandGroups: Record<string, () => Promise<Group>> = {
   plugin: async () => (await import('./plugin.js')).pluginCommand,
   records: async () => (await import('./records.js')).recordsCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
+  token: async () => (await import('./token.js')).tokenCommand,
 };
 
 /** Every command group, in `commandGroups` order (the order of `berth --help`). */

@@ -1,13 +1,14 @@
-// The Fastify application: plugins (OpenAPI, WebSocket), the hooks every request passes (web safety, Basic auth,
-// one log line), the error shape, and each resource's routes.
+// The Fastify application: plugins (OpenAPI, WebSocket), the hooks every request passes (web safety, Basic or bearer
+// auth, the route's grant, one log line), the error shape, each resource's routes, and the watch that closes a
+// revoked or expired token's WebSocket sessions.
 import http from 'node:http';
 import https from 'node:https';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { requireDeclaredGrant } from './access.js';
-import { authenticate, envUser, FailureDelay } from './auth.js';
+import { requireDeclaredGrant, requireOwnAgent, requireOwnContainers, type RouteGrant } from './access.js';
+import { authenticate, envUser, FailureDelay, principalOfRaw, TokenThrottle, type TokenLimits } from './auth.js';
 import { containerRoutes } from './containers.js';
 import type { ServerContext } from './context.js';
 import { errorHandler } from './errors.js';
@@ -15,9 +16,11 @@ import { execRoutes } from './exec.js';
 import { filesRoutes } from './files.js';
 import { healthRoutes } from './health.js';
 import { lifecycleRoutes } from './lifecycle.js';
-import { ApiUserVerifier, type Runtime } from './runtime.js';
+import { ApiUserVerifier, TokenVerifier, type Runtime } from './runtime.js';
 import { SocketSessions } from './sockets.js';
+import { ServerStats } from './state.js';
 import { terminalRoutes } from './terminal.js';
+import { tokenRoutes } from './tokens.js';
 import { webSafety, type HostRules } from './web-safety.js';
 
 export interface AppOptions {
@@ -38,11 +41,27 @@ export interface AppOptions {
   shutdown: AbortSignal;
   /** Failed-auth delay base (tests lower it). */
   authDelayMs?: number;
+  /** Per-token rate and concurrency (default: the `api` settings). */
+  tokenLimits?: TokenLimits;
+  /** How often open token sessions are checked against revocation and expiry (default 250 ms). */
+  tokenWatchMs?: number;
+}
+
+/** One registered route: what the authorisation matrix is generated from. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  grant: RouteGrant | undefined;
+  websocket: boolean;
 }
 
 export interface BuiltApp {
   app: FastifyInstance;
   sessions: SocketSessions;
+  /** Every route as registered (HEAD routes Fastify adds for GET are left out). */
+  routes: RouteEntry[];
+  /** Requests per token and recent errors, for the published state. */
+  stats: ServerStats;
 }
 
 export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
@@ -64,15 +83,22 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
       opts.tls ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(serverOptions, handler),
   });
   const sessions = new SocketSessions();
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) {
+      if (method === 'HEAD' && (r as { exposeHeadRoute?: boolean }).exposeHeadRoute === undefined && routes.some((x) => x.url === r.url && x.method === 'GET')) continue;
+      routes.push({ method, url: r.url, grant: r.config?.grant, websocket: Boolean((r as { websocket?: boolean }).websocket) });
+    }
+  });
   const ctx: ServerContext = { room: opts.room, shutdown: opts.shutdown };
   const startedAt = Date.now();
 
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'berth Container Management API', version: '1', description: 'berth serve: containers in one room over HTTP and WebSocket (docs/api.md).' },
-      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } },
-      security: [{ basicAuth: [] }],
+      info: { title: 'berth Container Management API', version: '1', description: 'berth serve: containers in one room over HTTP and WebSocket (docs/api.md). Admin users authenticate with HTTP Basic, agents with bearer tokens.' },
+      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' }, bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from berth token create' } } },
+      security: [{ basicAuth: [] }, { bearerAuth: [] }],
     },
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
@@ -89,8 +115,24 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   });
   const verifier = new ApiUserVerifier(opts.rt, envUser(opts.rt.env, opts.cwd ?? process.cwd()));
   app.addHook('onRequest', webSafety({ names: opts.hosts?.names ?? [], origins: opts.hosts?.origins ?? [] }));
-  app.addHook('onRequest', authenticate(opts.rt, verifier, new FailureDelay(opts.authDelayMs ?? 200)));
+  const tokens = new TokenVerifier(opts.rt);
+  const stats = new ServerStats();
+  const stored = { ...defaultApiLimits, ...((await opts.rt.setting('api')) as Partial<BerthSettingsApi> | undefined) };
+  const throttle = new TokenThrottle(opts.tokenLimits ?? { rate: stored.tokenRate, burst: stored.tokenBurst, concurrency: stored.tokenConcurrency });
+  app.addHook('onRequest', authenticate({ rt: opts.rt, users: verifier, tokens, delays: new FailureDelay(opts.authDelayMs ?? 200), throttle, onTokenRequest: (p) => stats.requested(p) }));
   app.addHook('onRequest', requireDeclaredGrant());
+  // Before the schema: a token naming another agent is refused as such, whatever else is wrong with the request.
+  app.addHook('preValidation', requireOwnAgent());
+  // A token's commands and file transfers stay in its own agent's containers (another's has that agent's workspace).
+  app.addHook('preHandler', requireOwnContainers(ctx));
+  // Every WebSocket connection is told who opened it, so a revoked token's sessions can be found and closed.
+  app.websocketServer.on('connection', (socket: import('ws').WebSocket, raw: http.IncomingMessage) => {
+    const owner = principalOfRaw(raw);
+    if (owner) sessions.own(socket, { ...owner, url: (raw.url ?? '').split('?')[0]! });
+  });
+  const watch = watchTokens(sessions, tokens, opts.tokenWatchMs ?? 250);
+  app.addHook('onClose', async () => clearInterval(watch));
+  app.addHook('onResponse', async (req, reply) => stats.answered(req.principal, req.method, req.url.split('?')[0]!, reply.statusCode));
   if (opts.log) {
     const log = opts.log;
     // Method, path (no query string: it may hold a command), status, time, principal; never a body or a header.
@@ -106,6 +148,41 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   filesRoutes(app, ctx);
   execRoutes(app, ctx, sessions);
   terminalRoutes(app, ctx, sessions);
+  tokenRoutes(app);
   await app.ready();
-  return { app, sessions };
+  return { app, sessions, routes, stats };
+}
+
+type BerthSettingsApi = { tokenRate: number; tokenBurst: number; tokenConcurrency: number };
+const defaultApiLimits: BerthSettingsApi = { tokenRate: 100, tokenBurst: 500, tokenConcurrency: 64 };
+
+/**
+ * Every `ms`: when a token was revoked (the generation rose) or an open session's token has expired, that token's
+ * sessions are closed. A revocation costs one small read per tick while sessions are open.
+ */
+function watchTokens(sessions: SocketSessions, tokens: TokenVerifier, ms: number): NodeJS.Timeout {
+  let seen = -1;
+  let busy = false;
+  const timer = setInterval(() => {
+    const open = sessions.tokens();
+    if (busy || !open.size) return;
+    busy = true;
+    try {
+      const now = Date.now();
+      const generation = tokens.refresh();
+      const changed = generation !== seen;
+      seen = generation;
+      for (const [id, expiresAt] of open) {
+        const expired = expiresAt !== null && Date.parse(expiresAt) <= now;
+        if (expired) void sessions.closeToken(id, 'token expired');
+        else if (changed && !tokens.stillValid(id, now)) void sessions.closeToken(id, 'token revoked');
+      }
+    } catch {
+      // a busy database is checked again at the next tick
+    } finally {
+      busy = false;
+    }
+  }, ms);
+  timer.unref();
+  return timer;
 }

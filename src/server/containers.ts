@@ -2,6 +2,7 @@
 // and delete, and port mappings. Each API container has its own files volume at /app and CONTAINER_UID in its env.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { roomOf } from './access.js';
 import { cuidParams, type CuidParams, type ServerContext } from './context.js';
 import { errorResponses } from './errors.js';
 import {
@@ -112,7 +113,6 @@ async function update(rt: Runtime, room: string, cuid: string, body: UpdateBody,
 }
 
 export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const { room } = ctx;
 
   app.post<{ Body: ContainerConfig }>(
     '/v1/containers',
@@ -125,7 +125,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
         response: { 201: containerInfoSchema, ...errorResponses },
       },
     },
-    async (req, reply) => reply.code(201).send(await create(req.rt, room, req.body, ctx.shutdown)),
+    async (req, reply) => reply.code(201).send(await create(req.rt, roomOf(req, ctx), req.body, ctx.shutdown)),
   );
 
   app.get<{ Querystring: { limit?: number; cursor?: string; status?: string[]; tags?: string[] } }>(
@@ -153,7 +153,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
     },
     async (req) => {
       const split = (list?: string[]) => (list ?? []).flatMap((s) => s.split(',')).filter(Boolean);
-      const page = await new ContainerService(req.rt).query(room, {
+      const page = await new ContainerService(req.rt).query(roomOf(req, ctx), {
         all: true,
         status: split(req.query.status),
         tags: split(req.query.tags),
@@ -168,7 +168,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
   app.get<{ Params: CuidParams }>(
     '/v1/containers/:cuid',
     { config: { grant: 'containers:read' }, schema: { summary: 'One container: image, status, env (secrets masked), tags, resources, ports', tags: ['containers'], params: cuidParams, response: { 200: containerInfoSchema, ...errorResponses } } },
-    async (req) => detailInfo(await new ContainerService(req.rt).inspect(room, req.params.cuid, ctx.shutdown)),
+    async (req) => detailInfo(await new ContainerService(req.rt).inspect(roomOf(req, ctx), req.params.cuid, ctx.shutdown)),
   );
 
   app.patch<{ Params: CuidParams; Body: UpdateBody }>(
@@ -194,7 +194,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
         response: { 200: containerInfoSchema, ...errorResponses },
       },
     },
-    async (req) => update(req.rt, room, req.params.cuid, req.body, ctx.shutdown),
+    async (req) => update(req.rt, roomOf(req, ctx), req.params.cuid, req.body, ctx.shutdown),
   );
 
   app.put<{ Params: CuidParams; Body: { ports: ApiPort[] } }>(
@@ -209,7 +209,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
         response: { 200: containerInfoSchema, ...errorResponses },
       },
     },
-    async (req) => update(req.rt, room, req.params.cuid, { ports: req.body.ports }, ctx.shutdown),
+    async (req) => update(req.rt, roomOf(req, ctx), req.params.cuid, { ports: req.body.ports }, ctx.shutdown),
   );
 
   app.delete<{ Params: CuidParams }>(
@@ -224,7 +224,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
       },
     },
     async (req) => {
-      const r = await new ContainerService(req.rt).delete(room, req.params.cuid, { force: true });
+      const r = await new ContainerService(req.rt).delete(roomOf(req, ctx), req.params.cuid, { force: true });
       return { status: 'deleted', cuid: r.name };
     },
   );
@@ -242,7 +242,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
     },
     async (req) => {
       const service = new ContainerService(req.rt);
-      const results = await runBounded(req.body.cuids, (c) => c, (cuid) => service.delete(room, cuid, { force: true }), { concurrency: 8, signal: ctx.shutdown });
+      const results = await runBounded(req.body.cuids, (c) => c, (cuid) => service.delete(roomOf(req, ctx), cuid, { force: true }), { concurrency: 8, signal: ctx.shutdown });
       return { errors: results.map((r) => (r.ok ? null : req.rt.mask.text(r.error ?? 'failed'))) };
     },
   );
@@ -265,7 +265,7 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
       },
     },
     async (req) => {
-      const results = await runBounded(req.body.configs, (c) => c.name ?? c.image, (cfg) => create(req.rt, room, cfg, ctx.shutdown), { concurrency: 8, signal: ctx.shutdown });
+      const results = await runBounded(req.body.configs, (c) => c.name ?? c.image, (cfg) => create(req.rt, roomOf(req, ctx), cfg, ctx.shutdown), { concurrency: 8, signal: ctx.shutdown });
       return { results: results.map((r) => (r.ok ? { container: r.result } : { error: req.rt.mask.text(r.error ?? 'failed') })) };
     },
   );

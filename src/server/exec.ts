@@ -4,6 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { argv } from './containers.js';
+import { roomOf } from './access.js';
 import { cuidParams, holdOpen, requestSignal, type CuidParams, type ServerContext } from './context.js';
 import { errorResponses, HttpError, toHttpError } from './errors.js';
 import { FILES_ROOT } from './present.js';
@@ -30,7 +31,6 @@ async function run(rt: Runtime, room: string, cuid: string, command: string | st
 }
 
 export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: SocketSessions): void {
-  const { room } = ctx;
 
   app.post<{ Params: CuidParams; Body: { command: string | string[]; timeout?: number } }>(
     '/v1/containers/:cuid/exec',
@@ -51,7 +51,7 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
     },
     async (req, reply) => {
       holdOpen(req);
-      return run(req.rt, room, req.params.cuid, req.body.command, req.body.timeout, requestSignal(req, reply, ctx.shutdown));
+      return run(req.rt, roomOf(req, ctx), req.params.cuid, req.body.command, req.body.timeout, requestSignal(req, reply, ctx.shutdown));
     },
   );
 
@@ -95,7 +95,7 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
         ([cuid]) => cuid,
         async ([cuid, command]) => {
           try {
-            results[cuid] = await run(req.rt, room, cuid, command, req.body.timeout, signal);
+            results[cuid] = await run(req.rt, roomOf(req, ctx), cuid, command, req.body.timeout, signal);
           } catch (err) {
             const e = toHttpError(err, req.rt);
             results[cuid] = { error: { code: e.code, message: e.message } };
@@ -134,7 +134,9 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
       sessions.add(socket, async () => abort.abort());
       const decoders: Record<OutputStream, StringDecoder> = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
       const timeout = req.query.timeout;
-      execCommand(req.rt, room, req.params.cuid, argv(req.query.command), {
+      // The room is resolved inside the chain: a token that names none of its rooms gets an error frame.
+      Promise.resolve()
+        .then(() => execCommand(req.rt, roomOf(req, ctx), req.params.cuid, argv(req.query.command), {
         workdir: FILES_ROOT,
         timeout: timeout !== undefined ? timeout * 1000 : undefined,
         signal: abort.signal,
@@ -143,7 +145,7 @@ export function execRoutes(app: FastifyInstance, ctx: ServerContext, sessions: S
           const data = decoders[stream].write(chunk);
           if (data) sendJson(socket, { type: stream, data });
         },
-      })
+      }))
         .then((r) => {
           for (const stream of ['stdout', 'stderr'] as const) {
             const rest = decoders[stream].end();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { argv } from './containers.js';
+import { roomOf } from './access.js';
 import { cuidParams, holdOpen, requestSignal, type CuidParams, type ServerContext } from './context.js';
 import { errorResponses, HttpError } from './errors.js';
 import { FILES_ROOT } from './present.js';
@@ -86,7 +87,6 @@ const uploadResult = {
 } as const;
 
 export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const { room } = ctx;
   // Zip bodies reach the route as the request stream: the files module reads them (no buffering here).
   app.addContentTypeParser(ZIP_TYPES, (_req, payload, done) => done(null, payload));
 
@@ -108,7 +108,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
       holdOpen(req);
       const dest = filesPath(req.query.path);
       const archive = await limitedBody(req.rt, req.body, req.headers['content-length']);
-      const r = await uploadToContainer(req.rt, room, req.params.cuid, { archive, dest, signal: requestSignal(req, reply, ctx.shutdown) });
+      const r = await uploadToContainer(req.rt, roomOf(req, ctx), req.params.cuid, { archive, dest, signal: requestSignal(req, reply, ctx.shutdown) });
       return { path: dest, files: r.files, dirs: r.dirs, symlinks: r.symlinks, bytes: r.bytes };
     },
   );
@@ -128,7 +128,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const full = filesPath(req.query.path);
-      return streamed(reply, 'application/octet-stream', (sink) => downloadFile(req.rt, room, req.params.cuid, full, sink, { signal: requestSignal(req, reply, ctx.shutdown) }));
+      return streamed(reply, 'application/octet-stream', (sink) => downloadFile(req.rt, roomOf(req, ctx), req.params.cuid, full, sink, { signal: requestSignal(req, reply, ctx.shutdown) }));
     },
   );
 
@@ -147,7 +147,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const full = filesPath(req.query.path);
-      return streamed(reply, 'application/zip', (sink) => downloadArchive(req.rt, room, req.params.cuid, full, sink, { format: 'zip', contents: true, signal: requestSignal(req, reply, ctx.shutdown) }));
+      return streamed(reply, 'application/zip', (sink) => downloadArchive(req.rt, roomOf(req, ctx), req.params.cuid, full, sink, { format: 'zip', contents: true, signal: requestSignal(req, reply, ctx.shutdown) }));
     },
   );
 
@@ -181,7 +181,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (req, reply) => {
       holdOpen(req);
       const archive = await limitedBody(req.rt, req.body, req.headers['content-length']);
-      const r = await uploadAndRun(req.rt, room, req.params.cuid, {
+      const r = await uploadAndRun(req.rt, roomOf(req, ctx), req.params.cuid, {
         archive,
         dest: FILES_ROOT,
         command: argv(req.query.command),

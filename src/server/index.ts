@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { buildApp } from './app.js';
+import { publishState } from './state.js';
 import { Runtime, UsageError } from './runtime.js';
 
 export interface ServeOptions {
@@ -57,7 +58,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   await rt.settings();
   await rt.engine();
   const shutdown = new AbortController();
-  const { app, sessions } = await buildApp({
+  const { app, sessions, stats } = await buildApp({
     rt,
     room: opts.room,
     tls,
@@ -73,12 +74,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const address = app.server.address() as net.AddressInfo;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
+  const url = `${tls ? 'https' : 'http'}://${shown}:${address.port}`;
+  // The dashboard's API view reads what this server publishes on its data directory.
+  const unpublish = publishState(rt, stats, sessions, { url, room: opts.room });
   return {
-    url: `${tls ? 'https' : 'http'}://${shown}:${address.port}`,
+    url,
     host: address.address,
     port: address.port,
     close: () =>
       (closing ??= (async () => {
+        unpublish();
         await sessions.closeAll();
         const drained = app.close();
         const timer = setTimeout(() => {

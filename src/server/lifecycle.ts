@@ -1,6 +1,7 @@
 // Lifecycle of one container: start, stop, restart, pause, unpause ({"status": "started"} and the like), its status,
 // and a server-side wait for a status with a timeout.
 import type { FastifyInstance } from 'fastify';
+import { roomOf } from './access.js';
 import { cuidParams, holdOpen, type CuidParams, type ServerContext } from './context.js';
 import { errorResponses } from './errors.js';
 import { containerStatusSchema, statusInfo } from './present.js';
@@ -32,7 +33,6 @@ async function status(rt: Runtime, room: string, cuid: string, signal: AbortSign
 }
 
 export function lifecycleRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const { room } = ctx;
   for (const action of Object.keys(DONE) as Action[]) {
     app.post<{ Params: CuidParams; Querystring: { timeout?: number } }>(
       `/v1/containers/:cuid/${action}`,
@@ -50,7 +50,7 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ServerContext): void 
       },
       async (req) => {
         holdOpen(req);
-        const c = await act(req.rt, room, req.params.cuid, action, req.query?.timeout);
+        const c = await act(req.rt, roomOf(req, ctx), req.params.cuid, action, req.query?.timeout);
         return { status: DONE[action], cuid: c.name };
       },
     );
@@ -59,7 +59,7 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ServerContext): void 
   app.get<{ Params: CuidParams }>(
     '/v1/containers/:cuid/status',
     { config: { grant: 'containers:read' }, schema: { summary: 'Status: state, created, uptime, restarts, exit code, OOM kill, last error', tags: ['lifecycle'], params: cuidParams, response: { 200: containerStatusSchema, ...errorResponses } } },
-    async (req) => status(req.rt, room, req.params.cuid, ctx.shutdown),
+    async (req) => status(req.rt, roomOf(req, ctx), req.params.cuid, ctx.shutdown),
   );
 
   app.post<{ Params: CuidParams; Body: { status: string; timeout?: number } }>(
@@ -82,10 +82,10 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ServerContext): void 
     async (req) => {
       holdOpen(req);
       try {
-        await new ContainerService(req.rt).wait(room, req.params.cuid, { for: req.body.status as 'running' | 'exited', timeoutMs: (req.body.timeout ?? 30) * 1000, signal: ctx.shutdown });
-        return { reached: true, status: await status(req.rt, room, req.params.cuid, ctx.shutdown) };
+        await new ContainerService(req.rt).wait(roomOf(req, ctx), req.params.cuid, { for: req.body.status as 'running' | 'exited', timeoutMs: (req.body.timeout ?? 30) * 1000, signal: ctx.shutdown });
+        return { reached: true, status: await status(req.rt, roomOf(req, ctx), req.params.cuid, ctx.shutdown) };
       } catch (err) {
-        if (err instanceof BerthError && err.kind === 'timeout') return { reached: false, status: await status(req.rt, room, req.params.cuid, ctx.shutdown) };
+        if (err instanceof BerthError && err.kind === 'timeout') return { reached: false, status: await status(req.rt, roomOf(req, ctx), req.params.cuid, ctx.shutdown) };
         throw err;
       }
     },

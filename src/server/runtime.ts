@@ -1,11 +1,13 @@
 // The one place the server imports the library from: every route calls these, the same functions the CLI calls.
-export { ApiUserVerifier } from '../runtime/access/index.js';
+export { ApiUserVerifier, TokenVerifier, grantAllows, ALL_ROOMS, clearServerState, publishServerState, type ServerStateBody } from '../runtime/access/index.js';
+export { listTokens, revokeToken, type ApiToken } from '../runtime/access/index.js';
 export { archiveLimits, downloadArchive, downloadFile, uploadAndRun, uploadToContainer } from '../runtime/files/index.js';
 export { runBounded } from '../runtime/containers/index.js';
 export { ContainerService, type ContainerDetail, type ContainerStatus, type ContainerSummary } from '../runtime/containers/index.js';
 export type { RunOptions } from '../runtime/containers/index.js';
 export type { UpdateOptions } from '../runtime/containers/index.js';
 export { BerthError, CancelledError, ConflictError, NotFoundError, UsageError } from '../runtime/core/index.js';
+export type { PersonCheck } from '../runtime/core/index.js';
 export { execCommand, type OutputStream } from '../runtime/containers/index.js';
 export { checkHealth } from '../runtime/engine/index.js';
 export { Runtime } from '../runtime/core/index.js';

@@ -1,16 +1,82 @@
-// The open WebSocket sessions (terminals, streaming execs): on shutdown each gets a close frame and its work ends.
+// The open WebSocket sessions (terminals, streaming execs, every other WebSocket route): on shutdown each gets a
+// close frame and its work ends; a session opened with a bearer token is closed the same way within a second of the
+// token being revoked or expiring, and the audit log says why.
 import type { WebSocket } from 'ws';
+import type { Principal } from './auth.js';
+import type { Runtime } from './runtime.js';
+
+/** Who opened a socket: the principal, the runtime acting for it (its audit log) and the route. */
+export interface SessionOwner {
+  principal: Principal;
+  rt: Runtime;
+  url: string;
+}
 
 export class SocketSessions {
   private readonly open = new Map<WebSocket, () => Promise<void>>();
+  private readonly owners = new Map<WebSocket, SessionOwner>();
 
   add(socket: WebSocket, stop: () => Promise<void>): void {
     this.open.set(socket, stop);
     socket.once('close', () => this.open.delete(socket));
   }
 
+  /** Every WebSocket connection with who opened it (registered when the upgrade completes). */
+  own(socket: WebSocket, owner: SessionOwner): void {
+    this.owners.set(socket, owner);
+    socket.once('close', () => this.owners.delete(socket));
+  }
+
   get size(): number {
-    return this.open.size;
+    return Math.max(this.open.size, this.owners.size);
+  }
+
+  /** Open sessions per principal, with a token's name and agent (for the server's published state). */
+  summary(): { principal: string; name: string; agent?: string; count: number }[] {
+    const out = new Map<string, { principal: string; name: string; agent?: string; count: number }>();
+    for (const o of this.owners.values()) {
+      const p = o.principal;
+      const key = p.kind === 'token' ? `token:${p.id}` : `user:${p.name}`;
+      const row = out.get(key) ?? { principal: key, name: p.name, ...(p.kind === 'token' ? { agent: p.agent } : {}), count: 0 };
+      row.count++;
+      out.set(key, row);
+    }
+    return [...out.values()];
+  }
+
+  /** The token ids that have a session open now, with the earliest expiry of each (null: none). */
+  tokens(): Map<string, string | null> {
+    const out = new Map<string, string | null>();
+    for (const o of this.owners.values()) if (o.principal.kind === 'token') out.set(o.principal.id, o.principal.expiresAt);
+    return out;
+  }
+
+  /**
+   * Closes every session of a token with 1008 (policy violation) and `reason`, ends each one's work, and writes one
+   * audit line per session.
+   */
+  async closeToken(id: string, reason: string): Promise<number> {
+    const mine = [...this.owners].filter(([s, o]) => o.principal.kind === 'token' && o.principal.id === id && (s.readyState === s.OPEN || s.readyState === s.CONNECTING));
+    await Promise.all(
+      mine.map(async ([socket, owner]) => {
+        socket.close(1008, reason);
+        // A peer that does not answer the close frame is cut.
+        setTimeout(() => socket.terminate(), 1000).unref();
+        try {
+          owner.rt.audit.append({
+            actor: owner.rt.actor,
+            action: 'api.session.close',
+            target: owner.url,
+            result: 'ok',
+            details: { reason },
+          });
+        } catch {
+          // the session is closed whether or not its line could be written
+        }
+        await this.open.get(socket)?.().catch(() => {});
+      }),
+    );
+    return mine.length;
   }
 
   /**
@@ -22,6 +88,7 @@ export class SocketSessions {
       if (socket.readyState === socket.OPEN) socket.close(1001, reason);
       return stop().catch(() => {});
     });
+    for (const socket of this.owners.keys()) if (socket.readyState === socket.OPEN) socket.close(1001, reason);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(stops), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
     clearTimeout(timer);

@@ -3,6 +3,7 @@
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import { roomOf } from './access.js';
 import { cuidParams, type CuidParams, type ServerContext } from './context.js';
 import { toHttpError } from './errors.js';
 import { FILES_ROOT } from './present.js';
@@ -28,7 +29,6 @@ type Control = { type: 'input'; data: string } | { type: 'resize'; cols: number;
 const validateControl = new Ajv().compile<Control>(terminalControlSchema);
 
 export function terminalRoutes(app: FastifyInstance, ctx: ServerContext, sessions: SocketSessions): void {
-  const { room } = ctx;
   app.get<{ Params: CuidParams; Querystring: { cols: number; rows: number; command?: string } }>(
     '/v1/containers/:cuid/terminal',
     {
@@ -93,7 +93,8 @@ export function terminalRoutes(app: FastifyInstance, ctx: ServerContext, session
         closed = true;
         void session?.stop();
       });
-      ContainerTerminalSession.create(req.rt, req.params.cuid, { room, cols: req.query.cols, rows: req.query.rows, workdir: FILES_ROOT })
+      Promise.resolve()
+        .then(() => ContainerTerminalSession.create(req.rt, req.params.cuid, { room: roomOf(req, ctx), cols: req.query.cols, rows: req.query.rows, workdir: FILES_ROOT }))
         .then((s) => {
           session = s;
           if (closed) return void s.stop();

@@ -48,6 +48,8 @@ export interface BerthSettings {
   proxy: { bind: string };
   /** Published ports: the host address a port binds to when the command names none (loopback by default). */
   ports: { defaultHost: string };
+  /** berth serve, per bearer token: requests per second (sustained), the burst above it, requests open at once. */
+  api: { tokenRate: number; tokenBurst: number; tokenConcurrency: number };
 }
 
 /** Where a published port binds when neither the command nor the setting names an address: this machine only. */
@@ -66,6 +68,7 @@ export const defaultSettings: BerthSettings = {
   deploy: { keepRevisions: 10, mode: 'auto' },
   proxy: { bind: '127.0.0.1:8480' },
   ports: { defaultHost: DEFAULT_PORT_HOST },
+  api: { tokenRate: 100, tokenBurst: 500, tokenConcurrency: 64 },
 };
 
 export interface SettingsStore {

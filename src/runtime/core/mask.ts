@@ -58,6 +58,8 @@ const NOT_TOKEN_CHAR = '(?<![A-Za-z0-9_-])';
 const TOKEN_PATTERNS: RegExp[] = [
   // AWS access key ids (long-term AKIA, temporary ASIA, and the other IAM unique-id prefixes).
   /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}(?![A-Z0-9])/g,
+  // berth serve's API tokens.
+  new RegExp(`${NOT_TOKEN_CHAR}berth_tok_[A-Za-z0-9_-]{20,}`, 'g'),
   // GitHub: classic and OAuth/app/refresh tokens, fine-grained PATs.
   new RegExp(`${NOT_TOKEN_CHAR}(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}`, 'g'),
   new RegExp(`${NOT_TOKEN_CHAR}github_pat_[A-Za-z0-9_]{20,}`, 'g'),

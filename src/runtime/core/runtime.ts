@@ -43,11 +43,15 @@ export class Runtime {
 
   /**
    * The same runtime acting for another caller (berth serve's principal of one request): engine, settings and
-   * database are this one's (open them here first); `actor` and the audit log's origin are the caller's.
+   * database are this one's (open them here first); `actor` and the audit log's origin are the caller's, and with
+   * `agent` the environment names that agent (BERTH_AGENT).
    */
-  actingFor(actor: string, origin?: Record<string, string>): Runtime {
+  actingFor(actor: string, origin?: Record<string, string>, opts: { agent?: string } = {}): Runtime {
     const child = Object.create(this) as Runtime;
     Object.defineProperty(child, 'actor', { value: actor });
+    // An agent's identity (a bearer token's): its limits, workspace, label and approval requests, and every
+    // person-only act refused, exactly as for a CLI run with BERTH_AGENT set.
+    if (opts.agent !== undefined) Object.defineProperty(child, 'env', { value: { ...this.env, BERTH_AGENT: opts.agent } });
     if (origin) Object.defineProperty(child, 'audit', { value: this.audit.withOrigin(origin) });
     return child;
   }

@@ -165,6 +165,37 @@ export const migrations: readonly string[] = [
    ALTER TABLE agent_admissions ADD COLUMN start TEXT;
    ALTER TABLE agent_admissions ADD COLUMN boot TEXT;
    ALTER TABLE agent_admissions ADD COLUMN host TEXT NOT NULL DEFAULT '';`,
+  // api tokens (berth serve): per-agent bearer tokens with rooms and grants, kept as a SHA-256 of the token; the
+  // generation rises with every revocation, so a server checks its cached lookups with one read. A running server
+  // publishes its state (address, open sessions, requests per token, recent errors) for the dashboard.
+  `CREATE TABLE api_tokens (
+     id           TEXT PRIMARY KEY,
+     name         TEXT NOT NULL,
+     agent        TEXT NOT NULL,
+     rooms        TEXT NOT NULL,
+     grants       TEXT NOT NULL,
+     token_hash   TEXT NOT NULL UNIQUE,
+     created_at   TEXT NOT NULL,
+     created_by   TEXT NOT NULL,
+     expires_at   TEXT,
+     last_used_at TEXT,
+     revoked_at   TEXT
+   );
+   CREATE TABLE api_token_generation (
+     id         INTEGER PRIMARY KEY CHECK (id = 1),
+     generation INTEGER NOT NULL
+   );
+   INSERT INTO api_token_generation (id, generation) VALUES (1, 0);
+   CREATE TABLE api_server_state (
+     pid        INTEGER NOT NULL,
+     host       TEXT NOT NULL,
+     url        TEXT NOT NULL,
+     room       TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     state      TEXT NOT NULL,
+     PRIMARY KEY (host, pid)
+   );`,
 ];
 
 export function openDatabase(file: string): Database {
