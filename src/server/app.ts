@@ -15,6 +15,8 @@ import { execRoutes } from './exec.js';
 import { filesRoutes } from './files.js';
 import { healthRoutes } from './health.js';
 import { lifecycleRoutes } from './lifecycle.js';
+import { pluginRoutes } from './plugins.js';
+import { recordRoutes } from './records.js';
 import { ApiUserVerifier, type Runtime } from './runtime.js';
 import { SocketSessions } from './sockets.js';
 import { terminalRoutes } from './terminal.js';
@@ -106,6 +108,8 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   filesRoutes(app, ctx);
   execRoutes(app, ctx, sessions);
   terminalRoutes(app, ctx, sessions);
+  pluginRoutes(app, ctx);
+  recordRoutes(app, ctx);
   await app.ready();
   return { app, sessions };
 }

@@ -11,3 +11,5 @@ export { checkHealth } from '../runtime/engine/index.js';
 export { Runtime } from '../runtime/core/index.js';
 export { ContainerTerminalSession } from '../runtime/terminal/index.js';
 export { readEnvFile, type PortSpec } from '../runtime/core/index.js';
+export { ParamsError, PLUGIN_RELEASE_LABEL, PluginService, runPlugin } from '../runtime/plugins/index.js';
+export { type ContainerRecord, parseRecordId, RecordService } from '../runtime/records/index.js';
