@@ -14,11 +14,15 @@ import { errorHandler } from './errors.js';
 import { execRoutes } from './exec.js';
 import { filesRoutes } from './files.js';
 import { healthRoutes } from './health.js';
+import { imageRoutes } from './images.js';
+import { jobRoutes } from './jobs.js';
 import { lifecycleRoutes } from './lifecycle.js';
+import { logRoutes } from './logs.js';
 import { pluginRoutes } from './plugins.js';
 import { recordRoutes } from './records.js';
 import { ApiUserVerifier, type Runtime } from './runtime.js';
 import { SocketSessions } from './sockets.js';
+import { storageRoutes } from './storage.js';
 import { terminalRoutes } from './terminal.js';
 import { webSafety, type HostRules } from './web-safety.js';
 
@@ -110,6 +114,10 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   terminalRoutes(app, ctx, sessions);
   pluginRoutes(app, ctx);
   recordRoutes(app, ctx);
+  imageRoutes(app, ctx);
+  jobRoutes(app, ctx);
+  logRoutes(app, ctx, sessions);
+  storageRoutes(app, ctx);
   await app.ready();
   return { app, sessions };
 }

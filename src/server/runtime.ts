@@ -13,3 +13,7 @@ export { ContainerTerminalSession } from '../runtime/terminal/index.js';
 export { readEnvFile, type PortSpec } from '../runtime/core/index.js';
 export { ParamsError, PLUGIN_RELEASE_LABEL, PluginService, runPlugin } from '../runtime/plugins/index.js';
 export { type ContainerRecord, parseRecordId, RecordService } from '../runtime/records/index.js';
+export { credentialKey, deleteImage, inspectImage, listImages, parseImageRef, pullImage, tagImage, type ImageSummary, type RegistryAuth } from '../runtime/images/index.js';
+export { containerLogBatches, containerStats, runJob, watchContainerStats, type LogLine } from '../runtime/containers/index.js';
+export type { StatsSample } from '../runtime/engine/index.js';
+export { StorageService, type StorageEntry } from '../runtime/files/index.js';
