@@ -6,7 +6,7 @@ import { roomOf } from './access.js';
 import { holdOpen, requestSignal, type ServerContext } from './context.js';
 import { errorResponses } from './errors.js';
 import { roomQuery, type RoomQuery } from './room-query.js';
-import { credentialKey, deleteImage, inspectImage, listImages, parseImageRef, pullImage, tagImage, type ImageSummary, type RegistryAuth } from './runtime.js';
+import { credentialKey, NotFoundError, deleteImage, inspectImage, listImages, parseImageRef, pullImage, tagImage, type ImageSummary, type RegistryAuth } from './runtime.js';
 
 const imageSchema = {
   type: 'object',
@@ -18,8 +18,8 @@ const imageSchema = {
     size: { type: 'integer' },
     created: { type: 'string' },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
-    rooms: { type: 'array', items: { type: 'string' }, description: 'Rooms that pulled, built or tagged it' },
-    used_by: { type: 'array', items: { type: 'string' }, description: 'Containers (any state) created from it' },
+    shared: { type: 'boolean', description: 'Other rooms hold it too (a delete then only drops it from this room)' },
+    used_by: { type: 'array', items: { type: 'string' }, description: "This room's containers (any state) created from it" },
   },
 } as const;
 
@@ -38,8 +38,19 @@ const imageDetailSchema = {
   },
 } as const;
 
-function present(i: ImageSummary) {
-  return { id: i.id, tags: i.tags, digests: i.digests, size: i.size, created: i.created, labels: i.labels, rooms: i.rooms, used_by: i.usedBy };
+/** An image as one room sees it: other rooms and their containers are not named (a room is the caller's view). */
+function present(i: ImageSummary, room: string) {
+  const prefix = `${room}/`;
+  return {
+    id: i.id,
+    tags: i.tags,
+    digests: i.digests,
+    size: i.size,
+    created: i.created,
+    labels: i.labels,
+    shared: i.rooms.some((r) => r !== room),
+    used_by: i.usedBy.filter((u) => u.startsWith(prefix)).map((u) => u.slice(prefix.length)),
+  };
 }
 
 const refQuery = roomQuery({ ref: { type: 'string', minLength: 1, maxLength: 512, description: 'Image name or id' } }, ['ref']);
@@ -58,7 +69,7 @@ export function imageRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (req) => {
       const room = roomOf(req, ctx, req.query.room);
-      return { images: (await listImages(req.rt, { room, requireRoom: true, signal: ctx.shutdown })).map(present) };
+      return { images: (await listImages(req.rt, { room, requireRoom: true, signal: ctx.shutdown })).map((i) => present(i, room)) };
     },
   );
 
@@ -69,8 +80,11 @@ export function imageRoutes(app: FastifyInstance, ctx: ServerContext): void {
       schema: { summary: "One of the room's images: config, layers and history", tags: ['images'], querystring: refQuery, response: { 200: imageDetailSchema, ...errorResponses } },
     },
     async (req) => {
-      const d = await inspectImage(req.rt, { room: roomOf(req, ctx, req.query.room), ref: req.query.ref });
-      return { ...present(d), architecture: d.architecture, os: d.os, entrypoint: d.entrypoint, cmd: d.cmd, workdir: d.workdir, exposed_ports: d.exposedPorts, env: d.env, layers: d.layers };
+      const room = roomOf(req, ctx, req.query.room);
+      const d = await inspectImage(req.rt, { room, ref: req.query.ref });
+      // Only the room's images, as in the listing.
+      if (!d.rooms.includes(room)) throw new NotFoundError(`image "${req.query.ref}" is not in room "${room}"`);
+      return { ...present(d, room), architecture: d.architecture, os: d.os, entrypoint: d.entrypoint, cmd: d.cmd, workdir: d.workdir, exposed_ports: d.exposedPorts, env: d.env, layers: d.layers };
     },
   );
 
@@ -94,7 +108,7 @@ export function imageRoutes(app: FastifyInstance, ctx: ServerContext): void {
             password: { type: 'string', minLength: 1 },
             identity_token: { type: 'string', minLength: 1 },
           },
-          dependentRequired: { username: ['password'], password: ['username'] },
+          dependencies: { username: ['password'], password: ['username'] },
         },
         response: { 200: { type: 'object', properties: { id: { type: 'string' }, ref: { type: 'string' }, digest: { type: 'string' }, room: { type: 'string' } } }, ...errorResponses },
       },
@@ -142,7 +156,7 @@ export function imageRoutes(app: FastifyInstance, ctx: ServerContext): void {
         response: {
           200: {
             type: 'object',
-            properties: { id: { type: 'string' }, untagged: { type: 'array', items: { type: 'string' } }, deleted: { type: 'boolean' }, kept_for: { type: 'array', items: { type: 'string' } } },
+            properties: { id: { type: 'string' }, untagged: { type: 'array', items: { type: 'string' } }, deleted: { type: 'boolean', description: 'Removed from the engine (false: other rooms still hold it)' } },
           },
           ...errorResponses,
         },
@@ -150,7 +164,7 @@ export function imageRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (req) => {
       const r = await deleteImage(req.rt, { room: roomOf(req, ctx, req.query.room), ref: req.query.ref, force: req.query.force });
-      return { id: r.id, untagged: r.untagged, deleted: r.deleted, kept_for: r.keptFor };
+      return { id: r.id, untagged: r.untagged, deleted: r.deleted };
     },
   );
 }
