@@ -1,15 +1,12 @@
 // Room storage and the caller's workspace on the host: list a directory, copy within storage, remove — what
 // `berth storage ls/cp/rm` do, with both sides of a copy always storage paths (a remote caller never names a host
-// path). A token's caller reaches its own workspace only, and the room storage without `workspaces/`.
+// path). A caller acting as an agent reaches its own workspace only.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { roomOf } from './access.js';
 import type { ServerContext } from './context.js';
 import { errorResponses, HttpError } from './errors.js';
 import { roomQuery, type RoomQuery } from './room-query.js';
 import { StorageService, type StorageEntry } from './runtime.js';
-
-/** The directory of agents' workspaces inside a room's storage. */
-const WORKSPACES = 'workspaces';
 
 type ScopeQuery = RoomQuery & { workspace?: boolean; agent?: string };
 
@@ -33,13 +30,9 @@ function scopeOf(req: FastifyRequest<{ Querystring: ScopeQuery }>, ctx: ServerCo
   return { room, agent };
 }
 
-/** For an agent's caller, the room storage's `workspaces/` (other agents' files) is not there. */
-function checkPath(req: FastifyRequest, scope: { agent?: string }, p: string): string {
-  const parts = p.replace(/^:/, '').split(/[\\/]/).filter((x) => x !== '' && x !== '.');
-  if (callerAgent(req) && !scope.agent && parts[0] === WORKSPACES) {
-    throw new HttpError(404, 'not_found', `no such storage path "${p}" (your workspace: workspace=true)`);
-  }
-  return `:${parts.join('/')}`;
+/** A storage path as the library reads it (a leading `:`): never a host path. */
+function storagePath(p: string): string {
+  return `:${p.replace(/^:/, '')}`;
 }
 
 const scopeProps = {
@@ -75,11 +68,8 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req) => {
-      const scope = scopeOf(req, ctx);
-      const p = checkPath(req, scope, req.query.path ?? '');
-      const listing = new StorageService(req.rt).list(scope, p);
-      const hidden = callerAgent(req) && !scope.agent && p === ':';
-      return { path: listing.path, entries: listing.entries.filter((e) => !(hidden && e.name === WORKSPACES)).map(entry) };
+      const listing = new StorageService(req.rt).list(scopeOf(req, ctx), storagePath(req.query.path ?? ''));
+      return { path: listing.path, entries: listing.entries.map(entry) };
     },
   );
 
@@ -96,12 +86,7 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req) => {
-      const scope = scopeOf(req, ctx);
-      const src = checkPath(req, scope, req.body.src);
-      if (src === ':' && callerAgent(req) && !scope.agent) throw new HttpError(403, 'forbidden', "copying the whole room storage would copy other agents' workspaces: name a directory in it");
-      // A trailing slash on the destination means "into this directory".
-      const dst = checkPath(req, scope, req.body.dst) + (/[\\/]$/.test(req.body.dst) ? '/' : '');
-      return new StorageService(req.rt).copy(scope, src, dst);
+      return new StorageService(req.rt).copy(scopeOf(req, ctx), storagePath(req.body.src), storagePath(req.body.dst));
     },
   );
 
@@ -117,8 +102,7 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req) => {
-      const scope = scopeOf(req, ctx);
-      const r = await new StorageService(req.rt).remove(scope, checkPath(req, scope, req.query.path), { recursive: req.query.recursive });
+      const r = await new StorageService(req.rt).remove(scopeOf(req, ctx), storagePath(req.query.path), { recursive: req.query.recursive });
       return { status: 'deleted', path: r.path };
     },
   );
