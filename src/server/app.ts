@@ -21,6 +21,7 @@ import { logRoutes } from './logs.js';
 import { pluginRoutes } from './plugins.js';
 import { recordRoutes } from './records.js';
 import { ApiUserVerifier, type Runtime } from './runtime.js';
+import { serviceRoutes } from './services.js';
 import { SocketSessions } from './sockets.js';
 import { storageRoutes } from './storage.js';
 import { terminalRoutes } from './terminal.js';
@@ -118,6 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   jobRoutes(app, ctx);
   logRoutes(app, ctx, sessions);
   storageRoutes(app, ctx);
+  serviceRoutes(app, ctx, sessions);
   await app.ready();
   return { app, sessions };
 }

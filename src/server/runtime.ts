@@ -17,3 +17,4 @@ export { credentialKey, deleteImage, inspectImage, listImages, parseImageRef, pu
 export { containerLogBatches, containerStats, runJob, watchContainerStats, type LogLine } from '../runtime/containers/index.js';
 export type { StatsSample } from '../runtime/engine/index.js';
 export { StorageService, type StorageEntry } from '../runtime/files/index.js';
+export { CLEARABLE, DeployService, serviceLogBatches, type DeployOptions, type DeployResult, type ServiceSummary } from '../runtime/services/index.js';
