@@ -8,6 +8,7 @@ import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { requireDeclaredGrant } from './access.js';
 import { authenticate, envUser, FailureDelay } from './auth.js';
+import { buildRoutes } from './build.js';
 import { containerRoutes } from './containers.js';
 import type { ServerContext } from './context.js';
 import { errorHandler } from './errors.js';
@@ -120,6 +121,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   logRoutes(app, ctx, sessions);
   storageRoutes(app, ctx);
   serviceRoutes(app, ctx, sessions);
+  buildRoutes(app, ctx);
   await app.ready();
   return { app, sessions };
 }

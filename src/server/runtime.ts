@@ -18,3 +18,5 @@ export { containerLogBatches, containerStats, runJob, watchContainerStats, type 
 export type { StatsSample } from '../runtime/engine/index.js';
 export { StorageService, type StorageEntry } from '../runtime/files/index.js';
 export { CLEARABLE, DeployService, serviceLogBatches, type DeployOptions, type DeployResult, type ServiceSummary } from '../runtime/services/index.js';
+export { buildImage, parseBuildArgs, parseLabels } from '../runtime/images/index.js';
+export { extractArchiveFile } from '../runtime/files/index.js';
