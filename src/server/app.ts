@@ -15,6 +15,7 @@ import { errorHandler } from './errors.js';
 import { execRoutes } from './exec.js';
 import { filesRoutes } from './files.js';
 import { healthRoutes } from './health.js';
+import { hostCommandRoutes } from './host-commands.js';
 import { imageRoutes } from './images.js';
 import { jobRoutes } from './jobs.js';
 import { lifecycleRoutes } from './lifecycle.js';
@@ -122,6 +123,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   storageRoutes(app, ctx);
   serviceRoutes(app, ctx, sessions);
   buildRoutes(app, ctx);
+  hostCommandRoutes(app, ctx);
   await app.ready();
   return { app, sessions };
 }

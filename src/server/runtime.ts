@@ -20,3 +20,5 @@ export { StorageService, type StorageEntry } from '../runtime/files/index.js';
 export { CLEARABLE, DeployService, serviceLogBatches, type DeployOptions, type DeployResult, type ServiceSummary } from '../runtime/services/index.js';
 export { buildImage, parseBuildArgs, parseLabels } from '../runtime/images/index.js';
 export { extractArchiveFile } from '../runtime/files/index.js';
+export { APPROVAL_STATUSES, ApprovalQueue, endApprovedRun, fileShellRequest, startApprovedRun, type ApprovalRequest } from '../runtime/host-commands/index.js';
+export { parseEnvList } from '../runtime/core/index.js';
