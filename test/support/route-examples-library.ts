@@ -76,7 +76,7 @@ async function newService(fx: Fixtures, name: string): Promise<string> {
   await fx.container();
   const rt = rtOf(fx);
   try {
-    await new DeployService(rt).deploy(fx.room, { tag: SERVICE_IMAGE, name, identity: 'mx-agent', settle: '1s', drain: '0s' });
+    await new DeployService(rt).deploy(fx.room, { tag: SERVICE_IMAGE, name, identity: 'mx-agent', settle: '1s', drain: '100ms' });
     return name;
   } finally {
     rt.close();
@@ -182,7 +182,7 @@ export const libraryRouteExamples: RouteExamples = {
   'POST /v1/services': {
     request: async () => {
       await serviceImage();
-      return { url: '/v1/services', body: { tag: SERVICE_IMAGE, name: `matrix-new-${serviceSeq++}`, identity: 'mx-agent', settle: '1s', drain: '0s' } };
+      return { url: '/v1/services', body: { tag: SERVICE_IMAGE, name: `matrix-new-${serviceSeq++}`, identity: 'mx-agent', settle: '1s', drain: '100ms' } };
     },
     wrongRoom: 201,
   },
