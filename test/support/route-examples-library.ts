@@ -6,12 +6,13 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { inject } from 'vitest';
 import { addTrustRule, fileShellRequest } from '../../src/runtime/host-commands/index.js';
 import { runPlugin } from '../../src/runtime/plugins/index.js';
 import { RecordService } from '../../src/runtime/records/index.js';
 import { DeployService } from '../../src/runtime/services/index.js';
 import { buildTestImage } from './deploy-helpers.js';
-import { FIXTURE_IMAGE, runCli, runtimeFor, waitFor } from './helpers.js';
+import { docker, FIXTURE_IMAGE, runCli, runtimeFor, waitFor } from './helpers.js';
 import type { Fixtures, RouteExamples } from './route-examples.js';
 
 const PLUGIN = 'matrixprobe@1.0.0';
@@ -118,6 +119,21 @@ function contextTar(fx: Fixtures): Buffer {
   return execFileSync('tar', ['-cf', '-', '-C', dir, 'Dockerfile']);
 }
 
+/** An image on the test registry (pushed once from the fixture image), with the registry's credentials. */
+function registryImage(): Promise<{ ref: string; username: string; password: string }> {
+  return cached('registry image', async () => {
+    const registry = inject('registry');
+    const repo = `${registry.host}/berth-matrix-pull`;
+    await docker.getImage(FIXTURE_IMAGE).tag({ repo, tag: '1' });
+    const stream = await docker.getImage(`${repo}:1`).push({ tag: '1', authconfig: { serveraddress: registry.host, username: registry.username, password: registry.password } } as object);
+    let out = '';
+    for await (const chunk of stream) out += chunk.toString();
+    if (out.includes('errorDetail')) throw new Error(`push to the test registry failed: ${out.slice(-300)}`);
+    await docker.getImage(`${repo}:1`).remove();
+    return { ref: `${repo}:1`, username: registry.username, password: registry.password };
+  });
+}
+
 /** A tag the served room holds (tagged once from the fixture image). */
 function roomImage(fx: Fixtures): Promise<string> {
   return cached(`room image ${fx.home}`, async () => {
@@ -142,8 +158,14 @@ export const libraryRouteExamples: RouteExamples = {
   // Images and builds.
   'GET /v1/images': { request: async (fx) => (await roomImage(fx), { url: '/v1/images' }), wrongRoom: 200 },
   'GET /v1/images/inspect': { request: async (fx) => ({ url: `/v1/images/inspect?ref=${encodeURIComponent(await roomImage(fx))}` }) },
-  // Nothing is reachable to pull from: what matters is who may ask (the same answer for the admin and the token).
-  'POST /v1/images/pull': { request: () => ({ url: '/v1/images/pull', body: { ref: '127.0.0.1:9/berth-matrix-absent:1' } }), admin: 404, wrongRoom: 404 },
+  // From the test registry with its credentials (a token for another room pulls into that room).
+  'POST /v1/images/pull': {
+    request: async () => {
+      const { ref, username, password } = await registryImage();
+      return { url: '/v1/images/pull', body: { ref, username, password } };
+    },
+    wrongRoom: 200,
+  },
   'POST /v1/images/tag': { request: async (fx) => ({ url: '/v1/images/tag', body: { source: await roomImage(fx), target: 'berth-matrix-held:2' } }), wrongRoom: 200 },
   // A name the room does not hold: the admin and the token with the grant both get 404; refused callers get theirs.
   'DELETE /v1/images': { request: () => ({ url: '/v1/images?ref=berth-matrix-never-held:1' }), admin: 404 },
@@ -156,7 +178,8 @@ export const libraryRouteExamples: RouteExamples = {
   'GET /v1/stats': { request: async (fx) => ({ url: `/v1/stats?containers=${await fx.container()}` }) },
 
   // Storage: the served room's (it exists once a container was made in it).
-  'GET /v1/storage': { request: async (fx) => (await fx.container(), { url: '/v1/storage' }) },
+  // A listing acts in the token's own room when it names none.
+  'GET /v1/storage': { request: async (fx) => (await fx.container(), { url: '/v1/storage' }), wrongRoom: 200 },
   'POST /v1/storage/copy': {
     request: async (fx) => {
       await fx.container();
