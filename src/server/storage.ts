@@ -82,7 +82,11 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req) => {
-      return new StorageService(req.rt).copy(scopeOf(req, ctx), storagePath(req.body.src), storagePath(req.body.dst));
+      const scope = scopeOf(req, ctx);
+      const storage = new StorageService(req.rt);
+      // A source that is not there is 404 before anything is written (the copy itself is audited, failed or not).
+      storage.list(scope, storagePath(req.body.src));
+      return storage.copy(scope, storagePath(req.body.src), storagePath(req.body.dst));
     },
   );
 
