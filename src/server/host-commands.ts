@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerContext } from './context.js';
 import { errorResponses, HttpError } from './errors.js';
 import { ndjson, NDJSON } from './ndjson.js';
+import { callerAgent } from './room-query.js';
 import {
   APPROVAL_STATUSES,
   ApprovalQueue,
@@ -21,10 +22,6 @@ import {
   type Runtime,
 } from './runtime.js';
 
-/** The agent a caller acts as (a token's agent); an admin user (a person) has none. */
-function callerAgent(req: FastifyRequest): string | undefined {
-  return (req.principal as { agent?: string } | undefined)?.agent;
-}
 
 const requestSchema = {
   type: 'object',

@@ -1,5 +1,6 @@
 // What the library's routes share: the optional `room` query parameter (the room a request acts in; roomOf decides
-// which rooms a caller may name) and the schemas of a few common shapes.
+// which rooms a caller may name), lists given as repeated or comma-separated parameters, and the caller's agent.
+import type { FastifyRequest } from 'fastify';
 
 /** The `room` query parameter, with a querystring schema's other properties. */
 export function roomQuery<P extends Record<string, unknown>>(properties: P, required: string[] = []) {
@@ -18,4 +19,7 @@ export function splitList(list?: string[] | string): string[] {
   return (Array.isArray(list) ? list : list === undefined ? [] : [list]).flatMap((s) => s.split(',')).filter(Boolean);
 }
 
-export const deletedSchema = { type: 'object', properties: { status: { type: 'string', enum: ['deleted'] } }, additionalProperties: true } as const;
+/** The agent a caller acts as (a bearer token's agent); an admin user, a person, acts as none. */
+export function callerAgent(req: FastifyRequest): string | undefined {
+  return (req.principal as { agent?: string } | undefined)?.agent;
+}

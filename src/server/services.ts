@@ -8,7 +8,7 @@ import { roomOf } from './access.js';
 import { holdOpen, requestSignal, type ServerContext } from './context.js';
 import { errorResponses, HttpError, toHttpError } from './errors.js';
 import { ndjson, NDJSON } from './ndjson.js';
-import { roomQuery, type RoomQuery } from './room-query.js';
+import { callerAgent, roomQuery, type RoomQuery } from './room-query.js';
 import { CLEARABLE, DeployService, serviceLogBatches, type DeployOptions, type DeployResult, type ServiceSummary } from './runtime.js';
 import { sendJson, type SocketSessions } from './sockets.js';
 
@@ -130,10 +130,6 @@ interface DeployBody {
   clear?: string[];
 }
 
-/** The agent a caller acts as (a token's agent); an admin user (a person) has none. */
-function callerAgent(req: FastifyRequest): string | undefined {
-  return (req.principal as { agent?: string } | undefined)?.agent;
-}
 
 /**
  * The library's deploy options. A caller acting as an agent deploys as itself, and may not bring in stored secrets

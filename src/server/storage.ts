@@ -5,15 +5,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { roomOf } from './access.js';
 import type { ServerContext } from './context.js';
 import { errorResponses, HttpError } from './errors.js';
-import { roomQuery, type RoomQuery } from './room-query.js';
+import { callerAgent, roomQuery, type RoomQuery } from './room-query.js';
 import { StorageService, type StorageEntry } from './runtime.js';
 
 type ScopeQuery = RoomQuery & { workspace?: boolean; agent?: string };
 
-/** The agent a caller acts as when it is one (a token's agent); an admin user (a person) has none. */
-function callerAgent(req: FastifyRequest): string | undefined {
-  return (req.principal as { agent?: string } | undefined)?.agent;
-}
 
 /**
  * The storage scope: the room storage, or a workspace (`workspace=true`: the caller's own; an admin names the agent
@@ -86,7 +82,11 @@ export function storageRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (req) => {
-      return new StorageService(req.rt).copy(scopeOf(req, ctx), storagePath(req.body.src), storagePath(req.body.dst));
+      const scope = scopeOf(req, ctx);
+      const storage = new StorageService(req.rt);
+      // A source that is not there is 404 before anything is written (the copy itself is audited, failed or not).
+      storage.list(scope, storagePath(req.body.src));
+      return storage.copy(scope, storagePath(req.body.src), storagePath(req.body.dst));
     },
   );
 

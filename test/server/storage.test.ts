@@ -78,8 +78,11 @@ it('refuses paths that leave the storage, host paths, and removing the root; not
     expect(r.json().error.message).toMatch(/\.\./);
   }
   // A host path is a storage path here: the host file is never read.
+  const auditBefore = fs.readFileSync(runtimeFor(home).paths.auditLog, 'utf8');
   const host = await api(server, 'POST', '/v1/storage/copy', { body: { src: path.join(home, 'host-secret.txt'), dst: 'stolen.txt' } });
   expect(host.status, host.body).toBe(404);
+  // A missing source is refused before the copy starts: not even a failed attempt in the audit log.
+  expect(fs.readFileSync(runtimeFor(home).paths.auditLog, 'utf8')).toBe(auditBefore);
   const rootRm = await api(server, 'DELETE', '/v1/storage?path=/&recursive=true');
   expect(rootRm.status, rootRm.body).toBe(400);
   expect(fs.readdirSync(storageDir()).sort()).toEqual(before);
