@@ -71,7 +71,7 @@ describe('an agent caller', () => {
     expect(asBob.status).toBe(403);
     const filed = await call(server, 'POST', '/v1/host-commands', { auth: ana, body: { argv: ['false'] } });
     expect(filed.status, filed.body).toBe(200);
-    const mine = JSON.parse(filed.body.split('\n')[0]).request;
+    const mine = JSON.parse(filed.body.split('\n')[0]!).request;
     expect(mine).toMatchObject({ agent: 'ana', status: 'denied' });
     const rt = runtimeFor(home, { BERTH_AGENT: '' });
     const bobs = await fileShellRequest(rt, { agent: 'bob', argv: ['false'], timeoutMs: 60_000 });
