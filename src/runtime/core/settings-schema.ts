@@ -60,6 +60,7 @@ export const settingsSchema = {
     deploy: group('{keepRevisions?, mode?}', { keepRevisions: whole(1), mode: { enum: ['auto', 'engine', 'swarm'], title: '"auto", "engine" or "swarm"' } }),
     proxy: group('{bind?}', { bind: text }),
     ports: group('{defaultHost?}', { defaultHost: text }),
+    api: group('{tokenRate?, tokenBurst?, tokenConcurrency?}', { tokenRate: positive, tokenBurst: whole(1), tokenConcurrency: whole(1) }),
     // conf's own bookkeeping (migrations), written by conf when it has any.
     __internal__: { type: 'object' },
   },
