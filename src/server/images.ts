@@ -41,10 +41,13 @@ const imageDetailSchema = {
 /** An image as one room sees it: other rooms and their containers are not named (a room is the caller's view). */
 function present(i: ImageSummary, room: string) {
   const prefix = `${room}/`;
+  // A digest names its repository: only those of the room's own tags are shown (others name other rooms' images).
+  const repository = (tag: string) => (tag.lastIndexOf(':') > tag.lastIndexOf('/') ? tag.slice(0, tag.lastIndexOf(':')) : tag);
+  const repositories = new Set(i.tags.map(repository));
   return {
     id: i.id,
     tags: i.tags,
-    digests: i.digests,
+    digests: i.digests.filter((d) => repositories.has(d.slice(0, d.indexOf('@')))),
     size: i.size,
     created: i.created,
     labels: i.labels,

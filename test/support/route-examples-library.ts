@@ -77,7 +77,7 @@ async function newService(fx: Fixtures, name: string): Promise<string> {
   await fx.container();
   const rt = rtOf(fx);
   try {
-    await new DeployService(rt).deploy(fx.room, { tag: SERVICE_IMAGE, name, identity: 'mx-agent', settle: '1s', drain: '100ms' });
+    await new DeployService(rt).deploy(fx.room, { tag: SERVICE_IMAGE, name, identity: 'user', settle: '1s', drain: '100ms' });
     return name;
   } finally {
     rt.close();
@@ -93,7 +93,7 @@ function deniedRequest(fx: Fixtures): Promise<number> {
     await denyRule(fx);
     const rt = rtOf(fx);
     try {
-      return (await fileShellRequest(rt, { agent: 'mx-agent', argv: DENIED, timeoutMs: 60_000 })).id;
+      return (await fileShellRequest(rt, { agent: 'user', argv: DENIED, timeoutMs: 60_000 })).id;
     } finally {
       rt.close();
     }
@@ -205,7 +205,7 @@ export const libraryRouteExamples: RouteExamples = {
   'POST /v1/services': {
     request: async () => {
       await serviceImage();
-      return { url: '/v1/services', body: { tag: SERVICE_IMAGE, name: `matrix-new-${serviceSeq++}`, identity: 'mx-agent', settle: '1s', drain: '100ms' } };
+      return { url: '/v1/services', body: { tag: SERVICE_IMAGE, name: `matrix-new-${serviceSeq++}`, identity: 'user', settle: '1s', drain: '100ms' } };
     },
     wrongRoom: 201,
   },
