@@ -3,6 +3,8 @@
 // WebSocket terminal keystroke round trip (vs the CLI's exec session in a pty), 200 idle terminals (server RSS and a
 // new request's latency), and a large upload and download (vs docker cp; server RSS sampled throughout).
 // Usage: node bench/serve.mjs [--containers 100] [--terminals 200] [--mib 1024] [--keys 200] [--only list,exec,keys,idle,files]
+// BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the server's node. CPU times are
+// user+sys from /proc (the server) and from wait4 (docker cp, through /usr/bin/time).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -74,15 +76,33 @@ async function load(fn, total, concurrency) {
   return times;
 }
 
+/** CPU seconds (user+sys) a process has used so far. */
+function cpuSec(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A command's wall ms and CPU s (user+sys), through /usr/bin/time. */
+function timed(cmd, args) {
+  const t = now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = now() - t;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const [u, s] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { ms, cpu: u + s };
+}
+
 function rssMiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m[1]) / 1024;
 }
 
 ensureBuilt();
-const server = spawn(node, [berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(node, [...serverNodeArgs, berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 let serverLog = '';
 server.stderr.on('data', (d) => (serverLog += d));
+if (process.env.BENCH_SERVER_LOG) server.stderr.pipe(process.stderr);
 const results = [];
 const say = (line) => {
   results.push(line);
@@ -240,53 +260,79 @@ try {
   for (const ws of open) ws.close();
 
   }
-  // 5. Large upload and download vs docker cp.
+  // 5. Large upload and download vs docker cp, interleaved (BENCH_FILES_RUNS rounds, default 1): wall time, CPU
+  // (the server's own for berth, the docker CLI's for docker cp) and the server's peak RSS.
   if (want('files')) {
+  const rounds = Number(process.env.BENCH_FILES_RUNS ?? 1);
   const dir = path.join(home, 'big');
   fs.mkdirSync(dir);
   run('dd', ['if=/dev/urandom', `of=${path.join(dir, 'big.bin')}`, 'bs=1M', `count=${mib}`], { stdio: 'ignore' });
   const zip = path.join(home, 'big.zip');
   run('python3', ['-c', `import zipfile; z = zipfile.ZipFile(${JSON.stringify(zip)}, 'w', zipfile.ZIP_STORED, allowZip64=True); z.write(${JSON.stringify(path.join(dir, 'big.bin'))}, 'big.bin'); z.close()`]);
-  const sample = (fn) => {
+  const tarFile = path.join(home, 'big.tar');
+  run('tar', ['-cf', tarFile, '-C', dir, 'big.bin']);
+  const sample = async (fn) => {
     const peaks = [];
+    const cpu0 = cpuSec(server.pid);
+    const t0 = now();
     const timer = setInterval(() => peaks.push(rssMiB(server.pid)), 100);
-    return fn().finally(() => clearInterval(timer)).then(() => Math.max(...peaks, rssMiB(server.pid)));
+    await fn().finally(() => clearInterval(timer));
+    return { ms: now() - t0, cpu: cpuSec(server.pid) - cpu0, rss: Math.max(...peaks, rssMiB(server.pid)) };
   };
-  let t = now();
-  const upRss = await sample(() =>
-    new Promise((resolve, reject) => {
-      // A fresh connection: an idle keep-alive one may have been closed by the server meanwhile.
-      const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/v1/containers/c4/files', agent: false, headers: { authorization: auth, 'content-type': 'application/zip', 'content-length': fs.statSync(zip).size } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`upload ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      fs.createReadStream(zip).pipe(req);
-    }),
-  );
-  const upMs = now() - t;
-  t = now();
-  run('docker', ['cp', path.join(dir, 'big.bin'), `${room}.c5:/app/big.bin`]);
-  const cpUpMs = now() - t;
-  t = now();
-  const downRss = await sample(() =>
-    new Promise((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: '/v1/containers/c4/files?path=big.bin', agent: false, headers: { authorization: auth } }, (res) => {
-        const out = fs.createWriteStream(path.join(home, 'down.bin'));
-        res.pipe(out);
-        out.on('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`download ${res.statusCode}`))));
-      }).on('error', reject);
-    }),
-  );
-  const downMs = now() - t;
-  t = now();
-  run('docker', ['cp', `${room}.c5:/app/big.bin`, path.join(home, 'down-cp.bin')]);
-  const cpDownMs = now() - t;
+  const put = (file, type) =>
+    sample(() =>
+      new Promise((resolve, reject) => {
+        // A fresh connection: an idle keep-alive one may have been closed by the server meanwhile.
+        const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/v1/containers/c4/files', agent: false, headers: { authorization: auth, 'content-type': type, 'content-length': fs.statSync(file).size } }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`upload ${type} ${res.statusCode} ${body}`))));
+        });
+        req.on('error', reject);
+        fs.createReadStream(file, { highWaterMark: 1024 * 1024 }).pipe(req);
+      }),
+    );
+  const download = () =>
+    sample(() =>
+      new Promise((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/v1/containers/c4/files?path=big.bin', agent: false, headers: { authorization: auth } }, (res) => {
+          const out = fs.createWriteStream(path.join(home, 'down.bin'));
+          res.pipe(out);
+          out.on('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`download ${res.statusCode}`))));
+        }).on('error', reject);
+      }),
+    );
+  const cases = {
+    'upload, zip body': () => put(zip, 'application/zip'),
+    'upload, tar body': () => put(tarFile, 'application/x-tar'),
+    'docker cp FILE C:/app/': async () => timed('docker', ['cp', path.join(dir, 'big.bin'), `${room}.c5:/app/big.bin`]),
+    'download one file': download,
+    'docker cp C:/app/FILE FILE': async () => {
+      fs.rmSync(path.join(home, 'down-cp.bin'), { force: true });
+      return timed('docker', ['cp', `${room}.c5:/app/big.bin`, path.join(home, 'down-cp.bin')]);
+    },
+  };
+  const got = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, fn] of Object.entries(cases)) {
+      if (process.env.BENCH_FILES_CASES && !process.env.BENCH_FILES_CASES.split(',').some((c) => name.includes(c))) continue;
+      try {
+        got[name].push(await fn());
+      } catch (err) {
+        if (!/415/.test(String(err))) throw err;
+      }
+    }
+  }
+  const med = (name, key) => percentile(got[name].map((r) => r[key]), 50);
   say('');
-  say(`| ${mib} MiB | berth serve s | docker cp s | ratio | server peak RSS MiB |`);
-  say('|---|---|---|---|---|');
-  say(`| upload (zip body) | ${(upMs / 1000).toFixed(1)} | ${(cpUpMs / 1000).toFixed(1)} | ${(upMs / cpUpMs).toFixed(2)}× | ${fmt(upRss)} |`);
-  say(`| download (one file) | ${(downMs / 1000).toFixed(1)} | ${(cpDownMs / 1000).toFixed(1)} | ${(downMs / cpDownMs).toFixed(2)}× | ${fmt(downRss)} |`);
+  say(`| ${mib} MiB, ${rounds} round(s) | wall s | CPU s (server, or docker CLI) | server peak RSS MiB | time / docker cp | CPU / docker cp |`);
+  say('|---|---|---|---|---|---|');
+  for (const [name, base] of [['upload, zip body', 'docker cp FILE C:/app/'], ['upload, tar body', 'docker cp FILE C:/app/'], ['docker cp FILE C:/app/', 'docker cp FILE C:/app/'], ['download one file', 'docker cp C:/app/FILE FILE'], ['docker cp C:/app/FILE FILE', 'docker cp C:/app/FILE FILE']]) {
+    if (!got[name].length) continue;
+    if (!got[base].length) got[base] = [{ ms: NaN, cpu: NaN }];
+    const rss = got[name][0].rss !== undefined ? fmt(Math.max(...got[name].map((r) => r.rss))) : '';
+    say(`| ${name} | ${(med(name, 'ms') / 1000).toFixed(2)} | ${med(name, 'cpu').toFixed(2)} | ${rss} | ${(med(name, 'ms') / med(base, 'ms')).toFixed(2)}× | ${(med(name, 'cpu') / med(base, 'cpu')).toFixed(2)}× |`);
+  }
   }
   say(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
