@@ -277,6 +277,33 @@ describe('tar and zip bodies', () => {
   });
 });
 
+describe('listing under concurrency', () => {
+  it('answers concurrent listings alike, and a listing asked after a create sees it while others are in flight', async () => {
+    await createStarted(server);
+    const names = async (query = '') => ((await request(server, 'GET', `/v1/containers${query}`)).json().containers as { cuid: string }[]).map((c) => c.cuid).sort();
+    const alone = await names();
+    const together = await Promise.all(Array.from({ length: 30 }, () => names()));
+    for (const list of together) expect(list).toEqual(alone);
+    // Listings keep arriving while a container is created; one asked after the create answered must hold it.
+    let busy = true;
+    const background = (async () => {
+      while (busy) await Promise.all(Array.from({ length: 10 }, () => names()));
+    })();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const c = await request(server, 'POST', '/v1/containers', { body: json({ image: FIXTURE_IMAGE }) });
+        expect(c.status, c.body).toBe(201);
+        expect(await names()).toContain(c.json().cuid);
+      }
+      // Different filters are different queries.
+      expect(await names('?status=running')).not.toEqual(await names());
+    } finally {
+      busy = false;
+      await background;
+    }
+  });
+});
+
 describe('terminals', () => {
   it('types into a WebSocket terminal, resizes it, and gets the exit code', async () => {
     const cuid = await createStarted(server);
