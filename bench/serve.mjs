@@ -251,12 +251,23 @@ try {
     open.push(ws);
   }
   const rssIdle = rssMiB(server.pid);
-  const during = await load(() => api('GET', '/v1/containers/c3/status'), 200, 1);
+  // Interleaved with the engine calls the status route makes: the room's listing (to resolve the name), then the
+  // container's inspect.
+  const during = [];
+  const engineDuring = [];
+  for (let i = 0; i < 200; i++) {
+    during.push(...(await load(() => api('GET', '/v1/containers/c3/status'), 1, 1)));
+    engineDuring.push(...(await load(async () => {
+      await get({ path: `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [`berth.room=${room}`] }))}`, agent: engineAgent });
+      await get({ path: `/containers/${room}.c3/json`, agent: engineAgent });
+    }, 1, 1)));
+  }
   say('');
   say(`| ${terminals} idle WebSocket terminals | value |`);
   say('|---|---|');
   say(`| server RSS before / with them open | ${fmt(rssBefore)} / ${fmt(rssIdle)} MiB |`);
   say(`| GET status while open: p50 / p99 | ${fmt(percentile(during, 50))} / ${fmt(percentile(during, 99))} ms |`);
+  say(`| engine: list the room, then GET /containers/{id}/json, same time: p50 / p99 | ${fmt(percentile(engineDuring, 50))} / ${fmt(percentile(engineDuring, 99))} ms |`);
   for (const ws of open) ws.close();
 
   }

@@ -9,6 +9,10 @@ import { pathToFileURL } from 'node:url';
 import { NARROW_TEXT, SGR } from './narrow-text.mjs';
 import { sourcePatches } from './source-patches.mjs';
 
+// BERTH_BUILD_WITHOUT=name,...: a build without those patches, stand-ins and plugins, to measure what each one
+// saves (bench/patches.mjs); names are those of scripts/source-patches.mjs and 'lazy-require', 'string-width',
+// 'take-builtins'.
+const without = new Set((process.env.BERTH_BUILD_WITHOUT ?? '').split(',').filter(Boolean));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 // What this build is made of (the sources and the locked dependencies): the bundle carries it as BERTH_BUILD and
@@ -192,7 +196,7 @@ const patchSources = {
   setup(b) {
     // One loader per file, applying every patch for it in order.
     const byFile = new Map();
-    for (const patch of sourcePatches) byFile.set(patch.file.source, [...(byFile.get(patch.file.source) ?? []), patch]);
+    for (const patch of sourcePatches.filter((p) => !without.has(p.name))) byFile.set(patch.file.source, [...(byFile.get(patch.file.source) ?? []), patch]);
     for (const patches of byFile.values()) {
       b.onLoad({ filter: patches[0].file }, (args) => {
         let source = readFileSync(args.path, 'utf8');
@@ -219,7 +223,7 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
-  plugins: [lazyRequire, lazyStringWidth, patchSources, directImports],
+  plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), patchSources, directImports],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
@@ -229,10 +233,10 @@ const result = await build({
 
 for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'))) {
   const code = readFileSync(file, 'utf8');
-  const taken = takeBuiltins(code, file);
+  const taken = without.has('take-builtins') ? code : takeBuiltins(code, file);
   if (taken !== code) writeFileSync(file, taken);
   const left = /^import .* from "(node:)?([a-z_]+)";$/m.exec(taken);
-  if (left && left[2] !== 'module' && builtinModules.includes(left[2])) throw new Error(`build: ${file} still imports a built-in: ${left[0]}`);
+  if (left && !without.has('take-builtins') && left[2] !== 'module' && builtinModules.includes(left[2])) throw new Error(`build: ${file} still imports a built-in: ${left[0]}`);
 }
 
 // Chunk names carry content hashes: remove outputs of earlier builds so dist/ holds exactly this build.
