@@ -158,9 +158,10 @@ const directImports = {
 // therefore takes built-ins through require, which reads only the names a chunk imports (`takeBuiltins` below,
 // applied to every output chunk; esbuild's own CommonJS interop would copy every property, reading each one).
 // Three that few commands call are not even required until first used: node:crypto (a docker context's hash, a
-// lock's token), node:child_process (a lock holder's `ps`) and node:assert (yargs checks its invariants with
-// strictEqual and notStrictEqual on every parse; a check that holds needs no assert module).
-const lazyBuiltins = new Set(['crypto', 'child_process', 'assert']);
+// lock's token), node:child_process (a lock holder's `ps`), node:assert (yargs checks its invariants with
+// strictEqual and notStrictEqual on every parse; a check that holds needs no assert module) and node:tty (it loads
+// node:net; the CLI asks isatty only when the dashboard could start).
+const lazyBuiltins = new Set(['crypto', 'child_process', 'assert', 'tty']);
 const builtinImport = /^import ([\w$]+\s*,\s*)?(\{[^}]*\}|\* as [\w$]+|[\w$]+)? ?from "((?:node:)?([a-z_]+(?:\/[a-z_]+)?))";$/gm;
 function takeBuiltins(code, file) {
   return code.replace(builtinImport, (whole, defaultAndComma, clause, spec, bare) => {

@@ -33,8 +33,10 @@ export async function run(args: string[]): Promise<number> {
     return ExitCode.ok;
   }
   const debug = args.includes('--debug');
-  // isatty, not process.stdin.isTTY: reading process.stdin makes the stream (~8 ms for a file or pipe).
-  const dashboard = isatty(0) && isatty(1) ? dashboardOptions(args) : undefined;
+  // isatty, not process.stdin.isTTY: reading process.stdin makes the stream (~8 ms for a file or pipe). Asked only
+  // for a command line the dashboard could take (node:tty loads node:net).
+  const asDashboard = dashboardOptions(args);
+  const dashboard = asDashboard && isatty(0) && isatty(1) ? asDashboard : undefined;
   // `berth --help` (or no command, off a terminal) at the width of a pipe: the text this build rendered for it.
   if (!dashboard && (args.length === 0 || (args.length === 1 && args[0] === '--help')) && (process.stdout.columns ?? PIPE_HELP_WIDTH) === PIPE_HELP_WIDTH) {
     const help = readManifestFile()?.help;
