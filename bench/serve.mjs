@@ -4,6 +4,8 @@
 // new request's latency), a large upload and download (vs docker cp; server RSS sampled throughout), and listing
 // with a bearer token against Basic, then with 1,000 tokens in the store.
 // Usage: node bench/serve.mjs [--containers 100] [--terminals 200] [--mib 1024] [--keys 200] [--only list,exec,keys,idle,files,tokens]
+// BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the server's node. CPU times are
+// user+sys from /proc (the server) and from wait4 (docker cp, through /usr/bin/time).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -89,6 +91,22 @@ async function load(fn, total, concurrency) {
   return times;
 }
 
+/** CPU seconds (user+sys) a process has used so far. */
+function cpuSec(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A command's wall ms and CPU s (user+sys), through /usr/bin/time. */
+function timed(cmd, args) {
+  const t = now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = now() - t;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const [u, s] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { ms, cpu: u + s };
+}
+
 function rssMiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m[1]) / 1024;
@@ -98,9 +116,11 @@ ensureBuilt();
 // The rate limit is for agents in a loop, not for a benchmark's thousands of requests a second.
 fs.mkdirSync(path.join(home, 'config'), { recursive: true });
 fs.writeFileSync(path.join(home, 'config', 'config.json'), JSON.stringify({ api: { tokenRate: 100_000, tokenBurst: 100_000, tokenConcurrency: 1000 } }));
-const server = spawn(node, [berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(node, [...serverNodeArgs, berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 let serverLog = '';
 server.stderr.on('data', (d) => (serverLog += d));
+if (process.env.BENCH_SERVER_LOG) server.stderr.pipe(process.stderr);
 const results = [];
 const say = (line) => {
   results.push(line);
@@ -249,62 +269,99 @@ try {
     open.push(ws);
   }
   const rssIdle = rssMiB(server.pid);
-  const during = await load(() => api('GET', '/v1/containers/c3/status'), 200, 1);
+  // Interleaved with the engine calls the status route makes: the room's listing (to resolve the name), then the
+  // container's inspect.
+  const during = [];
+  const engineDuring = [];
+  for (let i = 0; i < 200; i++) {
+    during.push(...(await load(() => api('GET', '/v1/containers/c3/status'), 1, 1)));
+    engineDuring.push(...(await load(async () => {
+      await get({ path: `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [`berth.room=${room}`] }))}`, agent: engineAgent });
+      await get({ path: `/containers/${room}.c3/json`, agent: engineAgent });
+    }, 1, 1)));
+  }
   say('');
   say(`| ${terminals} idle WebSocket terminals | value |`);
   say('|---|---|');
   say(`| server RSS before / with them open | ${fmt(rssBefore)} / ${fmt(rssIdle)} MiB |`);
   say(`| GET status while open: p50 / p99 | ${fmt(percentile(during, 50))} / ${fmt(percentile(during, 99))} ms |`);
+  say(`| engine: list the room, then GET /containers/{id}/json, same time: p50 / p99 | ${fmt(percentile(engineDuring, 50))} / ${fmt(percentile(engineDuring, 99))} ms |`);
   for (const ws of open) ws.close();
 
   }
-  // 5. Large upload and download vs docker cp.
+  // 5. Large upload and download vs docker cp, interleaved (BENCH_FILES_RUNS rounds, default 1): wall time, CPU
+  // (the server's own for berth, the docker CLI's for docker cp) and the server's peak RSS.
   if (want('files')) {
+  const rounds = Number(process.env.BENCH_FILES_RUNS ?? 1);
   const dir = path.join(home, 'big');
   fs.mkdirSync(dir);
   run('dd', ['if=/dev/urandom', `of=${path.join(dir, 'big.bin')}`, 'bs=1M', `count=${mib}`], { stdio: 'ignore' });
   const zip = path.join(home, 'big.zip');
   run('python3', ['-c', `import zipfile; z = zipfile.ZipFile(${JSON.stringify(zip)}, 'w', zipfile.ZIP_STORED, allowZip64=True); z.write(${JSON.stringify(path.join(dir, 'big.bin'))}, 'big.bin'); z.close()`]);
-  const sample = (fn) => {
+  const tarFile = path.join(home, 'big.tar');
+  run('tar', ['-cf', tarFile, '-C', dir, 'big.bin']);
+  const sample = async (fn) => {
     const peaks = [];
+    const cpu0 = cpuSec(server.pid);
+    const t0 = now();
     const timer = setInterval(() => peaks.push(rssMiB(server.pid)), 100);
-    return fn().finally(() => clearInterval(timer)).then(() => Math.max(...peaks, rssMiB(server.pid)));
+    await fn().finally(() => clearInterval(timer));
+    return { ms: now() - t0, cpu: cpuSec(server.pid) - cpu0, rss: Math.max(...peaks, rssMiB(server.pid)) };
   };
-  let t = now();
-  const upRss = await sample(() =>
-    new Promise((resolve, reject) => {
-      // A fresh connection: an idle keep-alive one may have been closed by the server meanwhile.
-      const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/v1/containers/c4/files', agent: false, headers: { authorization: auth, 'content-type': 'application/zip', 'content-length': fs.statSync(zip).size } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`upload ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      fs.createReadStream(zip).pipe(req);
-    }),
-  );
-  const upMs = now() - t;
-  t = now();
-  run('docker', ['cp', path.join(dir, 'big.bin'), `${room}.c5:/app/big.bin`]);
-  const cpUpMs = now() - t;
-  t = now();
-  const downRss = await sample(() =>
-    new Promise((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: '/v1/containers/c4/files?path=big.bin', agent: false, headers: { authorization: auth } }, (res) => {
-        const out = fs.createWriteStream(path.join(home, 'down.bin'));
-        res.pipe(out);
-        out.on('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`download ${res.statusCode}`))));
-      }).on('error', reject);
-    }),
-  );
-  const downMs = now() - t;
-  t = now();
-  run('docker', ['cp', `${room}.c5:/app/big.bin`, path.join(home, 'down-cp.bin')]);
-  const cpDownMs = now() - t;
+  const put = (file, type) =>
+    sample(() =>
+      new Promise((resolve, reject) => {
+        // A fresh connection: an idle keep-alive one may have been closed by the server meanwhile.
+        const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/v1/containers/c4/files', agent: false, headers: { authorization: auth, 'content-type': type, 'content-length': fs.statSync(file).size } }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`upload ${type} ${res.statusCode} ${body}`))));
+        });
+        req.on('error', reject);
+        fs.createReadStream(file, { highWaterMark: 1024 * 1024 }).pipe(req);
+      }),
+    );
+  const download = () =>
+    sample(() =>
+      new Promise((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/v1/containers/c4/files?path=big.bin', agent: false, headers: { authorization: auth } }, (res) => {
+          const out = fs.createWriteStream(path.join(home, 'down.bin'));
+          res.pipe(out);
+          out.on('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`download ${res.statusCode}`))));
+        }).on('error', reject);
+      }),
+    );
+  const cases = {
+    'upload, zip body': () => put(zip, 'application/zip'),
+    'upload, tar body': () => put(tarFile, 'application/x-tar'),
+    'docker cp FILE C:/app/': async () => timed('docker', ['cp', path.join(dir, 'big.bin'), `${room}.c5:/app/big.bin`]),
+    'download one file': download,
+    'docker cp C:/app/FILE FILE': async () => {
+      fs.rmSync(path.join(home, 'down-cp.bin'), { force: true });
+      return timed('docker', ['cp', `${room}.c5:/app/big.bin`, path.join(home, 'down-cp.bin')]);
+    },
+  };
+  const got = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, fn] of Object.entries(cases)) {
+      if (process.env.BENCH_FILES_CASES && !process.env.BENCH_FILES_CASES.split(',').some((c) => name.includes(c))) continue;
+      try {
+        got[name].push(await fn());
+      } catch (err) {
+        if (!/415/.test(String(err))) throw err;
+      }
+    }
+  }
+  const med = (name, key) => percentile(got[name].map((r) => r[key]), 50);
   say('');
-  say(`| ${mib} MiB | berth serve s | docker cp s | ratio | server peak RSS MiB |`);
-  say('|---|---|---|---|---|');
-  say(`| upload (zip body) | ${(upMs / 1000).toFixed(1)} | ${(cpUpMs / 1000).toFixed(1)} | ${(upMs / cpUpMs).toFixed(2)}× | ${fmt(upRss)} |`);
-  say(`| download (one file) | ${(downMs / 1000).toFixed(1)} | ${(cpDownMs / 1000).toFixed(1)} | ${(downMs / cpDownMs).toFixed(2)}× | ${fmt(downRss)} |`);
+  say(`| ${mib} MiB, ${rounds} round(s) | wall s | CPU s (server, or docker CLI) | server peak RSS MiB | time / docker cp | CPU / docker cp |`);
+  say('|---|---|---|---|---|---|');
+  for (const [name, base] of [['upload, zip body', 'docker cp FILE C:/app/'], ['upload, tar body', 'docker cp FILE C:/app/'], ['docker cp FILE C:/app/', 'docker cp FILE C:/app/'], ['download one file', 'docker cp C:/app/FILE FILE'], ['docker cp C:/app/FILE FILE', 'docker cp C:/app/FILE FILE']]) {
+    if (!got[name].length) continue;
+    if (!got[base].length) got[base] = [{ ms: NaN, cpu: NaN }];
+    const rss = got[name][0].rss !== undefined ? fmt(Math.max(...got[name].map((r) => r.rss))) : '';
+    say(`| ${name} | ${(med(name, 'ms') / 1000).toFixed(2)} | ${med(name, 'cpu').toFixed(2)} | ${rss} | ${(med(name, 'ms') / med(base, 'ms')).toFixed(2)}× | ${(med(name, 'cpu') / med(base, 'cpu')).toFixed(2)}× |`);
+  }
   }
   // 6. Listing with a bearer token (one cached SHA-256 lookup and one generation read per request) against Basic,
   // then with 1,000 tokens in the store.

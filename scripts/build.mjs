@@ -3,12 +3,17 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NARROW_TEXT, SGR } from './narrow-text.mjs';
 import { loadSource } from './docs-lib.mjs';
 import { sourcePatches } from './source-patches.mjs';
 
+// BERTH_BUILD_WITHOUT=name,...: a build without those patches, stand-ins and plugins, to measure what each one
+// saves (bench/patches.mjs); names are those of scripts/source-patches.mjs and 'lazy-require', 'string-width',
+// 'take-builtins'.
+const without = new Set((process.env.BERTH_BUILD_WITHOUT ?? '').split(',').filter(Boolean));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 // What this build is made of (the sources and the locked dependencies): the bundle carries it as BERTH_BUILD and
@@ -148,25 +153,52 @@ const directImports = {
   },
 };
 
-// Node 24's node:http has lazy getters (its WebSocket and friends) that load undici and web streams when read, and
-// an ESM import of a built-in reads every export to build the module's namespace: `import http from 'node:http'`
-// costs ~50 ms of CPU there (Node 20: none). Bundled code takes node:http through require, which reads nothing.
-// Static imports only: a split chunk for a CommonJS module has a default export alone, so `(await import(...)).get`
-// would be undefined (deploy's health check loads it that way, after the engine calls that dwarf the 50 ms).
-const requireHttp = {
-  name: 'require-http',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.kind === 'import-statement' ? { path: 'node:http', namespace: 'require-http' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'require-http' }, () => ({ contents: "module.exports = require('node:http');", loader: 'js' }));
-  },
-};
+// An ESM import of a Node built-in reads every export to build the module's namespace, and on Node 24 several
+// built-ins have lazy properties that load more when read: `import http from 'node:http'` loads undici and web
+// streams (~50 ms of CPU), node:fs its promises API, node:util parseArgs and worker_threads. The built bundle
+// therefore takes built-ins through require, which reads only the names a chunk imports (`takeBuiltins` below,
+// applied to every output chunk; esbuild's own CommonJS interop would copy every property, reading each one).
+// Three that few commands call are not even required until first used: node:crypto (a docker context's hash, a
+// lock's token), node:child_process (a lock holder's `ps`), node:assert (yargs checks its invariants with
+// strictEqual and notStrictEqual on every parse; a check that holds needs no assert module) and node:tty (it loads
+// node:net; the CLI asks isatty only when the dashboard could start).
+const lazyBuiltins = new Set(['crypto', 'child_process', 'assert', 'tty']);
+const builtinImport = /^import ([\w$]+\s*,\s*)?(\{[^}]*\}|\* as [\w$]+|[\w$]+)? ?from "((?:node:)?([a-z_]+(?:\/[a-z_]+)?))";$/gm;
+function takeBuiltins(code, file) {
+  return code.replace(builtinImport, (whole, defaultAndComma, clause, spec, bare) => {
+    const name = bare.replace(/^node:/, '');
+    if (!builtinModules.includes(name) || name === 'module') return whole;
+    const id = JSON.stringify(`node:${name}`);
+    const lines = '\n'.repeat(whole.split('\n').length - 1);
+    const bindings = [];
+    const def = defaultAndComma ? defaultAndComma.replace(/\s*,\s*$/, '') : clause && !clause.startsWith('{') ? clause.replace(/^\* as /, '') : undefined;
+    const named = clause?.startsWith('{') ? clause.slice(1, -1).split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/)) : [];
+    if (!lazyBuiltins.has(name)) {
+      if (def) bindings.push(`const ${def} = require(${id});`);
+      if (named.length) bindings.push(`const { ${named.map(([k, v]) => (v ? `${k}: ${v}` : k)).join(', ')} } = require(${id});`);
+      return bindings.join(' ') + lines;
+    }
+    const real = `(__lazy_${name} ??= require(${id}))`;
+    bindings.push(`var __lazy_${name};`);
+    if (def) bindings.push(`const ${def} = new Proxy({}, { get: (_, key) => ${real}[key] });`);
+    for (const [k, v] of named) {
+      if (!/^[a-z]/.test(k)) throw new Error(`build: ${file}: ${k} of ${id} is not a function to load lazily`);
+      bindings.push(
+        name === 'assert' && /^(strictEqual|notStrictEqual)$/.test(k)
+          ? `function ${v ?? k}(actual, expected, message) { if (${k === 'strictEqual' ? '!' : ''}Object.is(actual, expected)) ${real}.${k}(actual, expected, message); }`
+          : `function ${v ?? k}(...args) { return ${real}.${k}.apply(this, args); }`,
+      );
+    }
+    return bindings.join(' ') + lines;
+  });
+}
 
 const patchSources = {
   name: 'patch-sources',
   setup(b) {
     // One loader per file, applying every patch for it in order.
     const byFile = new Map();
-    for (const patch of sourcePatches) byFile.set(patch.file.source, [...(byFile.get(patch.file.source) ?? []), patch]);
+    for (const patch of sourcePatches.filter((p) => !without.has(p.name))) byFile.set(patch.file.source, [...(byFile.get(patch.file.source) ?? []), patch]);
     for (const patches of byFile.values()) {
       b.onLoad({ filter: patches[0].file }, (args) => {
         let source = readFileSync(args.path, 'utf8');
@@ -212,13 +244,21 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
-  plugins: [lazyRequire, lazyStringWidth, requireHttp, patchSources, precompiledSettings, directImports],
+  plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), patchSources, precompiledSettings, directImports],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
 });
+
+for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'))) {
+  const code = readFileSync(file, 'utf8');
+  const taken = without.has('take-builtins') ? code : takeBuiltins(code, file);
+  if (taken !== code) writeFileSync(file, taken);
+  const left = /^import .* from "(node:)?([a-z_]+)";$/m.exec(taken);
+  if (left && !without.has('take-builtins') && left[2] !== 'module' && builtinModules.includes(left[2])) throw new Error(`build: ${file} still imports a built-in: ${left[0]}`);
+}
 
 // Chunk names carry content hashes: remove outputs of earlier builds so dist/ holds exactly this build.
 const outputs = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(f)));

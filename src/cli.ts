@@ -1,5 +1,6 @@
 // The process entry: dashboard on a bare TTY, else one command; the only place errors become exit codes.
 import os from 'node:os';
+import { isatty } from 'node:tty';
 import { PIPE_HELP_WIDTH, readManifestFile } from './commands/manifest.js';
 import { BerthError, CommandExitError, ExitCode, exitCodeOf, terminalText, berthVersion } from './runtime/core/index.js';
 
@@ -32,7 +33,10 @@ export async function run(args: string[]): Promise<number> {
     return ExitCode.ok;
   }
   const debug = args.includes('--debug');
-  const dashboard = process.stdin.isTTY && process.stdout.isTTY ? dashboardOptions(args) : undefined;
+  // isatty, not process.stdin.isTTY: reading process.stdin makes the stream (~8 ms for a file or pipe). Asked only
+  // for a command line the dashboard could take (node:tty loads node:net).
+  const asDashboard = dashboardOptions(args);
+  const dashboard = asDashboard && isatty(0) && isatty(1) ? asDashboard : undefined;
   // `berth --help` (or no command, off a terminal) at the width of a pipe: the text this build rendered for it.
   if (!dashboard && (args.length === 0 || (args.length === 1 && args[0] === '--help')) && (process.stdout.columns ?? PIPE_HELP_WIDTH) === PIPE_HELP_WIDTH) {
     const help = readManifestFile()?.help;

@@ -162,7 +162,15 @@ export function buildParser(args: string[], io: CliIo, signal: AbortSignal, onCo
 
 /** Runs one berth command line. Never exits the process: errors are thrown for bin/berth to map to exit codes. */
 export async function main(args: string[], options: MainOptions = {}): Promise<void> {
-  const io: CliIo = options.io ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  // process.stdin is made on first read (a file or pipe loads fs streams, ~8 ms): only a command that reads it pays.
+  const io: CliIo = options.io ?? {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  };
   const signal = options.signal ?? new AbortController().signal;
   let ctx: CliContext | undefined;
   const parse = async (all: boolean) => {

@@ -24,6 +24,44 @@ const commandSchema = {
   ],
 } as const;
 
+/**
+ * Identical listings share engine queries: a request that comes while one is being answered waits for the next
+ * query, which starts when that one ends and answers every request that came meanwhile. No request is answered from
+ * a query that started before it arrived (a listing after a create sees it), and 50 clients asking at once cost the
+ * engine two queries instead of 50.
+ */
+export class Coalescer<T> {
+  private readonly flights = new Map<string, { queued?: { run: () => Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void; promise: Promise<T> } }>();
+
+  run(key: string, run: () => Promise<T>): Promise<T> {
+    const flight = this.flights.get(key);
+    if (!flight) return this.start(key, run);
+    if (!flight.queued) {
+      let resolve!: (v: T) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+      flight.queued = { run, resolve, reject, promise };
+    }
+    return flight.queued.promise;
+  }
+
+  private start(key: string, run: () => Promise<T>): Promise<T> {
+    this.flights.set(key, {});
+    const done = run();
+    done.then(
+      () => this.next(key),
+      () => this.next(key),
+    );
+    return done;
+  }
+
+  private next(key: string): void {
+    const queued = this.flights.get(key)?.queued;
+    this.flights.delete(key);
+    if (queued) this.start(key, queued.run).then(queued.resolve, queued.reject);
+  }
+}
+
 export const containerConfigSchema = {
   type: 'object',
   required: ['image'],
@@ -113,6 +151,8 @@ async function update(rt: Runtime, room: string, cuid: string, body: UpdateBody,
 }
 
 export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // Identical listings of one room share engine queries (what a caller may see depends only on the room).
+  const listings = new Coalescer<{ containers: ReturnType<typeof summaryInfo>[]; next_cursor: string | null }>();
 
   app.post<{ Body: ContainerConfig }>(
     '/v1/containers',
@@ -153,15 +193,12 @@ export function containerRoutes(app: FastifyInstance, ctx: ServerContext): void 
     },
     async (req) => {
       const split = (list?: string[]) => (list ?? []).flatMap((s) => s.split(',')).filter(Boolean);
-      const page = await new ContainerService(req.rt).query(roomOf(req, ctx), {
-        all: true,
-        status: split(req.query.status),
-        tags: split(req.query.tags),
-        limit: req.query.limit,
-        cursor: req.query.cursor,
-        signal: ctx.shutdown,
+      const query = { all: true, status: split(req.query.status), tags: split(req.query.tags), limit: req.query.limit, cursor: req.query.cursor };
+      const room = roomOf(req, ctx);
+      return listings.run(JSON.stringify({ room, ...query }), async () => {
+        const page = await new ContainerService(req.rt).query(room, { ...query, signal: ctx.shutdown });
+        return { containers: page.items.map(summaryInfo), next_cursor: page.nextCursor };
       });
-      return { containers: page.items.map(summaryInfo), next_cursor: page.nextCursor };
     },
   );
 

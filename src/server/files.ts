@@ -1,4 +1,4 @@
-// Files of a container, relative to its /app: upload a zip (the raw request body, streamed through the files
+// Files of a container, relative to its /app: upload a zip or a tar (the raw request body, streamed through the files
 // module's guard and limits), download one file, download a directory as a zip, and upload-and-run.
 import path from 'node:path';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
@@ -11,6 +11,9 @@ import { FILES_ROOT } from './present.js';
 import { archiveLimits, downloadArchive, downloadFile, uploadAndRun, uploadToContainer, UsageError, type Runtime } from './runtime.js';
 
 export const ZIP_TYPES = ['application/zip', 'application/octet-stream', 'application/x-zip-compressed'];
+/** A tar (or gzip'd tar) body is checked and sent to the engine as it arrives, never spooled. */
+export const TAR_TYPES = ['application/x-tar', 'application/gzip'];
+const ARCHIVE_TYPES = [...ZIP_TYPES, ...TAR_TYPES];
 
 /** A path under /app: relative, no `..`; "" is /app itself. */
 export function filesPath(p: string | undefined): string {
@@ -23,7 +26,7 @@ export function filesPath(p: string | undefined): string {
 
 /** The request body, refused with 413 once it passes the upload limit (the files.maxBytes setting). */
 async function limitedBody(rt: Runtime, body: unknown, contentLength: string | undefined): Promise<Readable> {
-  if (!body || typeof (body as Readable).pipe !== 'function') throw new HttpError(415, 'unsupported_media_type', `send the zip as the request body with Content-Type ${ZIP_TYPES[0]}`);
+  if (!body || typeof (body as Readable).pipe !== 'function') throw new HttpError(415, 'unsupported_media_type', `send the zip (Content-Type ${ZIP_TYPES[0]}) or tar (${TAR_TYPES[0]}) as the request body`);
   const max = (await archiveLimits(rt)).maxBytes;
   const tooLarge = () => new HttpError(413, 'too_large', `the upload is larger than ${max} bytes (the files.maxBytes setting)`);
   if (contentLength !== undefined && Number(contentLength) > max) throw tooLarge();
@@ -87,19 +90,22 @@ const uploadResult = {
 } as const;
 
 export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  // Zip bodies reach the route as the request stream: the files module reads them (no buffering here).
-  app.addContentTypeParser(ZIP_TYPES, (_req, payload, done) => done(null, payload));
+  // Archive bodies reach the route as the request stream: the files module reads them (no buffering here).
+  app.addContentTypeParser(ARCHIVE_TYPES, (_req, payload, done) => done(null, payload));
 
   app.put<{ Params: CuidParams; Querystring: { path: string } }>(
     '/v1/containers/:cuid/files',
     {
       config: { grant: 'files:write' },
       schema: {
-        summary: `Upload a zip (the request body) into ${FILES_ROOT}; every entry is checked before anything is written`,
+        summary: `Upload a zip or a tar (the request body) into ${FILES_ROOT}`,
+        description:
+          'A zip is read once: its directory (names, types, links, sizes, compression ratios) is checked before anything is written, its data as it is unpacked. ' +
+          'A tar (or gzip\'d tar) is checked entry by entry as it streams to the container: an entry that is refused stops the upload there.',
         tags: ['files'],
         params: cuidParams,
         querystring: pathQuery,
-        consumes: ZIP_TYPES,
+        consumes: ARCHIVE_TYPES,
         response: { 200: uploadResult, 413: errorResponses[400], 415: errorResponses[400], ...errorResponses },
       },
     },
@@ -108,7 +114,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
       holdOpen(req);
       const dest = filesPath(req.query.path);
       const archive = await limitedBody(req.rt, req.body, req.headers['content-length']);
-      const r = await uploadToContainer(req.rt, roomOf(req, ctx), req.params.cuid, { archive, dest, signal: requestSignal(req, reply, ctx.shutdown) });
+      const r = await uploadToContainer(req.rt, roomOf(req, ctx), req.params.cuid, { archive, archiveChecks: 'streaming', dest, signal: requestSignal(req, reply, ctx.shutdown) });
       return { path: dest, files: r.files, dirs: r.dirs, symlinks: r.symlinks, bytes: r.bytes };
     },
   );
@@ -156,7 +162,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
     {
       config: { grant: 'exec:write' },
       schema: {
-        summary: `Upload a zip into ${FILES_ROOT}, then run a command there (sh -c): wait for its exit code, or return at once`,
+        summary: `Upload a zip or a tar into ${FILES_ROOT}, then run a command there (sh -c): wait for its exit code, or return at once`,
         tags: ['files', 'exec'],
         params: cuidParams,
         querystring: {
@@ -169,7 +175,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
             timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86400, description: 'Seconds (with wait)' },
           },
         },
-        consumes: ZIP_TYPES,
+        consumes: ARCHIVE_TYPES,
         response: {
           200: { type: 'object', properties: { exit_code: { type: ['integer', 'null'] }, stdout: { type: 'string' }, stderr: { type: 'string' }, timed_out: { type: 'boolean' } } },
           413: errorResponses[400],
@@ -183,6 +189,7 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const archive = await limitedBody(req.rt, req.body, req.headers['content-length']);
       const r = await uploadAndRun(req.rt, roomOf(req, ctx), req.params.cuid, {
         archive,
+        archiveChecks: 'streaming',
         dest: FILES_ROOT,
         command: argv(req.query.command),
         detach: !req.query.wait,

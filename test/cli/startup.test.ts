@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { builtinModules } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandGroups, commandManifest, readManifest } from '../../src/commands/main.js';
 import { berthVersion } from '../../src/runtime/core/index.js';
@@ -112,6 +113,24 @@ describe('what a command that talks to the engine loads', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stderr)).toEqual({ http: true, heavy: [] });
+  });
+
+  it('loads no built-in it does not call: crypto, child_process, assert, util.parseArgs, worker_threads; stdin is not opened', () => {
+    const report = `process.on("exit", () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (crypto|child_process|assert|worker_threads|internal\\/util\\/parse_args\\/parse_args|internal\\/fs\\/streams)$/.test(m)))))`;
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(report)}`, path.join(repoRoot, 'bin', 'berth'), 'room', 'list', '-q'], {
+      env: { ...process.env, BERTH_HOME: home },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stderr)).toEqual([]);
+  });
+
+  it('the bundle takes every built-in but node:module through require', () => {
+    for (const file of fs.readdirSync(path.join(repoRoot, 'dist')).filter((f) => f.endsWith('.js'))) {
+      const imports = [...fs.readFileSync(path.join(repoRoot, 'dist', file), 'utf8').matchAll(/^import .* from ["'](?:node:)?([a-z_]+)(?:\/[a-z_]+)?["'];$/gm)].map((m) => m[1]!);
+      expect(imports.filter((m) => m !== 'module' && builtinModules.includes(m)), file).toEqual([]);
+    }
   });
 });
 

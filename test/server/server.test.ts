@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addApiUser, ApiUserVerifier, listApiUsers, removeApiUser } from '../../src/runtime/access/index.js';
 import { FailureDelay } from '../../src/server/auth.js';
 import { startEngineRelay } from '../support/engine-relay.js';
+import { makeTar, makeTarGz, makeZip, patchZipUncompressedSize } from '../support/fixtures/archives.js';
 import { docker, FIXTURE_IMAGE, repoRoot, runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
 import { PERSON } from '../support/person.js';
 import { removeServeRoom, startServe, type ServeProcess } from '../support/serve-helpers.js';
@@ -223,6 +224,83 @@ describe('bad input', () => {
     }
     const ls = await request(server, 'POST', `/v1/containers/${cuid}/exec`, { body: json({ command: 'ls -A /app; ls /escaped.txt /tmp/abs.txt /etc/passwd.txt 2>&1 | grep -c "No such"' }) });
     expect(ls.json()).toEqual({ stdout: '3\n', stderr: '', exit_code: 0 });
+  });
+});
+
+describe('tar and zip bodies', () => {
+  const put = (cuid: string, query: string, file: string, type: string) =>
+    request(server, 'PUT', `/v1/containers/${cuid}/files${query}`, { body: fs.readFileSync(file), headers: { 'content-type': type } });
+  const sh = async (cuid: string, command: string) => (await request(server, 'POST', `/v1/containers/${cuid}/exec`, { body: json({ command }) })).json();
+
+  it('unpacks a tar (and a gzip\'d tar) body streamed to the container: files, directories, links, modes', async () => {
+    const cuid = await createStarted(server);
+    const dir = path.join(home, 'tars');
+    fs.mkdirSync(dir, { recursive: true });
+    const tarFile = await makeTar(path.join(dir, 'good.tar'), [
+      { name: 'sub/', type: 'directory' },
+      { name: 'sub/run.sh', data: 'echo ran', mode: 0o755 },
+      { name: 'link', type: 'symlink', linkname: 'sub/run.sh' },
+      { name: 'hard', type: 'link', linkname: 'sub/run.sh' },
+    ]);
+    const r = await put(cuid, '?path=in/deep', tarFile, 'application/x-tar');
+    expect(r.status, r.body).toBe(200);
+    expect(r.json()).toEqual({ path: '/app/in/deep', files: 2, dirs: 3, symlinks: 1, bytes: 8 });
+    expect(await sh(cuid, 'cd /app/in/deep && sh sub/run.sh && readlink link && cat hard && stat -c %a sub/run.sh')).toEqual({ stdout: 'ran\nsub/run.sh\necho ran755\n', stderr: '', exit_code: 0 });
+    const gz = await makeTarGz(path.join(dir, 'good.tar.gz'), [{ name: 'z.txt', data: 'zipped' }]);
+    expect((await put(cuid, '', gz, 'application/gzip')).status).toBe(200);
+    expect((await sh(cuid, 'cat /app/z.txt')).stdout).toBe('zipped');
+  });
+
+  it('refuses a tar entry that escapes /app before it reaches the container, and a zip whose data disagrees with its header', async () => {
+    const cuid = await createStarted(server);
+    const dir = path.join(home, 'bad-tars');
+    fs.mkdirSync(dir, { recursive: true });
+    const bad = [
+      await makeTar(path.join(dir, 'dotdot.tar'), [{ name: '../../escaped.txt', data: 'evil' }]),
+      await makeTar(path.join(dir, 'abs.tar'), [{ name: '/tmp/abs.txt', data: 'evil' }]),
+      await makeTar(path.join(dir, 'through.tar'), [{ name: 'l', type: 'symlink', linkname: '/etc' }, { name: 'l/passwd.txt', data: 'evil' }]),
+      await makeTar(path.join(dir, 'inside-link.tar'), [{ name: 'd/', type: 'directory' }, { name: 's', type: 'symlink', linkname: 'd' }, { name: 's/x.txt', data: 'evil' }]),
+      await makeTar(path.join(dir, 'hard.tar'), [{ name: 'h', type: 'link', linkname: '/etc/shadow' }]),
+      await makeTar(path.join(dir, 'dev.tar'), [{ name: 'null', type: 'character-device' }]),
+    ];
+    for (const file of bad) {
+      const r = await put(cuid, '?path=t', file, 'application/x-tar');
+      expect(r.status, `${path.basename(file)}: ${r.body}`).toBe(403);
+      expect(r.json().error.message).toMatch(/^archive refused: /);
+    }
+    const lie = await makeZip(path.join(dir, 'lie.zip'), [{ name: 'data.bin', data: Buffer.alloc(5000, 7) }]);
+    patchZipUncompressedSize(lie, 10);
+    const r = await put(cuid, '?path=z', lie, 'application/zip');
+    expect(r.status, r.body).toBe(403);
+    const ls = await sh(cuid, 'ls /escaped.txt /app/escaped.txt /tmp/abs.txt /etc/passwd.txt /app/t/d/x.txt /app/t/null /app/t/h 2>&1 | grep -c "No such"; cat /app/z/data.bin 2>/dev/null | wc -c');
+    expect(ls).toEqual({ stdout: '7\n0\n', stderr: '', exit_code: 0 });
+  });
+});
+
+describe('listing under concurrency', () => {
+  it('answers concurrent listings alike, and a listing asked after a create sees it while others are in flight', async () => {
+    await createStarted(server);
+    const names = async (query = '') => ((await request(server, 'GET', `/v1/containers${query}`)).json().containers as { cuid: string }[]).map((c) => c.cuid).sort();
+    const alone = await names();
+    const together = await Promise.all(Array.from({ length: 30 }, () => names()));
+    for (const list of together) expect(list).toEqual(alone);
+    // Listings keep arriving while a container is created; one asked after the create answered must hold it.
+    let busy = true;
+    const background = (async () => {
+      while (busy) await Promise.all(Array.from({ length: 10 }, () => names()));
+    })();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const c = await request(server, 'POST', '/v1/containers', { body: json({ image: FIXTURE_IMAGE }) });
+        expect(c.status, c.body).toBe(201);
+        expect(await names()).toContain(c.json().cuid);
+      }
+      // Different filters are different queries.
+      expect(await names('?status=running')).not.toEqual(await names());
+    } finally {
+      busy = false;
+      await background;
+    }
   });
 });
 

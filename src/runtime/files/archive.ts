@@ -309,8 +309,11 @@ async function* tarBody(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 
 const S_IFMT = 0o170000;
 
-/** The entries of a zip file (random access, so read from a file, never buffered whole). */
-export async function* zipEntries(file: string, limits: ArchiveLimits): AsyncGenerator<ArchiveEntry> {
+/**
+ * The entries of a zip file (random access, so read from a file, never buffered whole). With `headersOnly`, file
+ * entries come without a body and their data is not read (symlink targets still are: they are the entry).
+ */
+export async function* zipEntries(file: string, limits: ArchiveLimits, opts: { headersOnly?: boolean } = {}): AsyncGenerator<ArchiveEntry> {
   const mod = await import('yauzl');
   const yauzl = ((mod as { openPromise?: unknown }).openPromise ? mod : (mod as unknown as { default: typeof mod }).default) as typeof mod;
   let zip: import('yauzl').ZipFile;
@@ -346,6 +349,8 @@ export async function* zipEntries(file: string, limits: ArchiveLimits): AsyncGen
         const chunks: Buffer[] = [];
         for await (const c of await zip.openReadStreamPromise(e)) chunks.push(c as Buffer);
         yield { ...base, linkname: Buffer.concat(chunks).toString('utf8'), size: 0 };
+      } else if (type === 'file' && opts.headersOnly) {
+        yield base;
       } else if (type === 'file') {
         const stream = await zip.openReadStreamPromise(e).catch((err: Error) => {
           throw new ArchiveRefusedError(`entry "${printable(e.fileName)}": ${err.message}`);
@@ -400,4 +405,29 @@ export async function drainBody(guard: EntryGuard, entry: ArchiveEntry): Promise
 
 export function posixJoin(...parts: string[]): string {
   return path.posix.join(...parts);
+}
+
+/**
+ * Every rule that a zip's central directory decides, before its data is read: names, types, links, entry count,
+ * declared sizes, and the ratios (per entry and of the whole archive, in archive order) of the declared sizes to the
+ * compressed ones. The data read later is held to those declared sizes (yauzl validates them), so a bomb is refused
+ * here; what is left for the read itself is data that disagrees with its header, or a corrupt stream.
+ */
+export async function checkZipHeaders(file: string, limits: ArchiveLimits, rules: Omit<GuardOptions, 'limits'> = {}): Promise<{ entries: number; bytes: number }> {
+  const guard = new EntryGuard({ limits, ...rules });
+  let expanded = 0;
+  let compressed = 0;
+  for await (const entry of zipEntries(file, limits, { headersOnly: true })) {
+    if (!guard.check(entry) || entry.type !== 'file') continue;
+    const packed = Math.max(1, entry.compressedSize ?? entry.size);
+    if (entry.size > 1024 * 1024 && entry.size / packed > limits.maxRatio) {
+      throw new ArchiveRefusedError(`entry "${printable(entry.name)}" expands more than ${limits.maxRatio} times (a decompression bomb?; the files.maxRatio setting)`);
+    }
+    expanded += entry.size;
+    compressed += entry.compressedSize ?? entry.size;
+    if (expanded > ARCHIVE_RATIO_FLOOR && expanded / Math.max(1, compressed) > limits.maxRatio) {
+      throw new ArchiveRefusedError(`the archive expands more than ${limits.maxRatio} times its compressed size (a decompression bomb?; the files.maxRatio setting)`);
+    }
+  }
+  return { entries: guard.entries, bytes: guard.declaredBytes };
 }

@@ -11,11 +11,15 @@ import type { Pack } from 'tar-stream';
 import {
   ArchiveRefusedError,
   EntryGuard,
+  checkZipHeaders,
   defaultArchiveLimits,
   drainBody,
   fileEntries,
+  guardedBody,
   normaliseName,
   printable,
+  sniffFile,
+  sniffFormat,
   tarEntries,
   type ArchiveEntry,
   type ArchiveLimits,
@@ -37,6 +41,14 @@ export interface UploadSources {
   map?: FileMap;
   /** A zip or tar (gzip'd or not): a host path, bytes or a stream (stdin). Checked entry by entry before upload. */
   archive?: string | Uint8Array | Readable;
+  /**
+   * How the archive is checked. 'before' (the default): every entry and its data pass the guard before anything
+   * reaches the engine (the archive is read twice). 'streaming': it is read once; a zip's directory (names, types,
+   * links, declared sizes and ratios) is checked before anything reaches the engine and its data as it is sent; a
+   * tar stream is checked entry by entry as it is sent (never spooled), so a refused entry stops the upload after
+   * the entries before it.
+   */
+  archiveChecks?: 'before' | 'streaming';
 }
 
 export interface UploadOptions extends UploadSources {
@@ -193,15 +205,40 @@ async function checkArchive(
   return { entries: guard.entries, bytes };
 }
 
-async function* archivePlan(file: string, limits: ArchiveLimits, prefix: string): AsyncGenerator<PlannedEntry & { entry?: ArchiveEntry }> {
+/** The first bytes of a stream, left in it. */
+async function peek(stream: Readable): Promise<Buffer> {
+  for (;;) {
+    const chunk = stream.read() as Buffer | null;
+    if (chunk) {
+      stream.unshift(chunk);
+      return chunk;
+    }
+    if (stream.readableEnded || stream.destroyed) return Buffer.alloc(0);
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        stream.off('readable', done).off('end', done).off('error', done);
+        if (err) reject(err);
+        else resolve();
+      };
+      stream.on('readable', done).on('end', done).on('error', done);
+    });
+  }
+}
+
+/**
+ * The archive's entries as planned tar entries, through the guard. With `countBytes` each body's bytes are counted
+ * by the guard as they are read (the archive was not read through it before).
+ */
+async function* archivePlan(entries: AsyncIterable<ArchiveEntry>, limits: ArchiveLimits, prefix: string, countBytes = false): AsyncGenerator<PlannedEntry & { entry?: ArchiveEntry }> {
   const guard = new EntryGuard({ limits, foldCase: false, externalSymlinks: 'refuse' });
-  for await (const entry of fileEntries(file, limits)) {
+  for await (const entry of entries) {
     const checked = guard.check(entry);
     if (!checked) continue;
     const name = prefix ? `${prefix}/${checked.rel}` : checked.rel;
     const type = entry.type as PlannedEntry['type'];
     const linkname = type === 'link' ? (prefix ? `${prefix}/${checked.linkTarget}` : checked.linkTarget) : entry.linkname;
-    yield { name, type, mode: entry.mode & 0o7777, mtime: entry.mtime, size: entry.size, linkname, entry, open: entry.body ? () => entry.body! : undefined };
+    const open = entry.body ? () => (countBytes ? guardedBody(guard, entry) : entry.body!) : undefined;
+    yield { name, type, mode: entry.mode & 0o7777, mtime: entry.mtime, size: entry.size, linkname, entry, open };
   }
 }
 
@@ -248,6 +285,10 @@ async function writeEntry(pack: Pack, e: PlannedEntry): Promise<void> {
     done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
     return pack.entry(header, (err) => (err ? rejectDone(err) : resolveDone()));
   })();
+  // An entry cut short (its source failed, or was refused) destroys the pack and with it this sink: that failure is
+  // the upload's error, reported where the source threw, not an uncaught 'error' of the sink.
+  sink.on('error', () => {});
+  done.catch(() => {});
   let written = 0;
   for await (const chunk of e.open!() as AsyncIterable<Buffer>) {
     written += chunk.length;
@@ -306,7 +347,14 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
   const spooled: string[] = [];
   try {
     let archiveFile: string | undefined;
-    if (opts.archive !== undefined) {
+    let archiveStream: AsyncGenerator<ArchiveEntry> | undefined;
+    const streaming = opts.archiveChecks === 'streaming';
+    if (opts.archive instanceof Readable && streaming) {
+      // A (gzip'd) tar is read as it arrives; a zip needs its directory, at the end, so it is spooled.
+      const format = sniffFormat(await peek(opts.archive));
+      if (format !== 'zip') archiveStream = tarEntries(opts.archive, { gzip: format === 'tar.gz', limits });
+    }
+    if (opts.archive !== undefined && !archiveStream) {
       if (typeof opts.archive === 'string') {
         if (!fs.statSync(opts.archive, { throwIfNoEntry: false })?.isFile()) throw new NotFoundError(`no such archive "${opts.archive}"`);
         archiveFile = opts.archive;
@@ -314,7 +362,8 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
         archiveFile = await spool(opts.archive, opts.signal);
         spooled.push(archiveFile);
       }
-      await checkArchive(archiveFile, limits, opts.signal);
+      if (streaming && sniffFile(archiveFile) === 'zip') await checkZipHeaders(archiveFile, limits, { foldCase: false, externalSymlinks: 'refuse' });
+      else await checkArchive(archiveFile, limits, opts.signal);
     }
     const mapEntries: PlannedEntry[] = [];
     for (const [i, name] of mapNames.entries()) mapEntries.push(await mapEntry(prefix ? `${prefix}/${name}` : name, Object.values(opts.map!)[i]!, spooled, opts.signal));
@@ -324,7 +373,7 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
     if (opts.dir) for (const e of walkDir(opts.dir, prefix)) total += e.size;
     for (const f of fileList) total += fs.statSync(f.local).size;
     for (const e of mapEntries) total += e.size;
-    if (archiveFile) total = undefined;
+    if (archiveFile || archiveStream) total = undefined;
 
     const { default: tar } = await import('tar-stream');
     const pack = tar.pack();
@@ -335,6 +384,8 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
       opts.onProgress?.(sent, total);
     });
     (pack as unknown as Readable).pipe(counter);
+    // A refused or failed entry destroys the pack: the engine's request is cut (its 'error' is not an uncaught one).
+    (pack as unknown as Readable).on('error', (err) => counter.destroy(err));
     const madeDirs = new Set<string>();
     const fill = async () => {
       const add = async (e: PlannedEntry) => {
@@ -364,7 +415,8 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
         await add({ name: prefix ? `${prefix}/${f.remote}` : f.remote, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(f.local) });
       }
       for (const e of mapEntries) await add(e);
-      if (archiveFile) for await (const e of archivePlan(archiveFile, limits, prefix)) await add(e);
+      if (archiveFile) for await (const e of archivePlan(fileEntries(archiveFile, limits), limits, prefix, streaming)) await add(e);
+      if (archiveStream) for await (const e of archivePlan(archiveStream, limits, prefix, true)) await add(e);
       pack.finalize();
     };
     const engine = await rt.engine();
