@@ -14,7 +14,7 @@ import { containerRoutes } from './containers.js';
 import type { ServerContext } from './context.js';
 import { errorHandler } from './errors.js';
 import { execRoutes } from './exec.js';
-import { filesRoutes } from './files.js';
+import { ARCHIVE_TYPES, filesRoutes } from './files.js';
 import { healthRoutes } from './health.js';
 import { hostCommandRoutes } from './host-commands.js';
 import { imageRoutes } from './images.js';
@@ -150,6 +150,8 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     });
   }
 
+  // Archive bodies (uploads, build contexts) reach their routes as the request stream, never buffered here.
+  app.addContentTypeParser(ARCHIVE_TYPES, (_req, payload, done) => done(null, payload));
   app.get('/openapi.json', { config: { grant: 'public' }, schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, startedAt);
   containerRoutes(app, ctx);

@@ -55,9 +55,6 @@ function dockerfileIn(dir: string, given: string | undefined): string | undefine
 }
 
 export function buildRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  // Context archives reach the route as the request stream (zip types already do, for the files routes).
-  app.addContentTypeParser(CONTEXT_TYPES, (_req, payload, done) => done(null, payload));
-
   app.post<{ Querystring: BuildQuery }>(
     '/v1/build',
     {

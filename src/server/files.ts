@@ -12,8 +12,9 @@ import { archiveLimits, downloadArchive, downloadFile, uploadAndRun, uploadToCon
 
 export const ZIP_TYPES = ['application/zip', 'application/octet-stream', 'application/x-zip-compressed'];
 /** A tar (or gzip'd tar) body is checked and sent to the engine as it arrives, never spooled. */
-export const TAR_TYPES = ['application/x-tar', 'application/gzip'];
-const ARCHIVE_TYPES = [...ZIP_TYPES, ...TAR_TYPES];
+export const TAR_TYPES = ['application/x-tar', 'application/gzip', 'application/x-gzip'];
+/** Request bodies that reach their route as the request stream (uploads, build contexts): read there, never buffered. */
+export const ARCHIVE_TYPES = [...ZIP_TYPES, ...TAR_TYPES];
 
 /** A path under /app: relative, no `..`; "" is /app itself. */
 export function filesPath(p: string | undefined): string {
@@ -90,8 +91,6 @@ const uploadResult = {
 } as const;
 
 export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  // Archive bodies reach the route as the request stream: the files module reads them (no buffering here).
-  app.addContentTypeParser(ARCHIVE_TYPES, (_req, payload, done) => done(null, payload));
 
   app.put<{ Params: CuidParams; Querystring: { path: string } }>(
     '/v1/containers/:cuid/files',
