@@ -9,7 +9,7 @@ import { App } from '../../src/app/App.js';
 import { DashboardStore } from '../../src/app/dashboard-store.js';
 import { matchViews, views } from '../../src/app/view-registry.js';
 import { RoomService } from '../../src/runtime/rooms/index.js';
-import { KEY, openDashboard, startContainer } from '../support/dashboard-harness.js';
+import { KEY, engineState, openDashboard, startContainer } from '../support/dashboard-harness.js';
 import { removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
 
 const home = tempHome();
@@ -140,4 +140,19 @@ describe('dashboard navigation', () => {
     }
     rt.close();
   });
+
+  it("starts with the keys on the room's containers: the first x stops the container under the cursor", async () => {
+    const room = newRoom();
+    await startContainer(room, 'first');
+    const dash = await openDashboard(home, room);
+    try {
+      await dash.waitForFrame((f) => /first\s+berth-fixture:latest\s+running/.test(f), 'the running row');
+      dash.press('x');
+      await dash.waitForFrame((f) => f.includes('stopped first'), 'the stop reported');
+      expect(await engineState(room, 'first')).toBe('exited');
+    } finally {
+      dash.close();
+    }
+  });
+
 });

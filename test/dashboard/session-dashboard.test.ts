@@ -52,7 +52,7 @@ describe('dashboard exec sessions in a pseudo-terminal', () => {
 
     try {
       await after(0, `Containers in ${room}`);
-      term.write('\t'); // focus the table: the cursor row (inverse video) is box
+      // The keys start on the room's containers: the cursor row (inverse video) is box.
       await waitFor(() => /\x1b\[7m(\x1b\[\d+m|\s)*box /.test(out.slice(out.lastIndexOf('Containers in'))), 'the cursor on box');
       const attachedAt = out.length;
       await press('e', '# '); // a shell, full screen
@@ -107,4 +107,5 @@ describe('dashboard exec sessions in a pseudo-terminal', () => {
       }
     }
   });
+
 });
