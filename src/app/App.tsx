@@ -8,7 +8,7 @@ import { ConfirmModal } from '../views/ConfirmModal.js';
 import { HelpOverlay } from '../views/HelpOverlay.js';
 import type { StatusMessage } from './actions.js';
 import type { DashboardState, DashboardStore } from './dashboard-store.js';
-import { footerText, keyName, resolveBinding, type Binding, type KeyContext } from './keymap.js';
+import { footerText, keyLabel, keyName, resolveBinding, type Binding, type KeyContext } from './keymap.js';
 import type { SessionManager } from './sessions.js';
 import { useDashboardState, useTerminalSize } from './use-dashboard.js';
 import { bodyHeight, type ConfirmRequest, type DashboardView, type PromptRequest, type ViewApi } from './view-layout.js';
@@ -56,6 +56,16 @@ export function keyNames(input: string, key: Parameters<typeof keyName>[1]): str
     if (code < 32) return `ctrl+${String.fromCharCode(code + 96)}`;
     return ch;
   });
+}
+
+/** Named keys that are worth a word on the status line when they do nothing (besides printable characters). */
+const NAMED_KEYS = new Set(['enter', 'tab', 'shift+tab', 'left', 'right', 'up', 'down', 'pageup', 'pagedown']);
+
+/** What the status line says of a key that does nothing where the keys are; undefined for keys not worth a word. */
+export function unboundKeyMessage(name: string, explain?: (name: string, label: string) => string | undefined): string | undefined {
+  if (!NAMED_KEYS.has(name) && !([...name].length === 1 && isPrintable(name, { ctrl: false, meta: false }))) return undefined;
+  const label = keyLabel(name);
+  return explain?.(name, label) ?? `${label}: nothing to do here (? lists the keys)`;
 }
 
 /** The view a 'goto' binding names: by id, or by its 1-based place in the tab bar. */
@@ -285,7 +295,14 @@ export function App({ store, endpoint, onQuit, sessions, initialView }: AppProps
         continue;
       }
       const typing = navNow().prompt;
-      if (typing && [...name].length === 1 && isPrintable(name, key)) setPrompt(typing.text + name);
+      if (typing) {
+        if ([...name].length === 1 && isPrintable(name, key)) setPrompt(typing.text + name);
+        continue;
+      }
+      if (navNow().help || navNow().confirm || key.ctrl || key.meta) continue;
+      const current = hosted.current;
+      const text = unboundKeyMessage(name, current?.view.explain ? (n, label) => current.view.explain!(n, label, current.data) : undefined);
+      if (text) api.status({ text, tone: 'error' });
     }
   });
 
