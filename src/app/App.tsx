@@ -47,14 +47,19 @@ function isPrintable(input: string, key: { ctrl: boolean; meta: boolean }): bool
 
 /** Splits one read of plain characters (no escape sequences) into key names; one key stays as Ink parsed it. */
 export function keyNames(input: string, key: Parameters<typeof keyName>[1]): string[] {
-  if (input.length <= 1 || key.escape || input.includes('\x1b')) return [keyName(input, key)];
+  return keyPresses(input, key).map((k) => k.name);
+}
+
+/** The keys of one read: each key's name in the table and the bytes the terminal sent for it. */
+function keyPresses(input: string, key: Parameters<typeof keyName>[1]): { name: string; bytes: string }[] {
+  if (input.length <= 1 || key.escape || input.includes('\x1b')) return [{ name: keyName(input, key), bytes: keyBytes(input, key) }];
   return [...input].map((ch) => {
-    if (ch === '\r' || ch === '\n') return 'enter';
-    if (ch === '\t') return 'tab';
-    if (ch === '\x7f' || ch === '\b') return 'backspace';
+    if (ch === '\r' || ch === '\n') return { name: 'enter', bytes: ch };
+    if (ch === '\t') return { name: 'tab', bytes: ch };
+    if (ch === '\x7f' || ch === '\b') return { name: 'backspace', bytes: ch };
     const code = ch.charCodeAt(0);
-    if (code < 32) return `ctrl+${String.fromCharCode(code + 96)}`;
-    return ch;
+    if (code < 32) return { name: `ctrl+${String.fromCharCode(code + 96)}`, bytes: ch };
+    return { name: ch, bytes: ch };
   });
 }
 
@@ -66,6 +71,23 @@ export function unboundKeyMessage(name: string, explain?: (name: string, label: 
   if (!NAMED_KEYS.has(name) && !([...name].length === 1 && isPrintable(name, { ctrl: false, meta: false }))) return undefined;
   const label = keyLabel(name);
   return explain?.(name, label) ?? `${label}: nothing to do here (? lists the keys)`;
+}
+
+/** The bytes a terminal sends for a key Ink parsed: what a session is given when a key was typed ahead of it. */
+export function keyBytes(input: string, key: Parameters<typeof keyName>[1]): string {
+  if (key.upArrow) return '\x1b[A';
+  if (key.downArrow) return '\x1b[B';
+  if (key.rightArrow) return '\x1b[C';
+  if (key.leftArrow) return '\x1b[D';
+  if (key.pageUp) return '\x1b[5~';
+  if (key.pageDown) return '\x1b[6~';
+  if (key.tab) return key.shift ? '\x1b[Z' : '\t';
+  if (key.return) return '\r';
+  if (key.backspace) return '\x7f';
+  if (key.delete) return '\x1b[3~';
+  if (key.escape) return '\x1b';
+  if (key.ctrl && /^[a-z]$/.test(input)) return String.fromCharCode(input.charCodeAt(0) - 96);
+  return key.meta ? `\x1b${input}` : input;
 }
 
 /** The view a 'goto' binding names: by id, or by its 1-based place in the tab bar. */
@@ -279,7 +301,14 @@ export function App({ store, endpoint, onQuit, sessions, initialView }: AppProps
   const viewContexts = () => (hosted.current ? hosted.current.view.contexts(hosted.current.data) : []);
 
   useInput((input, key) => {
-    for (const name of keyNames(input, key)) {
+    const presses = keyPresses(input, key);
+    for (const [i, { name }] of presses.entries()) {
+      // A session is taking the screen (e, enter in Sessions): what is typed from now on is the session's, the
+      // rest of this read included, never a dashboard key.
+      if (sessions?.inputHeld()) {
+        sessions.typeahead(presses.slice(i).map((p) => p.bytes).join(''));
+        return;
+      }
       const contexts = activeContexts(navNow(), viewContexts());
       const hit = resolveBinding(name, contexts);
       if (hit) {

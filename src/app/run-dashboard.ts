@@ -68,23 +68,33 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   const ink = inkTerminal(stdout);
   /** Where typed bytes go: Ink, or the attached session's input. */
   let sessionInput: PassThrough | undefined;
-  const route = (chunk: Buffer) => (sessionInput ?? ink.stdin).write(chunk);
+  const route = (chunk: Buffer) => {
+    if (sessionInput) sessionInput.write(chunk);
+    else if (sessions.inputHeld()) sessions.typeahead(chunk); // a session is taking the screen: the keys are its
+    else ink.stdin.write(chunk);
+  };
   stdin.on('data', route);
   stdin.resume();
 
   const attach = async (id: number) => {
     const entry = sessions.get(id);
-    if (!entry || sessionInput) return;
+    if (!entry || sessionInput) {
+      if (!sessionInput) sessions.releaseInput();
+      return;
+    }
     ink.gate.open = false;
     stdout.write(SESSION_SCREEN);
     setOutputProcessing(stdin, false); // the session's bytes go out as they are; Ink needs it back on
-    sessionInput = new PassThrough();
+    const input = (sessionInput = new PassThrough());
+    // Keys typed since the session was asked for come first, then whatever the terminal sends.
+    sessions.connectInput((bytes) => input.write(bytes));
     try {
       await pipeTerminal(entry.session, { stdin: sessionInput, stdout }, { replay: sessions.replay(id) });
     } catch {
       // ended without an exit code (stopped): the Sessions view shows it
     } finally {
-      sessionInput.destroy();
+      sessions.releaseInput();
+      input.destroy();
       sessionInput = undefined;
       setOutputProcessing(stdin, true);
       stdout.write(DASHBOARD_SCREEN);

@@ -118,12 +118,17 @@ function openShell(c: Ctx): void {
   if (target.state !== 'running') return c.status(`${target.name} is not running (${target.state})`, 'error');
   c.status(`opening a shell in ${target.name}…`);
   const { columns, rows } = api.size();
+  // Keys typed from now on are the shell's: a fast typist's `echo …` must not restart the container through `r`.
+  sessions.holdInput();
   void sessions.openContainer(target.room, target, { cols: columns, rows }).then(
     (s) => {
       c.status(`session ${s.id} in ${target.name}: S lists sessions`, 'ok');
-      sessions.requestAttach(s.id);
+      if (!sessions.requestAttach(s.id)) sessions.releaseInput();
     },
-    (err: Error) => c.status(err.message, 'error'),
+    (err: Error) => {
+      sessions.releaseInput();
+      c.status(err.message, 'error');
+    },
   );
 }
 
