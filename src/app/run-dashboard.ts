@@ -69,8 +69,9 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   /** Where typed bytes go: Ink, or the attached session's input. */
   let sessionInput: PassThrough | undefined;
   const route = (chunk: Buffer) => {
-    if (sessionInput) sessionInput.write(chunk);
-    else if (sessions.inputHeld()) sessions.typeahead(chunk); // a session is taking the screen: the keys are its
+    // A session has or is taking the screen: the keys are its (held until it is up, then passed on in order).
+    if (sessions.inputHeld()) sessions.typeahead(chunk);
+    else if (sessionInput) sessionInput.write(chunk);
     else ink.stdin.write(chunk);
   };
   stdin.on('data', route);
@@ -87,7 +88,7 @@ export async function runDashboard(options: { host?: string; room?: string } = {
     setOutputProcessing(stdin, false); // the session's bytes go out as they are; Ink needs it back on
     const input = (sessionInput = new PassThrough());
     // Keys typed since the session was asked for come first, then whatever the terminal sends.
-    sessions.connectInput((bytes) => input.write(bytes));
+    sessions.connectInput(id, (bytes) => input.write(bytes));
     try {
       await pipeTerminal(entry.session, { stdin: sessionInput, stdout }, { replay: sessions.replay(id) });
     } catch {

@@ -122,11 +122,30 @@ export class SessionManager {
     else this.held.typed.push(bytes);
   }
 
-  /** The terminal's owner, once the session has the terminal: what was typed ahead goes to `sink` first, in order. */
-  connectInput(sink: (bytes: string | Buffer) => void): void {
+  /**
+   * The terminal's owner, once session `id` has the terminal: keys go to `sink` from the session's first output on
+   * (its program is up and reading, so the pty does not echo them early; at most 1.5 s later for a program that
+   * prints nothing), what was typed ahead first, in order.
+   */
+  connectInput(id: number, sink: (bytes: string | Buffer) => void): void {
     const held = (this.held ??= { typed: [] });
-    for (const bytes of held.typed.splice(0)) sink(bytes);
-    held.sink = sink;
+    const connect = () => {
+      if (this.held !== held) return;
+      for (const bytes of held.typed.splice(0)) sink(bytes);
+      held.sink = sink;
+    };
+    const entry = this.entries.get(id);
+    if (!entry || entry.output.length || !entry.info.running) return connect();
+    // A program that prints nothing at first still gets the keys, a moment later.
+    const timer = setTimeout(() => {
+      off();
+      connect();
+    }, 1500).unref();
+    const off = entry.session.onData(() => {
+      off();
+      clearTimeout(timer);
+      connect();
+    });
   }
 
   /** Keys are the dashboard's again; anything typed ahead for a session that never came is dropped. */

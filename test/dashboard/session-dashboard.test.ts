@@ -127,6 +127,8 @@ describe('dashboard exec sessions in a pseudo-terminal', () => {
       // shells and space select it.
       term.write('eecho rx-$((6*7))\r');
       await waitFor(() => out.includes('rx-42'), 'the command to run in the shell');
+      // Once on screen, as the shell echoed it: the keys reached the pty only when the shell was up to read them.
+      expect(out.split('echo rx-$((6*7))').length - 1).toBe(1);
       term.write('exit\r');
       await waitFor(() => out.slice(out.lastIndexOf('rx-42')).includes(`Containers in ${room}`), 'back to the dashboard');
       // Typed one key at a time too, each in its own write right after e.
