@@ -1,0 +1,37 @@
+// What berth says, worded for the person reading it: only the accepted choices listed, counts with the right
+// plural, the flag or argument named as typed, a parser's position ending the line, the way out of a refusal named
+// (an id prefix's length, an image a remove kept), the container list in one order, and a command reference
+// without stray or repeated pages.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/runtime/core/index.js';
+import { expectOneLineError } from '../support/container-helpers.js';
+import { FIXTURE_IMAGE, docker, removeRooms, repoRoot, roomContainer, runCli, tempHome, uniqueRoom } from '../support/helpers.js';
+
+const home = tempHome();
+const room = uniqueRoom('msg');
+const plugin = `msg${Date.now().toString(36)}`;
+const cli = (...args: string[]) => runCli(args, { BERTH_HOME: home, BERTH_AGENT: 'tester' });
+const inRoom = (...args: string[]) => cli('--room', room, ...args);
+
+beforeAll(async () => {
+  expect((await cli('room', 'create', room)).code).toBe(0);
+});
+afterAll(async () => {
+  await removeRooms([room]);
+  await docker
+    .getImage(`berth-plugin/${plugin}:1.0.0`)
+    .remove({ force: true })
+    .catch(() => {});
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
+describe('messages', () => {
+  it('records update lists only the statuses it accepts', async () => {
+    expectOneLineError(await cli('records', 'update', '1', '--status', 'bogus'), ExitCode.usage, /^berth: invalid --status "bogus": use one of succeeded, failed, cancelled, archived$/);
+    // A status berth keeps itself is named as such.
+    expectOneLineError(await cli('records', 'update', '1', '--status', 'running'), ExitCode.usage, 'status "running" is set by berth from the container itself');
+  });
+
+});
