@@ -1,6 +1,7 @@
 // The dashboard root: the header (tabs, badges, engine state), the active view from the registry, the status line
 // and footer, and the one keypress dispatcher (modal first, then text input, then the view, then global keys),
 // all driven by the key table in keymap.ts. It knows no view by name: views come from view-registry.ts.
+import { plural } from '../runtime/core/index.js';
 import React, { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../views/Text.js';
@@ -139,7 +140,7 @@ function Header({ state, endpoint, active, badges, width }: { state: DashboardSt
   const right = !state.connected
     ? `engine not answering · last known state from ${time(state.lastContact)}`
     : state.loaded
-      ? `${state.rooms.length} rooms · ${state.events} events`
+      ? `${plural(state.rooms.length, 'room')} · ${plural(state.events, 'event')}`
       : 'loading…';
   // Badges (a pending count) and the engine state are never cut; the tab bar gives way first: other views' titles
   // shrink to their numbers, then the endpoint goes.

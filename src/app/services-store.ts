@@ -6,7 +6,7 @@
 import { describeDeployEvent, parseDeployLine, quoteWords } from '../commands/deploy.js';
 import { deployArgs } from '../runtime/services/index.js';
 import { DeployState } from '../runtime/services/index.js';
-import { CancelledError, LABEL } from '../runtime/core/index.js';
+import { CancelledError, LABEL, plural } from '../runtime/core/index.js';
 import { DeployFailedError, DeployService, serviceLogBatches, type DeployResult, type RevisionSummary, type ServiceSummary } from '../runtime/services/index.js';
 import type { Runtime } from '../runtime/core/index.js';
 import { ALL_ROOMS } from './dashboard-store.js';
@@ -150,7 +150,7 @@ export class ServicesStore {
         update({ running: false, result, service: result.name, pull: undefined }, true);
       } catch (err) {
         if (err instanceof DeployFailedError && err.logs.length) {
-          add(`last ${err.logs.length} log line(s) of revision ${err.revision}:`);
+          add(`last ${plural(err.logs.length, 'log line')} of revision ${err.revision}:`);
           for (const l of err.logs) add(`  ${l}`);
         }
         update({ running: false, error: this.rt.mask.text((err as Error).message), cancelled: err instanceof CancelledError, pull: undefined }, true);

@@ -34,4 +34,18 @@ describe('messages', () => {
     expectOneLineError(await cli('records', 'update', '1', '--status', 'running'), ExitCode.usage, 'status "running" is set by berth from the container itself');
   });
 
+  it('counts one file as one file', async () => {
+    const box = await roomContainer(room, 'box');
+    const file = path.join(home, 'one.txt');
+    fs.writeFileSync(file, 'one\n');
+    const up = await inRoom('container', 'upload', 'box', '--file', file, '--dest', '/tmp/up');
+    expect(up.stdout, up.stderr).toMatch(/^uploaded 1 file[, ]/);
+    const run = await inRoom('container', 'upload-and-run', 'box', '--file', file, '--dest', '/tmp/run', '--detach', '--', 'true');
+    expect(run.stdout, run.stderr).toMatch(/^uploaded 1 file to box:\/tmp\/run and started true/);
+    const out = path.join(home, 'out');
+    const down = await inRoom('container', 'download', 'box', '/tmp/up', '--extract-to', out);
+    expect(down.stdout, down.stderr).toMatch(/^extracted 1 file, 0 dirs, 0 symlinks \(/);
+    await box.remove({ force: true });
+  });
+
 });
