@@ -48,4 +48,22 @@ describe('messages', () => {
     await box.remove({ force: true });
   });
 
+  it('plugin remove says when it keeps the image, and how to remove it', async () => {
+    const dir = path.join(home, 'plugin');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nCMD ["echo", "ran"]\n`);
+    fs.writeFileSync(path.join(dir, 'berth-plugin.yaml'), `code: ${plugin}\nversion: 1.0.0\n`);
+    expect((await cli('plugin', 'add', dir)).code).toBe(0);
+    const run = await inRoom('plugin', 'run', `${plugin}@1.0.0`);
+    expect(run.code, run.stderr).toBe(0);
+    // The run's record keeps its stopped container, which holds the image.
+    const removed = await cli('plugin', 'remove', `${plugin}@1.0.0`);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe(`removed ${plugin}@1.0.0\n`);
+    expect(removed.stderr).toMatch(
+      new RegExp(`^kept image berth-plugin/${plugin}:1\\.0\\.0: 1 container still uses it \\(${room}\\.\\S+\\); delete them .*then berth image delete berth-plugin/${plugin}:1\\.0\\.0\\n$`),
+    );
+    expect((await docker.getImage(`berth-plugin/${plugin}:1.0.0`).inspect()).Id).toMatch(/^sha256:/);
+  });
+
 });
