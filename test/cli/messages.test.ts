@@ -48,6 +48,13 @@ describe('messages', () => {
     await box.remove({ force: true });
   });
 
+  it('names the argument or the rule as typed', async () => {
+    expectOneLineError(await cli('agent', 'workspace', '../../x'), ExitCode.usage, /^berth: invalid agent name "\.\.\/\.\.\/x": use letters, digits and _ \. @ -$/);
+    expectOneLineError(await cli('agent', 'limits', '../x'), ExitCode.usage, 'invalid agent name "../x"');
+    expectOneLineError(await cli('trust', 'add', '--deny'), ExitCode.usage, 'name the command to refuse after --, e.g. berth trust add --deny -- git push');
+    expectOneLineError(await cli('trust', 'add'), ExitCode.usage, 'name the command to trust after --');
+  });
+
   it('plugin remove says when it keeps the image, and how to remove it', async () => {
     const dir = path.join(home, 'plugin');
     fs.mkdirSync(dir, { recursive: true });
