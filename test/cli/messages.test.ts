@@ -55,6 +55,17 @@ describe('messages', () => {
     expectOneLineError(await cli('trust', 'add'), ExitCode.usage, 'name the command to trust after --');
   });
 
+  it('ends a YAML error at its position, without the snippet\'s colon', async () => {
+    const dir = path.join(home, 'bad-plugin');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\n`);
+    fs.writeFileSync(path.join(dir, 'berth-plugin.yaml'), 'code: x\nversion: [\n');
+    expectOneLineError(await cli('plugin', 'add', dir), ExitCode.usage, /^berth: berth-plugin\.yaml is not valid YAML: .* at line \d+, column \d+$/);
+    const batch = path.join(home, 'batch.yaml');
+    fs.writeFileSync(batch, 'a: 1\n b: 2\n');
+    expectOneLineError(await inRoom('container', 'batch', 'create', '--file', batch), ExitCode.usage, /^berth: cannot parse --file ".*": .* at line \d+, column \d+$/);
+  });
+
   it('plugin remove says when it keeps the image, and how to remove it', async () => {
     const dir = path.join(home, 'plugin');
     fs.mkdirSync(dir, { recursive: true });

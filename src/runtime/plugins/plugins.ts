@@ -179,7 +179,8 @@ export async function readManifest(dir: string): Promise<PluginManifest> {
       versionText = text.slice(node.range[0], node.range[1]).trim();
     }
   } catch (err) {
-    throw new UsageError(`${MANIFEST_FILE} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    // The parser's first line ends "at line N, column M:" before a snippet of the file: the line ends at the position.
+    throw new UsageError(`${MANIFEST_FILE} is not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`);
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${MANIFEST_FILE} must be a mapping with code, version, description, params, env`);
   const m = doc as Record<string, unknown>;
