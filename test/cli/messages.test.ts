@@ -66,6 +66,12 @@ describe('messages', () => {
     expectOneLineError(await inRoom('container', 'batch', 'create', '--file', batch), ExitCode.usage, /^berth: cannot parse --file ".*": .* at line \d+, column \d+$/);
   });
 
+  it('says an id prefix needs 4 characters when a short one finds nothing', async () => {
+    expectOneLineError(await inRoom('container', 'status', '850'), ExitCode.notFound, `container "850" not found in room "${room}" (id prefixes need at least 4 characters)`);
+    // A name is a name: no hint.
+    expectOneLineError(await inRoom('container', 'status', 'nope'), ExitCode.notFound, /not found in room "[^"]+"$/);
+  });
+
   it('plugin remove says when it keeps the image, and how to remove it', async () => {
     const dir = path.join(home, 'plugin');
     fs.mkdirSync(dir, { recursive: true });

@@ -135,7 +135,9 @@ export class ContainerService {
     const byId = ref.length >= MIN_ID_PREFIX || ref.length === 64 ? all.filter((c) => c.id.startsWith(ref)) : [];
     if (byId.length === 1) return byId[0]!;
     if (byId.length > 1) throw new UsageError(`id prefix "${ref}" matches ${byId.length} containers in room "${room}": give more characters`);
-    throw new NotFoundError(`container "${ref}" not found in room "${room}"`);
+    // What looks like a short id prefix was not looked up: say so, with how many characters one needs.
+    const short = ref.length < MIN_ID_PREFIX && /^[0-9a-f]+$/.test(ref) ? ` (id prefixes need at least ${MIN_ID_PREFIX} characters)` : '';
+    throw new NotFoundError(`container "${ref}" not found in room "${room}"${short}`);
   }
 
   /**
