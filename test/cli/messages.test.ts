@@ -90,4 +90,18 @@ describe('messages', () => {
     expect((await docker.getImage(`berth-plugin/${plugin}:1.0.0`).inspect()).Id).toMatch(/^sha256:/);
   });
 
+  it('lists containers newest first, then by name, the same way every time', async () => {
+    const names = ['f', 'b', 'e', 'a', 'd', 'c'];
+    await Promise.all(names.map((n) => roomContainer(room, `order-${n}`, { start: false })));
+    const list = async () => {
+      const r = await inRoom('container', 'list', '--all', '-o', 'json');
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout).items as { name: string; created: string }[]).filter((c) => c.name.startsWith('order-'));
+    };
+    const shown = await list();
+    expect(shown).toHaveLength(names.length);
+    const expected = [...shown].sort((a, b) => b.created.localeCompare(a.created) || a.name.localeCompare(b.name));
+    expect(shown.map((c) => c.name)).toEqual(expected.map((c) => c.name));
+    expect((await list()).map((c) => c.name)).toEqual(shown.map((c) => c.name));
+  });
 });

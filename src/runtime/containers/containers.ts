@@ -141,7 +141,7 @@ export class ContainerService {
   }
 
   /**
-   * One page of a room's containers ordered newest first by (created, id). The cursor encodes the last key shown,
+   * One page of a room's containers ordered newest first, then by name. The cursor encodes the last key shown,
    * so pages never repeat or skip a container even when others are created between pages (newer ones sort before).
    */
   async query(room: string, q: ListQuery = {}): Promise<ListPage> {
@@ -165,9 +165,9 @@ export class ContainerService {
     if (infos.length === 0) await this.assertRoomExists(room);
     const keyed = infos
       .filter((i) => tags.every((t) => parseTags(i.Labels?.[LABEL.tags]).includes(t)))
-      .map((i) => ({ key: [i.Created, i.Id] as CursorKey, info: i }))
-      .sort((a, b) => compareKeys(b.key, a.key));
-    const rest = after ? keyed.filter((k) => compareKeys(k.key, after) < 0) : keyed;
+      .map((i) => ({ key: [i.Created, toSummary(i).name] as CursorKey, info: i }))
+      .sort((a, b) => compareKeys(a.key, b.key));
+    const rest = after ? keyed.filter((k) => compareKeys(k.key, after) > 0) : keyed;
     const page = q.limit !== undefined ? rest.slice(0, q.limit) : rest;
     const more = page.length < rest.length;
     return { items: page.map((k) => this.shown(toSummary(k.info))), nextCursor: more ? encodeCursor(page[page.length - 1]!.key) : null };
@@ -449,10 +449,12 @@ async function withAdmission<T>(rt: Runtime, id: string, opts: AdmitOptions, sta
   }
 }
 
-type CursorKey = [created: number, id: string];
+/** Where a container sorts in a listing: its creation second and its room-local name (unique in the room). */
+type CursorKey = [created: number, name: string];
 
+/** Listing order: newest first, then by name, so containers created within one second keep one order. */
 function compareKeys(a: CursorKey, b: CursorKey): number {
-  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+  return b[0] - a[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 }
 
 function encodeCursor(key: CursorKey): string {
@@ -462,7 +464,7 @@ function encodeCursor(key: CursorKey): string {
 function decodeCursor(cursor: string): CursorKey {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === 2 && Number.isInteger(key[0]) && typeof key[1] === 'string' && /^[0-9a-f]{64}$/.test(key[1])) {
+    if (Array.isArray(key) && key.length === 2 && Number.isInteger(key[0]) && typeof key[1] === 'string' && key[1].length > 0) {
       return key as CursorKey;
     }
   } catch {
