@@ -105,3 +105,14 @@ describe('messages', () => {
     expect((await list()).map((c) => c.name)).toEqual(shown.map((c) => c.name));
   });
 });
+
+describe('the command reference', () => {
+  it('shows each command once, without the global options or the lines they wrap onto', () => {
+    const text = fs.readFileSync(path.join(repoRoot, 'docs', 'commands.md'), 'utf8');
+    const pages = [...text.matchAll(/^```\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).slice(1); // the first is berth --help
+    expect(pages.length).toBeGreaterThan(50);
+    for (const page of pages) expect(page, page.split('\n')[0]).not.toMatch(/docker context|--host|DOCKER_HOST/);
+    const titles = pages.map((p) => p.split('\n')[0]);
+    expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
+  });
+});
