@@ -31,20 +31,39 @@ async function help(args) {
   return out.trimEnd();
 }
 
-// Global options repeat on every page; the reference shows them once, at the top.
-const GLOBAL = /^\s+(-H, --host|-o, --output|-q, --quiet|-r, --room|--debug|--version|-h, --help)\b|^\s{10,}(local )?socket\s+\[string\]$/;
+// Global options repeat on every page; the reference shows them once, at the top. An option is its first line
+// (`  -H, --host …` or `      --debug …`) and the deeper-indented lines its description wraps onto, dropped with it.
+const GLOBAL = /^\s+(-H, --host|-o, --output|-q, --quiet|-r, --room|--debug|--version|-h, --help)\b/;
+const OPTION = /^\s+(-\w, )?--/;
 function ownLines(page) {
-  const lines = page.split('\n').filter((l) => !GLOBAL.test(l));
+  const kept = [];
+  let section = '';
+  let dropping = false;
+  for (const line of page.split('\n')) {
+    if (/^\S.*:$/.test(line)) section = line;
+    if (section === 'Options:' && OPTION.test(line)) dropping = GLOBAL.test(line);
+    else if (section === 'Options:' && !/^\s{3,}\S/.test(line)) dropping = false;
+    if (!dropping) kept.push(line);
+  }
   // Drop an "Options:" heading left with nothing under it.
-  return lines
-    .filter((l, i) => !(l === 'Options:' && (i === lines.length - 1 || lines[i + 1] === '')))
+  return kept
+    .filter((l, i) => !(l === 'Options:' && (i === kept.length - 1 || kept[i + 1] === '')))
     .join('\n')
     .trimEnd();
 }
 
-/** Subcommands a help page lists as `  berth WORDS VERB` (an example line such as `  berth shell --agent …` is not one). */
+/** The lines of a help page's section (`Commands:`), up to the blank line that ends it. */
+function sectionLines(page, title) {
+  const lines = page.split('\n');
+  const start = lines.indexOf(`${title}:`);
+  if (start < 0) return [];
+  const end = lines.indexOf('', start);
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+}
+
+/** Subcommands a help page lists under Commands: as `  berth WORDS VERB` (examples such as `  berth container upload web …` are not). */
 const subcommands = (page, words) => [
-  ...new Set([...page.matchAll(new RegExp(`^ {2}berth ${words.join(' ')} ([a-z][a-z-]*)`, 'gm'))].map((m) => m[1])),
+  ...new Set(sectionLines(page, 'Commands').flatMap((l) => new RegExp(`^ {2}${['berth', ...words].join(' ')} ([a-z][a-z-]*)`).exec(l)?.[1] ?? [])),
 ];
 
 /** Help pages of a command and every subcommand under it, depth first (one at a time: help writes to stdout). */
@@ -58,7 +77,7 @@ async function pages(words) {
 /** The Markdown of the reference: the top-level help, then one section per command group. */
 export async function renderCommands() {
   const top = await help([]);
-  const groups = [...top.matchAll(/^ {2}berth ([a-z]+)/gm)].map((m) => m[1]);
+  const groups = subcommands(top, []).filter((g) => /^[a-z]+$/.test(g));
   let text = '```\n' + top + '\n```\n';
   for (const group of groups) {
     text += `\n### berth ${group}\n`;

@@ -1,6 +1,7 @@
 // The dashboard root: the header (tabs, badges, engine state), the active view from the registry, the status line
 // and footer, and the one keypress dispatcher (modal first, then text input, then the view, then global keys),
 // all driven by the key table in keymap.ts. It knows no view by name: views come from view-registry.ts.
+import { plural } from '../runtime/core/index.js';
 import React, { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Box, useInput } from 'ink';
 import { Text } from '../views/Text.js';
@@ -8,7 +9,7 @@ import { ConfirmModal } from '../views/ConfirmModal.js';
 import { HelpOverlay } from '../views/HelpOverlay.js';
 import type { StatusMessage } from './actions.js';
 import type { DashboardState, DashboardStore } from './dashboard-store.js';
-import { footerText, keyName, resolveBinding, type Binding, type KeyContext } from './keymap.js';
+import { footerText, keyLabel, keyName, resolveBinding, type Binding, type KeyContext } from './keymap.js';
 import type { SessionManager } from './sessions.js';
 import { useDashboardState, useTerminalSize } from './use-dashboard.js';
 import { bodyHeight, type ConfirmRequest, type DashboardView, type PromptRequest, type ViewApi } from './view-layout.js';
@@ -47,15 +48,47 @@ function isPrintable(input: string, key: { ctrl: boolean; meta: boolean }): bool
 
 /** Splits one read of plain characters (no escape sequences) into key names; one key stays as Ink parsed it. */
 export function keyNames(input: string, key: Parameters<typeof keyName>[1]): string[] {
-  if (input.length <= 1 || key.escape || input.includes('\x1b')) return [keyName(input, key)];
+  return keyPresses(input, key).map((k) => k.name);
+}
+
+/** The keys of one read: each key's name in the table and the bytes the terminal sent for it. */
+function keyPresses(input: string, key: Parameters<typeof keyName>[1]): { name: string; bytes: string }[] {
+  if (input.length <= 1 || key.escape || input.includes('\x1b')) return [{ name: keyName(input, key), bytes: keyBytes(input, key) }];
   return [...input].map((ch) => {
-    if (ch === '\r' || ch === '\n') return 'enter';
-    if (ch === '\t') return 'tab';
-    if (ch === '\x7f' || ch === '\b') return 'backspace';
+    if (ch === '\r' || ch === '\n') return { name: 'enter', bytes: ch };
+    if (ch === '\t') return { name: 'tab', bytes: ch };
+    if (ch === '\x7f' || ch === '\b') return { name: 'backspace', bytes: ch };
     const code = ch.charCodeAt(0);
-    if (code < 32) return `ctrl+${String.fromCharCode(code + 96)}`;
-    return ch;
+    if (code < 32) return { name: `ctrl+${String.fromCharCode(code + 96)}`, bytes: ch };
+    return { name: ch, bytes: ch };
   });
+}
+
+/** Named keys that are worth a word on the status line when they do nothing (besides printable characters). */
+const NAMED_KEYS = new Set(['enter', 'tab', 'shift+tab', 'left', 'right', 'up', 'down', 'pageup', 'pagedown']);
+
+/** What the status line says of a key that does nothing where the keys are; undefined for keys not worth a word. */
+export function unboundKeyMessage(name: string, explain?: (name: string, label: string) => string | undefined): string | undefined {
+  if (!NAMED_KEYS.has(name) && !([...name].length === 1 && isPrintable(name, { ctrl: false, meta: false }))) return undefined;
+  const label = keyLabel(name);
+  return explain?.(name, label) ?? `${label}: nothing to do here (? lists the keys)`;
+}
+
+/** The bytes a terminal sends for a key Ink parsed: what a session is given when a key was typed ahead of it. */
+export function keyBytes(input: string, key: Parameters<typeof keyName>[1]): string {
+  if (key.upArrow) return '\x1b[A';
+  if (key.downArrow) return '\x1b[B';
+  if (key.rightArrow) return '\x1b[C';
+  if (key.leftArrow) return '\x1b[D';
+  if (key.pageUp) return '\x1b[5~';
+  if (key.pageDown) return '\x1b[6~';
+  if (key.tab) return key.shift ? '\x1b[Z' : '\t';
+  if (key.return) return '\r';
+  if (key.backspace) return '\x7f';
+  if (key.delete) return '\x1b[3~';
+  if (key.escape) return '\x1b';
+  if (key.ctrl && /^[a-z]$/.test(input)) return String.fromCharCode(input.charCodeAt(0) - 96);
+  return key.meta ? `\x1b${input}` : input;
 }
 
 /** The view a 'goto' binding names: by id, or by its 1-based place in the tab bar. */
@@ -107,7 +140,7 @@ function Header({ state, endpoint, active, badges, width }: { state: DashboardSt
   const right = !state.connected
     ? `engine not answering · last known state from ${time(state.lastContact)}`
     : state.loaded
-      ? `${state.rooms.length} rooms · ${state.events} events`
+      ? `${plural(state.rooms.length, 'room')} · ${plural(state.events, 'event')}`
       : 'loading…';
   // Badges (a pending count) and the engine state are never cut; the tab bar gives way first: other views' titles
   // shrink to their numbers, then the endpoint goes.
@@ -269,7 +302,14 @@ export function App({ store, endpoint, onQuit, sessions, initialView }: AppProps
   const viewContexts = () => (hosted.current ? hosted.current.view.contexts(hosted.current.data) : []);
 
   useInput((input, key) => {
-    for (const name of keyNames(input, key)) {
+    const presses = keyPresses(input, key);
+    for (const [i, { name }] of presses.entries()) {
+      // A session is taking the screen (e, enter in Sessions): what is typed from now on is the session's, the
+      // rest of this read included, never a dashboard key.
+      if (sessions?.inputHeld()) {
+        sessions.typeahead(presses.slice(i).map((p) => p.bytes).join(''));
+        return;
+      }
       const contexts = activeContexts(navNow(), viewContexts());
       const hit = resolveBinding(name, contexts);
       if (hit) {
@@ -285,7 +325,14 @@ export function App({ store, endpoint, onQuit, sessions, initialView }: AppProps
         continue;
       }
       const typing = navNow().prompt;
-      if (typing && [...name].length === 1 && isPrintable(name, key)) setPrompt(typing.text + name);
+      if (typing) {
+        if ([...name].length === 1 && isPrintable(name, key)) setPrompt(typing.text + name);
+        continue;
+      }
+      if (navNow().help || navNow().confirm || key.ctrl || key.meta) continue;
+      const current = hosted.current;
+      const text = unboundKeyMessage(name, current?.view.explain ? (n, label) => current.view.explain!(n, label, current.data) : undefined);
+      if (text) api.status({ text, tone: 'error' });
     }
   });
 

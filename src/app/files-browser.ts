@@ -2,7 +2,7 @@
 // download/upload actions the tab starts. Components read it with useSyncExternalStore.
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatBytes } from '../runtime/core/index.js';
+import { formatBytes, plural } from '../runtime/core/index.js';
 import type { DirEntry } from '../runtime/files/index.js';
 import type { Runtime } from '../runtime/core/index.js';
 import { BatchedPublisher } from './batched-publisher.js';
@@ -110,7 +110,7 @@ export class FilesBrowser {
     const files = await import('../runtime/files/index.js');
     if (e.type === 'directory') {
       const r = await files.downloadExtract(this.rt, this.snap.room, this.snap.id, from, to);
-      return `downloaded ${from} (${r.files} files, ${formatBytes(r.bytes)}) into ${r.target}`;
+      return `downloaded ${from} (${plural(r.files, 'file')}, ${formatBytes(r.bytes)}) into ${r.target}`;
     }
     const r = await files.downloadFile(this.rt, this.snap.room, this.snap.id, from, to);
     return `downloaded ${from} (${formatBytes(r.bytes)}) to ${r.to}`;
@@ -127,6 +127,6 @@ export class FilesBrowser {
       ? await uploadToContainer(this.rt, this.snap.room, this.snap.id, { dir: local, dest })
       : await uploadToContainer(this.rt, this.snap.room, this.snap.id, { files: [{ local }], dest });
     this.refresh();
-    return `uploaded ${r.files} file${r.files === 1 ? '' : 's'} (${formatBytes(r.bytes)}) to ${r.dest}`;
+    return `uploaded ${plural(r.files, 'file')} (${formatBytes(r.bytes)}) to ${r.dest}`;
   }
 }

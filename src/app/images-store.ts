@@ -5,7 +5,7 @@ import type { EngineEventHub } from './engine-events.js';
 import { LiveResource } from './live-resource.js';
 import { trackStore, untrackStore } from './live-stores.js';
 import { buildImage } from '../runtime/images/index.js';
-import { formatBytes } from '../runtime/core/index.js';
+import { formatBytes, plural } from '../runtime/core/index.js';
 import { deleteImage, inspectImage, listImages, pullImage, tagImage, type DeleteImageResult, type ImageDetail, type ImageSummary, type ProgressEvent } from '../runtime/images/index.js';
 import type { Runtime } from '../runtime/core/index.js';
 
@@ -184,7 +184,7 @@ export class ImagesStore {
           tag,
           signal: ctl.signal,
           onEvent: (e) => {
-            if (e.type === 'context') return publish({ upload: `sending build context: ${formatBytes(e.bytes)} (${e.files} files)` });
+            if (e.type === 'context') return publish({ upload: `sending build context: ${formatBytes(e.bytes)} (${plural(e.files, 'file')})` });
             if (e.type === 'output') push(e.text);
             else if (e.event.status) push(`${e.event.id ? `${e.event.id}: ` : ''}${e.event.status}\n`);
             publish();

@@ -68,23 +68,34 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   const ink = inkTerminal(stdout);
   /** Where typed bytes go: Ink, or the attached session's input. */
   let sessionInput: PassThrough | undefined;
-  const route = (chunk: Buffer) => (sessionInput ?? ink.stdin).write(chunk);
+  const route = (chunk: Buffer) => {
+    // A session has or is taking the screen: the keys are its (held until it is up, then passed on in order).
+    if (sessions.inputHeld()) sessions.typeahead(chunk);
+    else if (sessionInput) sessionInput.write(chunk);
+    else ink.stdin.write(chunk);
+  };
   stdin.on('data', route);
   stdin.resume();
 
   const attach = async (id: number) => {
     const entry = sessions.get(id);
-    if (!entry || sessionInput) return;
+    if (!entry || sessionInput) {
+      if (!sessionInput) sessions.releaseInput();
+      return;
+    }
     ink.gate.open = false;
     stdout.write(SESSION_SCREEN);
     setOutputProcessing(stdin, false); // the session's bytes go out as they are; Ink needs it back on
-    sessionInput = new PassThrough();
+    const input = (sessionInput = new PassThrough());
+    // Keys typed since the session was asked for come first, then whatever the terminal sends.
+    sessions.connectInput(id, (bytes) => input.write(bytes));
     try {
       await pipeTerminal(entry.session, { stdin: sessionInput, stdout }, { replay: sessions.replay(id) });
     } catch {
       // ended without an exit code (stopped): the Sessions view shows it
     } finally {
-      sessionInput.destroy();
+      sessions.releaseInput();
+      input.destroy();
       sessionInput = undefined;
       setOutputProcessing(stdin, true);
       stdout.write(DASHBOARD_SCREEN);

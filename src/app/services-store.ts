@@ -6,7 +6,7 @@
 import { describeDeployEvent, parseDeployLine, quoteWords } from '../commands/deploy.js';
 import { deployArgs } from '../runtime/services/index.js';
 import { DeployState } from '../runtime/services/index.js';
-import { CancelledError } from '../runtime/core/index.js';
+import { CancelledError, LABEL, plural } from '../runtime/core/index.js';
 import { DeployFailedError, DeployService, serviceLogBatches, type DeployResult, type RevisionSummary, type ServiceSummary } from '../runtime/services/index.js';
 import type { Runtime } from '../runtime/core/index.js';
 import { ALL_ROOMS } from './dashboard-store.js';
@@ -53,7 +53,7 @@ export class ServicesStore {
   /** `events`: the dashboard's events stream (container and service events reload the list). */
   constructor(
     private readonly rt: Runtime,
-    events?: EngineEventHub,
+    private readonly events?: EngineEventHub,
   ) {
     this.live = new LiveResource<ServicesSnapshot>({
       initial: { history: [], logs: [] },
@@ -150,7 +150,7 @@ export class ServicesStore {
         update({ running: false, result, service: result.name, pull: undefined }, true);
       } catch (err) {
         if (err instanceof DeployFailedError && err.logs.length) {
-          add(`last ${err.logs.length} log line(s) of revision ${err.revision}:`);
+          add(`last ${plural(err.logs.length, 'log line')} of revision ${err.revision}:`);
           for (const l of err.logs) add(`  ${l}`);
         }
         update({ running: false, error: this.rt.mask.text((err as Error).message), cancelled: err instanceof CancelledError, pull: undefined }, true);
@@ -193,17 +193,54 @@ export class ServicesStore {
     this.set({ logsOf: name, logs: [], history: name ? new DeployService(this.rt).history(room, name) : [] });
     if (!name) return;
     const abort = (this.logAbort = new AbortController());
-    void (async () => {
+    void this.followLogs(room, name, abort.signal);
+  }
+
+  /**
+   * The service's logs until the selection changes. A service with no container yet (its first deploy before the
+   * create, a failed one) or whose follow broke off is followed again at the next container event in its room (or
+   * when the events stream reconnects), so the lines of a container that comes later are never missed.
+   */
+  private async followLogs(room: string, name: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      // Listening before looking: a container that appears while the follow starts still wakes the next attempt.
+      let changed = false;
+      let wake: (() => void) | undefined;
+      const poke = () => {
+        changed = true;
+        wake?.();
+      };
+      const unsubscribe = this.events?.subscribe({
+        filter: (e) => e.Type === 'container' && e.Actor?.Attributes?.[LABEL.room] === room,
+        onEvent: poke,
+        onConnect: poke,
+      });
+      let first = true;
       try {
-        for await (const batch of serviceLogBatches(this.rt, room, name, { follow: true, tail: 50, signal: abort.signal })) {
-          if (abort.signal.aborted) return;
+        for await (const batch of serviceLogBatches(this.rt, room, name, { follow: true, tail: 50, signal })) {
+          // A follow again after one broke off starts from the last lines: the pane shows them once.
+          if (first) this.live.set((s) => ({ ...s, logs: [] }));
+          first = false;
+          if (signal.aborted) return;
           const lines = batch.map((l) => this.rt.mask.text(`${l.container} | ${l.text}`));
           // Kept capped as they come; the resource publishes them batched.
           this.live.set((s) => ({ ...s, logs: [...s.logs, ...lines].slice(-LOG_LINES) }));
         }
+        if (!this.events) return;
       } catch {
-        // No containers (removed, or still starting): the pane stays empty.
+        // No containers yet (or no longer), or the engine broke the stream off: tried again at the next event.
+        if (!this.events) return;
       }
-    })();
+      try {
+        if (!changed && !signal.aborted) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+        }
+      } finally {
+        unsubscribe?.();
+      }
+    }
   }
 }

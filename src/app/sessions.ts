@@ -56,6 +56,11 @@ export class SessionManager {
   private readonly bufferBytes: number;
   /** Set by whoever owns the terminal (run-dashboard): hands it to a session until Ctrl+] or exit. */
   private attachHandler?: (id: number) => void;
+  /**
+   * Keys typed while a session is taking the screen: held from the moment it is asked for (the key that opened it)
+   * until the session has the terminal, then handed to it first; none of them reaches the dashboard.
+   */
+  private held?: { typed: (string | Buffer)[]; sink?: (bytes: string | Buffer) => void };
 
   constructor(private readonly options: SessionManagerOptions = {}) {
     this.berth = options.berth ?? berthCommand();
@@ -96,9 +101,62 @@ export class SessionManager {
     this.attachHandler = handler;
   }
 
-  /** Asks the terminal's owner to attach; false when nobody can (e.g. in component tests). */
+  /**
+   * From now on keys belong to the session about to take the screen: the dashboard passes them to typeahead()
+   * instead of acting on them. Ends with releaseInput() (the session ended, or never came). Nothing is held when no
+   * one owns the terminal (component tests), as no session could ever take it.
+   */
+  holdInput(): void {
+    if (this.attachHandler) this.held ??= { typed: [] };
+  }
+
+  /** Whether keys belong to a session that has or is taking the screen. */
+  inputHeld(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** A key typed while input is held: kept for the session, or passed on at once when it has the terminal. */
+  typeahead(bytes: string | Buffer): void {
+    if (!this.held) return;
+    if (this.held.sink) this.held.sink(bytes);
+    else this.held.typed.push(bytes);
+  }
+
+  /**
+   * The terminal's owner, once session `id` has the terminal: keys go to `sink` from the session's first output on
+   * (its program is up and reading, so the pty does not echo them early; at most 1.5 s later for a program that
+   * prints nothing), what was typed ahead first, in order.
+   */
+  connectInput(id: number, sink: (bytes: string | Buffer) => void): void {
+    const held = (this.held ??= { typed: [] });
+    const connect = () => {
+      if (this.held !== held) return;
+      for (const bytes of held.typed.splice(0)) sink(bytes);
+      held.sink = sink;
+    };
+    const entry = this.entries.get(id);
+    if (!entry || entry.output.length || !entry.info.running) return connect();
+    // A program that prints nothing at first still gets the keys, a moment later.
+    const timer = setTimeout(() => {
+      off();
+      connect();
+    }, 1500).unref();
+    const off = entry.session.onData(() => {
+      off();
+      clearTimeout(timer);
+      connect();
+    });
+  }
+
+  /** Keys are the dashboard's again; anything typed ahead for a session that never came is dropped. */
+  releaseInput(): void {
+    this.held = undefined;
+  }
+
+  /** Asks the terminal's owner to attach (keys are held for the session from now on); false when nobody can. */
   requestAttach(id: number): boolean {
     if (!this.entries.has(id) || !this.attachHandler) return false;
+    this.holdInput();
     this.attachHandler(id);
     return true;
   }

@@ -23,8 +23,9 @@ export interface UiState {
   infoScroll: number;
 }
 
+/** The dashboard starts on the selected room's containers: their keys (e, s, x, r…) work from the first keypress. */
 export const initialUiState: UiState = {
-  pane: 'rooms',
+  pane: 'table',
   cursorIndex: 0,
   tab: 'logs',
   filter: '',

@@ -148,6 +148,11 @@ export interface DashboardView<D = any> {
    * view did not take it ('back' with nothing to undo), so the dashboard goes back in its history instead.
    */
   run(command: Command, data: D, api: ViewApi, context: KeyContext): boolean | void;
+  /**
+   * Why a key does nothing where the keys are now, when the view knows better than "nothing here" (a container key
+   * pressed in the room list: "select a container first"); `key` is its label as the footer shows it.
+   */
+  explain?(name: string, key: string, data: D): string | undefined;
   /** A badge in the header, visible from every view (a pending count); called on every render of the App. */
   useBadge?(api: ViewApi): string | undefined;
 }

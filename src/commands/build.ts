@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { baseImages, buildCredentialRegistry, buildImage, parseBuildArgs, parseLabels, roomStorageContext, type BuildEvent, type RegistryAuth, parseImageRef, parseRegistry, pushImage } from '../runtime/images/index.js';
-import { UsageError, formatBytes, shortId } from '../runtime/core/index.js';
+import { UsageError, formatBytes, shortId, plural } from '../runtime/core/index.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect } from './container/shared.js';
 import { progressPrinter } from './image/progress.js';
@@ -33,7 +33,7 @@ function buildPrinter(ctx: CliContext): { onEvent: (e: BuildEvent) => void; fini
   const endUpload = () => {
     if (!sent) return;
     if (uploading) ctx.io.stderr.write('\n');
-    else if (!ctx.out.json) ctx.io.stderr.write(`sent build context: ${formatBytes(sent.bytes)} (${sent.files} files)\n`);
+    else if (!ctx.out.json) ctx.io.stderr.write(`sent build context: ${formatBytes(sent.bytes)} (${plural(sent.files, 'file')})\n`);
     uploading = false;
     sent = undefined;
   };
@@ -44,7 +44,7 @@ function buildPrinter(ctx: CliContext): { onEvent: (e: BuildEvent) => void; fini
         sent = { bytes: e.bytes, files: e.files };
         if (tty) {
           uploading = true;
-          ctx.io.stderr.write(`\r\x1b[Ksending build context: ${formatBytes(e.bytes)} (${e.files} files)`);
+          ctx.io.stderr.write(`\r\x1b[Ksending build context: ${formatBytes(e.bytes)} (${plural(e.files, 'file')})`);
         }
         return;
       }

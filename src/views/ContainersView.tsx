@@ -14,7 +14,7 @@ import { useContainerDetail, useDashboardState, useLogSnapshot, useMinuteClock, 
 import type { DashboardView, ViewApi, ViewProps } from '../app/view-layout.js';
 import { ContainerDetail } from './ContainerDetail.js';
 import { ContainerTable, tableWindowStart, visibleRowCount } from './ContainerTable.js';
-import { runContainersCommand } from './containers-commands.js';
+import { explainContainersKey, runContainersCommand } from './containers-commands.js';
 import { containersLayout, derive, type ContainersData } from './containers-data.js';
 import { FilesPane } from './FilesPane.js';
 import { InfoPane } from './InfoPane.js';
@@ -215,4 +215,5 @@ export const containersView: DashboardView<ContainersData> = {
   useData: useContainersData,
   Component: ContainersScreen,
   run: runContainersCommand,
+  explain: explainContainersKey,
 };

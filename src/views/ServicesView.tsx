@@ -8,7 +8,7 @@ import { listMove, type DashboardView, type ViewApi } from '../app/view-layout.j
 import { ServicesStore, type DeployRun, type ServicesSnapshot } from '../app/services-store.js';
 import { useKept } from '../app/use-kept.js';
 import { DeployService } from '../runtime/services/index.js';
-import { formatAge, formatPorts, truncate } from '../runtime/core/index.js';
+import { formatAge, formatPorts, truncate, plural } from '../runtime/core/index.js';
 
 export type { DeployRun, ServicesSnapshot };
 
@@ -187,7 +187,7 @@ function runServices(command: Command, data: ServicesData, api: ViewApi): boolea
       if (!s) return;
       return api.confirm({
         title: `Remove service ${s.name}?`,
-        lines: [`its ${s.running} running container(s) stop and its deploy history is forgotten`],
+        lines: [`its ${plural(s.running, 'running container')} stop and its deploy history is forgotten`],
         onYes: () => {
           new DeployService(api.rt)
             .remove(s.room, s.name)

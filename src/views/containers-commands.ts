@@ -3,7 +3,7 @@
 // runs in the pane whose key context matched it, else in the shared table.
 import { progressMessage, runContainerAction, type ContainerAction } from '../app/actions.js';
 import type { DashboardState } from '../app/dashboard-store.js';
-import type { Command, KeyContext } from '../app/keymap.js';
+import { resolveBinding, type Command, type KeyContext } from '../app/keymap.js';
 import { TABS, type UiState } from '../app/ui-state.js';
 import { bodyHeight, listMove, type ViewApi } from '../app/view-layout.js';
 import type { ContainerSummary } from '../runtime/containers/index.js';
@@ -118,12 +118,17 @@ function openShell(c: Ctx): void {
   if (target.state !== 'running') return c.status(`${target.name} is not running (${target.state})`, 'error');
   c.status(`opening a shell in ${target.name}…`);
   const { columns, rows } = api.size();
+  // Keys typed from now on are the shell's: a fast typist's `echo …` must not restart the container through `r`.
+  sessions.holdInput();
   void sessions.openContainer(target.room, target, { cols: columns, rows }).then(
     (s) => {
       c.status(`session ${s.id} in ${target.name}: S lists sessions`, 'ok');
-      sessions.requestAttach(s.id);
+      if (!sessions.requestAttach(s.id)) sessions.releaseInput();
     },
-    (err: Error) => c.status(err.message, 'error'),
+    (err: Error) => {
+      sessions.releaseInput();
+      c.status(err.message, 'error');
+    },
   );
 }
 
@@ -285,4 +290,18 @@ export function runContainersCommand(command: Command, data: ContainersData, api
     visible: visibleRowCount(layout.tableHeight),
     status: (text, tone = 'info') => api.status({ text, tone }),
   });
+}
+
+/** Commands that act on the container under the cursor (or the selection). */
+const CONTAINER_COMMANDS: readonly Command[] = ['start', 'stop', 'restart', 'pause', 'delete', 'exec', 'toggle-select'];
+
+/** Why a key does nothing in the pane that has the keys: a container's key in the room list names the way there. */
+export function explainContainersKey(name: string, label: string, data: ContainersData): string | undefined {
+  const ui = data.uiNow();
+  if (ui.zoom || ui.pane !== 'rooms') return undefined;
+  const command = resolveBinding(name, ['table'])?.binding.command;
+  if (!command) return undefined;
+  return CONTAINER_COMMANDS.includes(command)
+    ? `${label}: select a container first (tab moves to the containers)`
+    : `${label}: works in the containers list (tab moves there)`;
 }

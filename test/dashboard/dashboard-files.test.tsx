@@ -69,7 +69,7 @@ describe('dashboard Files tab', () => {
       await dash.waitForFrame((f) => f.includes('download /srv/app/sub to') && f.includes('./sub'), 'the directory download prompt');
       const dirTo = path.join(work, 'got-dir');
       dash.press(...Array(5).fill(BACKSPACE), ...dirTo.split(''), KEY.enter);
-      await dash.waitForFrame((f) => f.includes('downloaded /srv/app/sub (1 files'), 'the directory download to finish');
+      await dash.waitForFrame((f) => f.includes('downloaded /srv/app/sub (1 file,'), 'the directory download to finish');
       expect(fs.readdirSync(dirTo)).toEqual(['x']);
       expect(fs.readFileSync(path.join(dirTo, 'x'), 'utf8')).toBe('x\n');
 

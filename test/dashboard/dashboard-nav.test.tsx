@@ -9,7 +9,7 @@ import { App } from '../../src/app/App.js';
 import { DashboardStore } from '../../src/app/dashboard-store.js';
 import { matchViews, views } from '../../src/app/view-registry.js';
 import { RoomService } from '../../src/runtime/rooms/index.js';
-import { KEY, openDashboard, startContainer } from '../support/dashboard-harness.js';
+import { KEY, engineState, openDashboard, startContainer } from '../support/dashboard-harness.js';
 import { removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
 
 const home = tempHome();
@@ -139,5 +139,47 @@ describe('dashboard navigation', () => {
       }
     }
     rt.close();
+  });
+
+  it("starts with the keys on the room's containers: the first x stops the container under the cursor", async () => {
+    const room = newRoom();
+    await startContainer(room, 'first');
+    const dash = await openDashboard(home, room);
+    try {
+      await dash.waitForFrame((f) => /first\s+berth-fixture:latest\s+running/.test(f), 'the running row');
+      dash.press('x');
+      await dash.waitForFrame((f) => f.includes('stopped first'), 'the stop reported');
+      expect(await engineState(room, 'first')).toBe('exited');
+    } finally {
+      dash.close();
+    }
+  });
+
+  it('a key that does nothing where the keys are says so on the status line, and changes nothing', async () => {
+    const room = newRoom();
+    await startContainer(room, 'kept');
+    const dash = await openDashboard(home, room);
+    const statusLine = () => dash.frame().split('\n').at(-2) ?? '';
+    try {
+      await dash.waitForFrame((f) => /kept\s+berth-fixture:latest\s+running/.test(f), 'the running row');
+      dash.press(KEY.tab); // to the room list
+      await dash.waitForFrame((f) => f.includes('enter open') && !f.includes('e shell'), 'the room list’s keys in the footer');
+      for (const key of ['e', 'x', 'r', 's']) {
+        dash.press(key);
+        await waitFor(() => statusLine().includes(`${key}: select a container first (tab moves to the containers)`), `what ${key} says in the room list`);
+      }
+      dash.press('/');
+      await waitFor(() => statusLine().includes('/: works in the containers list (tab moves there)'), 'what / says in the room list');
+      dash.press('z');
+      await waitFor(() => statusLine().includes('z: nothing to do here (? lists the keys)'), 'what an unbound key says');
+      expect(await engineState(room, 'kept')).toBe('running');
+      // Back on the table the same keys act again.
+      dash.press(KEY.tab, 'z');
+      await waitFor(() => statusLine().includes('z: nothing to do here'), 'z in the table');
+      dash.press('x');
+      await dash.waitForFrame((f) => f.includes('stopped kept'), 'x in the table');
+    } finally {
+      dash.close();
+    }
   });
 });

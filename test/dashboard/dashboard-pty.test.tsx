@@ -44,6 +44,7 @@ describe('dashboard in a pty', () => {
         return at < 0 ? '' : text.slice(at + 'Containers in '.length).split(' ')[0];
       };
       let lastMove = 0;
+      term.write('\t'); // the keys start on the containers: to the room list
       await waitFor(() => {
         if (selectedRoom() === room) return true;
         // One step at a time, after the previous one has been drawn.
@@ -53,7 +54,7 @@ describe('dashboard in a pty', () => {
         }
         return false;
       }, 'our room to be selected', 40_000);
-      term.write('\t');
+      term.write('\t'); // back to the containers
       await waitFor(() => /chatty\s+berth-fixture:latest\s+running/.test(plain(output.slice(-20000))), 'the container row');
       term.write('\r');
       await waitFor(() => /hello \d+/.test(plain(output.slice(-3000))) && plain(output.slice(-20000)).includes('1 logs'), 'its log');

@@ -131,7 +131,6 @@ describe('dashboard screen in a pty', () => {
         (t) => t.split('\n')[0]!.includes('engine not answering') && /Containers in \S+ \(2\) stale/.test(t),
         'the header to report the lost engine and the table to say it is stale',
       );
-      d.term.write('\t'); // the table
       await checkDisconnectedKeys(d);
       // The container goes on printing while berth cannot see it.
       const atCut = await logsNow();
@@ -183,7 +182,6 @@ describe('dashboard screen in a pty', () => {
     const statusLine = () => d.text().split('\n').at(-2) ?? '';
     try {
       await d.waitFor((t) => numbers(t).length >= 3 && t.includes(`Containers in ${room}`) && showsStats(t, 'counter'), 'the counter’s log and stats');
-      d.term.write('\t'); // the table
 
       // Nothing errors: connections stay open and the events stream, the log follow and the stats just stop.
       relay.freeze();
@@ -255,12 +253,11 @@ describe('dashboard screen in a pty', () => {
             return false;
           }
         }, `the redraw at ${cols}x${rows} to replace the reflowed rows`).catch(() => check(`containers ${cols}x${rows}`));
-        d.term.write('\t\r'); // the table, zoom its container
+        d.term.write('\r'); // zoom the container (the keys start on the table)
         await d.waitFor((t) => t.includes('1 logs') && !t.includes('Rooms ('), `the zoomed container at ${cols}x${rows}`);
         check(`zoomed ${cols}x${rows}`);
         d.term.write('\x1b');
         await d.waitFor((t) => t.includes('Rooms ('), 'back to the list');
-        d.term.write('\t'); // focus back to the rooms, as it started
         for (const [i, view] of views.entries()) {
           d.term.write(String(i + 1));
           const shown = await d.waitForStable(

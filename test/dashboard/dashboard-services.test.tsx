@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEY, openDashboard } from '../support/dashboard-harness.js';
 import { WEB_IMAGE_LINES, buildTestImage, removeImages, removeServiceRooms, serviceContainers, uniqueTag } from '../support/deploy-helpers.js';
-import { runCli, tempHome, uniqueRoom } from '../support/helpers.js';
+import { DashboardStore } from '../../src/app/dashboard-store.js';
+import { ServicesStore } from '../../src/app/services-store.js';
+import { runCli, runtimeFor, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
 
 // Deploys wait for settle and drain on a machine shared with other test runs: generous, not wall-clock asserted.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 300_000 });
@@ -63,6 +65,29 @@ describe('Services view', () => {
       await dash.waitForFrame((f) => f.includes('no services'), 'the empty list', 30_000);
     } finally {
       dash.close();
+    }
+  });
+
+  it("follows a service selected before its first container exists, once the container appears", async () => {
+    const rt = runtimeFor(home);
+    const dashboard = new DashboardStore(rt);
+    const services = new ServicesStore(rt, dashboard.events);
+    try {
+      await dashboard.start();
+      services.start(room);
+      // As when the list shows a service whose first deploy has not created its container yet: the follow finds
+      // nothing now and must start when the container does.
+      services.select('late');
+      const r = await runCli(['--room', room, 'deploy', '--tag', WEB, '--name', 'late', '--env', 'VERSION=late1', '--settle', '1s'], {
+        BERTH_HOME: home,
+        BERTH_AGENT: 'tester',
+      });
+      expect(r.code, r.stderr).toBe(0);
+      await waitFor(() => services.getSnapshot().logs.includes('late-r1 | started late1'), "the new container's log line", 60_000);
+    } finally {
+      services.dispose();
+      dashboard.stop();
+      rt.close();
     }
   });
 });

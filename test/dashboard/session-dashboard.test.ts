@@ -52,7 +52,7 @@ describe('dashboard exec sessions in a pseudo-terminal', () => {
 
     try {
       await after(0, `Containers in ${room}`);
-      term.write('\t'); // focus the table: the cursor row (inverse video) is box
+      // The keys start on the room's containers: the cursor row (inverse video) is box.
       await waitFor(() => /\x1b\[7m(\x1b\[\d+m|\s)*box /.test(out.slice(out.lastIndexOf('Containers in'))), 'the cursor on box');
       const attachedAt = out.length;
       await press('e', '# '); // a shell, full screen
@@ -102,6 +102,54 @@ describe('dashboard exec sessions in a pseudo-terminal', () => {
     } finally {
       try {
         term.kill(); // a failing run must not leave the dashboard behind
+      } catch {
+        // already exited
+      }
+    }
+  });
+
+  it('keys typed between e and the session taking the screen go to the shell, never to the dashboard', async () => {
+    const before = (await docker.getContainer(boxId).inspect()).State;
+    const bin = path.join(repoRoot, 'bin', 'berth');
+    const term = pty.spawn(process.execPath, [bin], {
+      name: 'xterm-256color',
+      cols: 120,
+      rows: 30,
+      cwd: repoRoot,
+      env: { ...process.env, BERTH_HOME: home, TERM: 'xterm-256color' } as Record<string, string>,
+    });
+    let out = '';
+    term.onData((d) => (out += d));
+    const exited = new Promise<void>((resolve) => term.onExit(() => resolve()));
+    try {
+      await waitFor(() => /\x1b\[7m(\x1b\[\d+m|\s)*box /.test(out.slice(out.lastIndexOf('Containers in'))), 'the cursor on box');
+      // A fast typist: e and a command in one go. As dashboard keys, r would restart box, x stop it, e open more
+      // shells and space select it.
+      term.write('eecho rx-$((6*7))\r');
+      await waitFor(() => out.includes('rx-42'), 'the command to run in the shell');
+      // Once on screen, as the shell echoed it: the keys reached the pty only when the shell was up to read them.
+      expect(out.split('echo rx-$((6*7))').length - 1).toBe(1);
+      term.write('exit\r');
+      await waitFor(() => out.slice(out.lastIndexOf('rx-42')).includes(`Containers in ${room}`), 'back to the dashboard');
+      // Typed one key at a time too, each in its own write right after e.
+      term.write('e');
+      for (const ch of 'echo sx-$((6*8))\r') term.write(ch);
+      await waitFor(() => out.includes('sx-48'), 'the second command to run in the shell');
+      term.write('exit\r');
+      await waitFor(() => out.slice(out.lastIndexOf('sx-48')).includes(`Containers in ${room}`), 'back to the dashboard again');
+      const after = (await docker.getContainer(boxId).inspect()).State;
+      expect(after.Running).toBe(true);
+      expect(after.StartedAt).toBe(before.StartedAt); // never restarted, stopped or started
+      // One session per e: the typed-ahead e's opened none.
+      term.write('S');
+      const sessionsView = () => out.slice(out.lastIndexOf('Sessions'));
+      await waitFor(() => (sessionsView().match(/exited \(0\)/g) ?? []).length === 2, 'the two sessions, ended');
+      expect(sessionsView().match(/box \(\S+\)\s+shell/g)).toHaveLength(2);
+      term.write('q');
+      await exited;
+    } finally {
+      try {
+        term.kill();
       } catch {
         // already exited
       }

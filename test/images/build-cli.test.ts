@@ -62,7 +62,7 @@ describe('berth build', () => {
     expect(r.stdout).toMatch(/Step 1\/\d+ : FROM/);
     expect(r.stdout).toContain('env=from-the-env given=yes');
     expect(r.stdout).toMatch(new RegExp(`built [0-9a-f]{12} as ${tag('live').replace(/[.:]/g, '\\$&')} in room ${room}\\n$`));
-    expect(r.stderr).toMatch(/^sent build context: .* \(1 files\)\n$/);
+    expect(r.stderr).toMatch(/^sent build context: .* \(1 file\)\n$/);
     expect((await docker.getImage(tag('live')).inspect()).Config.Labels?.['berth.test.cli']).toBe('1');
   });
 

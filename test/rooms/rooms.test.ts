@@ -60,7 +60,7 @@ describe('room lifecycle', () => {
 
     const forced = await runCli(['room', 'delete', room, '--force'], env);
     expect(forced.code).toBe(0);
-    expect(forced.stdout).toContain('removed 1 container(s), kept storage');
+    expect(forced.stdout).toContain('removed 1 container, kept storage');
     await expect(member.inspect()).rejects.toMatchObject({ statusCode: 404 });
     await expect(docker.getNetwork(`berth-${room}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect(fs.existsSync(path.join(home, 'data', 'rooms', room))).toBe(true);

@@ -203,8 +203,8 @@ describe('room delete', () => {
 
     const r = await runBerth(home, ['room', 'delete', roomC, '--force']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`deleted room ${roomC}, removed 1 service(s) (gone)`);
-    expect(r.stdout).toContain('revoked 1 room token(s)');
+    expect(r.stdout).toContain(`deleted room ${roomC}, removed 1 service (gone)`);
+    expect(r.stdout).toContain('revoked 1 room token');
     expect(await serviceContainers(roomC, 'gone')).toEqual([]);
     const all = JSON.parse((await runBerth(home, ['service', 'list', '--all', '-o', 'json'])).stdout).items as Listed[];
     expect(all.filter((s) => s.room === roomC)).toEqual([]);

@@ -36,8 +36,8 @@ export async function openDashboard(home: string, room: string, options: { colum
   await store.start();
   store.selectRoom(room);
   const frame = () => app.lastFrame() ?? '';
+  // The dashboard starts with the keys on the room's containers.
   await waitFor(() => frame().includes(`Containers in ${room}`), `room ${room} to be selected`);
-  app.stdin.write(KEY.tab);
   return {
     frame,
     press: (...keys) => keys.forEach((k) => app.stdin.write(k)),

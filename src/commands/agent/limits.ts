@@ -1,7 +1,8 @@
 // berth agent limits AGENT [--cpus N] [--memory SIZE] [--max-running N] [--on-limit reject|queue] [--clear]
 import type { CommandModule } from 'yargs';
 import { getAgentLimits, setAgentLimits } from '../../runtime/agents/index.js';
-import { type AgentLimits, validateIdentity } from '../../runtime/core/index.js';
+import { type AgentLimits } from '../../runtime/core/index.js';
+import { agentArgument } from './agent-argument.js';
 import type { Args, GlobalArgs } from '../context.js';
 
 interface LimitsArgs {
@@ -37,7 +38,7 @@ export const agentLimitsCommand: CommandModule<GlobalArgs, Args<LimitsArgs>> = {
       .example('$0 agent limits bot --cpus 2 --memory 512m --max-running 3 --on-limit queue', '') as never,
   handler: async (argv) => {
     const { ctx, agent } = argv;
-    validateIdentity(agent, '--agent');
+    agentArgument(agent);
     const change = { cpus: argv.cpus, memory: argv.memory, maxRunning: argv.maxRunning, onLimit: argv.onLimit, clear: argv.clear };
     if (Object.values(change).every((v) => v === undefined || v === false)) {
       const limits = await getAgentLimits(ctx.rt, agent);

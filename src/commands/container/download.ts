@@ -1,6 +1,6 @@
 // berth container download CONTAINER PATH [--to FILE] [--format tar|zip] [--extract-to DIR]
 import type { CommandModule } from 'yargs';
-import { UsageError, formatBytes } from '../../runtime/core/index.js';
+import { UsageError, formatBytes, plural } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { binaryStdout, transferProgress } from './transfer.js';
 
@@ -49,7 +49,7 @@ export const containerDownloadCommand: CommandModule<GlobalArgs, Args<DownloadAr
             throw err;
           });
         progress.done();
-        ctx.out.done(`extracted ${r.files} files, ${r.dirs} dirs, ${r.symlinks} symlinks (${formatBytes(r.bytes)}) from ${r.container}:${r.path} into ${r.target}`, r);
+        ctx.out.done(`extracted ${plural(r.files, 'file')}, ${plural(r.dirs, 'dir')}, ${plural(r.symlinks, 'symlink')} (${formatBytes(r.bytes)}) from ${r.container}:${r.path} into ${r.target}`, r);
         return;
       }
       const st = await files.statContainerPath(ctx.rt, room, argv.container, argv.path, ctx.signal);

@@ -1,6 +1,6 @@
 // Several containers in one command (`berth container stop a b c`, as docker takes them): each acted on in turn and
 // reported, and the command fails when any of them did.
-import { BerthError, terminalText } from '../../runtime/core/index.js';
+import { BerthError, terminalText, plural } from '../../runtime/core/index.js';
 import type { CliContext } from '../context.js';
 
 /**
@@ -25,6 +25,6 @@ export async function eachContainer(ctx: CliContext, refs: string[], act: (ref: 
   if (failures.length) {
     const first = failures[0];
     const kind = first instanceof BerthError ? first.kind : 'failure';
-    throw new BerthError(`${failures.length} of ${refs.length} containers failed`, kind);
+    throw new BerthError(`${failures.length} of ${plural(refs.length, 'container')} failed`, kind);
   }
 }

@@ -1,6 +1,6 @@
 // berth container upload-and-run CONTAINER [--file ...] [--dir D] [--archive F] [--dest P] [--detach] -- CMD...
 import type { CommandModule } from 'yargs';
-import { BerthError, CommandExitError, parseDuration, parseEnvList } from '../../runtime/core/index.js';
+import { BerthError, CommandExitError, parseDuration, parseEnvList, plural } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect, outputWriter, trailingCommand } from './shared.js';
 import { parseFileSpec, transferProgress } from './transfer.js';
@@ -65,7 +65,7 @@ export const containerUploadAndRunCommand: CommandModule<GlobalArgs, Args<Upload
         : undefined,
     }).finally(progress.done);
     if (argv.detach) {
-      ctx.out.done(`uploaded ${result.upload.files} files to ${result.upload.container.name}:${result.upload.dest} and started ${cmd.join(' ')} (exec ${result.execId?.slice(0, 12)})`, result, result.execId);
+      ctx.out.done(`uploaded ${plural(result.upload.files, 'file')} to ${result.upload.container.name}:${result.upload.dest} and started ${cmd.join(' ')} (exec ${result.execId?.slice(0, 12)})`, result, result.execId);
       return;
     }
     if (ctx.out.json) ctx.out.jsonLine({ upload: result.upload, stdout: result.stdout, stderr: result.stderr, exit_code: result.exitCode, ...(result.timedOut ? { timed_out: true } : {}) }, 2);

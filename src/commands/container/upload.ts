@@ -1,6 +1,6 @@
 // berth container upload CONTAINER [DIR] [--file LOCAL[:REMOTE]]... [--archive F|-] [--dest PATH]
 import type { CommandModule } from 'yargs';
-import { formatBytes } from '../../runtime/core/index.js';
+import { formatBytes, plural } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { collect } from './shared.js';
 import { parseFileSpec, transferProgress } from './transfer.js';
@@ -42,7 +42,7 @@ export const containerUploadCommand: CommandModule<GlobalArgs, Args<UploadArgs>>
       signal: ctx.signal,
       onProgress: progress.update,
     }).finally(progress.done);
-    const what = [result.files && `${result.files} file${result.files === 1 ? '' : 's'}`, result.dirs && `${result.dirs} dir${result.dirs === 1 ? '' : 's'}`, result.symlinks && `${result.symlinks} symlink${result.symlinks === 1 ? '' : 's'}`].filter(Boolean).join(', ') || 'nothing';
+    const what = [result.files && plural(result.files, 'file'), result.dirs && plural(result.dirs, 'dir'), result.symlinks && plural(result.symlinks, 'symlink')].filter(Boolean).join(', ') || 'nothing';
     ctx.out.done(`uploaded ${what} (${formatBytes(result.bytes)}) to ${result.container.name}:${result.dest}`, result, result.container.id);
   },
 };

@@ -1,4 +1,5 @@
 // berth room delete NAME [--force] [--purge-storage]
+import { plural } from '../../runtime/core/index.js';
 import type { CommandModule } from 'yargs';
 import { deleteRoom } from '../../runtime/services/index.js';
 import type { Args, GlobalArgs } from '../context.js';
@@ -14,9 +15,9 @@ export const roomDeleteCommand: CommandModule<GlobalArgs, Args<{ name: string; f
   handler: async ({ ctx, name, force, purgeStorage }) => {
     const result = await deleteRoom(ctx.rt, name, { force, purgeStorage });
     const parts = [`deleted room ${name}`];
-    if (result.removedServices.length) parts.push(`removed ${result.removedServices.length} service(s) (${result.removedServices.join(', ')})`);
-    if (result.removedContainers.length) parts.push(`removed ${result.removedContainers.length} container(s)`);
-    if (result.removedSecrets.length) parts.push(`revoked ${result.removedSecrets.length} room token(s)`);
+    if (result.removedServices.length) parts.push(`removed ${plural(result.removedServices.length, 'service')} (${result.removedServices.join(', ')})`);
+    if (result.removedContainers.length) parts.push(`removed ${plural(result.removedContainers.length, 'container')}`);
+    if (result.removedSecrets.length) parts.push(`revoked ${plural(result.removedSecrets.length, 'room token')}`);
     parts.push(result.purgedStorage ? 'purged storage' : 'kept storage');
     ctx.out.done(parts.join(', '), result, name);
   },

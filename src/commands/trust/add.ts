@@ -1,6 +1,7 @@
 // berth trust add [--deny] [--agent A] [--room R] -- PATTERN...: store an allow (or deny) rule.
 import type { CommandModule } from 'yargs';
 import { addTrustRule, formatPattern } from '../../runtime/host-commands/index.js';
+import { UsageError } from '../../runtime/core/index.js';
 import type { Args, GlobalArgs } from '../context.js';
 import { exactWords, trailingWords } from './shared.js';
 
@@ -24,10 +25,16 @@ export const trustAddCommand: CommandModule<GlobalArgs, Args<AddArgs>> = {
       .example('$0 trust add --deny -- git push', 'always refuse git push') as never,
   handler: async (argv) => {
     const { ctx } = argv;
+    const pattern = trailingWords(argv, 2);
+    if (!pattern.length) {
+      throw new UsageError(
+        argv.deny ? 'name the command to refuse after --, e.g. berth trust add --deny -- git push' : 'name the command to trust after --, e.g. berth trust add -- git log',
+      );
+    }
     // An allow rule is a person's act (refused for BERTH_AGENT or without a terminal on stdin); a deny rule is not.
     const rule = await addTrustRule(
       ctx.rt,
-      { pattern: trailingWords(argv, 2), action: argv.deny ? 'deny' : 'allow', agent: argv.agent, room: argv.room },
+      { pattern, action: argv.deny ? 'deny' : 'allow', agent: argv.agent, room: argv.room },
       { stdinIsTTY: Boolean(ctx.io.stdin?.isTTY) },
     );
     const scope = [rule.agent ? `agent ${rule.agent}` : '', rule.room ? `room ${rule.room}` : ''].filter(Boolean).join(', ');

@@ -73,7 +73,8 @@ export async function readBatchFile(file: string): Promise<unknown[]> {
       data = (yaml.parse ?? yaml.default!.parse)(text);
     }
   } catch (err) {
-    throw new UsageError(`cannot parse --file "${file}": ${((err as Error).message ?? '').split('\n')[0]}`);
+    // A YAML parser's first line ends "at line N, column M:" before a snippet of the file: the line ends at the position.
+    throw new UsageError(`cannot parse --file "${file}": ${((err as Error).message ?? '').split('\n')[0]!.replace(/:\s*$/, '')}`);
   }
   const items = Array.isArray(data) ? data : (data as { items?: unknown })?.items;
   if (!Array.isArray(items)) throw new UsageError(`--file "${file}" must hold a list, or an object with an "items" list`);

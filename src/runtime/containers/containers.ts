@@ -136,11 +136,13 @@ export class ContainerService {
     const byId = ref.length >= MIN_ID_PREFIX || ref.length === 64 ? all.filter((c) => c.id.startsWith(ref)) : [];
     if (byId.length === 1) return byId[0]!;
     if (byId.length > 1) throw new UsageError(`id prefix "${ref}" matches ${byId.length} containers in room "${room}": give more characters`);
-    throw new NotFoundError(`container "${ref}" not found in room "${room}"`);
+    // What looks like a short id prefix was not looked up: say so, with how many characters one needs.
+    const short = ref.length < MIN_ID_PREFIX && /^[0-9a-f]+$/.test(ref) ? ` (id prefixes need at least ${MIN_ID_PREFIX} characters)` : '';
+    throw new NotFoundError(`container "${ref}" not found in room "${room}"${short}`);
   }
 
   /**
-   * One page of a room's containers ordered newest first by (created, id). The cursor encodes the last key shown,
+   * One page of a room's containers ordered newest first, then by name. The cursor encodes the last key shown,
    * so pages never repeat or skip a container even when others are created between pages (newer ones sort before).
    */
   async query(room: string, q: ListQuery = {}): Promise<ListPage> {
@@ -168,9 +170,9 @@ export class ContainerService {
     if (infos.length === 0) await this.assertRoomExists(room);
     const keyed = infos
       .filter((i) => tags.every((t) => parseTags(i.Labels?.[LABEL.tags]).includes(t)))
-      .map((i) => ({ key: [i.Created, i.Id] as CursorKey, info: i }))
-      .sort((a, b) => compareKeys(b.key, a.key));
-    const rest = after ? keyed.filter((k) => compareKeys(k.key, after) < 0) : keyed;
+      .map((i) => ({ key: [i.Created, toSummary(i).name] as CursorKey, info: i }))
+      .sort((a, b) => compareKeys(a.key, b.key));
+    const rest = after ? keyed.filter((k) => compareKeys(k.key, after) > 0) : keyed;
     const page = q.limit !== undefined ? rest.slice(0, q.limit) : rest;
     const more = page.length < rest.length;
     return { items: page.map((k) => this.shown(toSummary(k.info))), nextCursor: more ? encodeCursor(page[page.length - 1]!.key) : null };
@@ -452,10 +454,12 @@ async function withAdmission<T>(rt: Runtime, id: string, opts: AdmitOptions, sta
   }
 }
 
-type CursorKey = [created: number, id: string];
+/** Where a container sorts in a listing: its creation second and its room-local name (unique in the room). */
+type CursorKey = [created: number, name: string];
 
+/** Listing order: newest first, then by name, so containers created within one second keep one order. */
 function compareKeys(a: CursorKey, b: CursorKey): number {
-  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+  return b[0] - a[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 }
 
 function encodeCursor(key: CursorKey): string {
@@ -465,7 +469,7 @@ function encodeCursor(key: CursorKey): string {
 function decodeCursor(cursor: string): CursorKey {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === 2 && Number.isInteger(key[0]) && typeof key[1] === 'string' && /^[0-9a-f]{64}$/.test(key[1])) {
+    if (Array.isArray(key) && key.length === 2 && Number.isInteger(key[0]) && typeof key[1] === 'string' && key[1].length > 0) {
       return key as CursorKey;
     }
   } catch {

@@ -160,3 +160,8 @@ export function cutVisible(text: string, width: number): string {
   }
   return text.slice(0, i);
 }
+
+/** A count and its noun, singular for exactly one: `plural(1, 'file')` is "1 file", `plural(3, 'entry', 'entries')` "3 entries". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

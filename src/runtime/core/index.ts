@@ -23,6 +23,7 @@ export {
   formatDuration,
   formatPercent,
   formatPorts,
+  plural,
   shortId,
   terminalText,
   truncate,

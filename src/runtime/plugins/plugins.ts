@@ -179,7 +179,8 @@ export async function readManifest(dir: string): Promise<PluginManifest> {
       versionText = text.slice(node.range[0], node.range[1]).trim();
     }
   } catch (err) {
-    throw new UsageError(`${MANIFEST_FILE} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    // The parser's first line ends "at line N, column M:" before a snippet of the file: the line ends at the position.
+    throw new UsageError(`${MANIFEST_FILE} is not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`);
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${MANIFEST_FILE} must be a mapping with code, version, description, params, env`);
   const m = doc as Record<string, unknown>;
@@ -360,7 +361,7 @@ export class PluginService {
   }
 
   /** Removes the release, its files and its images (kept when stopped containers still use them); refused while running. */
-  async remove(ref: string, opts: { signal?: AbortSignal } = {}): Promise<PluginRelease & { imageRemoved: boolean }> {
+  async remove(ref: string, opts: { signal?: AbortSignal } = {}): Promise<PluginRelease & { imageRemoved: boolean; imageKept?: { image: string; usedBy: string[] } }> {
     const r = this.get(ref);
     const live = await new RecordService(this.rt).liveForRelease(r.release, opts.signal);
     if (live.length) throw new ConflictError(`plugin release ${r.release} is running (record ${live.join(', ')}): stop those first`);
@@ -369,6 +370,7 @@ export class PluginService {
       // release goes: the tagged one, and earlier builds whose tag a rebuild (after --force) took, left dangling.
       // Images that carry the label only because they were built FROM the plugin's image have tags of their own.
       let imageRemoved = false;
+      let imageKept: { image: string; usedBy: string[] } | undefined;
       const engine = await this.rt.engine();
       const built = (await engine.call('list images', (d) => d.listImages({ filters: { label: [`${PLUGIN_RELEASE_LABEL}=${r.release}`] } }))) as {
         Id: string;
@@ -383,11 +385,16 @@ export class PluginService {
         } catch (err) {
           // Not built yet (404), or still used by stopped containers of its records (409): leave it.
           if (!(err instanceof NotFoundError) && !(err instanceof ConflictError) && !(err instanceof BerthError && err.kind === 'usage')) throw err;
+          // The tagged image kept: the caller says so, and which containers hold it.
+          if (target === r.image && !(err instanceof NotFoundError)) {
+            const users = (await engine.call('list containers', (d) => d.listContainers({ all: true, filters: { ancestor: [r.image] } })).catch(() => [])) as { Names?: string[] }[];
+            imageKept = { image: r.image, usedBy: users.map((u) => (u.Names?.[0] ?? '').replace(/^\//, '')).filter(Boolean) };
+          }
         }
       }
       this.rt.db().prepare('DELETE FROM plugin_releases WHERE code = ? AND version = ?').run(r.code, r.version);
       fs.rmSync(this.snapshotDir(r.code, r.version), { recursive: true, force: true });
-      return { ...r, imageRemoved };
+      return { ...r, imageRemoved, ...(imageKept ? { imageKept } : {}) };
     });
   }
 }

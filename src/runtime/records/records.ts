@@ -359,10 +359,14 @@ export class RecordService {
 
   /** Sets an outcome status on a finished container's record; statuses berth tracks from Docker are refused. */
   async update(id: number, patch: { status: string }, signal?: AbortSignal): Promise<ContainerRecord> {
-    const status = validateStatus(patch.status);
-    if (!(OUTCOME_STATUSES as readonly string[]).includes(status)) {
-      throw new UsageError(`status "${status}" is set by berth from the container itself: give one of ${OUTCOME_STATUSES.join(', ')}`);
+    // Only the outcomes are accepted here, so only they are offered; a status berth tracks itself is named as such.
+    if (!(OUTCOME_STATUSES as readonly string[]).includes(patch.status)) {
+      if ((RECORD_STATUSES as readonly string[]).includes(patch.status)) {
+        throw new UsageError(`status "${patch.status}" is set by berth from the container itself: give one of ${OUTCOME_STATUSES.join(', ')}`);
+      }
+      throw new UsageError(`invalid --status "${patch.status.slice(0, 40)}": use one of ${OUTCOME_STATUSES.join(', ')}`);
     }
+    const status = patch.status as RecordStatus;
     const record = await this.get(id, signal);
     if (record.containerState && LIVE_STATES.has(record.containerState)) {
       throw new ConflictError(`record ${id}: container ${record.name} is ${record.containerState}; an outcome is set once it has stopped`);
