@@ -1,7 +1,7 @@
 // berth deploy [PATH] --tag T: create a room service from an image tag, or update it without downtime when it exists.
 import type { CommandModule, Options } from 'yargs';
 import { CLEARABLE, type DeployOptions, DeployFailedError, DeployService, type DeployEvent } from '../runtime/services/index.js';
-import { UsageError, formatPorts } from '../runtime/core/index.js';
+import { UsageError, formatPorts, plural } from '../runtime/core/index.js';
 import type { Args, CliContext, GlobalArgs } from './context.js';
 import { collect, pullProgress } from './container/shared.js';
 import { logLimitOptions, resourceOptions } from './flag-groups.js';
@@ -38,7 +38,7 @@ export function describeDeployEvent(e: DeployEvent): string {
 /** A failed deploy shows why and the new container's last log lines (secret values redacted) before exiting non-zero. */
 export function reportDeployFailure(ctx: CliContext, err: unknown): never {
   if (err instanceof DeployFailedError && err.logs.length) {
-    ctx.out.note(`last ${err.logs.length} log line(s) of revision ${err.revision}:`);
+    ctx.out.note(`last ${plural(err.logs.length, 'log line')} of revision ${err.revision}:`);
     for (const line of err.logs) ctx.out.note(`  ${line}`);
   }
   throw err;

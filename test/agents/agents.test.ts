@@ -157,7 +157,7 @@ describe('agent limits', () => {
     expect(info.HostConfig.NanoCpus).toBe(250_000_000);
     const big = await cli(['container', 'run', '-d', '-r', r, '--agent', 'capped', '--memory', '128m', FIXTURE_IMAGE, '--', 'sleep', '600']);
     expect(big.code).toBe(6);
-    expect(big.stderr).toMatch(/^berth: agent capped: memory cap 64m per container; this container asks 128(\.0)? ?MiB\n$/);
+    expect(big.stderr).toMatch(/^berth: agent capped: memory cap 64MiB per container; this container asks 128(\.0)? ?MiB\n$/);
     const cpu = await cli(['container', 'run', '-d', '-r', r, '--agent', 'capped', '--cpus', '2', FIXTURE_IMAGE, '--', 'sleep', '600']);
     expect(cpu.code).toBe(6);
     expect(cpu.stderr).toMatch(/CPU quota 1/);
@@ -255,7 +255,7 @@ describe('agent limits', () => {
       // A start with a short timeout gives up with exit 7 and leaves the queue.
       const impatient = await berth(['container', 'run', '-d', '-r', r, '--agent', 'fifo', '--name', 'late', '--timeout', '1s', FIXTURE_IMAGE, '--', 'sleep', '600']);
       expect(impatient.code).toBe(7);
-      expect(impatient.stderr).toBe("agent fifo: 3 earlier start(s) ahead in the queue; waiting up to 1s\nberth: timed out after 1s in agent fifo's queue (agent fifo: 3 earlier start(s) ahead in the queue)\n");
+      expect(impatient.stderr).toBe("agent fifo: 3 earlier starts ahead in the queue; waiting up to 1s\nberth: timed out after 1s in agent fifo's queue (agent fifo: 3 earlier starts ahead in the queue)\n");
       let previous = 'holder';
       for (const next of ['q1', 'q2', 'q3']) {
         expect((await cli(['container', 'stop', '-r', r, '--time', '0', previous])).code).toBe(0);
@@ -265,9 +265,9 @@ describe('agent limits', () => {
       }
       const results = await Promise.all(queued);
       expect(results.map((x) => [x.code, x.stderr])).toEqual([
-        [0, 'agent fifo: max running 1 reached (1 running); waiting up to 120s\n'],
-        [0, 'agent fifo: 2 earlier start(s) ahead in the queue; waiting up to 120s\n'],
-        [0, 'agent fifo: 3 earlier start(s) ahead in the queue; waiting up to 120s\n'],
+        [0, 'agent fifo: max running 1 reached (1 running); waiting up to 2m\n'],
+        [0, 'agent fifo: 2 earlier starts ahead in the queue; waiting up to 2m\n'],
+        [0, 'agent fifo: 3 earlier starts ahead in the queue; waiting up to 2m\n'],
       ]);
       expect((await docker.listContainers({ all: true, filters: { label: [`berth.room=${r}`, 'berth.name=dead'] } })).length).toBe(0);
       expect(waiting()).toBe(0);

@@ -31,10 +31,10 @@ describe('container update under agent limits', () => {
     expect(run.code, run.stderr).toBe(0);
     const before = await inspectByName(room, 'l1');
 
-    expectOneLineError(await cli('container', 'update', 'l1', '--cpus', '2', '--memory', '1g'), ExitCode.denied, /agent lim: memory cap 64m per container/);
+    expectOneLineError(await cli('container', 'update', 'l1', '--cpus', '2', '--memory', '1g'), ExitCode.denied, /agent lim: memory cap 64MiB per container/);
     expectOneLineError(await cli('container', 'update', 'l1', '--cpus', '2'), ExitCode.denied, /agent lim: CPU quota 1/);
     // A recreate is a start too: it may not carry a larger ask through.
-    expectOneLineError(await cli('container', 'update', 'l1', '--memory', '128m', '--env', 'A=1'), ExitCode.denied, /agent lim: memory cap 64m/);
+    expectOneLineError(await cli('container', 'update', 'l1', '--memory', '128m', '--env', 'A=1'), ExitCode.denied, /agent lim: memory cap 64MiB/);
 
     const after = await inspectByName(room, 'l1');
     expect(after.Id).toBe(before.Id);

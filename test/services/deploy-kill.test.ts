@@ -129,7 +129,7 @@ describe('a deploy killed with SIGKILL', () => {
     expect(await serviceContainers(room, 'fresh')).toHaveLength(1); // the orphan the kill left
     const rerun = await runBerth(home, flags('fresh', 'f1'));
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.stderr).toContain('cleaning up after an interrupted deploy: removing 1 container(s) (fresh-r1)');
+    expect(rerun.stderr).toContain('cleaning up after an interrupted deploy: removing 1 container (fresh-r1)');
     expect(await expectConverged('fresh', 'f1')).toBe(2);
   });
 });

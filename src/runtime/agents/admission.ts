@@ -2,7 +2,7 @@
 // a short lock per agent (core locks.ts) decides, tickets hold the queue order (first come, first served) and the
 // starts still in flight, so no two processes can both take the last slot. A ticket records its holder (core
 // holder.ts); a dead holder's start in flight keeps its slot until the engine shows what became of it.
-import { type AgentLimits, BerthError, CancelledError, HEARTBEAT_MS, LABEL, type Holder, currentHolder, holderAlive, type Runtime, type Database, sleep, withLock } from '../core/index.js';
+import { type AgentLimits, BerthError, CancelledError, HEARTBEAT_MS, LABEL, type Holder, currentHolder, formatDelay, holderAlive, plural, type Runtime, type Database, sleep, withLock } from '../core/index.js';
 
 export class LimitError extends BerthError {
   constructor(message: string) {
@@ -105,9 +105,6 @@ function describeLimit(limits: AgentLimits, usage: AgentUsage, inFlight: Ticket[
   return undefined;
 }
 
-function formatWait(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
 
 function fmtCpus(nano: number): string {
   return String(Math.round(nano / 1e7) / 100);
@@ -145,7 +142,7 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
         const head = tickets.find((t) => t.state === 'waiting');
         // First come, first served: in queue mode only the oldest waiting start may take a free slot.
         if (queue && head && head.id !== id) {
-          return { wait: `agent ${req.agent}: ${tickets.filter((t) => t.state === 'waiting' && t.id < id).length} earlier start(s) ahead in the queue` };
+          return { wait: `agent ${req.agent}: ${plural(tickets.filter((t) => t.state === 'waiting' && t.id < id).length, 'earlier start')} ahead in the queue` };
         }
         // No signal on these short engine calls: a long queue wait would pile one abort listener per poll on it.
         const usage = await agentUsage(rt, req.agent, undefined, req.replacing ? new Set(req.replacing) : undefined);
@@ -180,9 +177,9 @@ export async function admit(rt: Runtime, req: AdmissionRequest): Promise<Admissi
       if (!queue) throw new LimitError(verdict.wait);
       if (!told) {
         told = true;
-        req.onQueued?.(`${verdict.wait}; waiting up to ${formatWait(deadline - now)}`);
+        req.onQueued?.(`${verdict.wait}; waiting up to ${formatDelay(deadline - now)}`);
       }
-      if (Date.now() >= deadline) throw new AdmissionTimeoutError(`timed out after ${formatWait(deadline - now)} in agent ${req.agent}'s queue (${verdict.wait})`);
+      if (Date.now() >= deadline) throw new AdmissionTimeoutError(`timed out after ${formatDelay(deadline - now)} in agent ${req.agent}'s queue (${verdict.wait})`);
       beat();
       await sleep(POLL_MS, req.signal);
     }

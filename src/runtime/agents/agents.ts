@@ -119,7 +119,7 @@ export async function applyAgentPolicy<T extends AgentSpecFields>(rt: Runtime, s
     const cap = parseMemory(limits.memory);
     if (resources.memory === undefined) resources.memory = cap;
     else if (resources.memory > cap) {
-      throw new LimitError(`agent ${spec.agent}: memory cap ${limits.memory} per container; this container asks ${formatBytes(resources.memory)}`);
+      throw new LimitError(`agent ${spec.agent}: memory cap ${formatBytes(cap)} per container; this container asks ${formatBytes(resources.memory)}`);
     }
   }
   if (limits.cpus) {

@@ -4,7 +4,7 @@
 import { Writable, type Duplex, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { auditDetails, createFromSpec, toRunSpec, type CreateCallbacks, type RunOptions } from './container-create.js';
-import { BerthError, CancelledError, EngineUnreachableError, type Runtime } from '../core/index.js';
+import { BerthError, CancelledError, EngineUnreachableError, formatDelay, type Runtime } from '../core/index.js';
 import type { OutputStream } from './exec.js';
 import { removeOrphanJobs } from './orphan-jobs.js';
 
@@ -115,12 +115,9 @@ export async function runJob(rt: Runtime, room: string, opts: JobOptions, cb: Jo
 
 function stopError(reason: 'timeout' | 'cancelled' | 'engine-lost' | undefined, timeoutMs?: number, signal?: AbortSignal): BerthError {
   if (reason === 'engine-lost' && signal?.reason instanceof BerthError) return signal.reason;
-  return reason === 'timeout' ? new TimeoutError(`timed out after ${formatSeconds(timeoutMs ?? 0)}: the job was killed and removed`) : new CancelledError('cancelled: the job was killed and removed');
+  return reason === 'timeout' ? new TimeoutError(`timed out after ${formatDelay(timeoutMs ?? 0)}: the job was killed and removed`) : new CancelledError('cancelled: the job was killed and removed');
 }
 
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
 
 /** Writes the input, then half-closes the hijacked connection so Docker closes the command's stdin (EOF). */
 function feedStdin(stream: Duplex, input: string | Uint8Array | Readable): void {

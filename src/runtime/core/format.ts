@@ -32,6 +32,14 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d`;
 }
 
+/** A duration as its flag would take it: "250ms", "3s", "1.5s", "2m", "1h". */
+export function formatDelay(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000 && ms % 100 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
 /** "3m ago" style age of an ISO time relative to now. */
 export function formatAge(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '-';

@@ -20,6 +20,7 @@ export {
   cutVisible,
   formatAge,
   formatBytes,
+  formatDelay,
   formatDuration,
   formatPercent,
   formatPorts,

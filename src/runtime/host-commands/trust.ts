@@ -237,7 +237,7 @@ export interface AddRuleOptions {
 
 /** Checks a pattern before it is stored: one clear line for what is wrong. */
 export function validatePattern(pattern: readonly string[], action: 'allow' | 'deny'): string[] {
-  if (!pattern.length) throw new UsageError('name the command to trust after --, e.g. berth trust add -- git log');
+  if (!pattern.length) throw new UsageError(action === 'deny' ? 'name the command to refuse after --, e.g. berth trust add --deny -- rm' : 'name the command to trust after --, e.g. berth trust add -- git log');
   pattern.forEach((p, i) => {
     if (p === '') throw new UsageError(`pattern word ${i + 1} is empty`);
     if (HIDDEN.test(p) || /[\n\r]/.test(p)) throw new UsageError(`pattern word ${i + 1} holds a control or invisible character`);

@@ -2,7 +2,7 @@
 // (never a secret value: env secrets and the room token are references, resolved at container create time).
 import path from 'node:path';
 import { parseLogMaxFiles, parseLogMaxSize, type LogLimitOptions } from '../containers/index.js';
-import { isSecretName, UsageError, type Engine, storageVolumeName, type Runtime } from '../core/index.js';
+import { formatDelay, isSecretName, UsageError, type Engine, storageVolumeName, type Runtime } from '../core/index.js';
 import { RoomService, assertMountable, ensureOwnedDir, ensureStorageVolume, normalizeSubpath, type StorageMount } from '../rooms/index.js';
 import { validateSecretName } from '../secrets/index.js';
 import {
@@ -321,10 +321,10 @@ export function specChanges(before: DeploySpec, after: DeploySpec): string[] {
   diff('memory', before.resources.memory !== undefined ? `${before.resources.memory}b` : '', after.resources.memory !== undefined ? `${after.resources.memory}b` : '');
   diff('log-max-size', before.logs?.maxSize ?? '', after.logs?.maxSize ?? '');
   diff('log-max-files', String(before.logs?.maxFiles ?? ''), String(after.logs?.maxFiles ?? ''));
-  diff('liveness-interval', `${before.livenessIntervalMs}ms`, `${after.livenessIntervalMs}ms`);
-  diff('settle', `${before.settleMs}ms`, `${after.settleMs}ms`);
-  diff('health-timeout', `${before.healthTimeoutMs}ms`, `${after.healthTimeoutMs}ms`);
-  diff('drain', `${before.drainMs}ms`, `${after.drainMs}ms`);
+  diff('liveness-interval', formatDelay(before.livenessIntervalMs), formatDelay(after.livenessIntervalMs));
+  diff('settle', formatDelay(before.settleMs), formatDelay(after.settleMs));
+  diff('health-timeout', formatDelay(before.healthTimeoutMs), formatDelay(after.healthTimeoutMs));
+  diff('drain', formatDelay(before.drainMs), formatDelay(after.drainMs));
   return lines;
 }
 
@@ -347,16 +347,16 @@ export function deployArgs(spec: DeploySpec): string[] {
   opt('--identity', spec.identity);
   if (spec.token) args.push('--token');
   if (spec.liveness) opt('--liveness', spec.liveness.kind === 'http' ? `http:${spec.liveness.path}` : spec.liveness.command);
-  if (spec.livenessIntervalMs !== 2000) opt('--liveness-interval', `${spec.livenessIntervalMs}ms`);
+  if (spec.livenessIntervalMs !== 2000) opt('--liveness-interval', formatDelay(spec.livenessIntervalMs));
   if (spec.domain) opt('--domain', spec.domain);
   if (spec.replicas !== 1) opt('--replicas', spec.replicas);
   const restart = `${spec.restart.name}${spec.restart.maximumRetryCount !== undefined ? `:${spec.restart.maximumRetryCount}` : ''}`;
   if (restart !== 'unless-stopped') opt('--restart', restart);
   if (spec.resources.nanoCpus !== undefined) opt('--cpus', spec.resources.nanoCpus / 1e9);
   if (spec.resources.memory !== undefined) opt('--memory', `${spec.resources.memory}b`);
-  if (spec.settleMs !== 3000) opt('--settle', `${spec.settleMs}ms`);
-  if (spec.healthTimeoutMs !== 60_000) opt('--health-timeout', `${spec.healthTimeoutMs}ms`);
-  if (spec.drainMs !== 2000) opt('--drain', `${spec.drainMs}ms`);
+  if (spec.settleMs !== 3000) opt('--settle', formatDelay(spec.settleMs));
+  if (spec.healthTimeoutMs !== 60_000) opt('--health-timeout', formatDelay(spec.healthTimeoutMs));
+  if (spec.drainMs !== 2000) opt('--drain', formatDelay(spec.drainMs));
   if (spec.logs?.maxSize !== undefined) opt('--log-max-size', spec.logs.maxSize);
   if (spec.logs?.maxFiles !== undefined) opt('--log-max-files', spec.logs.maxFiles);
   return args;

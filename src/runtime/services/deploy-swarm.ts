@@ -17,7 +17,7 @@ import {
 } from './revision.js';
 import { specLogOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
-import { type Engine, type PortMapping, CancelledError, NotFoundError, UsageError, LABEL, roomNetworkName, type Runtime, sleep } from '../core/index.js';
+import { type Engine, type PortMapping, CancelledError, NotFoundError, UsageError, LABEL, plural, roomNetworkName, type Runtime, sleep } from '../core/index.js';
 import { containerLogBatches, resolveLogLimits, swarmLogDriver } from '../containers/index.js';
 import { redactValues } from '../secrets/index.js';
 
@@ -191,7 +191,7 @@ export async function deploySwarm(rt: Runtime, engine: Engine, spec: DeploySpec,
       emit('create', `updating Swarm service ${built.body.Name} (start-first, rolls back on failure)`);
       await engine.call('update service', () => existing!.update({ _query: { version: before.Version.Index }, _body: built.body } as never));
     } else {
-      emit('create', `creating Swarm service ${built.body.Name} with ${spec.replicas} replica(s)`);
+      emit('create', `creating Swarm service ${built.body.Name} with ${plural(spec.replicas, 'replica')}`);
       const created = (await engine.call('create service', (d) => d.createService(built.body as never))) as { id?: string; ID?: string };
       serviceId = created.id ?? created.ID;
     }

@@ -4,7 +4,7 @@
 import type Docker from 'dockerode';
 import { LimitError, admitStart } from '../agents/index.js';
 import { defaultPortHost, portBindings, logConfig, resolveLogLimits, containerLogBatches } from '../containers/index.js';
-import { type Engine, BerthError, CancelledError, NotFoundError, LABEL, dockerContainerName, roomNetworkName, type Runtime, sleep } from '../core/index.js';
+import { type Engine, BerthError, CancelledError, NotFoundError, LABEL, dockerContainerName, formatDelay, plural, roomNetworkName, type Runtime, sleep } from '../core/index.js';
 import { specLogOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
 import { redactValues } from '../secrets/index.js';
@@ -43,7 +43,7 @@ export class EngineRollout {
     const interrupted = state.markInterrupted(spec.room, spec.name, active);
     const orphans = containers.filter((c) => c.revision !== active);
     if (orphans.length || interrupted) {
-      cb.onEvent?.({ service: spec.name, phase: 'reconcile', message: `cleaning up after an interrupted deploy: removing ${orphans.length} container(s)${orphans.length ? ` (${orphans.map((o) => o.name).join(', ')})` : ''}` });
+      cb.onEvent?.({ service: spec.name, phase: 'reconcile', message: `cleaning up after an interrupted deploy: removing ${plural(orphans.length, 'container')}${orphans.length ? ` (${orphans.map((o) => o.name).join(', ')})` : ''}` });
     }
     await Promise.all(orphans.map((o) => engine.call(`remove container ${o.name}`, (d) => d.getContainer(o.id).remove({ force: true, v: true })).catch((err) => {
       if (!(err instanceof NotFoundError)) throw err;
@@ -154,7 +154,7 @@ export class EngineRollout {
     const old = (await serviceContainers(engine, spec.room, spec.name)).filter((c) => c.revision !== revision);
     if (old.length) {
       state.phase(spec.room, spec.name, revision, 'draining');
-      emit('drain', `draining revision ${previous ?? old[0]!.revision} for ${spec.drainMs}ms`);
+      emit('drain', `draining revision ${previous ?? old[0]!.revision} for ${formatDelay(spec.drainMs)}`);
       await sleep(spec.drainMs);
       emit('remove', `removing ${old.map((o) => o.name).join(', ')}`);
       await removeServiceContainers(engine, old);
@@ -219,7 +219,7 @@ export class EngineRollout {
         } else {
           const up = Date.now() - Date.parse(st.StartedAt);
           if (up >= spec.settleMs) healthy.add(c.id);
-          else lastProblem = `running for ${Math.max(0, up)}ms of ${spec.settleMs}ms`;
+          else lastProblem = `running for ${formatDelay(Math.max(0, up))} of ${formatDelay(spec.settleMs)}`;
         }
       }
       if (healthy.size === created.length) break;
@@ -290,5 +290,5 @@ export class EngineRollout {
 function describeHealthWait(spec: DeploySpec): string {
   if (spec.liveness?.kind === 'cmd') return `waiting for liveness "${spec.liveness.command}" (up to ${Math.round(spec.healthTimeoutMs / 1000)}s)`;
   if (spec.liveness?.kind === 'http') return `waiting for GET ${spec.liveness.path} to answer (up to ${Math.round(spec.healthTimeoutMs / 1000)}s)`;
-  return `waiting for ${spec.settleMs}ms of running without a restart`;
+  return `waiting for ${formatDelay(spec.settleMs)} of running without a restart`;
 }
