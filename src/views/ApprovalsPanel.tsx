@@ -170,6 +170,7 @@ export function ApprovalDetail({ req, output, width, height, now, canDecide }: A
         {label('agent')}
         <Text color="cyan">{req.agent}</Text>
         {req.room ? ` · room ${req.room}` : ''}
+        {req.requestedVia ? ` · via ${req.requestedVia}` : ''}
         <Text dimColor> · asked {formatAge(req.createdAt, now)} · pid {req.caller.pid}</Text>
       </Text>
       <Text wrap="truncate">

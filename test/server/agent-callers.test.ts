@@ -26,7 +26,7 @@ beforeAll(async () => {
   }
   await addTrustRule(rt, { pattern: ['false'], action: 'deny' });
   rt.close();
-  ana = (await makeToken(home, { agent: 'ana', rooms: [room], grants: ['files:read', 'files:write', 'services:read', 'services:write', 'approvals:request'] })).auth;
+  ana = (await makeToken(home, { agent: 'ana', name: 'ana-token', rooms: [room], grants: ['files:read', 'files:write', 'services:read', 'services:write', 'approvals:request'] })).auth;
   server = await startServe(home, room, { env: { BERTH_DEPLOY_MODE: 'engine' } });
 }, 120_000);
 afterAll(async () => {
@@ -73,6 +73,9 @@ describe('an agent caller', () => {
     expect(filed.status, filed.body).toBe(200);
     const mine = JSON.parse(filed.body.split('\n')[0]!).request;
     expect(mine).toMatchObject({ agent: 'ana', status: 'denied' });
+    // A person sees which token filed it (the dashboard's Approvals view shows the same field).
+    const shown = await runCli(['approvals', 'show', String(mine.id)], { BERTH_HOME: home });
+    expect(shown.stdout).toMatch(/^via:\s+token ana-token \(token:[0-9a-f]+\)$/m);
     const rt = runtimeFor(home, { BERTH_AGENT: '' });
     const bobs = await fileShellRequest(rt, { agent: 'bob', argv: ['false'], timeoutMs: 60_000 });
     rt.close();

@@ -43,6 +43,7 @@ export function requestPairs(r: ApprovalRequest): [string, string | string[]][] 
     ['status', r.status],
     ['agent', r.agent],
   ];
+  if (r.requestedVia) pairs.push(['via', r.requestedVia]);
   if (r.room) pairs.push(['room', r.room]);
   if (r.kind === 'script') {
     pairs.push(['runs', `${formatArgv(r.command.slice(0, -1))} SCRIPT`]);

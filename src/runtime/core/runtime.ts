@@ -37,6 +37,11 @@ export class Runtime {
     this.audit = new AuditLog(this.paths.auditLog, { mask: this.mask, limits: auditLimitsFromEnv(this.env) });
   }
 
+  /** Who asks through berth serve ("token NAME (token:ID)", "user:NAME"); undefined on the command line. */
+  get requester(): string | undefined {
+    return undefined;
+  }
+
   get actor(): string {
     return this.options.actor ?? this.env.BERTH_AGENT ?? this.env.USER ?? 'user';
   }
@@ -49,6 +54,7 @@ export class Runtime {
   actingFor(actor: string, origin?: Record<string, string>, opts: { agent?: string } = {}): Runtime {
     const child = Object.create(this) as Runtime;
     Object.defineProperty(child, 'actor', { value: actor });
+    if (origin?.principal) Object.defineProperty(child, 'requester', { value: origin.tokenName ? `token ${origin.tokenName} (${origin.principal})` : origin.principal });
     // An agent's identity (a bearer token's): its limits, workspace, label and approval requests, and every
     // person-only act refused, exactly as for a CLI run with BERTH_AGENT set.
     if (opts.agent !== undefined) Object.defineProperty(child, 'env', { value: { ...this.env, BERTH_AGENT: opts.agent } });

@@ -196,6 +196,7 @@ export const migrations: readonly string[] = [
      state      TEXT NOT NULL,
      PRIMARY KEY (host, pid)
    );`,
+  `ALTER TABLE approval_requests ADD COLUMN requested_via TEXT;`,
 ];
 
 export function openDatabase(file: string): Database {

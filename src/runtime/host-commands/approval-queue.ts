@@ -37,6 +37,7 @@ interface Row {
   ended_at: number | null;
   exit_code: number | null;
   end_reason: EndReason | null;
+  requested_via: string | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -57,6 +58,7 @@ function fromRow(r: Row): ApprovalRequest {
     createdAt: iso(r.created_at)!,
     expiresAt: iso(r.expires_at)!,
     caller: { pid: r.caller_pid, start: r.caller_start, host: r.caller_host, boot: r.caller_boot },
+    requestedVia: r.requested_via,
     decidedAt: iso(r.decided_at),
     decidedBy: r.decided_by,
     decidedVia: r.decided_via,
@@ -108,9 +110,9 @@ export class ApprovalQueue {
       const info = this.db
         .prepare(
           `INSERT INTO approval_requests (status, agent, room, kind, argv, script, command, cwd, env, env_added, created_at, expires_at,
-             caller_pid, caller_start, caller_host, caller_boot, decided_at, decided_by, decided_via, reason, rule)
+             caller_pid, caller_start, caller_host, caller_boot, decided_at, decided_by, decided_via, reason, rule, requested_via)
            VALUES (@status, @agent, @room, @kind, @argv, @script, @command, @cwd, @env, @env_added, @created_at, @expires_at,
-             @caller_pid, @caller_start, @caller_host, @caller_boot, @decided_at, @decided_by, @decided_via, @reason, @rule)`,
+             @caller_pid, @caller_start, @caller_host, @caller_boot, @decided_at, @decided_by, @decided_via, @reason, @rule, @requested_via)`,
         )
         .run({
           status: decision.status,
@@ -129,6 +131,7 @@ export class ApprovalQueue {
           caller_start: prepared.caller.start,
           caller_host: prepared.caller.host,
           caller_boot: prepared.caller.boot,
+          requested_via: prepared.requestedVia,
           decided_at: decided ? now : null,
           decided_by: decided ? ruleName(decision.rule) : null,
           decided_via: decided ? 'rule' : null,

@@ -8,6 +8,8 @@ import { baseEnvironment, resolveCwd, resolveProgram, shellProgram, validateEnvA
 
 export interface FileRequestInput {
   agent: string;
+  /** Through berth serve: who filed it (Runtime.requester). */
+  requestedVia?: string;
   room?: string;
   argv?: string[];
   script?: string;
@@ -53,6 +55,7 @@ export function prepareRequest(input: FileRequestInput): PreparedRequest {
     envAdded,
     timeoutMs: input.timeoutMs,
     caller: input.caller ?? currentCaller(),
+    requestedVia: input.requestedVia ?? null,
   };
 }
 

@@ -39,6 +39,8 @@ export interface PreparedRequest {
   timeoutMs: number;
   /** Who asked: a holder identity (pid, process start time, host, boot id). */
   caller: CallerIdentity;
+  /** Through berth serve: the token (name and id) or API user that filed it; null on the command line. */
+  requestedVia: string | null;
 }
 
 /** A filed request: what was prepared (less its timeout, which became expiresAt) and its place in the queue. */

@@ -116,7 +116,7 @@ const heldPlaces = new Map<number, HeldPlace>();
 
 /** Validates, asks the trust rules, and files the request (pending, or already decided by a rule). */
 export async function fileShellRequest(rt: Runtime, input: FileRequestInput): Promise<ApprovalRequest> {
-  const prepared = prepareRequest({ masker: rt.mask, ...input });
+  const prepared = prepareRequest({ masker: rt.mask, ...(rt.requester ? { requestedVia: rt.requester } : {}), ...input });
   const place = HeldPlace.hold(prepared.cwd, prepared.kind === 'argv' ? prepared.command[0] : undefined);
   const env = Object.keys(prepared.envAdded).length ? { env: prepared.envAdded } : {};
   const verdict = await trustVerdict(
