@@ -37,7 +37,7 @@ export const shellCommand: CommandModule<GlobalArgs, Args<ShellArgs>> = {
     const { ctx } = argv;
     const command = argv._.slice(1).map(String);
     const timeoutMs = parseDuration(argv.timeout ?? DEFAULT_SHELL_TIMEOUT);
-    const agent = argv.agent ?? ctx.rt.env.BERTH_AGENT ?? (await ctx.rt.setting('defaultAgent'));
+    const agent = argv.agent ?? (ctx.rt.env.BERTH_AGENT || (await ctx.rt.setting('defaultAgent')));
     if (argv.script !== undefined && command.length) throw new UsageError('give either a command after -- or --script, not both');
     // The room only scopes trusted patterns here (rules can be limited to a room); no room needs to exist.
     const room = argv.room ?? ctx.rt.env.BERTH_ROOM;

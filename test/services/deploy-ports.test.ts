@@ -28,8 +28,9 @@ afterAll(async () => {
 });
 
 /** Deploys the web service into the room and returns the address its one container's 8080/tcp is bound to. */
-async function deployedBinding(h: string, r: string): Promise<{ configured: string | undefined; bound: string[]; listed: string }> {
-  const deployed = await runBerth(h, ['--room', r, 'deploy', '--tag', WEB, '--name', 'web', '--port', '8080', '--settle', '1s', '--drain', '1s']);
+async function deployedBinding(h: string, r: string): Promise<{ configured: string | undefined; bound: string[]; listed: string; agent: string | undefined }> {
+  // An empty BERTH_AGENT is no agent (as for containers): the service runs as the default agent.
+  const deployed = await runBerth(h, ['--room', r, 'deploy', '--tag', WEB, '--name', 'web', '--port', '8080', '--settle', '1s', '--drain', '1s'], { env: { BERTH_AGENT: '' } });
   expect(deployed.code, deployed.stderr).toBe(0);
   const [container] = await serviceContainers(r, 'web');
   const info = await docker.getContainer(container!.Id).inspect();
@@ -39,6 +40,7 @@ async function deployedBinding(h: string, r: string): Promise<{ configured: stri
     configured: info.HostConfig.PortBindings?.['8080/tcp']?.[0]?.HostIp,
     bound: (info.NetworkSettings.Ports['8080/tcp'] ?? []).map((b) => b.HostIp),
     listed: list.stdout,
+    agent: info.Config.Labels['berth.agent'],
   };
 }
 
@@ -48,6 +50,7 @@ describe('deploy published ports', () => {
     expect(lo.configured).toBe('127.0.0.1');
     expect(lo.bound).toEqual(['127.0.0.1']);
     expect(lo.listed).toMatch(/127\.0\.0\.1:\d+->8080\/tcp/);
+    expect(lo.agent).toBe('user');
 
     const open = await deployedBinding(openHome, openRoom);
     expect(open.configured).toBe('0.0.0.0');

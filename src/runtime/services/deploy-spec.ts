@@ -249,7 +249,7 @@ export async function toDeploySpec(rt: Runtime, room: string, opts: DeployOption
   }
 
   // An agent deploys as itself; a person's update keeps the identity the service had.
-  const identity = opts.identity ?? rt.env.BERTH_AGENT ?? prev?.identity ?? (await rt.setting('defaultAgent'));
+  const identity = opts.identity ?? (rt.env.BERTH_AGENT || prev?.identity || (await rt.setting('defaultAgent')));
   if (!IDENTITY.test(identity)) throw new UsageError(`invalid --identity "${identity}": use letters, digits and _ . @ -`);
 
   let replicas = prev?.replicas ?? 1;
