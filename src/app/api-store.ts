@@ -2,8 +2,7 @@
 // sessions, requests per token in the last minute, recent 4xx/5xx), read every second while the view is on screen.
 import { readServerStates, type ServerState } from '../runtime/access/index.js';
 import type { Runtime } from '../runtime/core/index.js';
-import { LiveResource } from './live-resource.js';
-import { trackStore, untrackStore } from './live-stores.js';
+import { PolledStore } from './polled-store.js';
 
 export const API_REFRESH_MS = 1000;
 
@@ -12,48 +11,15 @@ export interface ApiSnapshot {
   error?: string;
 }
 
-export class ApiStore {
-  private readonly live: LiveResource<ApiSnapshot>;
-  private started = false;
-
+export class ApiStore extends PolledStore<ApiSnapshot> {
   constructor(
     private readonly rt: Runtime,
     options: { everyMs?: number } = {},
   ) {
-    this.live = new LiveResource<ApiSnapshot>({
-      initial: {},
-      load: async () => this.load(),
-      poll: { everyMs: options.everyMs ?? API_REFRESH_MS },
-      flushMs: 0,
-      paused: true,
-    });
-    trackStore(this);
+    super({}, options.everyMs ?? API_REFRESH_MS);
   }
 
-  subscribe = (listener: () => void): (() => void) => this.live.subscribe(listener);
-
-  getSnapshot = (): ApiSnapshot => this.live.getSnapshot();
-
-  start(): void {
-    if (!this.started) {
-      this.started = true;
-      this.live.resume();
-      void this.live.reload();
-      return;
-    }
-    this.live.resume();
-  }
-
-  stop(): void {
-    this.live.pause();
-  }
-
-  dispose(): void {
-    untrackStore(this);
-    this.live.dispose();
-  }
-
-  private load(): void {
+  protected load(): void {
     try {
       this.live.set({ servers: readServerStates(this.rt) });
     } catch (err) {

@@ -5,15 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { roomOf } from './access.js';
 import type { ServerContext } from './context.js';
-import { errorResponses, HttpError } from './errors.js';
+import { errorResponses } from './errors.js';
+import { limitedBody } from './files.js';
 import { ndjson, NDJSON } from './ndjson.js';
 import { roomQuery, type RoomQuery } from './room-query.js';
-import { archiveLimits, buildImage, extractArchiveFile, parseBuildArgs, parseLabels, UsageError, type Runtime } from './runtime.js';
+import { buildImage, extractArchiveFile, parseBuildArgs, parseLabels, UsageError, type Runtime } from './runtime.js';
 
 export const CONTEXT_TYPES = ['application/x-tar', 'application/gzip', 'application/x-gzip'];
 /** Also taken: the zip types the files routes read raw. */
@@ -31,18 +31,8 @@ interface BuildQuery extends RoomQuery {
 
 /** Writes the body to `file`, refused with 413 once it passes the upload limit (files.maxBytes). */
 async function saveBody(rt: Runtime, body: unknown, contentLength: string | undefined, file: string, signal: AbortSignal): Promise<void> {
-  if (!body || typeof (body as Readable).pipe !== 'function') throw new HttpError(415, 'unsupported_media_type', `send the build context as the request body with Content-Type ${CONTEXT_TYPES[0]}`);
-  const max = (await archiveLimits(rt)).maxBytes;
-  const tooLarge = () => new HttpError(413, 'too_large', `the build context is larger than ${max} bytes (the files.maxBytes setting)`);
-  if (contentLength !== undefined && Number(contentLength) > max) throw tooLarge();
-  let seen = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      seen += chunk.length;
-      cb(seen > max ? tooLarge() : null, chunk);
-    },
-  });
-  await pipeline(body as Readable, counter, fs.createWriteStream(file, { mode: 0o600 }), { signal });
+  const limited = await limitedBody(rt, body, contentLength, 'the build context', `send the build context as the request body with Content-Type ${CONTEXT_TYPES[0]}`);
+  await pipeline(limited, fs.createWriteStream(file, { mode: 0o600 }), { signal });
 }
 
 /** The Dockerfile's path inside the context: relative, without `..`. */

@@ -25,11 +25,20 @@ export function filesPath(p: string | undefined): string {
   return rel && rel !== '.' ? path.posix.join(FILES_ROOT, rel) : FILES_ROOT;
 }
 
-/** The request body, refused with 413 once it passes the upload limit (the files.maxBytes setting). */
-async function limitedBody(rt: Runtime, body: unknown, contentLength: string | undefined): Promise<Readable> {
-  if (!body || typeof (body as Readable).pipe !== 'function') throw new HttpError(415, 'unsupported_media_type', `send the zip (Content-Type ${ZIP_TYPES[0]}) or tar (${TAR_TYPES[0]}) as the request body`);
+/**
+ * The request body, refused with 413 once it passes the upload limit (the files.maxBytes setting). `what` names it
+ * in the messages, `expected` says what to send when the body is not a stream.
+ */
+export async function limitedBody(
+  rt: Runtime,
+  body: unknown,
+  contentLength: string | undefined,
+  what = 'the upload',
+  expected = `send the zip (Content-Type ${ZIP_TYPES[0]}) or tar (${TAR_TYPES[0]}) as the request body`,
+): Promise<Readable> {
+  if (!body || typeof (body as Readable).pipe !== 'function') throw new HttpError(415, 'unsupported_media_type', expected);
   const max = (await archiveLimits(rt)).maxBytes;
-  const tooLarge = () => new HttpError(413, 'too_large', `the upload is larger than ${max} bytes (the files.maxBytes setting)`);
+  const tooLarge = () => new HttpError(413, 'too_large', `${what} is larger than ${max} bytes (the files.maxBytes setting)`);
   if (contentLength !== undefined && Number(contentLength) > max) throw tooLarge();
   let seen = 0;
   const counter = new Transform({

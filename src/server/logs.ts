@@ -5,11 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { roomOf } from './access.js';
 import { cuidParams, type CuidParams, type ServerContext } from './context.js';
-import { errorResponses, toHttpError } from './errors.js';
+import { errorResponses } from './errors.js';
 import { ndjson, NDJSON } from './ndjson.js';
 import { roomQuery, splitList, type RoomQuery } from './room-query.js';
 import { containerLogBatches, containerStats, watchContainerStats, type LogLine, type StatsSample } from './runtime.js';
-import { sendJson, type SocketSessions } from './sockets.js';
+import { followToSocket, type SocketSessions } from './sockets.js';
 
 const logQuery = roomQuery({
   tail: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', const: 'all' }], default: 'all', description: 'Only the last N lines already logged, or all' },
@@ -91,30 +91,9 @@ export function logRoutes(app: FastifyInstance, ctx: ServerContext, sessions: So
       },
     },
     (socket: WebSocket, req) => {
-      req.raw.socket?.setTimeout(0);
       const room = roomOf(req, ctx, req.query.room);
-      const abort = new AbortController();
-      const onShutdown = () => abort.abort();
-      ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
-      socket.once('close', () => abort.abort());
-      sessions.add(socket, async () => abort.abort());
-      void (async () => {
-        try {
-          const batches = containerLogBatches(req.rt, room, req.params.cuid, { follow: true, tail: req.query.tail ?? 'all', since: req.query.since, signal: abort.signal });
-          for await (const batch of batches) for (const l of batch) sendJson(socket, { type: 'line', ...line(l) });
-          if (!abort.signal.aborted) {
-            sendJson(socket, { type: 'end' });
-            socket.close(1000);
-          }
-        } catch (err) {
-          if (socket.readyState !== socket.OPEN) return;
-          const e = toHttpError(err, req.rt);
-          sendJson(socket, { type: 'error', error: { code: e.code, message: e.message } });
-          socket.close(1011, e.code);
-        } finally {
-          ctx.shutdown.removeEventListener('abort', onShutdown);
-        }
-      })();
+      const opts = { follow: true, tail: req.query.tail ?? 'all', since: req.query.since } as const;
+      followToSocket(socket, req, ctx.shutdown, sessions, (signal) => containerLogBatches(req.rt, room, req.params.cuid, { ...opts, signal }), line, { end: true });
     },
   );
 

@@ -6,11 +6,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { roomOf } from './access.js';
 import { holdOpen, requestSignal, type ServerContext } from './context.js';
-import { errorResponses, HttpError, toHttpError } from './errors.js';
+import { errorResponses, HttpError } from './errors.js';
 import { ndjson, NDJSON } from './ndjson.js';
 import { callerAgent, roomQuery, type RoomQuery } from './room-query.js';
 import { CLEARABLE, DeployService, serviceLogBatches, type DeployOptions, type DeployResult, type ServiceSummary } from './runtime.js';
-import { sendJson, type SocketSessions } from './sockets.js';
+import { followToSocket, type SocketSessions } from './sockets.js';
 
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 
@@ -336,27 +336,14 @@ export function serviceRoutes(app: FastifyInstance, ctx: ServerContext, sessions
       },
     },
     (socket: WebSocket, req) => {
-      req.raw.socket?.setTimeout(0);
       const room = roomOf(req, ctx, req.query.room);
-      const abort = new AbortController();
-      const onShutdown = () => abort.abort();
-      ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
-      socket.once('close', () => abort.abort());
-      sessions.add(socket, async () => abort.abort());
-      void (async () => {
-        try {
-          const batches = serviceLogBatches(req.rt, room, req.params.name, { follow: true, tail: req.query.tail ?? 'all', since: req.query.since, signal: abort.signal });
-          for await (const batch of batches) for (const l of batch) sendJson(socket, { type: 'line', container: l.container, stream: l.stream, text: l.text, ...(l.time ? { time: l.time } : {}) });
-          if (!abort.signal.aborted) socket.close(1000);
-        } catch (err) {
-          if (socket.readyState !== socket.OPEN) return;
-          const e = toHttpError(err, req.rt);
-          sendJson(socket, { type: 'error', error: { code: e.code, message: e.message } });
-          socket.close(1011, e.code);
-        } finally {
-          ctx.shutdown.removeEventListener('abort', onShutdown);
-        }
-      })();
+      const opts = { follow: true, tail: req.query.tail ?? 'all', since: req.query.since } as const;
+      followToSocket(socket, req, ctx.shutdown, sessions, (signal) => serviceLogBatches(req.rt, room, req.params.name, { ...opts, signal }), (l) => ({
+        container: l.container,
+        stream: l.stream,
+        text: l.text,
+        ...(l.time ? { time: l.time } : {}),
+      }));
     },
   );
 }

@@ -3,6 +3,7 @@
 // token being revoked or expiring, and the audit log says why.
 import type { WebSocket } from 'ws';
 import type { Principal } from './auth.js';
+import { toHttpError } from './errors.js';
 import type { Runtime } from './runtime.js';
 
 /** Who opened a socket: the principal, the runtime acting for it (its audit log) and the route. */
@@ -98,4 +99,42 @@ export class SocketSessions {
 /** A JSON text frame. */
 export function sendJson(socket: WebSocket, value: unknown): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(value));
+}
+
+/**
+ * Streams a followed log over a WebSocket: each batch's lines as JSON frames, `{"type":"end"}` (with `end`) then a
+ * normal close when the source ends, `{"type":"error"}` and close 1011 on failure. The follow stops when the socket
+ * closes, the session is ended (revocation, shutdown) or the server shuts down.
+ */
+export function followToSocket<L>(
+  socket: WebSocket,
+  req: { raw: { socket: { setTimeout(ms: number): unknown } | null }; rt: Runtime },
+  shutdown: AbortSignal,
+  sessions: SocketSessions,
+  follow: (signal: AbortSignal) => AsyncIterable<L[]>,
+  frame: (line: L) => object,
+  opts: { end?: boolean } = {},
+): void {
+  req.raw.socket?.setTimeout(0);
+  const abort = new AbortController();
+  const onShutdown = () => abort.abort();
+  shutdown.addEventListener('abort', onShutdown, { once: true });
+  socket.once('close', () => abort.abort());
+  sessions.add(socket, async () => abort.abort());
+  void (async () => {
+    try {
+      for await (const batch of follow(abort.signal)) for (const l of batch) sendJson(socket, { type: 'line', ...frame(l) });
+      if (!abort.signal.aborted) {
+        if (opts.end) sendJson(socket, { type: 'end' });
+        socket.close(1000);
+      }
+    } catch (err) {
+      if (socket.readyState !== socket.OPEN) return;
+      const e = toHttpError(err, req.rt);
+      sendJson(socket, { type: 'error', error: { code: e.code, message: e.message } });
+      socket.close(1011, e.code);
+    } finally {
+      shutdown.removeEventListener('abort', onShutdown);
+    }
+  })();
 }
