@@ -317,13 +317,19 @@ export class DashboardStore {
   private async load(signal: AbortSignal): Promise<void> {
     if (this.link.signal.aborted) return;
     try {
+      // The first look lists the room the dashboard starts on beside the rooms, not after them, so its containers are
+      // in the first frames; the list is used only if that room exists (else the rooms decide, as on every reload).
+      const before = this.live.get();
+      const early = !before.loaded && before.preferredRoom ? before.preferredRoom : undefined;
+      const earlyList = early ? this.containers.list(early === ALL_ROOMS ? undefined : early, { all: true, signal }) : undefined;
+      earlyList?.catch(() => {}); // awaited below when used; a room that does not exist is not an error here
       const rooms = (await this.rooms.list(signal)).map((r) => ({ ...r, disk: this.disk.get(r.name) }));
       this.dispatch({ type: 'rooms-loaded', rooms });
       const room = this.live.get().selectedRoom;
       try {
         if (room && (this.containersStale || room !== this.loadedRoom)) {
           this.containersStale = false;
-          const containers = await this.containers.list(room === ALL_ROOMS ? undefined : room, { all: true, signal });
+          const containers = await (room === early && earlyList ? earlyList : this.containers.list(room === ALL_ROOMS ? undefined : room, { all: true, signal }));
           this.loadedRoom = room;
           this.dispatch({ type: 'containers-loaded', room, containers });
         }
