@@ -4,6 +4,7 @@
 export class BatchedPublisher {
   private readonly listeners = new Set<() => void>();
   private timer?: NodeJS.Timeout;
+  private lastFlush = -Infinity;
 
   /** `flush` moves buffered changes into the published snapshot and says whether subscribers must hear of it. */
   constructor(
@@ -16,12 +17,19 @@ export class BatchedPublisher {
     return () => this.listeners.delete(listener);
   };
 
-  /** Asks for a flush within the interval; further calls before it fires change nothing. */
+  /**
+   * Asks for a flush: at once (the next turn of the event loop, so changes made together publish together) when
+   * the last one was an interval ago or more, else when the interval since it is over; further calls before it fires
+   * change nothing. So a lone change shows without waiting, and a flood still publishes once per interval.
+   */
   schedule(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      if (this.flush()) this.notify();
-    }, this.intervalMs);
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        if (this.flush()) this.notify();
+      },
+      Math.max(0, this.lastFlush + this.intervalMs - performance.now()),
+    );
   }
 
   cancel(): void {
@@ -30,6 +38,7 @@ export class BatchedPublisher {
   }
 
   notify(): void {
+    this.lastFlush = performance.now();
     for (const listener of this.listeners) listener();
   }
 
