@@ -114,11 +114,13 @@ export class ContainerService {
     return { ...c, tags: tags.some((t, i) => t !== c.tags[i]) ? tags : c.tags, labels: this.rt.mask.labels(c.labels) };
   }
 
-  private async listRaw(room: string | undefined, opts: { all?: boolean; signal?: AbortSignal } = {}): Promise<ContainerSummary[]> {
+  private async listRaw(
+    room: string | undefined,
+    opts: { all?: boolean; signal?: AbortSignal; filters?: { label?: string[]; id?: string[] } } = {},
+  ): Promise<ContainerSummary[]> {
     const engine = await this.rt.engine();
-    const infos = await engine.call('list containers', (d) =>
-      d.listContainers({ all: opts.all ?? true, filters: { label: roomLabelFilter(room) }, abortSignal: opts.signal } as object),
-    );
+    const filters = { ...opts.filters, label: [...roomLabelFilter(room), ...(opts.filters?.label ?? [])] };
+    const infos = await engine.call('list containers', (d) => d.listContainers({ all: opts.all ?? true, filters, abortSignal: opts.signal } as object));
     return infos.map(toSummary).sort((a, b) => b.created.localeCompare(a.created) || a.name.localeCompare(b.name));
   }
 
@@ -129,11 +131,20 @@ export class ContainerService {
   async resolve(room: string, ref: string, signal?: AbortSignal): Promise<ContainerSummary> {
     if (!ref) throw new UsageError('a container name or id is required');
     validateRoomName(room);
-    const all = await this.listRaw(room, { all: true, signal });
+    // A short prefix would too easily match a stranger's id when a name was mistyped (delete "a1" hitting a1f3...).
+    const idLike = (ref.length >= MIN_ID_PREFIX || ref.length === 64) && /^[0-9a-f]+$/.test(ref);
+    // The engine narrows first (the name's label; ids containing the text), so a look-up in a room of hundreds
+    // reads one or two containers, not all; the whole room is read only when neither finds it (not there, or a
+    // container without berth's name label, named by the engine alone). A name still beats an id prefix.
+    const [named, ids] = await Promise.all([
+      this.listRaw(room, { all: true, signal, filters: { label: [`${LABEL.name}=${ref}`] } }),
+      idLike ? this.listRaw(room, { all: true, signal, filters: { id: [ref] } }) : [],
+    ]);
+    const narrowed = named.some((c) => c.name === ref) || ids.some((c) => c.id.startsWith(ref));
+    const all = narrowed ? [...named, ...ids] : await this.listRaw(room, { all: true, signal });
     const byName = all.find((c) => c.name === ref);
     if (byName) return byName;
-    // A short prefix would too easily match a stranger's id when a name was mistyped (delete "a1" hitting a1f3...).
-    const byId = ref.length >= MIN_ID_PREFIX || ref.length === 64 ? all.filter((c) => c.id.startsWith(ref)) : [];
+    const byId = idLike ? all.filter((c) => c.id.startsWith(ref)) : [];
     if (byId.length === 1) return byId[0]!;
     if (byId.length > 1) throw new UsageError(`id prefix "${ref}" matches ${byId.length} containers in room "${room}": give more characters`);
     // What looks like a short id prefix was not looked up: say so, with how many characters one needs.
