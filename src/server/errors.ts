@@ -1,6 +1,6 @@
 // One error shape for every route, {error: {code, message}}: the CLI's categories as HTTP statuses, the CLI's line.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { BerthError, type Runtime } from './runtime.js';
+import { BerthError, RegistryUnreachableError, type Runtime } from './runtime.js';
 
 const STATUS: Record<string, { status: number; code: string }> = {
   usage: { status: 400, code: 'bad_request' },
@@ -51,6 +51,8 @@ export const errorResponses = {
 export function toHttpError(err: unknown, rt: Runtime): { status: number; code: string; message: string } {
   const firstLine = (m: string) => m.split('\n')[0]!.trim();
   if (err instanceof HttpError) return { status: err.statusCode, code: err.code, message: firstLine(rt.mask.text(err.message)) };
+  // An upstream the engine could not reach: a bad gateway, not the server's own failure.
+  if (err instanceof RegistryUnreachableError) return { status: 502, code: 'registry_unreachable', message: firstLine((rt.mask.error(err) as Error).message) };
   if (err instanceof BerthError) {
     const s = STATUS[err.kind] ?? STATUS.failure!;
     return { ...s, message: firstLine((rt.mask.error(err) as Error).message) };

@@ -113,7 +113,8 @@ export function imageRoutes(app: FastifyInstance, ctx: ServerContext): void {
           },
           dependencies: { username: ['password'], password: ['username'] },
         },
-        response: { 200: { type: 'object', properties: { id: { type: 'string' }, ref: { type: 'string' }, digest: { type: 'string' }, room: { type: 'string' } } }, ...errorResponses },
+        // 502: the engine could not reach the image's registry.
+        response: { 200: { type: 'object', properties: { id: { type: 'string' }, ref: { type: 'string' }, digest: { type: 'string' }, room: { type: 'string' } } }, 502: errorResponses[400], ...errorResponses },
       },
     },
     async (req, reply) => {

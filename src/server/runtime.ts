@@ -6,7 +6,7 @@ export { runBounded } from '../runtime/containers/index.js';
 export { ContainerService, type ContainerDetail, type ContainerStatus, type ContainerSummary } from '../runtime/containers/index.js';
 export type { RunOptions } from '../runtime/containers/index.js';
 export type { UpdateOptions } from '../runtime/containers/index.js';
-export { BerthError, CancelledError, ConflictError, NotFoundError, UsageError } from '../runtime/core/index.js';
+export { BerthError, CancelledError, ConflictError, NotFoundError, RegistryUnreachableError, UsageError } from '../runtime/core/index.js';
 export type { PersonCheck } from '../runtime/core/index.js';
 export { execCommand, type OutputStream } from '../runtime/containers/index.js';
 export { checkHealth } from '../runtime/engine/index.js';

@@ -89,6 +89,13 @@ describe('images', () => {
     expect(missing.status, missing.body).toBe(404);
   });
 
+  it('a registry the engine cannot reach is a bad gateway (502) in one line, not the server failing', async () => {
+    const r = await api(server, 'POST', '/v1/images/pull', { body: { ref: '127.0.0.1:1/nothing-here:1' } });
+    expect(r.status, r.body).toBe(502);
+    expect(r.json().error.code).toBe('registry_unreachable');
+    expect(r.json().error.message).toMatch(/^pull 127\.0\.0\.1:1\/nothing-here:1: cannot reach registry 127\.0\.0\.1:1 \(.*connection refused.*\)$/);
+  });
+
   it('pulls with credentials from the body: wrong ones are refused, right ones pull, the password is nowhere', async () => {
     const wrong = await api(server, 'POST', '/v1/images/pull', { body: { ref: `${repo}:1`, username: registry.username, password: 'wrong-password' } });
     expect(wrong.status, wrong.body).toBe(403);

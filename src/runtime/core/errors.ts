@@ -60,6 +60,13 @@ export class EngineUnreachableError extends BerthError {
   }
 }
 
+/** A registry that could not be reached (refused, no such host, timed out): a failure (exit 1); 502 over the API. */
+export class RegistryUnreachableError extends BerthError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'failure', options);
+  }
+}
+
 export class CancelledError extends BerthError {
   constructor(message = 'cancelled') {
     super(message, 'cancelled');

@@ -12,6 +12,7 @@ export {
   EngineUnreachableError,
   ExitCode,
   NotFoundError,
+  RegistryUnreachableError,
   UsageError,
   exitCodeOf,
 } from './errors.js';

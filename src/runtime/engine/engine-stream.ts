@@ -1,7 +1,7 @@
 // The engine's JSON progress streams (pull, push, build) read to their end, and a registry operation's failure in one
 // line with the right exit code: what images, builds and container creation share.
 import type Docker from 'dockerode';
-import { type Engine, BerthError, CancelledError, NotFoundError } from '../core/index.js';
+import { type Engine, BerthError, CancelledError, NotFoundError, RegistryUnreachableError } from '../core/index.js';
 import { engineJsonLines } from './events.js';
 
 /** A line of the engine's JSON stream for pull, push and build. */
@@ -58,6 +58,8 @@ export class StreamError extends Error {
 
 const DENIED = /no basic auth credentials|unauthorized|authentication required|401 Unauthorized|access denied|denied: |incorrect username or password/i;
 const MISSING = /manifest unknown|not found|does not exist|no such image/i;
+/** What the engine says when it could not talk to the registry at all. */
+const UNREACHABLE = /connection refused|no such host|i\/o timeout|network is unreachable|no route to host|TLS handshake timeout|server gave HTTP response to HTTPS client|connection reset by peer/i;
 
 function engineMessage(err: unknown): string {
   const e = err as { json?: { message?: string }; message?: string };
@@ -70,8 +72,8 @@ function engineMessage(err: unknown): string {
 
 /**
  * A registry operation's failure in one line with the right exit code: refused credentials are denied (6), a missing
- * image not found (3), a connection failure stays engine-unreachable (5), anything else a failure with the engine's
- * message.
+ * image not found (3), a connection failure stays engine-unreachable (5), a registry the engine could not reach a
+ * failure that says so (502 over the API), anything else a failure with the engine's message.
  */
 export function registryError(engine: Engine, err: unknown, what: string, registry: string, auth: { username?: string; identitytoken?: string } | undefined): unknown {
   if (err instanceof BerthError && !(err.kind === 'notFound' || err.kind === 'usage')) return err;
@@ -84,6 +86,7 @@ export function registryError(engine: Engine, err: unknown, what: string, regist
       : `registry ${registry} wants a login (berth registry login ${registry}, or --username with --password-stdin)`;
     return new BerthError(`${what}: ${hint} (${message})`, 'denied', { cause: err });
   }
+  if (UNREACHABLE.test(message)) return new RegistryUnreachableError(`${what}: cannot reach registry ${registry} (${message})`, { cause: err });
   if (MISSING.test(message) || (err as { statusCode?: number })?.statusCode === 404) return new NotFoundError(`${what}: ${message}`);
   return new BerthError(`${what}: ${message}`, 'failure', { cause: err });
 }
