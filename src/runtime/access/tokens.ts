@@ -229,10 +229,17 @@ export class TokenVerifier {
     const last = this.lastWritten.get(token.id) ?? 0;
     if (now - last >= 60_000) {
       this.lastWritten.set(token.id, now);
+      // Without waiting for a lock: better-sqlite3 is synchronous, so a busy wait here would hold every request of
+      // the server, not only this one. A database another process is writing delays `last used` by a minute instead.
+      const db = this.rt.db();
+      const wait = db.pragma('busy_timeout', { simple: true }) as number;
+      db.pragma('busy_timeout = 0');
       try {
         this.touch.run(new Date(now).toISOString(), token.id);
       } catch {
-        // a busy database delays `last used`, never a request
+        // busy: written on a later request
+      } finally {
+        db.pragma(`busy_timeout = ${Number(wait)}`);
       }
     }
     return { ok: true, token };
