@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 // still imports them through its subcommand modules).
 import type { CreateCallbacks, RunOptions } from './container-create.js';
 import type { UpdateOptions, UpdateResult } from './container-update.js';
-import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, filesVolumeName, roomLabelFilter, roomNetworkName, maskLabels, type PortMapping, type Runtime, validateRoomName, validateSeconds, validateSignal, validateTag, sleep } from '../core/index.js';
+import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, filesVolumeName, roomLabelFilter, roomNetworkName, maskLabels, type PortMapping, type Runtime, validateRoomName, validateSeconds, validateSignal, validateTag, sleep, compareText } from '../core/index.js';
 import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
 import { auditTarget, isLive, type ContainerSummary } from './summary.js';
 import { removeOrphanJobs } from './orphan-jobs.js';
@@ -121,7 +121,7 @@ export class ContainerService {
     const engine = await this.rt.engine();
     const filters = { ...opts.filters, label: [...roomLabelFilter(room), ...(opts.filters?.label ?? [])] };
     const infos = await engine.call('list containers', (d) => d.listContainers({ all: opts.all ?? true, filters, abortSignal: opts.signal } as object));
-    return infos.map(toSummary).sort((a, b) => b.created.localeCompare(a.created) || a.name.localeCompare(b.name));
+    return infos.map(toSummary).sort((a, b) => compareText(b.created, a.created) || compareText(a.name, b.name));
   }
 
   /**
@@ -272,7 +272,7 @@ export class ContainerService {
       },
       ports: c.ports.length ? c.ports : portsFromBindings(hc.PortBindings),
       // The engine lists mounts in no fixed order: by target, so get and the info tab read the same every time.
-      mounts: (info.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, type: m.Type, readOnly: !m.RW })).sort((a, b) => a.target.localeCompare(b.target)),
+      mounts: (info.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, type: m.Type, readOnly: !m.RW })).sort((a, b) => compareText(a.target, b.target)),
       network: net ? { name: roomNetworkName(room), ip: net.IPAddress || undefined, aliases: ((net.Aliases ?? []) as string[]).filter((a) => !c.id.startsWith(a)) } : null,
       logs: readLogSettings(hc.LogConfig as never),
       startedAt: validTime(info.State?.StartedAt),

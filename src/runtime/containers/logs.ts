@@ -2,7 +2,7 @@
 // Docker's 8-byte frame headers), follow ending when the container exits, stopped by an AbortSignal.
 import { StringDecoder } from 'node:string_decoder';
 import { ContainerService } from './containers.js';
-import { UsageError, type Runtime } from '../core/index.js';
+import { UsageError, type Runtime, compareText } from '../core/index.js';
 
 export type LogStreamName = 'stdout' | 'stderr';
 
@@ -201,10 +201,10 @@ const CATCH_UP_PROBE = 1000;
 function compareTimes(a: string, b: string): number {
   const x = unixNanoString(a);
   const y = unixNanoString(b);
-  if (!x || !y) return a.localeCompare(b);
+  if (!x || !y) return compareText(a, b);
   const [xs, xn] = x.split('.') as [string, string];
   const [ys, yn] = y.split('.') as [string, string];
-  return Number(xs) - Number(ys) || xn.localeCompare(yn);
+  return Number(xs) - Number(ys) || compareText(xn, yn);
 }
 
 /**

@@ -18,6 +18,7 @@ export {
 } from './errors.js';
 export {
   type PortMapping,
+  compareText,
   cutVisible,
   formatAge,
   formatBytes,

@@ -25,7 +25,7 @@ import {
   type ArchiveLimits,
 } from './archive.js';
 import { auditTarget, ContainerService, type ContainerSummary, Demuxer, EXEC_MARKER, execCommand, newExecToken, resolveRunning, waitExecExit, type ExecResult, type OutputStream } from '../containers/index.js';
-import { BerthError, CancelledError, NotFoundError, UsageError, Dir, isStaleStaging, stagingName, storageAnchor, type Runtime } from '../core/index.js';
+import { BerthError, CancelledError, NotFoundError, UsageError, Dir, isStaleStaging, stagingName, storageAnchor, type Runtime, compareText } from '../core/index.js';
 import { extractEntries, type ExtractResult, type ExtractTarget } from './extract.js';
 
 /** In-memory content for one file of a map: bytes, text, a stream (spooled to a temp file when its size is unknown). */
@@ -817,7 +817,7 @@ export async function listContainerDir(rt: Runtime, room: string, ref: string, p
 }
 
 function sortEntries(entries: DirEntry[]): DirEntry[] {
-  return entries.sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name));
+  return entries.sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || compareText(a.name, b.name));
 }
 
 const LS_LINE = /^([-dlcbps])([-rwxsStT]{9})\S*\s+\d+\s+\S+\s+\S+\s+(\d+,\s*\d+|\d+)\s+(\S+\s+\S+\s+\S+)\s(.*)$/;

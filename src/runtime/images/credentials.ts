@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BerthError, UsageError } from '../core/index.js';
+import { BerthError, UsageError, compareText } from '../core/index.js';
 import { DOCKER_HUB, DOCKER_HUB_KEY, credentialKey, normalizeRegistry } from './image-ref.js';
 
 /** Docker's AuthConfig, as the engine takes it in X-Registry-Auth / X-Registry-Config. */
@@ -222,7 +222,7 @@ export async function listRegistries(env: NodeJS.ProcessEnv): Promise<RegistryEn
       }
     }
   }
-  return [...found.values()].sort((a, b) => a.registry.localeCompare(b.registry));
+  return [...found.values()].sort((a, b) => compareText(a.registry, b.registry));
 }
 
 /**

@@ -2,7 +2,7 @@
 // stream read to its end and failed on any errorDetail; which room holds which image is kept in SQLite.
 import { RoomService } from '../rooms/index.js';
 import type Docker from 'dockerode';
-import { type Engine, BerthError, CancelledError, ConflictError, NotFoundError, UsageError, LABEL, type Runtime, validateRoomName } from '../core/index.js';
+import { type Engine, BerthError, CancelledError, ConflictError, NotFoundError, UsageError, LABEL, type Runtime, validateRoomName, compareText } from '../core/index.js';
 import { resolveCredentials, type RegistryAuth } from './credentials.js';
 import { readEngineStream, registryError, type EngineStreamEvent } from '../engine/index.js';
 import { familiarName, normalizeRegistry, parseImageRef, repositoryName, type ImageRef } from './image-ref.js';
@@ -321,7 +321,7 @@ export async function listImages(rt: Runtime, opts: { room: string; all?: boolea
       const summary = toSummary(rt, i, [...(roomsById.get(i.Id) ?? [])].sort(), (used.get(i.Id) ?? []).map((u) => u.name));
       return opts.all ? summary : { ...summary, tags: summary.tags.filter((t) => roomRefs.get(i.Id)?.has(t)) };
     })
-    .sort((a, b) => b.created.localeCompare(a.created) || (a.tags[0] ?? '').localeCompare(b.tags[0] ?? ''));
+    .sort((a, b) => compareText(b.created, a.created) || compareText(a.tags[0] ?? '', b.tags[0] ?? ''));
   // A mistyped room is an error, as for containers, not an empty list (checked only when nothing is listed).
   if (!listed.length && !opts.all && opts.requireRoom) await new RoomService(rt).assertExists(opts.room, opts.signal);
   return listed;

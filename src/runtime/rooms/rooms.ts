@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { roomDiskUsage, type RoomDiskUsage } from './disk-usage.js';
-import { ConflictError, NotFoundError, withLock, LABEL, roomLabelFilter, roomNetworkName, storageVolumeName, type Runtime, validateRoomName } from '../core/index.js';
+import { ConflictError, NotFoundError, withLock, LABEL, roomLabelFilter, roomNetworkName, storageVolumeName, type Runtime, validateRoomName, compareText } from '../core/index.js';
 
 export interface RoomSummary {
   name: string;
@@ -99,7 +99,7 @@ export class RoomService {
         const members = containers.filter((c) => c.Labels?.[LABEL.room] === room);
         return this.summarize(room, net.Id, net.Name, (net as { Created?: string }).Created ?? '', members);
       })
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => compareText(a.name, b.name));
   }
 
   async inspect(name: string): Promise<RoomDetail> {
@@ -180,7 +180,7 @@ export class RoomService {
     const same = nets
       .filter((n) => n.Name === roomNetworkName(room))
       .map((n) => ({ id: n.Id, created: sortableTime((n as { Created?: string }).Created ?? '') }))
-      .sort((a, b) => a.created.localeCompare(b.created) || a.id.localeCompare(b.id));
+      .sort((a, b) => compareText(a.created, b.created) || compareText(a.id, b.id));
     if (same.length > 1 && same[0]!.id !== ownId) {
       await engine.call(`remove duplicate network of room ${room}`, (d) => d.getNetwork(ownId).remove());
       throw new ConflictError(`room "${room}" already exists`);

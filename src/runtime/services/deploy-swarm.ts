@@ -17,7 +17,7 @@ import {
 } from './revision.js';
 import { specLogOptions, type DeploySpec } from './deploy-spec.js';
 import { DeployState } from './deploy-state.js';
-import { type Engine, type PortMapping, CancelledError, NotFoundError, UsageError, LABEL, plural, roomNetworkName, type Runtime, sleep } from '../core/index.js';
+import { type Engine, type PortMapping, CancelledError, NotFoundError, UsageError, LABEL, plural, roomNetworkName, type Runtime, sleep, compareText } from '../core/index.js';
 import { containerLogBatches, resolveLogLimits, swarmLogDriver } from '../containers/index.js';
 import { redactValues } from '../secrets/index.js';
 
@@ -248,7 +248,7 @@ async function waitSwarm(rt: Runtime, engine: Engine, id: string, spec: DeploySp
     const tasks = await tasksOf(engine, id);
     const failed = tasks
       .filter((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse(t.CreatedAt ?? '') >= started - 1000)
-      .sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
+      .sort((a, b) => compareText(b.CreatedAt ?? '', a.CreatedAt ?? ''));
     if (update) {
       const us = info.UpdateStatus as { State?: string; Message?: string; StartedAt?: string } | undefined;
       const ours = us?.StartedAt ? Date.parse(us.StartedAt) >= started - 1000 : false;
@@ -318,7 +318,7 @@ export async function listSwarmServices(rt: Runtime, engine: Engine, room?: stri
         updated: row?.updatedAt ?? s.UpdatedAt ?? '',
       };
     })
-    .sort((a: ServiceSummary, b: ServiceSummary) => a.room.localeCompare(b.room) || a.name.localeCompare(b.name));
+    .sort((a: ServiceSummary, b: ServiceSummary) => compareText(a.room, b.room) || compareText(a.name, b.name));
 }
 
 /** The service's tasks that have a container, as containers (logs read them where they are local). */
@@ -336,7 +336,7 @@ export async function swarmServiceContainers(engine: Engine, room: string, name:
       status: t.Status?.Err ?? t.Status?.State ?? '',
       ports: taskPorts(t),
     }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
 }
 
 export async function removeSwarmService(engine: Engine, room: string, name: string, known: boolean): Promise<string[]> {

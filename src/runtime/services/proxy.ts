@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SERVICE_LABEL, publishedHost } from './revision.js';
-import { type Engine, UsageError, LABEL, type Runtime } from '../core/index.js';
+import { type Engine, UsageError, LABEL, type Runtime, compareText } from '../core/index.js';
 import { watchEvents } from '../engine/index.js';
 import { swarmRoutes } from './deploy-swarm.js';
 import { DeployState } from './deploy-state.js';
@@ -209,7 +209,7 @@ export class ServiceProxy {
         const conflicts = new Set<string>();
         const sorted = [...infos].sort((a, b) => {
           const key = (i: typeof a) => `${i.Labels?.[LABEL.room]}/${i.Labels?.[SERVICE_LABEL.service]}`;
-          return (rank.get(key(a)) ?? Infinity) - (rank.get(key(b)) ?? Infinity) || key(a).localeCompare(key(b));
+          return (rank.get(key(a)) ?? Infinity) - (rank.get(key(b)) ?? Infinity) || compareText(key(a), key(b));
         });
         for (const info of sorted) {
           const domain = info.Labels?.[SERVICE_LABEL.domain];

@@ -2,7 +2,7 @@
 // env and mounts resolved from the spec, where a published port is reached, the deploy events, results and summaries.
 import type Docker from 'dockerode';
 import { type PullProgress } from '../containers/index.js';
-import { type PortMapping, type Engine, BerthError, LABEL, roomNetworkName, type Runtime } from '../core/index.js';
+import { type PortMapping, type Engine, BerthError, LABEL, roomNetworkName, type Runtime, compareText } from '../core/index.js';
 import { storageMountFor, type DeploySpec } from './deploy-spec.js';
 import { imageMountSource } from './image-mount.js';
 import { SecretStore } from '../secrets/index.js';
@@ -144,7 +144,7 @@ export async function serviceContainers(engine: Engine, room: string, name: stri
   const infos = await engine.call('list containers', (d) =>
     d.listContainers({ all: true, filters: { label: [`${LABEL.room}=${room}`, `${LABEL.kind}=service`, `${SERVICE_LABEL.service}=${name}`] } }),
   );
-  return infos.map(toServiceContainer).sort((a, b) => a.revision - b.revision || a.name.localeCompare(b.name));
+  return infos.map(toServiceContainer).sort((a, b) => a.revision - b.revision || compareText(a.name, b.name));
 }
 
 export function traefikLabels(spec: DeploySpec): Record<string, string> {

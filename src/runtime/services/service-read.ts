@@ -1,7 +1,7 @@
 // The services as berth shows them: the engine's containers (or Swarm's services) joined with the state store's
 // revisions, for list, inspect and history.
 import type Docker from 'dockerode';
-import { LABEL, NotFoundError, type Runtime, validateRoomName } from '../core/index.js';
+import { LABEL, NotFoundError, type Runtime, validateRoomName, compareText } from '../core/index.js';
 import { RoomService } from '../rooms/index.js';
 import { DeployState, type RevisionRow } from './deploy-state.js';
 import { finishInterruptedDrains } from './drain.js';
@@ -31,7 +31,7 @@ export async function listServices(rt: Runtime, room?: string, signal?: AbortSig
       const [r, name] = key.split('/') as [string, string];
       return summarize(r, name, list.map(toServiceContainer), state);
     })
-    .sort((a, b) => a.room.localeCompare(b.room) || a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.room, b.room) || compareText(a.name, b.name));
 }
 
 function summarize(room: string, name: string, containers: ServiceContainer[], state: DeployState): ServiceSummary {
