@@ -154,6 +154,11 @@ export class DashboardStore {
 
   getSnapshot = (): DashboardState => this.live.getSnapshot();
 
+  /** Publishes what is set now instead of at the next flush (the first frame). */
+  publishNow(): void {
+    this.live.flushNow();
+  }
+
   /** The latest state, possibly not yet published: key handlers act on this, never on a stale render. */
   current(): DashboardState {
     return this.live.get();

@@ -8,6 +8,9 @@ import { disposeLiveStores } from './live-stores.js';
 import { recordsStoreFor } from './records-store.js';
 import { SessionManager } from './sessions.js';
 
+/** How long the first frame waits for the first look at the engine (rooms, the room's containers). */
+const FIRST_LOOK_MS = 150;
+
 /** Back to the dashboard's screen after a session: whatever modes the session's programs left on are turned off. */
 const DASHBOARD_SCREEN =
   ESC.resetAttributes + ESC.bracketedPasteOff + ESC.mouseOff + '\x1b[?1l\x1b>' + ESC.altScreenOn + ESC.cursorHide + '\x1b[2J\x1b[H';
@@ -62,6 +65,11 @@ export async function runDashboard(options: { host?: string; room?: string } = {
   const started = store.start();
   await rt.engine().catch(() => undefined);
   const [{ render, createElement, App }, maxFps] = await Promise.all([loadUi(), rt.setting('ui').then((ui) => ui.maxFps)]);
+  // The first frame is drawn with the first look's rooms and containers when they are in by then or soon after (they
+  // usually come while the UI loads): one frame with the room, not a loading frame and a second one right after it.
+  // An engine slower than FIRST_LOOK_MS gets the loading frame, as before.
+  await Promise.race([started, new Promise((resolve) => setTimeout(resolve, FIRST_LOOK_MS).unref())]);
+  store.publishNow();
   const sessions = new SessionManager({ host: options.host });
   const { stdin, stdout } = process;
   const terminal = takeTerminal({ stdin, stdout }, { altScreen: true, hideCursor: true, raw: true });
