@@ -107,3 +107,36 @@ describe('host files', () => {
     });
   }
 });
+
+describe('streamed entries', () => {
+  it('chunks of any size arrive whole across the 1 MiB buffers; one byte more or less is refused', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 777);
+    const chunks = (bytes: Buffer) => (async function* () {
+      for (let off = 0, n = 1; off < bytes.length; off += n, n = (n * 7 + 13) % 70_000) yield bytes.subarray(off, off + n);
+    })();
+    const send = async (bytes: Buffer, size: number) => {
+      const body = new TarUpload();
+      const sink = new PassThrough();
+      const out: Buffer[] = [];
+      // Copies: the writer reuses its buffers once they are written.
+      sink.on('data', (c: Buffer) => out.push(Buffer.from(c)));
+      body.pipe(sink);
+      await body.stream({ name: 's', type: 'file', mode: 0o644, mtime: new Date(), size }, chunks(bytes), () => {});
+      await body.finish();
+      return Buffer.concat(out);
+    };
+    const t = await send(data, data.length);
+    const extract = tar.extract();
+    const got: Buffer[] = [];
+    extract.on('entry', (_h, stream, next) => {
+      stream.on('data', (c) => void got.push(c as Buffer));
+      stream.on('end', () => next());
+    });
+    const done = new Promise<void>((r) => extract.on('finish', () => r()));
+    extract.end(t);
+    await done;
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    await expect(send(data, data.length - 1)).rejects.toBeInstanceOf(SizeChangedError);
+    await expect(send(data, data.length + 1)).rejects.toBeInstanceOf(SizeChangedError);
+  });
+});
