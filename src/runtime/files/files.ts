@@ -649,14 +649,17 @@ export async function downloadArchive(
     let skipped = 0;
     try {
       const stream = await openArchive(rt, c, full, opts.signal);
-      const counter = new PassThrough();
-      counter.on('data', (chunk: Buffer) => {
+      const count = (chunk: Buffer) => {
         bytes += chunk.length;
         opts.onProgress?.(bytes);
-      });
+      };
       if (format === 'tar') {
-        await pipeline(stream, counter, sink, { end: Boolean(partial) });
+        // Counted where it is read: a listener beside the pipe, not a stream between the engine and the sink.
+        stream.on('data', count);
+        await pipeline(stream, sink, { end: Boolean(partial) });
       } else {
+        const counter = new PassThrough();
+        counter.on('data', count);
         const yazl = await import('yazl');
         const ZipFile = yazl.ZipFile ?? (yazl as unknown as { default: typeof yazl }).default.ZipFile;
         const zip = new ZipFile();
