@@ -2,6 +2,7 @@
 // interleaved in one run: wall seconds, MB/s and peak RSS. Every byte is checked once, and the 1 GB files are
 // deleted afterwards (on the host and in the container). BERTH_BENCH_BASELINE='NODE BIN' adds the three berth commands
 // run by another node and install (e.g. Node 20 and the build before the move to Node 24) to the same run.
+// BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/fprof") is passed to node for the three berth commands.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const BIG_FILES = Number(process.env.BENCH_BIG_FILES ?? 8);
 const BIG_SIZE = 128 * 1024 * 1024;
 const IMAGE = 'berth-fixture:latest';
@@ -89,7 +91,7 @@ try {
   const cases = {
     'upload: berth container upload DIR': () => {
       sh('rm -rf /bench/up');
-      return measure('berth upload', node, [berthBin, '--room', room, 'container', 'upload', name, src, '--dest', '/bench/up']);
+      return measure('berth upload', node, [...nodeArgs, berthBin, '--room', room, 'container', 'upload', name, src, '--dest', '/bench/up']);
     },
     'upload: docker cp DIR/. C:/bench/up': () => {
       sh('rm -rf /bench/up && mkdir -p /bench/up');
@@ -97,14 +99,14 @@ try {
     },
     'download: berth container download --extract-to': () => {
       fs.rmSync(path.join(work, 'out-b'), { recursive: true, force: true });
-      return measure('berth download -x', node, [berthBin, '--room', room, 'container', 'download', name, '/bench/up', '--extract-to', path.join(work, 'out-b')]);
+      return measure('berth download -x', node, [...nodeArgs, berthBin, '--room', room, 'container', 'download', name, '/bench/up', '--extract-to', path.join(work, 'out-b')]);
     },
     'download: docker cp C:/bench/up DIR': () => {
       fs.rmSync(path.join(work, 'out-d'), { recursive: true, force: true });
       return measure('docker cp out', 'docker', ['cp', `${cid}:/bench/up`, path.join(work, 'out-d')]);
     },
     'download: berth container download --format tar > /dev/null': () =>
-      measure('berth download tar', 'sh', ['-c', `"${node}" "${berthBin}" --room ${room} container download ${name} /bench/up --format tar > /dev/null`]),
+      measure('berth download tar', 'sh', ['-c', `"${node}" ${nodeArgs.join(' ')} "${berthBin}" --room ${room} container download ${name} /bench/up --format tar > /dev/null`]),
     'download: docker cp C:/bench/up - > /dev/null': () => measure('docker cp tar', 'sh', ['-c', `docker cp ${cid}:/bench/up - > /dev/null`]),
   };
   const baseline = process.env.BERTH_BENCH_BASELINE?.split(' ');

@@ -30,10 +30,27 @@ export interface ExtractOptions extends GuardOptions {
  */
 export type ExtractTarget = string | { root: Dir; parts: string[]; shown: string };
 
-const write = promisify(fs.write);
+const writev = promisify(fs.writev);
 
-async function writeAll(fd: number, chunk: Uint8Array): Promise<void> {
-  for (let off = 0; off < chunk.length; ) off += (await write(fd, chunk, off, chunk.length - off, null)).bytesWritten;
+/** Chunks are gathered up to this many bytes (or chunks) and written with one writev: one trip to the thread pool, not one a chunk. */
+const BATCH = 1024 * 1024;
+const BATCH_CHUNKS = 256;
+
+async function writeAll(fd: number, chunks: Buffer[]): Promise<void> {
+  while (chunks.length) {
+    let written = (await writev(fd, chunks)).bytesWritten;
+    // A short write (a full disk's last bytes): what is left goes again, from where it stopped.
+    while (written > 0 && chunks.length) {
+      const first = chunks[0]!;
+      if (written >= first.length) {
+        written -= first.length;
+        chunks.shift();
+      } else {
+        chunks[0] = first.subarray(written);
+        written = 0;
+      }
+    }
+  }
 }
 
 /** A host path as a target: its own symlinks are the person's to follow; the rest is walked by descriptor. */
@@ -144,15 +161,30 @@ export async function extractEntries(entries: AsyncIterable<ArchiveEntry>, targe
         }
         case 'file': {
           const fd = dir.createFile(name, 0o600);
+          // One batch is written while the next is read; the file is closed only once no write is in flight.
+          let writing: Promise<void> | undefined;
           try {
+            let batch: Buffer[] = [];
+            let batched = 0;
             for await (const chunk of guardedBody(guard, entry)) {
-              await writeAll(fd, chunk);
+              batch.push(chunk);
+              batched += chunk.length;
               result.bytes += chunk.length;
+              if (batched < BATCH && batch.length < BATCH_CHUNKS) continue;
+              await writing;
+              writing = writeAll(fd, batch);
+              writing.catch(() => {});
+              batch = [];
+              batched = 0;
               opts.onProgress?.(result.bytes);
             }
+            await writing;
+            if (batched) await writeAll(fd, batch);
+            opts.onProgress?.(result.bytes);
             fs.fchmodSync(fd, entry.mode & 0o777);
             if (entry.mtime) fs.futimesSync(fd, entry.mtime, entry.mtime);
           } finally {
+            await writing?.catch(() => {});
             fs.closeSync(fd);
           }
           result.files++;

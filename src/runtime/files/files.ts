@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Pack } from 'tar-stream';
 import {
   ArchiveRefusedError,
   EntryGuard,
@@ -27,6 +26,7 @@ import {
 import { auditTarget, ContainerService, type ContainerSummary, Demuxer, EXEC_MARKER, execCommand, newExecToken, resolveRunning, waitExecExit, type ExecResult, type OutputStream } from '../containers/index.js';
 import { BerthError, CancelledError, NotFoundError, UsageError, Dir, isStaleStaging, stagingName, storageAnchor, type Runtime, compareText } from '../core/index.js';
 import { extractEntries, type ExtractResult, type ExtractTarget } from './extract.js';
+import { RequestClosedError, SizeChangedError, TarUpload, type TarHeader } from './tar-writer.js';
 
 /** In-memory content for one file of a map: bytes, text, a stream (spooled to a temp file when its size is unknown). */
 export type FileData = string | Uint8Array | Readable | { stream: Readable; size?: number; mode?: number } | { data: string | Uint8Array; mode?: number };
@@ -138,7 +138,8 @@ interface PlannedEntry {
   mtime?: Date;
   size: number;
   linkname?: string;
-  /** Where the bytes come from. */
+  /** Where the bytes come from: a host file (read at `size`), a stream, or memory. */
+  file?: string;
   open?: () => Readable | AsyncIterable<Buffer>;
   data?: Buffer;
 }
@@ -173,7 +174,7 @@ function* walkDir(root: string, prefix: string): Generator<PlannedEntry> {
       } else if (st.isSymbolicLink()) {
         yield { name: tarName, type: 'symlink', mode: 0o777, mtime: st.mtime, size: 0, linkname: fs.readlinkSync(childAbs) };
       } else if (st.isFile()) {
-        yield { name: tarName, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(childAbs) };
+        yield { name: tarName, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, file: childAbs };
       }
     }
   }
@@ -256,48 +257,32 @@ async function mapEntry(name: string, value: FileData, spooled: string[], signal
   // A tar header needs the size first: an unsized stream goes to a temp file (bounded memory, any length).
   const file = await spool(value.stream, signal);
   spooled.push(file);
-  return { name, type: 'file', mode: value.mode ?? 0o644, size: fs.statSync(file).size, open: () => fs.createReadStream(file) };
+  return { name, type: 'file', mode: value.mode ?? 0o644, size: fs.statSync(file).size, file };
 }
 
-async function writeEntry(pack: Pack, e: PlannedEntry): Promise<void> {
-  const header = {
+async function writeEntry(tar: TarUpload, e: PlannedEntry): Promise<void> {
+  const header: TarHeader = {
     name: e.name,
     type: e.type,
     mode: e.mode || (e.type === 'directory' ? 0o755 : 0o644),
     mtime: e.mtime ?? new Date(),
-    uid: 0,
-    gid: 0,
     size: e.type === 'file' ? e.size : 0,
     ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
   };
-  if (e.type !== 'file') {
-    await new Promise<void>((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
-    return;
+  if (e.type !== 'file') return tar.entry(header);
+  if (e.data) return tar.data(header, e.data);
+  const grew = () => new UsageError(`"${printable(e.name)}" grew while it was being uploaded`);
+  try {
+    if (e.file) await tar.file(header, e.file);
+    else
+      await tar.stream(header, e.open!() as AsyncIterable<Buffer>, (written) => {
+        if (written > e.size) throw grew();
+      });
+  } catch (err) {
+    if (!(err instanceof SizeChangedError)) throw err;
+    if (err.read > e.size) throw grew();
+    throw new UsageError(`"${printable(e.name)}" changed size while it was being uploaded (${err.read} of ${e.size} bytes)`);
   }
-  if (e.data) {
-    await new Promise<void>((resolve, reject) => pack.entry(header, e.data!, (err) => (err ? reject(err) : resolve())));
-    return;
-  }
-  let done!: Promise<void>;
-  const sink = (() => {
-    let resolveDone!: () => void;
-    let rejectDone!: (err: Error) => void;
-    done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
-    return pack.entry(header, (err) => (err ? rejectDone(err) : resolveDone()));
-  })();
-  // An entry cut short (its source failed, or was refused) destroys the pack and with it this sink: that failure is
-  // the upload's error, reported where the source threw, not an uncaught 'error' of the sink.
-  sink.on('error', () => {});
-  done.catch(() => {});
-  let written = 0;
-  for await (const chunk of e.open!() as AsyncIterable<Buffer>) {
-    written += chunk.length;
-    if (written > e.size) throw new UsageError(`"${printable(e.name)}" grew while it was being uploaded`);
-    if (!sink.write(chunk)) await new Promise<void>((r) => sink.once('drain', () => r()));
-  }
-  if (written !== e.size) throw new UsageError(`"${printable(e.name)}" changed size while it was being uploaded (${written} of ${e.size} bytes)`);
-  (sink as unknown as NodeJS.WritableStream).end();
-  await done;
 }
 
 /**
@@ -375,17 +360,7 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
     for (const e of mapEntries) total += e.size;
     if (archiveFile || archiveStream) total = undefined;
 
-    const { default: tar } = await import('tar-stream');
-    const pack = tar.pack();
-    const counter = new PassThrough();
-    let sent = 0;
-    counter.on('data', (chunk: Buffer) => {
-      sent += chunk.length;
-      opts.onProgress?.(sent, total);
-    });
-    (pack as unknown as Readable).pipe(counter);
-    // A refused or failed entry destroys the pack: the engine's request is cut (its 'error' is not an uncaught one).
-    (pack as unknown as Readable).on('error', (err) => counter.destroy(err));
+    const tar = new TarUpload(opts.onProgress && ((sent) => opts.onProgress!(sent, total)));
     const madeDirs = new Set<string>();
     const fill = async () => {
       const add = async (e: PlannedEntry) => {
@@ -395,14 +370,14 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
           const dir = parts.slice(0, i).join('/');
           if (!madeDirs.has(dir)) {
             madeDirs.add(dir);
-            await writeEntry(pack, { name: dir, type: 'directory', mode: 0o755, size: 0 });
+            await writeEntry(tar, { name: dir, type: 'directory', mode: 0o755, size: 0 });
           }
         }
         if (e.type === 'directory') {
           if (madeDirs.has(e.name)) return;
           madeDirs.add(e.name);
         }
-        await writeEntry(pack, e);
+        await writeEntry(tar, e);
         if (e.type === 'directory') counts.dirs++;
         else if (e.type === 'symlink') counts.symlinks++;
         else counts.files++;
@@ -412,23 +387,30 @@ async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOpti
       if (opts.dir) for (const e of walkDir(opts.dir, prefix)) await add(e);
       for (const f of fileList) {
         const st = fs.statSync(f.local);
-        await add({ name: prefix ? `${prefix}/${f.remote}` : f.remote, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, open: () => fs.createReadStream(f.local) });
+        await add({ name: prefix ? `${prefix}/${f.remote}` : f.remote, type: 'file', mode: st.mode & 0o7777, mtime: st.mtime, size: st.size, file: f.local });
       }
       for (const e of mapEntries) await add(e);
       if (archiveFile) for await (const e of archivePlan(fileEntries(archiveFile, limits), limits, prefix, streaming)) await add(e);
       if (archiveStream) for await (const e of archivePlan(archiveStream, limits, prefix, true)) await add(e);
-      pack.finalize();
+      await tar.finish();
     };
     const engine = await rt.engine();
     const details = { dest, sources: { dir: opts.dir, files: fileList.map((f) => f.local), map: mapNames.length || undefined, archive: typeof opts.archive === 'string' ? opts.archive : opts.archive ? 'stream' : undefined } };
     return await rt.audit.record({ actor: rt.actor, action: 'container.upload', target: auditTarget(c), details }, async () => {
+      // A refused or failed entry destroys the body: the engine's request is cut.
       const filling = fill().catch((err) => {
-        pack.destroy(err);
+        tar.destroy(err);
         throw err;
       });
-      const putting = engine.call(`upload to container ${c.name}`, (d) => d.getContainer(c.id).putArchive(counter, { path: base, abortSignal: opts.signal } as object));
+      const putting = engine.call(`upload to container ${c.name}`, (d) => d.getContainer(c.id).putArchive(tar, { path: base, abortSignal: opts.signal } as object));
+      // A request that failed before it took the whole tar leaves the writer nothing to write into.
+      putting.catch(() => tar.destroy());
       try {
-        await Promise.all([filling, putting]);
+        const [filled, put] = await Promise.allSettled([filling, putting]);
+        // The entry's own error first; a request the engine ended early fails with the engine's.
+        if (filled.status === 'rejected' && !(filled.reason instanceof RequestClosedError)) throw filled.reason;
+        if (put.status === 'rejected') throw put.reason;
+        if (filled.status === 'rejected') throw filled.reason;
         if (stage) await stage.moveInto(missing.length ? path.posix.join(base, missing[0]!) : dest, missing.length > 0);
       } catch (err) {
         await stage?.remove();
@@ -667,14 +649,17 @@ export async function downloadArchive(
     let skipped = 0;
     try {
       const stream = await openArchive(rt, c, full, opts.signal);
-      const counter = new PassThrough();
-      counter.on('data', (chunk: Buffer) => {
+      const count = (chunk: Buffer) => {
         bytes += chunk.length;
         opts.onProgress?.(bytes);
-      });
+      };
       if (format === 'tar') {
-        await pipeline(stream, counter, sink, { end: Boolean(partial) });
+        // Counted where it is read: a listener beside the pipe, not a stream between the engine and the sink.
+        stream.on('data', count);
+        await pipeline(stream, sink, { end: Boolean(partial) });
       } else {
+        const counter = new PassThrough();
+        counter.on('data', count);
         const yazl = await import('yazl');
         const ZipFile = yazl.ZipFile ?? (yazl as unknown as { default: typeof yazl }).default.ZipFile;
         const zip = new ZipFile();

@@ -1,0 +1,316 @@
+// The tar an upload sends, written straight into the engine's request: ustar headers (a PAX record for a name or
+// link that does not fit or is not ASCII), host files read into a few reused buffers, each used again once the
+// request has handed it to the socket. No per-chunk allocation, and no stream between the file and the socket.
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+
+export interface TarHeader {
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'link';
+  mode: number;
+  mtime: Date;
+  /** Data bytes (files only). */
+  size: number;
+  linkname?: string;
+}
+
+const BLOCK = 512;
+/** Host files are read in chunks this large, into POOL buffers that go round. */
+const CHUNK = 1024 * 1024;
+const POOL = 4;
+/** Files up to this size go out as one write with their header and padding. */
+const SMALL = 64 * 1024;
+const END = Buffer.alloc(2 * BLOCK);
+const ZEROS = Buffer.alloc(BLOCK);
+
+/** The request ended (the engine answered or the connection went) before the tar was written: its error is the engine's. */
+export class RequestClosedError extends Error {
+  constructor() {
+    super('the engine closed the upload before it was sent');
+    this.name = 'RequestClosedError';
+  }
+}
+
+/** A file's size at read time differs from the size its header announced. */
+export class SizeChangedError extends Error {
+  constructor(readonly read: number) {
+    super('size changed');
+    this.name = 'SizeChangedError';
+  }
+}
+
+/**
+ * The request body. docker-modem sends a stream body by piping it into its request (`body.pipe(req)`), so that is
+ * where the writer gets hold of the request: the tar is then written into it with write callbacks, which say when a
+ * buffer may be reused. Destroying the body (a refused entry, a source that failed) cuts the request, as a piped
+ * stream's error does.
+ */
+export class TarUpload extends Readable {
+  sent = 0;
+  private dest?: NodeJS.WritableStream;
+  private attached: Promise<NodeJS.WritableStream>;
+  private attach!: (dest: NodeJS.WritableStream) => void;
+  private detach!: (err: Error) => void;
+  private readonly free: Buffer[] = [];
+  private made = 0;
+  private freed?: () => void;
+
+  constructor(private readonly onSent?: (sent: number) => void) {
+    super();
+    this.attached = new Promise((resolve, reject) => ((this.attach = resolve), (this.detach = reject)));
+    this.attached.catch(() => {});
+    // A destroyed body's error is reported by whoever destroyed it (the upload), not as an uncaught 'error'.
+    this.on('error', () => {});
+  }
+
+  override _read(): void {
+    // Never read: the tar goes into the request given to pipe().
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(dest: T): T {
+    this.dest = dest;
+    this.attach(dest);
+    return dest;
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.detach(err ?? new RequestClosedError());
+    this.freed?.();
+    cb(err);
+  }
+
+  /** Writes a chunk; resolves once the request can take more. `release` runs when the chunk's bytes are no longer needed. */
+  private async put(chunk: Buffer, release?: () => void): Promise<void> {
+    const dest = this.dest ?? (await this.attached);
+    if (this.destroyed || (dest as { destroyed?: boolean }).destroyed) throw new RequestClosedError();
+    this.sent += chunk.length;
+    this.onSent?.(this.sent);
+    if (dest.write(chunk, release && (() => release()))) return;
+    if (this.destroyed || (dest as { destroyed?: boolean }).destroyed) throw new RequestClosedError();
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        dest.removeListener('drain', drained).removeListener('close', closed).removeListener('error', closed);
+        this.removeListener('close', closed);
+        if (err) reject(err);
+        else resolve();
+      };
+      const drained = () => done();
+      const closed = () => done(new RequestClosedError());
+      dest.on('drain', drained).on('close', closed).on('error', closed);
+      this.on('close', closed);
+    });
+  }
+
+  /** A pool buffer, once one is free (they come back when the socket has taken their bytes). */
+  private async buffer(): Promise<Buffer> {
+    for (;;) {
+      const b = this.free.pop();
+      if (b) return b;
+      if (this.made < POOL) {
+        this.made++;
+        return Buffer.allocUnsafeSlow(CHUNK);
+      }
+      if (this.destroyed) throw new RequestClosedError();
+      await new Promise<void>((resolve) => (this.freed = resolve));
+      this.freed = undefined;
+    }
+  }
+
+  private give(b: Buffer): () => void {
+    return () => {
+      this.free.push(b);
+      this.freed?.();
+    };
+  }
+
+  /** A directory, symlink or hardlink entry (no data). */
+  async entry(h: TarHeader): Promise<void> {
+    await this.put(encodeHeader({ ...h, size: 0 }));
+  }
+
+  /** A file entry whose data is in memory. */
+  async data(h: TarHeader, data: Buffer): Promise<void> {
+    await this.put(encodeHeader({ ...h, size: data.length }));
+    if (data.length) await this.put(data);
+    await this.pad(data.length);
+  }
+
+  /**
+   * A file entry whose data comes from a stream or iterable; `check` sees each chunk's running total first. The
+   * chunks (64 KiB or less from a socket) are copied into the pool buffers and go out 1 MiB at a time: one write to
+   * the engine's socket where there were sixteen.
+   */
+  async stream(h: TarHeader, source: AsyncIterable<Buffer>, check: (written: number) => void): Promise<void> {
+    await this.put(encodeHeader(h));
+    let written = 0;
+    let b: Buffer | undefined;
+    let filled = 0;
+    try {
+      for await (const chunk of source) {
+        written += chunk.length;
+        check(written);
+        for (let off = 0; off < chunk.length; ) {
+          b ??= await this.buffer();
+          const n = chunk.copy(b, filled, off);
+          off += n;
+          filled += n;
+          if (filled < b.length) continue;
+          const full = b;
+          b = undefined;
+          filled = 0;
+          await this.put(full, this.give(full));
+        }
+      }
+    } catch (err) {
+      if (b) this.give(b)();
+      throw err;
+    }
+    if (b) await this.put(b.subarray(0, filled), this.give(b));
+    if (written !== h.size) throw new SizeChangedError(written);
+    await this.pad(h.size);
+  }
+
+  /**
+   * A host file, read from its path at its header's size. A file that has more or fewer bytes than that when read
+   * is a SizeChangedError (with what was read, or size + 1 for one that grew): the tar is left cut, for the caller to abort.
+   */
+  async file(h: TarHeader, file: string): Promise<void> {
+    const fd = await new Promise<number>((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+    try {
+      if (h.size <= SMALL) {
+        // Header, data and padding in one write; one byte more is asked for, to see a file that grew.
+        // (A header with a PAX record is more than one block.)
+        const header = encodeHeader(h);
+        const padded = Math.ceil(h.size / BLOCK) * BLOCK;
+        const out = Buffer.allocUnsafe(header.length + padded + 1);
+        header.copy(out, 0);
+        const n = await readFull(fd, out, header.length, h.size + 1);
+        if (n !== h.size) throw new SizeChangedError(n);
+        out.fill(0, header.length + h.size);
+        await this.put(out.subarray(0, header.length + padded));
+        return;
+      }
+      await this.put(encodeHeader(h));
+      let left = h.size;
+      while (left > 0) {
+        const b = await this.buffer();
+        let n: number;
+        try {
+          // The last read asks for one byte more, to see a file that grew.
+          n = await readFull(fd, b, 0, Math.min(CHUNK, left + 1));
+        } catch (err) {
+          this.give(b)();
+          throw err;
+        }
+        if (n > left || (n < CHUNK && n < left)) {
+          this.give(b)();
+          throw new SizeChangedError(h.size - left + n);
+        }
+        left -= n;
+        await this.put(b.subarray(0, n), this.give(b));
+      }
+      await this.pad(h.size);
+    } finally {
+      fs.close(fd, () => {});
+    }
+  }
+
+  /** The end-of-archive blocks, then the end of the request. */
+  async finish(): Promise<void> {
+    await this.put(END);
+    this.dest!.end();
+  }
+
+  private async pad(size: number): Promise<void> {
+    const rest = size % BLOCK;
+    if (rest) await this.put(ZEROS.subarray(0, BLOCK - rest));
+  }
+}
+
+/** Reads until `want` bytes or the end of the file; the count read. */
+async function readFull(fd: number, b: Buffer, offset: number, want: number): Promise<number> {
+  let got = 0;
+  while (got < want) {
+    const n = await new Promise<number>((resolve, reject) => fs.read(fd, b, offset + got, want - got, null, (err, n) => (err ? reject(err) : resolve(n))));
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Headers (the ustar layout tar-stream writes, with its PAX record for what does not fit)
+
+const TYPEFLAG = { file: '0', link: '1', symlink: '2', directory: '5' } as const;
+
+/** A header block, preceded by a PAX header and record when the name or link does not fit ustar or is not ASCII. */
+export function encodeHeader(h: TarHeader): Buffer {
+  // Directory names go without a trailing /, as tar-stream wrote them (the engine takes the type from the flag).
+  const name = h.name;
+  const plain = ustar(name, h.linkname, h.type, h.mode, h.mtime, h.size);
+  if (plain) return plain;
+  let record = '';
+  record += paxLine('path', name);
+  if (h.linkname) record += paxLine('linkpath', h.linkname);
+  const body = Buffer.from(record, 'utf8');
+  const paxHeader = ustar('PaxHeader', h.linkname ? 'PaxHeader' : undefined, 'pax', h.mode, h.mtime, body.length)!;
+  const rest = body.length % BLOCK;
+  const real = ustar('PaxHeader', h.linkname ? 'PaxHeader' : undefined, h.type, h.mode, h.mtime, h.size)!;
+  return Buffer.concat([paxHeader, body, ZEROS.subarray(0, rest ? BLOCK - rest : 0), real]);
+}
+
+function paxLine(key: string, value: string): string {
+  const line = ` ${key}=${value}\n`;
+  const len = Buffer.byteLength(line);
+  let digits = String(len).length;
+  if (len + digits >= 10 ** digits) digits++;
+  return `${len + digits}${line}`;
+}
+
+/**
+ * One ustar block, or null when the name is not ASCII or does not fit (split at a / into prefix and name), or the
+ * link is longer than 100 bytes (a shorter one is written as UTF-8, as tar-stream does).
+ */
+function ustar(fullName: string, linkname: string | undefined, type: TarHeader['type'] | 'pax', mode: number, mtime: Date, size: number): Buffer | null {
+  if (Buffer.byteLength(fullName) !== fullName.length || (linkname && Buffer.byteLength(linkname) > 100)) return null;
+  let name = fullName;
+  let prefix = '';
+  while (name.length > 100) {
+    const i = name.indexOf('/');
+    if (i === -1) return null;
+    prefix += prefix ? `/${name.slice(0, i)}` : name.slice(0, i);
+    name = name.slice(i + 1);
+  }
+  if (prefix.length > 155) return null;
+  const buf = Buffer.alloc(BLOCK);
+  buf.write(name, 0, 'latin1');
+  buf.write(octal(mode & 0o7777, 6), 100, 'latin1');
+  buf.write(octal(0, 6), 108, 'latin1');
+  buf.write(octal(0, 6), 116, 'latin1');
+  if (size.toString(8).length > 11) {
+    // Base-256 for a size past 8 GiB, as GNU tar and Go's archive/tar read it.
+    buf[124] = 0x80;
+    let n = size;
+    for (let i = 11; i > 0; i--) {
+      buf[124 + i] = n % 256;
+      n = Math.floor(n / 256);
+    }
+  } else buf.write(octal(size, 11), 124, 'latin1');
+  buf.write(octal(Math.floor(mtime.getTime() / 1000), 11), 136, 'latin1');
+  buf.write(type === 'pax' ? 'x' : TYPEFLAG[type], 156, 'latin1');
+  if (linkname) buf.write(linkname, 157, 'utf8');
+  buf.write('ustar\u000000', 257, 'latin1');
+  buf.write(octal(0, 6), 329, 'latin1');
+  buf.write(octal(0, 6), 337, 'latin1');
+  if (prefix) buf.write(prefix, 345, 'latin1');
+  let sum = 8 * 32;
+  for (let i = 0; i < 148; i++) sum += buf[i]!;
+  for (let i = 156; i < BLOCK; i++) sum += buf[i]!;
+  buf.write(octal(sum, 6), 148, 'latin1');
+  return buf;
+}
+
+function octal(n: number, width: number): string {
+  const s = n.toString(8);
+  return s.length > width ? `${'7'.repeat(width)} ` : `${s.padStart(width, '0')} `;
+}
