@@ -4,3 +4,4 @@ export { EngineWatchdog, type EngineWatchdogOptions, whileEngineAnswers } from '
 export { type EngineEvent, engineJsonLines, watchEvents } from './events.js';
 export { checkHealth } from './health.js';
 export { type StatsSample, computeStats, sampleStatsById, watchStatsById } from './stats-sample.js';
+export { RequestClosedError, SizeChangedError, TarUpload, type TarHeader } from './tar-upload.js';

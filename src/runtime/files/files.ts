@@ -26,7 +26,7 @@ import {
 import { auditTarget, ContainerService, type ContainerSummary, Demuxer, EXEC_MARKER, execCommand, newExecToken, resolveRunning, waitExecExit, type ExecResult, type OutputStream } from '../containers/index.js';
 import { BerthError, CancelledError, NotFoundError, UsageError, Dir, isStaleStaging, stagingName, storageAnchor, type Runtime, compareText } from '../core/index.js';
 import { extractEntries, type ExtractResult, type ExtractTarget } from './extract.js';
-import { RequestClosedError, SizeChangedError, TarUpload, type TarHeader } from './tar-writer.js';
+import { RequestClosedError, SizeChangedError, TarUpload, type TarHeader } from '../engine/index.js';
 
 /** In-memory content for one file of a map: bytes, text, a stream (spooled to a temp file when its size is unknown). */
 export type FileData = string | Uint8Array | Readable | { stream: Readable; size?: number; mode?: number } | { data: string | Uint8Array; mode?: number };

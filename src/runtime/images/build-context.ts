@@ -3,9 +3,9 @@
 // is entered only when a `!` exception could re-include something inside it).
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { UsageError, ChangedUnderError, Dir } from '../core/index.js';
+import { RequestClosedError, SizeChangedError, TarUpload, type TarHeader } from '../engine/index.js';
 
 export interface ContextOptions {
   /** The context directory (absolute). */
@@ -142,45 +142,40 @@ async function* walk(dir: Dir, filter: ContextFilter, rel = ''): AsyncGenerator<
   }
 }
 
-/** Packs a context directory into a tar stream that is produced only as fast as the engine reads it. */
+/**
+ * Packs a context directory into the tar the engine reads, written into its request as fast as the engine takes it
+ * (the engine domain's TarUpload: a few reused 1 MiB buffers, no stream per file).
+ */
 export async function packContext(opts: ContextOptions): Promise<PackedContext> {
-  // CommonJS: Node's ESM loader gives named exports, the esbuild bundle only a default.
-  const tar = (await import('tar-stream')) as typeof import('tar-stream') & { default?: typeof import('tar-stream') };
-  const createPack = (tar.default ?? tar).pack;
   const outside = path.isAbsolute(opts.dockerfile);
   const dockerfileName = outside ? `.dockerfile.${Math.random().toString(36).slice(2, 12)}` : opts.dockerfile;
   const filter = await contextFilter(readIgnorePatterns(opts.dir), opts.dockerfile);
-  const pack = createPack();
   let bytes = 0;
   let files = 0;
   let lastReport = 0;
-  // 1 MiB chunks: 64 KiB ones made the upload twice as slow (per-chunk work in the tar stream and the HTTP body);
-  // a handful of buffers of this size in flight is all the memory a context of any size costs.
-  const counter = new Transform({
-    highWaterMark: 1024 * 1024,
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      const now = Date.now();
-      if (opts.onProgress && now - lastReport >= 100) {
-        lastReport = now;
-        opts.onProgress(bytes, files);
-      }
-      cb(null, chunk);
-    },
+  const tar = new TarUpload((sent) => {
+    bytes = sent;
+    const now = Date.now();
+    if (opts.onProgress && now - lastReport >= 100) {
+      lastReport = now;
+      opts.onProgress(bytes, files);
+    }
   });
-  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const header = (found: { stat: fs.Stats }, name: string) => ({
+  const header = (found: { stat: fs.Stats }, name: string): Omit<TarHeader, 'type' | 'size'> => ({
     name,
     mode: found.stat.mode & 0o7777,
     mtime: found.stat.mtime,
-    uid: 0,
-    gid: 0,
-    uname: '',
-    gname: '',
   });
+  /** A file by its open descriptor (closed here), at the size fstat gave when it was opened. */
   const addFile = async (fd: number, found: { stat: fs.Stats }, name: string) => {
-    const entry = pack.entry({ ...header(found, name), type: 'file', size: found.stat.size });
-    await pipeline(fs.createReadStream('', { fd, highWaterMark: 1024 * 1024, autoClose: true }), entry);
+    try {
+      await tar.fileFd({ ...header(found, name), type: 'file', size: found.stat.size }, fd);
+    } catch (err) {
+      if (!(err instanceof SizeChangedError)) throw err;
+      throw new UsageError(`build context file "${name}" changed size while it was being read (${err.read} of ${found.stat.size} bytes)`);
+    } finally {
+      fs.closeSync(fd);
+    }
   };
   const fill = async () => {
     const wording = { noFollow: 'a build context is read without following symlinks', within: `build context ${opts.dir}` };
@@ -212,18 +207,18 @@ export async function packContext(opts: ContextOptions): Promise<PackedContext> 
       files++;
       await addFile(fd, { stat }, dockerfileName);
     }
-    pack.finalize();
+    await tar.finish();
   };
   const fillFrom = async (root: Dir) => {
     for await (const found of walk(root, filter)) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
       files++;
       if (found.stat.isDirectory()) {
-        await new Promise<void>((resolve, reject) => pack.entry({ ...header(found, found.rel), type: 'directory' }, (err) => (err ? reject(err) : resolve())));
+        await tar.entry({ ...header(found, found.rel), type: 'directory', size: 0 });
       } else if (found.stat.isSymbolicLink()) {
         // Packed as the link it is (the engine resolves it inside the build), never followed here.
         const linkname = found.dir.readlink(found.name);
-        await new Promise<void>((resolve, reject) => pack.entry({ ...header(found, found.rel), type: 'symlink', linkname }, (err) => (err ? reject(err) : resolve())));
+        await tar.entry({ ...header(found, found.rel), type: 'symlink', size: 0, linkname });
       } else {
         const opened = found.dir.openFile(found.name);
         if (!opened) throw new ChangedUnderError(found.rel, `build context ${opts.dir}`);
@@ -232,16 +227,18 @@ export async function packContext(opts: ContextOptions): Promise<PackedContext> 
       }
     }
   };
-  const produced = pipeline(pack, counter, out);
-  const filled = fill().catch((err) => {
-    pack.destroy(err as Error);
-    out.destroy(err as Error);
-    throw err;
-  });
-  const done = Promise.all([filled, produced]).then(() => {
-    opts.onProgress?.(bytes, files);
-    return { bytes, files };
-  });
+  // A context that cannot be read destroys the body: the engine's request is cut (docker-modem destroys it on the
+  // body's error). A request that ended first leaves the writer nothing to write into: that is the engine's error.
+  const done = fill().then(
+    () => {
+      opts.onProgress?.(bytes, files);
+      return { bytes, files };
+    },
+    (err) => {
+      tar.destroy(err instanceof RequestClosedError ? undefined : (err as Error));
+      throw err;
+    },
+  );
   done.catch(() => {});
-  return { stream: out, dockerfile: dockerfileName, done };
+  return { stream: tar, dockerfile: dockerfileName, done };
 }

@@ -177,42 +177,47 @@ export class TarUpload extends Readable {
   async file(h: TarHeader, file: string): Promise<void> {
     const fd = await new Promise<number>((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
     try {
-      if (h.size <= SMALL) {
-        // Header, data and padding in one write; one byte more is asked for, to see a file that grew.
-        // (A header with a PAX record is more than one block.)
-        const header = encodeHeader(h);
-        const padded = Math.ceil(h.size / BLOCK) * BLOCK;
-        const out = Buffer.allocUnsafe(header.length + padded + 1);
-        header.copy(out, 0);
-        const n = await readFull(fd, out, header.length, h.size + 1);
-        if (n !== h.size) throw new SizeChangedError(n);
-        out.fill(0, header.length + h.size);
-        await this.put(out.subarray(0, header.length + padded));
-        return;
-      }
-      await this.put(encodeHeader(h));
-      let left = h.size;
-      while (left > 0) {
-        const b = await this.buffer();
-        let n: number;
-        try {
-          // The last read asks for one byte more, to see a file that grew.
-          n = await readFull(fd, b, 0, Math.min(CHUNK, left + 1));
-        } catch (err) {
-          this.give(b)();
-          throw err;
-        }
-        if (n > left || (n < CHUNK && n < left)) {
-          this.give(b)();
-          throw new SizeChangedError(h.size - left + n);
-        }
-        left -= n;
-        await this.put(b.subarray(0, n), this.give(b));
-      }
-      await this.pad(h.size);
+      await this.fileFd(h, fd);
     } finally {
       fs.close(fd, () => {});
     }
+  }
+
+  /** A host file already open (a descriptor the caller holds and closes), read from its start as file() reads. */
+  async fileFd(h: TarHeader, fd: number): Promise<void> {
+    if (h.size <= SMALL) {
+      // Header, data and padding in one write; one byte more is asked for, to see a file that grew.
+      // (A header with a PAX record is more than one block.)
+      const header = encodeHeader(h);
+      const padded = Math.ceil(h.size / BLOCK) * BLOCK;
+      const out = Buffer.allocUnsafe(header.length + padded + 1);
+      header.copy(out, 0);
+      const n = await readFull(fd, out, header.length, h.size + 1);
+      if (n !== h.size) throw new SizeChangedError(n);
+      out.fill(0, header.length + h.size);
+      await this.put(out.subarray(0, header.length + padded));
+      return;
+    }
+    await this.put(encodeHeader(h));
+    let left = h.size;
+    while (left > 0) {
+      const b = await this.buffer();
+      let n: number;
+      try {
+        // The last read asks for one byte more, to see a file that grew.
+        n = await readFull(fd, b, 0, Math.min(CHUNK, left + 1));
+      } catch (err) {
+        this.give(b)();
+        throw err;
+      }
+      if (n > left || (n < CHUNK && n < left)) {
+        this.give(b)();
+        throw new SizeChangedError(h.size - left + n);
+      }
+      left -= n;
+      await this.put(b.subarray(0, n), this.give(b));
+    }
+    await this.pad(h.size);
   }
 
   /** The end-of-archive blocks, then the end of the request. */

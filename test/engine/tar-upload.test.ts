@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import tar from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeHeader, SizeChangedError, TarUpload, type TarHeader } from '../../src/runtime/files/tar-writer.js';
+import { encodeHeader, SizeChangedError, TarUpload, type TarHeader } from '../../src/runtime/engine/tar-upload.js';
 
 async function packed(h: TarHeader): Promise<Buffer> {
   const pack = tar.pack();
