@@ -1,7 +1,7 @@
 // Build-context upload: a directory of incompressible 1 MiB files (BENCH_CONTEXT_MIB of them, default 500) built with
 // a one-line Dockerfile, berth build vs docker build (legacy builder: the same tar upload over the same API) in one
 // run, interleaved; wall time and peak RSS of the client. Two sizes show whether berth's RSS grows with the context.
-// The directory and the images are removed afterwards.
+// The directory and the images are removed afterwards. BERTH_BENCH_BASELINE='NODE BIN' adds another install's build.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +32,12 @@ try {
     { name: 'berth build', cmd: node, args: [berthBin, 'build', dir, '-t', tags.berth, '--room', 'bench', '-q'] },
     { name: 'docker build', cmd: 'docker', args: ['build', '-q', '-t', tags.docker, dir] },
   ];
+  // BERTH_BENCH_BASELINE='NODE BIN': the same build by another install (the build before a change), in the same run.
+  const baseline = process.env.BERTH_BENCH_BASELINE?.split(' ');
+  if (baseline) {
+    tags.baseline = `berth-bench-ctx-baseline:${process.pid}`;
+    cases.splice(1, 0, { name: 'berth build (baseline)', cmd: baseline[0], args: [baseline[1], 'build', dir, '-t', tags.baseline, '--room', 'bench', '-q'] });
+  }
   const results = cases.map((c) => ({ ...c, times: [], rss: [] }));
   for (let i = 0; i < RUNS; i++) {
     for (const c of results) {
