@@ -52,6 +52,20 @@ describe('tar headers', () => {
   });
 });
 
+/** Every entry's data of a tar, read back by tar-stream, one after another. */
+async function unpacked(t: Buffer): Promise<Buffer> {
+  const extract = tar.extract();
+  const out: Buffer[] = [];
+  extract.on('entry', (_h, stream, next) => {
+    stream.on('data', (c) => void out.push(c as Buffer));
+    stream.on('end', () => next());
+  });
+  const done = new Promise<void>((r) => extract.on('finish', () => r()));
+  extract.end(t);
+  await done;
+  return Buffer.concat(out);
+}
+
 describe('host files', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-tar-writer-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -72,19 +86,6 @@ describe('host files', () => {
     } catch (err) {
       return err as Error;
     }
-  }
-
-  async function unpacked(t: Buffer): Promise<Buffer> {
-    const extract = tar.extract();
-    const out: Buffer[] = [];
-    extract.on('entry', (_h, stream, next) => {
-      stream.on('data', (c) => void out.push(c as Buffer));
-      stream.on('end', () => next());
-    });
-    const done = new Promise<void>((r) => extract.on('finish', () => r()));
-    extract.end(t);
-    await done;
-    return Buffer.concat(out);
   }
 
   // Small files go out as one write with their header; large ones through the reused read buffers.
@@ -125,17 +126,7 @@ describe('streamed entries', () => {
       await body.finish();
       return Buffer.concat(out);
     };
-    const t = await send(data, data.length);
-    const extract = tar.extract();
-    const got: Buffer[] = [];
-    extract.on('entry', (_h, stream, next) => {
-      stream.on('data', (c) => void got.push(c as Buffer));
-      stream.on('end', () => next());
-    });
-    const done = new Promise<void>((r) => extract.on('finish', () => r()));
-    extract.end(t);
-    await done;
-    expect(Buffer.concat(got).equals(data)).toBe(true);
+    expect((await unpacked(await send(data, data.length))).equals(data)).toBe(true);
     await expect(send(data, data.length - 1)).rejects.toBeInstanceOf(SizeChangedError);
     await expect(send(data, data.length + 1)).rejects.toBeInstanceOf(SizeChangedError);
   });

@@ -2,6 +2,8 @@
 // link that does not fit or is not ASCII), host files read into a few reused buffers, each used again once the
 // request has handed it to the socket. No per-chunk allocation, and no stream between the file and the socket.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 
 export interface TarHeader {
@@ -244,78 +246,45 @@ async function readFull(fd: number, b: Buffer, offset: number, want: number): Pr
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Headers (the ustar layout tar-stream writes, with its PAX record for what does not fit)
+// Headers: tar-stream's own encoder (its headers.js, which its pack uses; the package's export map does not name it,
+// so it is required by path from the installed package), with a PAX record where ustar cannot hold the name or link,
+// as its pack writes it. Loaded on the first header: commands that never upload do not pay for it.
 
-const TYPEFLAG = { file: '0', link: '1', symlink: '2', directory: '5' } as const;
+interface HeaderFields {
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: Date;
+  type: string;
+  linkname?: string;
+}
+interface TarStreamHeaders {
+  encode(h: HeaderFields): Buffer | null;
+  encodePax(h: { name: string; linkname?: string }): Buffer;
+}
+let tarHeaders: TarStreamHeaders | undefined;
+function headers(): TarStreamHeaders {
+  if (!tarHeaders) {
+    const load = createRequire(import.meta.url);
+    tarHeaders = load(path.join(path.dirname(load.resolve('tar-stream')), 'headers.js')) as TarStreamHeaders;
+  }
+  return tarHeaders;
+}
 
 /** A header block, preceded by a PAX header and record when the name or link does not fit ustar or is not ASCII. */
 export function encodeHeader(h: TarHeader): Buffer {
-  // Directory names go without a trailing /, as tar-stream wrote them (the engine takes the type from the flag).
-  const name = h.name;
-  const plain = ustar(name, h.linkname, h.type, h.mode, h.mtime, h.size);
+  const fields: HeaderFields = { name: h.name, mode: h.mode, uid: 0, gid: 0, size: h.size, mtime: h.mtime, type: h.type, linkname: h.linkname };
+  const plain = headers().encode(fields);
   if (plain) return plain;
-  let record = '';
-  record += paxLine('path', name);
-  if (h.linkname) record += paxLine('linkpath', h.linkname);
-  const body = Buffer.from(record, 'utf8');
-  const paxHeader = ustar('PaxHeader', h.linkname ? 'PaxHeader' : undefined, 'pax', h.mode, h.mtime, body.length)!;
-  const rest = body.length % BLOCK;
-  const real = ustar('PaxHeader', h.linkname ? 'PaxHeader' : undefined, h.type, h.mode, h.mtime, h.size)!;
-  return Buffer.concat([paxHeader, body, ZEROS.subarray(0, rest ? BLOCK - rest : 0), real]);
-}
-
-function paxLine(key: string, value: string): string {
-  const line = ` ${key}=${value}\n`;
-  const len = Buffer.byteLength(line);
-  let digits = String(len).length;
-  if (len + digits >= 10 ** digits) digits++;
-  return `${len + digits}${line}`;
-}
-
-/**
- * One ustar block, or null when the name is not ASCII or does not fit (split at a / into prefix and name), or the
- * link is longer than 100 bytes (a shorter one is written as UTF-8, as tar-stream does).
- */
-function ustar(fullName: string, linkname: string | undefined, type: TarHeader['type'] | 'pax', mode: number, mtime: Date, size: number): Buffer | null {
-  if (Buffer.byteLength(fullName) !== fullName.length || (linkname && Buffer.byteLength(linkname) > 100)) return null;
-  let name = fullName;
-  let prefix = '';
-  while (name.length > 100) {
-    const i = name.indexOf('/');
-    if (i === -1) return null;
-    prefix += prefix ? `/${name.slice(0, i)}` : name.slice(0, i);
-    name = name.slice(i + 1);
-  }
-  if (prefix.length > 155) return null;
-  const buf = Buffer.alloc(BLOCK);
-  buf.write(name, 0, 'latin1');
-  buf.write(octal(mode & 0o7777, 6), 100, 'latin1');
-  buf.write(octal(0, 6), 108, 'latin1');
-  buf.write(octal(0, 6), 116, 'latin1');
-  if (size.toString(8).length > 11) {
-    // Base-256 for a size past 8 GiB, as GNU tar and Go's archive/tar read it.
-    buf[124] = 0x80;
-    let n = size;
-    for (let i = 11; i > 0; i--) {
-      buf[124 + i] = n % 256;
-      n = Math.floor(n / 256);
-    }
-  } else buf.write(octal(size, 11), 124, 'latin1');
-  buf.write(octal(Math.floor(mtime.getTime() / 1000), 11), 136, 'latin1');
-  buf.write(type === 'pax' ? 'x' : TYPEFLAG[type], 156, 'latin1');
-  if (linkname) buf.write(linkname, 157, 'utf8');
-  buf.write('ustar\u000000', 257, 'latin1');
-  buf.write(octal(0, 6), 329, 'latin1');
-  buf.write(octal(0, 6), 337, 'latin1');
-  if (prefix) buf.write(prefix, 345, 'latin1');
-  let sum = 8 * 32;
-  for (let i = 0; i < 148; i++) sum += buf[i]!;
-  for (let i = 156; i < BLOCK; i++) sum += buf[i]!;
-  buf.write(octal(sum, 6), 148, 'latin1');
-  return buf;
-}
-
-function octal(n: number, width: number): string {
-  const s = n.toString(8);
-  return s.length > width ? `${'7'.repeat(width)} ` : `${s.padStart(width, '0')} `;
+  const record = headers().encodePax({ name: h.name, linkname: h.linkname });
+  const rest = record.length % BLOCK;
+  const pax = { ...fields, name: 'PaxHeader', linkname: h.linkname && 'PaxHeader' };
+  return Buffer.concat([
+    headers().encode({ ...pax, size: record.length, type: 'pax-header' })!,
+    record,
+    ZEROS.subarray(0, rest ? BLOCK - rest : 0),
+    headers().encode(pax)!,
+  ]);
 }
