@@ -39,6 +39,7 @@ const BATCH_CHUNKS = 256;
 async function writeAll(fd: number, chunks: Buffer[]): Promise<void> {
   while (chunks.length) {
     let written = (await writev(fd, chunks)).bytesWritten;
+    if (written === 0) throw new Error('the file system took no bytes'); // never loop on a write that makes no progress
     // A short write (a full disk's last bytes): what is left goes again, from where it stopped.
     while (written > 0 && chunks.length) {
       const first = chunks[0]!;
