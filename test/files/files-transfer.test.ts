@@ -158,6 +158,21 @@ describe('library: in-memory file maps', () => {
     expect(ls.stdout.trim()).toBe('700');
   });
 
+  it('an upload over existing content: a directory merges, a file is replaced by a rename, a type clash changes nothing', async () => {
+    const sh = async (script: string) => (await cli('container', 'exec', 'box', '--', 'sh', '-c', script)).stdout;
+    await uploadToContainer(rt, room, 'box', { dest: '/over', map: { a: 'old a\n', 'd/x': 'x\n', 'e/f': 'f\n' } });
+    // A hard link to the old file, and a link where a file will land: a rename leaves the first with the old bytes
+    // (a copy over the file would rewrite them) and replaces the second (never writing through it).
+    expect(await sh('ln /over/a /over-keep && ln -s /over/e /over/l && echo ok')).toBe('ok\n');
+    const r = await uploadToContainer(rt, room, 'box', { dest: '/over', map: { a: 'new a\n', 'd/y': 'y\n', l: 'plain\n' } });
+    expect(r.files).toBe(3);
+    expect(await sh('cat /over-keep /over/a /over/d/x /over/d/y /over/l; [ -L /over/l ] || echo not-a-link; ls /over/e')).toBe('old a\nnew a\nx\ny\nplain\nnot-a-link\nf\n');
+    // A file where a directory is (and a directory where a file is): refused before anything moves, staging removed.
+    await expect(uploadToContainer(rt, room, 'box', { dest: '/over', map: { 'new-file': 'n\n', d: 'a file\n' } })).rejects.toThrow(/cannot replace the directory \/over\/d with a non-directory/);
+    await expect(uploadToContainer(rt, room, 'box', { dest: '/over', map: { 'new-file': 'n\n', 'a/inside': 'i\n' } })).rejects.toThrow(/cannot replace the non-directory \/over\/a with a directory/);
+    expect(await sh('ls -A /over | tr "\\n" " "; cat /over/a')).toBe('a d e l new a\n');
+  });
+
   it('refuses a map name that leaves dest, uploading nothing', async () => {
     await expect(uploadToContainer(rt, room, 'box', { dest: '/mem2', map: { '../escape': 'x' } })).rejects.toThrow(/invalid file name "\.\.\/escape"/);
     const r = await cli('container', 'exec', 'box', '--', 'ls', '/mem2');

@@ -434,19 +434,31 @@ interface Stage {
 
 // Run as root in the container (the archive API writes as root too). $1 the staging directory, $2 the destination,
 // $3 "new" when the destination did not exist; the rest are stale staging entries to remove first.
+// Merging follows docker cp: a directory merges into a directory; any other entry replaces what is there by one
+// rename (never a copy: a gigabyte file moves in at once, and a reader holding the old file keeps it whole); a
+// directory over a non-directory, or the reverse, is refused. Every clash is found before anything moves, so a
+// refused upload changes nothing. A subshell keeps each level's loop variables.
 const MOVE_INTO_PLACE = [
   'stage=$1; dest=$2; new=$3; shift 3',
   'for s in "$@"; do rm -rf -- "$s"; done',
   'if [ "$new" = new ] && [ ! -e "$dest" ] && [ ! -L "$dest" ]; then mv -- "$stage" "$dest" && exit 0; rm -rf -- "$stage"; exit 1; fi',
-  // Merged: an entry the destination does not have is renamed in; one it has is copied over it (a directory merges).
-  'for e in "$stage"/* "$stage"/.[!.]* "$stage"/..?*; do',
-  '  if [ -e "$e" ] || [ -L "$e" ]; then',
-  '    n=${e##*/}',
-  '    if [ -e "$dest/$n" ] || [ -L "$dest/$n" ]; then cp -a -- "$e" "$dest"/ || { rm -rf -- "$stage"; exit 1; }',
-  '    else mv -- "$e" "$dest"/ || { rm -rf -- "$stage"; exit 1; }; fi',
-  '  fi',
-  'done',
+  'isdir() { [ -d "$1" ] && [ ! -L "$1" ]; }',
+  'merge() {',
+  '  for e in "$2"/* "$2"/.[!.]* "$2"/..?*; do',
+  '    if [ -e "$e" ] || [ -L "$e" ]; then',
+  '      d=$3/${e##*/}',
+  '      if isdir "$e" && isdir "$d"; then (merge "$1" "$e" "$d") || return 1',
+  '      elif [ ! -e "$d" ] && [ ! -L "$d" ]; then [ "$1" = check ] || mv -- "$e" "$d" || return 1',
+  '      elif isdir "$d"; then echo "cannot replace the directory $d with a non-directory" >&2; return 1',
+  '      elif isdir "$e"; then echo "cannot replace the non-directory $d with a directory" >&2; return 1',
+  '      elif [ "$1" = move ]; then { [ ! -L "$d" ] || rm -f -- "$d"; } && mv -f -- "$e" "$d" || return 1',
+  '      fi',
+  '    fi',
+  '  done',
+  '}',
+  'merge check "$stage" "$dest" && merge move "$stage" "$dest"; code=$?',
   'rm -rf -- "$stage"',
+  'exit $code',
 ].join('\n');
 
 /**
