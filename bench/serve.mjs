@@ -117,7 +117,7 @@ ensureBuilt();
 fs.mkdirSync(path.join(home, 'config'), { recursive: true });
 fs.writeFileSync(path.join(home, 'config', 'config.json'), JSON.stringify({ api: { tokenRate: 100_000, tokenBurst: 100_000, tokenConcurrency: 1000 } }));
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const server = spawn(node, [...serverNodeArgs, berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+const server = spawn(node, [...serverNodeArgs, berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'pipe'] });
 let serverLog = '';
 server.stderr.on('data', (d) => (serverLog += d));
 if (process.env.BENCH_SERVER_LOG) server.stderr.pipe(process.stderr);
@@ -331,11 +331,49 @@ try {
         }).on('error', reject);
       }),
     );
+  // The floor for any server in the middle: a bare Node relay (no auth, no checks, no tar parsing) that pipes a PUT
+  // body to the engine's archive API and the engine's archive of one file back as the response. Its CPU is its own.
+  const relayScript = `const http = require('node:http');
+    const server = http.createServer((req, res) => {
+      const q = req.method === 'PUT' ? '/containers/' + process.argv[1] + '/archive?path=/app' : '/containers/' + process.argv[1] + '/archive?path=/app/big.bin';
+      const up = http.request({ socketPath: '/var/run/docker.sock', method: req.method, path: q, headers: req.method === 'PUT' ? { 'content-type': 'application/x-tar', 'transfer-encoding': 'chunked' } : {} }, (r) => {
+        res.writeHead(r.statusCode);
+        r.pipe(res);
+      });
+      if (req.method === 'PUT') req.pipe(up); else up.end();
+    });
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const relay = spawn(process.execPath, ['-e', relayScript, run('docker', ['inspect', '-f', '{{.Id}}', `${room}.c3`]).trim()], { stdio: ['ignore', 'pipe', 'inherit'] });
+  process.on('exit', () => relay.kill());
+  const relayPort = Number(await new Promise((resolve) => relay.stdout.once('data', resolve)));
+  const viaRelay = (fn) => async () => {
+    const cpu0 = cpuSec(relay.pid);
+    const t0 = now();
+    await fn();
+    return { ms: now() - t0, cpu: cpuSec(relay.pid) - cpu0 };
+  };
+  const relayPut = viaRelay(() => new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: relayPort, method: 'PUT', path: '/', agent: false, headers: { 'content-length': fs.statSync(tarFile).size } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`relay upload ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    fs.createReadStream(tarFile, { highWaterMark: 1024 * 1024 }).pipe(req);
+  }));
+  const relayGet = viaRelay(() => new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: relayPort, path: '/', agent: false }, (res) => {
+      const out = fs.createWriteStream(path.join(home, 'down-relay.tar'));
+      res.pipe(out);
+      out.on('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`relay download ${res.statusCode}`))));
+    }).on('error', reject);
+  }));
   const cases = {
     'upload, zip body': () => put(zip, 'application/zip'),
     'upload, tar body': () => put(tarFile, 'application/x-tar'),
     'docker cp FILE C:/app/': async () => timed('docker', ['cp', path.join(dir, 'big.bin'), `${room}.c5:/app/big.bin`]),
+    'bare Node relay, upload': relayPut,
     'download one file': download,
+    'bare Node relay, download': relayGet,
     'docker cp C:/app/FILE FILE': async () => {
       fs.rmSync(path.join(home, 'down-cp.bin'), { force: true });
       return timed('docker', ['cp', `${room}.c5:/app/big.bin`, path.join(home, 'down-cp.bin')]);
@@ -356,7 +394,8 @@ try {
   say('');
   say(`| ${mib} MiB, ${rounds} round(s) | wall s | CPU s (server, or docker CLI) | server peak RSS MiB | time / docker cp | CPU / docker cp |`);
   say('|---|---|---|---|---|---|');
-  for (const [name, base] of [['upload, zip body', 'docker cp FILE C:/app/'], ['upload, tar body', 'docker cp FILE C:/app/'], ['docker cp FILE C:/app/', 'docker cp FILE C:/app/'], ['download one file', 'docker cp C:/app/FILE FILE'], ['docker cp C:/app/FILE FILE', 'docker cp C:/app/FILE FILE']]) {
+  relay.kill();
+  for (const [name, base] of [['upload, zip body', 'docker cp FILE C:/app/'], ['upload, tar body', 'docker cp FILE C:/app/'], ['bare Node relay, upload', 'docker cp FILE C:/app/'], ['docker cp FILE C:/app/', 'docker cp FILE C:/app/'], ['download one file', 'docker cp C:/app/FILE FILE'], ['bare Node relay, download', 'docker cp C:/app/FILE FILE'], ['docker cp C:/app/FILE FILE', 'docker cp C:/app/FILE FILE']]) {
     if (!got[name].length) continue;
     if (!got[base].length) got[base] = [{ ms: NaN, cpu: NaN }];
     const rss = got[name][0].rss !== undefined ? fmt(Math.max(...got[name].map((r) => r.rss))) : '';
