@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const berthBin = path.join(repoRoot, 'bin', 'berth');
+/** BERTH_BENCH_BIN runs another build's bin/berth instead (a copy of bin/ and dist/ from before a change). */
+export const berthBin = process.env.BERTH_BENCH_BIN ?? path.join(repoRoot, 'bin', 'berth');
 export const node = process.execPath;
 
 export function percentile(values, p) {

@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -29,11 +28,19 @@ import { BerthError, CancelledError, NotFoundError, UsageError, Dir, isStaleStag
 import { extractEntries, type ExtractResult, type ExtractTarget } from './extract.js';
 import { RequestClosedError, SizeChangedError, TarUpload, type TarHeader } from '../engine/index.js';
 
-// A process that moves files moves them through sockets, and every socket read is a fresh 64 KiB buffer outside the
-// JS heap. By default V8 answers each few MiB of such memory with a full collection of the whole heap (a gigabyte
-// through `berth serve` cost ~100 of them, a third of its CPU). Counted in the heap's global limit instead, they
-// come less than half as often; peak RSS stays flat as the size grows (docs/BENCHMARKS.md, "Garbage collection").
-v8.setFlagsFromString('--external-memory-accounted-in-global-limit');
+let bulkPolicy = false;
+/**
+ * Called as a transfer starts. Files move through sockets, and every socket read is a fresh 64 KiB buffer outside the
+ * JS heap. By default V8 answers each few MiB of such memory with a full collection of the whole heap (a gigabyte
+ * through `berth serve` cost ~100 of them, a third of its CPU). Counted in the heap's global limit instead, they come
+ * far less often, and peak RSS stays flat as the size grows (docs/BENCHMARKS.md, "Garbage collection"). Set here, not
+ * at start-up: node:v8 costs ~3 ms to load, which commands that move no files should not pay.
+ */
+function forBulkTransfer(): void {
+  if (bulkPolicy) return;
+  bulkPolicy = true;
+  process.getBuiltinModule('node:v8').setFlagsFromString('--external-memory-accounted-in-global-limit');
+}
 
 /** In-memory content for one file of a map: bytes, text, a stream (spooled to a temp file when its size is unknown). */
 export type FileData = string | Uint8Array | Readable | { stream: Readable; size?: number; mode?: number } | { data: string | Uint8Array; mode?: number };
@@ -302,6 +309,7 @@ export async function uploadToContainer(rt: Runtime, room: string, ref: string, 
 }
 
 async function uploadResolved(rt: Runtime, c: ContainerSummary, opts: UploadOptions): Promise<UploadResult> {
+  forBulkTransfer();
   const limits = await archiveLimits(rt);
   const fileList = (opts.files ?? []).map((f) => ({ local: f.local, remote: checkRemoteName(f.remote ?? path.basename(f.local), '--file remote path') }));
   const mapNames = Object.keys(opts.map ?? {}).map((n) => checkRemoteName(n, 'file name'));
@@ -512,6 +520,7 @@ async function execCollect(rt: Runtime, c: ContainerSummary, cmd: string[], user
 // Download
 
 async function openArchive(rt: Runtime, c: ContainerSummary, p: string, signal?: AbortSignal): Promise<Readable> {
+  forBulkTransfer();
   const engine = await rt.engine();
   return (await engine.call(`download ${p} from container ${c.name}`, (d) => d.getContainer(c.id).getArchive({ path: p, abortSignal: signal } as object))) as Readable;
 }
