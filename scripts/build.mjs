@@ -156,8 +156,9 @@ const directImports = {
 // An ESM import of a Node built-in reads every export to build the module's namespace, and on Node 24 several
 // built-ins have lazy properties that load more when read: `import http from 'node:http'` loads undici and web
 // streams (~50 ms of CPU), node:fs its promises API, node:util parseArgs and worker_threads. The built bundle
-// therefore takes built-ins through require, which reads only the names a chunk imports (`takeBuiltins` below,
-// applied to every output chunk; esbuild's own CommonJS interop would copy every property, reading each one).
+// therefore takes built-ins through process.getBuiltinModule, which reads only the names a chunk imports
+// (`takeBuiltins` below, applied to every output chunk; esbuild's own CommonJS interop would copy every property,
+// reading each one) and, unlike require, does not pass through the module hooks bin/berth registers.
 // Three that few commands call are not even required until first used: node:crypto (a docker context's hash, a
 // lock's token), node:child_process (a lock holder's `ps`), node:assert (yargs checks its invariants with
 // strictEqual and notStrictEqual on every parse; a check that holds needs no assert module) and node:tty (it loads
@@ -167,18 +168,18 @@ const builtinImport = /^import ([\w$]+\s*,\s*)?(\{[^}]*\}|\* as [\w$]+|[\w$]+)? 
 function takeBuiltins(code, file) {
   return code.replace(builtinImport, (whole, defaultAndComma, clause, spec, bare) => {
     const name = bare.replace(/^node:/, '');
-    if (!builtinModules.includes(name) || name === 'module') return whole;
+    if (!builtinModules.includes(name)) return whole;
     const id = JSON.stringify(`node:${name}`);
     const lines = '\n'.repeat(whole.split('\n').length - 1);
     const bindings = [];
     const def = defaultAndComma ? defaultAndComma.replace(/\s*,\s*$/, '') : clause && !clause.startsWith('{') ? clause.replace(/^\* as /, '') : undefined;
     const named = clause?.startsWith('{') ? clause.slice(1, -1).split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/)) : [];
     if (!lazyBuiltins.has(name)) {
-      if (def) bindings.push(`const ${def} = require(${id});`);
-      if (named.length) bindings.push(`const { ${named.map(([k, v]) => (v ? `${k}: ${v}` : k)).join(', ')} } = require(${id});`);
+      if (def) bindings.push(`const ${def} = process.getBuiltinModule(${id});`);
+      if (named.length) bindings.push(`const { ${named.map(([k, v]) => (v ? `${k}: ${v}` : k)).join(', ')} } = process.getBuiltinModule(${id});`);
       return bindings.join(' ') + lines;
     }
-    const real = `(__lazy_${name} ??= require(${id}))`;
+    const real = `(__lazy_${name} ??= process.getBuiltinModule(${id}))`;
     bindings.push(`var __lazy_${name};`);
     if (def) bindings.push(`const ${def} = new Proxy({}, { get: (_, key) => ${real}[key] });`);
     for (const [k, v] of named) {
@@ -246,8 +247,11 @@ const result = await build({
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
   plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), patchSources, precompiledSettings, directImports],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
+  // Each chunk's `require` (bundled CommonJS code requires through it): a built-in straight from
+  // process.getBuiltinModule, anything else through a createRequire made on first use. Neither an import of node:module
+  // nor a createRequire per chunk (~30 chunks for a command), and built-ins skip the module hooks bin/berth registers.
   banner: {
-    js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
+    js: "const require = ((url) => { let real; const load = () => (real ??= process.getBuiltinModule('node:module').createRequire(url)); return new Proxy(function require() {}, { apply: (_, __, [id]) => process.getBuiltinModule(id) ?? load()(id), get: (_, key) => load()[key] }); })(import.meta.url);",
   },
   logLevel: 'warning',
 });
