@@ -12,7 +12,7 @@ import { sourcePatches } from './source-patches.mjs';
 
 // BERTH_BUILD_WITHOUT=name,...: a build without those patches, stand-ins and plugins, to measure what each one
 // saves (bench/patches.mjs); names are those of scripts/source-patches.mjs and 'lazy-require', 'string-width',
-// 'take-builtins'.
+// 'take-builtins', 'module-groups'.
 const without = new Set((process.env.BERTH_BUILD_WITHOUT ?? '').split(',').filter(Boolean));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -153,6 +153,40 @@ const directImports = {
   },
 };
 
+// esbuild puts the modules that exactly the same entry points reach into one chunk, so the core's twenty-odd modules,
+// each reached by a different set of commands, came out as as many chunks, and Node's ESM loader costs about
+// 0.3 ms a module (resolve, read, cache look-up, link). Each group below is therefore imported, from outside it,
+// through one module that re-exports all its members, which puts them in one chunk that loads whole, at once.
+// core: all of it but what cli.ts and main.ts need before any command runs (errors, format, version, paths: --version
+// and --help load only those) and the ssh transport, which loads on first use. containers: the listing and what it
+// imports (creating and updating load on first use).
+const runtimeFile = (...parts) => path.resolve('src', 'runtime', ...parts);
+const coreApart = new Set(['index', 'errors', 'format', 'version', 'paths', 'ssh-connection']);
+const moduleGroups = {
+  core: readdirSync(runtimeFile('core'))
+    .filter((f) => f.endsWith('.ts') && !coreApart.has(f.slice(0, -3)))
+    .map((f) => runtimeFile('core', f))
+    .sort(),
+  containers: ['containers', 'summary', 'orphan-jobs', 'log-limits'].map((f) => runtimeFile('containers', `${f}.ts`)),
+};
+const groupOf = new Map(Object.entries(moduleGroups).flatMap(([group, files]) => files.map((f) => [f, group])));
+const moduleGroup = {
+  name: 'module-groups',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      if (!args.importer.startsWith(path.resolve('src') + path.sep)) return undefined;
+      const group = groupOf.get(path.resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+      // A member imports another of its group as it is; anything else imports the group.
+      return group && groupOf.get(args.importer) !== group ? { path: group, namespace: 'module-group' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'module-group' }, (args) => ({
+      contents: moduleGroups[args.path].map((f) => `export * from ${JSON.stringify(f)};`).join('\n'),
+      loader: 'js',
+      resolveDir: path.resolve('src'),
+    }));
+  },
+};
+
 // An ESM import of a Node built-in reads every export to build the module's namespace, and on Node 24 several
 // built-ins have lazy properties that load more when read: `import http from 'node:http'` loads undici and web
 // streams (~50 ms of CPU), node:fs its promises API, node:util parseArgs and worker_threads. The built bundle
@@ -245,7 +279,7 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
-  plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), patchSources, precompiledSettings, directImports],
+  plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), patchSources, precompiledSettings, directImports, ...(without.has('module-groups') ? [] : [moduleGroup])],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   // Each chunk's `require` (bundled CommonJS code requires through it): a built-in straight from
   // process.getBuiltinModule, anything else through a createRequire made on first use. Neither an import of node:module
