@@ -118,9 +118,8 @@ export class ContainerService {
     room: string | undefined,
     opts: { all?: boolean; signal?: AbortSignal; filters?: { label?: string[]; id?: string[] } } = {},
   ): Promise<ContainerSummary[]> {
-    const engine = await this.rt.engine();
     const filters = { ...opts.filters, label: [...roomLabelFilter(room), ...(opts.filters?.label ?? [])] };
-    const infos = await engine.call('list containers', (d) => d.listContainers({ all: opts.all ?? true, filters, abortSignal: opts.signal } as object));
+    const infos = await this.rt.listContainers('list containers', { all: opts.all ?? true, filters, signal: opts.signal });
     return infos.map(toSummary).sort((a, b) => compareText(b.created, a.created) || compareText(a.name, b.name));
   }
 
@@ -165,16 +164,9 @@ export class ContainerService {
     const tags = (q.tags ?? []).map((t) => validateTag(t));
     if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit < 1)) throw new UsageError(`invalid --limit "${q.limit}": use a whole number, 1 or more`);
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const engine = await this.rt.engine();
     const labels = [...roomLabelFilter(room), ...(q.agent ? [`${LABEL.agent}=${q.agent}`] : [])];
     const [listed, orphans] = await Promise.all([
-      engine.call('list containers', (d) =>
-        d.listContainers({
-          all: Boolean(q.all || status.length),
-          filters: { label: labels, ...(status.length ? { status } : {}) },
-          abortSignal: q.signal,
-        } as object),
-      ),
+      this.rt.listContainers('list containers', { all: Boolean(q.all || status.length), filters: { label: labels, ...(status.length ? { status } : {}) }, signal: q.signal }),
       removeOrphanJobs(this.rt, room, q.signal),
     ]);
     const infos = listed.filter((i) => !orphans.includes(i.Id));
