@@ -158,10 +158,10 @@ const directImports = {
 // 0.3 ms a module (resolve, read, cache look-up, link). Each group below is therefore imported, from outside it,
 // through one module that re-exports all its members, which puts them in one chunk that loads whole, at once.
 // core: all of it but what cli.ts and main.ts need before any command runs (errors, format, version, paths: --version
-// and --help load only those) and the ssh transport, which loads on first use. containers: the listing and what it
-// imports (creating and updating load on first use).
+// and --help load only those), and the ssh transport and the settings validator, which load on first use.
+// containers: the listing and what it imports (creating and updating load on first use).
 const runtimeFile = (...parts) => path.resolve('src', 'runtime', ...parts);
-const coreApart = new Set(['index', 'errors', 'format', 'version', 'paths', 'ssh-connection']);
+const coreApart = new Set(['index', 'errors', 'format', 'version', 'paths', 'ssh-connection', 'settings-validate']);
 const moduleGroups = {
   core: readdirSync(runtimeFile('core'))
     .filter((f) => f.endsWith('.ts') && !coreApart.has(f.slice(0, -3)))
