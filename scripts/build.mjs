@@ -157,17 +157,21 @@ const directImports = {
 // each reached by a different set of commands, came out as as many chunks, and Node's ESM loader costs about
 // 0.3 ms a module (resolve, read, cache look-up, link). Each group below is therefore imported, from outside it,
 // through one module that re-exports all its members, which puts them in one chunk that loads whole, at once.
-// core: all of it but what cli.ts and main.ts need before any command runs (errors, format, version, paths: --version
-// and --help load only those), and the ssh transport and the settings validator, which load on first use.
-// containers: the listing and what it imports (creating and updating load on first use).
+// start: what cli.ts and main.ts load before any command runs (--version and --help load only this). core: the rest
+// of the core but the ssh transport and the settings validator, which load on first use. containers: the listing
+// and what it imports (creating and updating load on first use). trust: deciding a host command (trust check, berth
+// shell), bash parsing apart.
 const runtimeFile = (...parts) => path.resolve('src', 'runtime', ...parts);
-const coreApart = new Set(['index', 'errors', 'format', 'version', 'paths', 'ssh-connection', 'settings-validate']);
+const start = [...['errors', 'format', 'version', 'paths'].map((f) => runtimeFile('core', `${f}.ts`)), ...['manifest', 'output', 'command-registry'].map((f) => path.resolve('src', 'commands', `${f}.ts`))];
+const coreApart = new Set(['index', 'ssh-connection', 'settings-validate']);
 const moduleGroups = {
+  start,
   core: readdirSync(runtimeFile('core'))
-    .filter((f) => f.endsWith('.ts') && !coreApart.has(f.slice(0, -3)))
     .map((f) => runtimeFile('core', f))
+    .filter((f) => f.endsWith('.ts') && !coreApart.has(path.basename(f, '.ts')) && !start.includes(f))
     .sort(),
   containers: ['containers', 'summary', 'orphan-jobs', 'log-limits'].map((f) => runtimeFile('containers', `${f}.ts`)),
+  trust: ['trust', 'trust-flags', 'quoting', 'trust-place', 'request-environment'].map((f) => runtimeFile('host-commands', `${f}.ts`)),
 };
 const groupOf = new Map(Object.entries(moduleGroups).flatMap(([group, files]) => files.map((f) => [f, group])));
 const moduleGroup = {
