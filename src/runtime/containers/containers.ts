@@ -65,12 +65,16 @@ export interface ContainerStatus {
 
 
 
+/** The name a summary shows: berth's name label, else the engine's name. */
+function nameOf(info: Docker.ContainerInfo): string {
+  return info.Labels?.[LABEL.name] ?? (info.Names?.[0] ?? '').replace(/^\//, '');
+}
+
 export function toSummary(info: Docker.ContainerInfo): ContainerSummary {
   const labels = info.Labels ?? {};
-  const dockerName = (info.Names?.[0] ?? '').replace(/^\//, '');
   return {
     id: info.Id,
-    name: labels[LABEL.name] ?? dockerName,
+    name: nameOf(info),
     room: labels[LABEL.room] ?? '',
     kind: labels[LABEL.kind] ?? 'container',
     agent: labels[LABEL.agent] ?? '',
@@ -173,7 +177,7 @@ export class ContainerService {
     if (infos.length === 0) await this.assertRoomExists(room);
     const keyed = infos
       .filter((i) => tags.every((t) => parseTags(i.Labels?.[LABEL.tags]).includes(t)))
-      .map((i) => ({ key: [i.Created, toSummary(i).name] as CursorKey, info: i }))
+      .map((i) => ({ key: [i.Created, nameOf(i)] as CursorKey, info: i }))
       .sort((a, b) => compareKeys(a.key, b.key));
     const rest = after ? keyed.filter((k) => compareKeys(k.key, after) > 0) : keyed;
     const page = q.limit !== undefined ? rest.slice(0, q.limit) : rest;
