@@ -194,9 +194,10 @@ const moduleGroup = {
 // An ESM import of a Node built-in reads every export to build the module's namespace, and on Node 24 several
 // built-ins have lazy properties that load more when read: `import http from 'node:http'` loads undici and web
 // streams (~50 ms of CPU), node:fs its promises API, node:util parseArgs and worker_threads. The built bundle
-// therefore takes built-ins through process.getBuiltinModule, which reads only the names a chunk imports
-// (`takeBuiltins` below, applied to every output chunk; esbuild's own CommonJS interop would copy every property,
-// reading each one) and, unlike require, does not pass through the module hooks bin/berth registers.
+// therefore takes built-ins through globalThis.process.getBuiltinModule (a chunk may import node:process as
+// `process`), which reads only the names a chunk imports (`takeBuiltins` below, applied to every output chunk;
+// esbuild's own CommonJS interop would copy every property, reading each one) and, unlike require, does not pass
+// through the module hooks bin/berth registers.
 // Some that few commands call are not even required until first used: node:crypto (a docker context's hash, a
 // lock's token), node:child_process (a lock holder's `ps`), node:assert (yargs checks its invariants with
 // strictEqual and notStrictEqual on every parse; a check that holds needs no assert module), node:tty (it loads
@@ -214,11 +215,11 @@ function takeBuiltins(code, file) {
     const def = defaultAndComma ? defaultAndComma.replace(/\s*,\s*$/, '') : clause && !clause.startsWith('{') ? clause.replace(/^\* as /, '') : undefined;
     const named = clause?.startsWith('{') ? clause.slice(1, -1).split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/)) : [];
     if (!lazyBuiltins.has(name)) {
-      if (def) bindings.push(`const ${def} = process.getBuiltinModule(${id});`);
-      if (named.length) bindings.push(`const { ${named.map(([k, v]) => (v ? `${k}: ${v}` : k)).join(', ')} } = process.getBuiltinModule(${id});`);
+      if (def) bindings.push(`const ${def} = globalThis.process.getBuiltinModule(${id});`);
+      if (named.length) bindings.push(`const { ${named.map(([k, v]) => (v ? `${k}: ${v}` : k)).join(', ')} } = globalThis.process.getBuiltinModule(${id});`);
       return bindings.join(' ') + lines;
     }
-    const real = `(__lazy_${name} ??= process.getBuiltinModule(${id}))`;
+    const real = `(__lazy_${name} ??= globalThis.process.getBuiltinModule(${id}))`;
     bindings.push(`var __lazy_${name};`);
     if (def) bindings.push(`const ${def} = new Proxy({}, { get: (_, key) => ${real}[key] });`);
     for (const [k, v] of named) {
@@ -290,7 +291,7 @@ const result = await build({
   // process.getBuiltinModule, anything else through a createRequire made on first use. Neither an import of node:module
   // nor a createRequire per chunk (~30 chunks for a command), and built-ins skip the module hooks bin/berth registers.
   banner: {
-    js: "const require = ((url) => { let real; const load = () => (real ??= process.getBuiltinModule('node:module').createRequire(url)); return new Proxy(function require() {}, { apply: (_, __, [id]) => process.getBuiltinModule(id) ?? load()(id), get: (_, key) => load()[key] }); })(import.meta.url);",
+    js: "const require = ((url) => { const { process } = globalThis; let real; const load = () => (real ??= process.getBuiltinModule('node:module').createRequire(url)); return new Proxy(function require() {}, { apply: (_, __, [id]) => process.getBuiltinModule(id) ?? load()(id), get: (_, key) => load()[key] }); })(import.meta.url);",
   },
   logLevel: 'warning',
 });
