@@ -12,7 +12,7 @@ import { sourcePatches } from './source-patches.mjs';
 
 // BERTH_BUILD_WITHOUT=name,...: a build without those patches, stand-ins and plugins, to measure what each one
 // saves (bench/patches.mjs); names are those of scripts/source-patches.mjs and 'lazy-require', 'string-width',
-// 'take-builtins', 'module-groups'.
+// 'take-builtins', 'module-groups', 'lazy-cliui'.
 const without = new Set((process.env.BERTH_BUILD_WITHOUT ?? '').split(',').filter(Boolean));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -92,6 +92,25 @@ const lazyStringWidth = {
         '  return real(string, options);',
         '}',
       ].join('\n'),
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+// yargs lays out help with cliui, which imports string-width, strip-ansi and wrap-ansi (with ansi-styles' tables and
+// the east-asian-width data, shared with Ink): all evaluated at start-up, for help that most commands never print.
+// yargs gets a stand-in that loads cliui, bundled as usual, the first time it lays out help.
+const lazyCliui = {
+  name: 'lazy-cliui',
+  setup(b) {
+    b.onResolve({ filter: /^cliui$/ }, async (args) => {
+      if (args.pluginData?.real || !args.importer.includes(`${path.sep}yargs${path.sep}`)) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
+      return real.errors.length ? { errors: real.errors } : { path: real.path, namespace: 'lazy-cliui' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-cliui' }, (args) => ({
+      contents: `let real;\nexport default function ui(opts) {\n  real = real || require(${JSON.stringify(args.path)}).default;\n  return real(opts);\n}\n`,
       loader: 'js',
       resolveDir: path.dirname(args.path),
     }));
@@ -285,7 +304,7 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
-  plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), patchSources, precompiledSettings, directImports, ...(without.has('module-groups') ? [] : [moduleGroup])],
+  plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), ...(without.has('lazy-cliui') ? [] : [lazyCliui]), patchSources, precompiledSettings, directImports, ...(without.has('module-groups') ? [] : [moduleGroup])],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
   // Each chunk's `require` (bundled CommonJS code requires through it): a built-in straight from
   // process.getBuiltinModule, anything else through a createRequire made on first use. Neither an import of node:module
