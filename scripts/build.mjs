@@ -220,9 +220,9 @@ const moduleGroup = {
 // Some that few commands call are not even required until first used: node:crypto (a docker context's hash, a
 // lock's token), node:child_process (a lock holder's `ps`), node:assert (yargs checks its invariants with
 // strictEqual and notStrictEqual on every parse; a check that holds needs no assert module), node:tty (it loads
-// node:net; the CLI asks isatty only when the dashboard could start) and node:http (with node:net: the core's engine
-// connection takes it at load, and commands that never reach the engine, trust check, need neither).
-const lazyBuiltins = new Set(['crypto', 'child_process', 'assert', 'tty', 'http']);
+// node:net; the CLI asks isatty only when the dashboard could start), node:http and node:net (the core's engine
+// connection takes them at load, and commands that never reach the engine, trust check, need neither).
+const lazyBuiltins = new Set(['crypto', 'child_process', 'assert', 'tty', 'http', 'net']);
 const builtinImport = /^import ([\w$]+\s*,\s*)?(\{[^}]*\}|\* as [\w$]+|[\w$]+)? ?from "((?:node:)?([a-z_]+(?:\/[a-z_]+)?))";$/gm;
 function takeBuiltins(code, file) {
   return code.replace(builtinImport, (whole, defaultAndComma, clause, spec, bare) => {
