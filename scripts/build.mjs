@@ -12,7 +12,7 @@ import { sourcePatches } from './source-patches.mjs';
 
 // BERTH_BUILD_WITHOUT=name,...: a build without those patches, stand-ins and plugins, to measure what each one
 // saves (bench/patches.mjs); names are those of scripts/source-patches.mjs and 'lazy-require', 'string-width',
-// 'take-builtins'.
+// 'take-builtins', 'module-groups', 'lazy-cliui'.
 const without = new Set((process.env.BERTH_BUILD_WITHOUT ?? '').split(',').filter(Boolean));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -98,6 +98,25 @@ const lazyStringWidth = {
   },
 };
 
+// yargs lays out help with cliui, which imports string-width, strip-ansi and wrap-ansi (with ansi-styles' tables and
+// the east-asian-width data, shared with Ink): all evaluated at start-up, for help that most commands never print.
+// yargs gets a stand-in that loads cliui, bundled as usual, the first time it lays out help.
+const lazyCliui = {
+  name: 'lazy-cliui',
+  setup(b) {
+    b.onResolve({ filter: /^cliui$/ }, async (args) => {
+      if (args.pluginData?.real || !args.importer.includes(`${path.sep}yargs${path.sep}`)) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { real: true } });
+      return real.errors.length ? { errors: real.errors } : { path: real.path, namespace: 'lazy-cliui' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-cliui' }, (args) => ({
+      contents: `let real;\nexport default function ui(opts) {\n  real = real || require(${JSON.stringify(args.path)}).default;\n  return real(opts);\n}\n`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 // The library's domain faces (src/runtime/<domain>/index.ts) re-export their modules. esbuild splits chunks by
 // file, and a face imported statically by one chunk keeps every module it names in that chunk, so lazily loaded
 // modules would load with the first command. The bundle therefore imports each name from the module that defines it,
@@ -153,32 +172,73 @@ const directImports = {
   },
 };
 
+// esbuild puts the modules that exactly the same entry points reach into one chunk, so the core's twenty-odd modules,
+// each reached by a different set of commands, came out as as many chunks, and Node's ESM loader costs about
+// 0.3 ms a module (resolve, read, cache look-up, link). Each group below is therefore imported, from outside it,
+// through one module that re-exports all its members, which puts them in one chunk that loads whole, at once.
+// start: what cli.ts and main.ts load before any command runs (--version and --help load only this). core: the rest
+// of the core but the ssh transport and the settings validator, which load on first use. containers: the listing
+// and what it imports (creating and updating load on first use). trust: deciding a host command (trust check, berth
+// shell), bash parsing apart.
+const runtimeFile = (...parts) => path.resolve('src', 'runtime', ...parts);
+const start = [...['errors', 'format', 'version', 'paths'].map((f) => runtimeFile('core', `${f}.ts`)), ...['manifest', 'output', 'command-registry'].map((f) => path.resolve('src', 'commands', `${f}.ts`))];
+const coreApart = new Set(['index', 'ssh-connection', 'settings-validate']);
+const moduleGroups = {
+  start,
+  core: readdirSync(runtimeFile('core'))
+    .map((f) => runtimeFile('core', f))
+    .filter((f) => f.endsWith('.ts') && !coreApart.has(path.basename(f, '.ts')) && !start.includes(f))
+    .sort(),
+  containers: ['containers', 'summary', 'orphan-jobs', 'log-limits'].map((f) => runtimeFile('containers', `${f}.ts`)),
+  trust: ['trust', 'trust-flags', 'quoting', 'trust-place', 'request-environment'].map((f) => runtimeFile('host-commands', `${f}.ts`)),
+};
+const groupOf = new Map(Object.entries(moduleGroups).flatMap(([group, files]) => files.map((f) => [f, group])));
+const moduleGroup = {
+  name: 'module-groups',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      if (!args.importer.startsWith(path.resolve('src') + path.sep)) return undefined;
+      const group = groupOf.get(path.resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+      // A member imports another of its group as it is; anything else imports the group.
+      return group && groupOf.get(args.importer) !== group ? { path: group, namespace: 'module-group' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'module-group' }, (args) => ({
+      contents: moduleGroups[args.path].map((f) => `export * from ${JSON.stringify(f)};`).join('\n'),
+      loader: 'js',
+      resolveDir: path.resolve('src'),
+    }));
+  },
+};
+
 // An ESM import of a Node built-in reads every export to build the module's namespace, and on Node 24 several
 // built-ins have lazy properties that load more when read: `import http from 'node:http'` loads undici and web
 // streams (~50 ms of CPU), node:fs its promises API, node:util parseArgs and worker_threads. The built bundle
-// therefore takes built-ins through require, which reads only the names a chunk imports (`takeBuiltins` below,
-// applied to every output chunk; esbuild's own CommonJS interop would copy every property, reading each one).
-// Three that few commands call are not even required until first used: node:crypto (a docker context's hash, a
+// therefore takes built-ins through globalThis.process.getBuiltinModule (a chunk may import node:process as
+// `process`), which reads only the names a chunk imports (`takeBuiltins` below, applied to every output chunk;
+// esbuild's own CommonJS interop would copy every property, reading each one) and, unlike require, does not pass
+// through the module hooks bin/berth registers.
+// Some that few commands call are not even required until first used: node:crypto (a docker context's hash, a
 // lock's token), node:child_process (a lock holder's `ps`), node:assert (yargs checks its invariants with
-// strictEqual and notStrictEqual on every parse; a check that holds needs no assert module) and node:tty (it loads
-// node:net; the CLI asks isatty only when the dashboard could start).
-const lazyBuiltins = new Set(['crypto', 'child_process', 'assert', 'tty']);
+// strictEqual and notStrictEqual on every parse; a check that holds needs no assert module), node:tty (it loads
+// node:net; the CLI asks isatty only when the dashboard could start), node:http and node:net (the core's engine
+// connection takes them at load, and commands that never reach the engine, trust check, need neither).
+const lazyBuiltins = new Set(['crypto', 'child_process', 'assert', 'tty', 'http', 'net']);
 const builtinImport = /^import ([\w$]+\s*,\s*)?(\{[^}]*\}|\* as [\w$]+|[\w$]+)? ?from "((?:node:)?([a-z_]+(?:\/[a-z_]+)?))";$/gm;
 function takeBuiltins(code, file) {
   return code.replace(builtinImport, (whole, defaultAndComma, clause, spec, bare) => {
     const name = bare.replace(/^node:/, '');
-    if (!builtinModules.includes(name) || name === 'module') return whole;
+    if (!builtinModules.includes(name)) return whole;
     const id = JSON.stringify(`node:${name}`);
     const lines = '\n'.repeat(whole.split('\n').length - 1);
     const bindings = [];
     const def = defaultAndComma ? defaultAndComma.replace(/\s*,\s*$/, '') : clause && !clause.startsWith('{') ? clause.replace(/^\* as /, '') : undefined;
     const named = clause?.startsWith('{') ? clause.slice(1, -1).split(',').map((n) => n.trim()).filter(Boolean).map((n) => n.split(/\s+as\s+/)) : [];
     if (!lazyBuiltins.has(name)) {
-      if (def) bindings.push(`const ${def} = require(${id});`);
-      if (named.length) bindings.push(`const { ${named.map(([k, v]) => (v ? `${k}: ${v}` : k)).join(', ')} } = require(${id});`);
+      if (def) bindings.push(`const ${def} = globalThis.process.getBuiltinModule(${id});`);
+      if (named.length) bindings.push(`const { ${named.map(([k, v]) => (v ? `${k}: ${v}` : k)).join(', ')} } = globalThis.process.getBuiltinModule(${id});`);
       return bindings.join(' ') + lines;
     }
-    const real = `(__lazy_${name} ??= require(${id}))`;
+    const real = `(__lazy_${name} ??= globalThis.process.getBuiltinModule(${id}))`;
     bindings.push(`var __lazy_${name};`);
     if (def) bindings.push(`const ${def} = new Proxy({}, { get: (_, key) => ${real}[key] });`);
     for (const [k, v] of named) {
@@ -244,10 +304,13 @@ const result = await build({
   // Native addons, ssh2 (optional native crypto) and dockerode's BuildKit-only modules load from node_modules;
   // so does web-tree-sitter (the bash parser for trusted patterns), next to the wasm files it and tree-sitter-bash ship.
   external: ['better-sqlite3', 'node-pty', 'ssh2', 'cpu-features', 'react-devtools-core', 'protobufjs', 'web-tree-sitter', ...Object.values(lazyModules).filter((m) => !m.from).map((m) => m.real)],
-  plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), patchSources, precompiledSettings, directImports],
+  plugins: [...(without.has('lazy-require') ? [] : [lazyRequire]), ...(without.has('string-width') ? [] : [lazyStringWidth]), ...(without.has('lazy-cliui') ? [] : [lazyCliui]), patchSources, precompiledSettings, directImports, ...(without.has('module-groups') ? [] : [moduleGroup])],
   define: { BERTH_VERSION: JSON.stringify(pkg.version), BERTH_BUILD: JSON.stringify(buildId), 'process.env.NODE_ENV': '"production"' },
+  // Each chunk's `require` (bundled CommonJS code requires through it): a built-in straight from
+  // process.getBuiltinModule, anything else through a createRequire made on first use. Neither an import of node:module
+  // nor a createRequire per chunk (~30 chunks for a command), and built-ins skip the module hooks bin/berth registers.
   banner: {
-    js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
+    js: "const require = ((url) => { const { process } = globalThis; let real; const load = () => (real ??= process.getBuiltinModule('node:module').createRequire(url)); return new Proxy(function require() {}, { apply: (_, __, [id]) => process.getBuiltinModule(id) ?? load()(id), get: (_, key) => load()[key] }); })(import.meta.url);",
   },
   logLevel: 'warning',
 });

@@ -53,9 +53,10 @@ const environment = {
   DOCKER_CERT_PATH: { does: 'directory with `ca.pem`, `cert.pem` and `key.pem`', page: 'operations.md#remote-engines' },
   DOCKER_CONFIG: { does: 'moves `~/.docker` (docker contexts, `config.json` with registry credentials)', page: 'images-and-builds.md#registry-credentials' },
 };
-// Read from the environment but not berth's to describe: the platform's own directories and session variables, and
-// the token berth puts into a deployed container's environment.
-const notSettings = new Set(['HOME', 'USER', 'PATH', 'TERM', 'SSH_AUTH_SOCK', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'APPDATA', 'LOCALAPPDATA', 'BERTH_TOKEN']);
+// Read from the environment but not berth's to describe: the platform's own directories and session variables, the
+// token berth puts into a deployed container's environment, and DEBUG (the debug package's, which docker-modem logs
+// through: set, listings go through docker-modem so that its log shows them).
+const notSettings = new Set(['HOME', 'USER', 'PATH', 'TERM', 'SSH_AUTH_SOCK', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'APPDATA', 'LOCALAPPDATA', 'BERTH_TOKEN', 'DEBUG']);
 
 /** The file under src/runtime that exports defaultSettings (found by content, so it may move between folders). */
 function defaultsFile(dir = 'src/runtime') {

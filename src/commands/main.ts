@@ -3,17 +3,19 @@
 // Adding a command group: write src/commands/<group>.ts (exporting its CommandModule) and add one line to
 // `commandGroups`: the group's name and a loader that imports it. Nothing else: the build (scripts/build.mjs)
 // writes every group's command, aliases and describe to dist/commands.json, from which `berth --help`, --version and
-// are answered without loading any group; a command line loads only the group it names. Without that file
-// (running from src/, as the tests do) every group is loaded, as before.
+// are answered without loading any group; a command line loads only the group it names. A group may load its own
+// commands one by one (a VerbGroup, src/commands/command-registry.ts): the file then lists them too, and a command
+// line loads only the one it names. Without that file (running from src/, as the tests do) every group and command
+// is loaded, as before.
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { UsageError, resolvePaths, type Runtime, berthVersion } from '../runtime/core/index.js';
 import type { CliContext, CliIo, GlobalArgs } from './context.js';
 import { PIPE_HELP_WIDTH, readManifestFile } from './manifest.js';
 import { Output } from './output.js';
-import { registerCommandGroups, type Group } from './command-registry.js';
+import { groupWith, isVerbGroup, loadWholeGroup, registerCommandGroups, type Group, type VerbGroup } from './command-registry.js';
 import { usageMessage, type KnownOptions } from './usage-errors.js';
 
-export const commandGroups: Record<string, () => Promise<Group>> = {
+export const commandGroups: Record<string, () => Promise<Group | VerbGroup>> = {
   health: async () => (await import('./health.js')).healthCommand,
   room: async () => (await import('./room.js')).roomCommand,
   container: async () => (await import('./container.js')).containerCommand,
@@ -41,25 +43,45 @@ export const commandGroups: Record<string, () => Promise<Group>> = {
 
 /** Every command group, in `commandGroups` order (the order of `berth --help`). */
 export async function loadCommands(): Promise<Group[]> {
-  return Promise.all(Object.values(commandGroups).map((load) => load()));
+  return Promise.all(Object.values(commandGroups).map(async (load) => loadWholeGroup(await load())));
 }
 registerCommandGroups(loadCommands);
 
-/** What `berth --help` shows of a group, as the build records it in dist/commands.json. */
-export interface GroupLine {
-  group: string;
+/** What a group's `--help` shows of one of its commands (a VerbGroup's), as the build records it. */
+export interface VerbLine {
+  verb: string;
   command: Group['command'];
   aliases?: Group['aliases'];
   describe: Group['describe'];
   deprecated?: Group['deprecated'];
 }
 
+/** What `berth --help` shows of a group, as the build records it in dist/commands.json; a VerbGroup's commands too. */
+export interface GroupLine {
+  group: string;
+  command: Group['command'];
+  aliases?: Group['aliases'];
+  describe: Group['describe'];
+  deprecated?: Group['deprecated'];
+  verbs?: VerbLine[];
+}
+
 export async function commandManifest(): Promise<GroupLine[]> {
-  const groups = await loadCommands();
-  return Object.keys(commandGroups).map((group, i) => {
-    const { command, aliases, describe, deprecated } = groups[i]!;
-    return { group, command, aliases, describe, deprecated };
-  });
+  const groups = await Promise.all(Object.values(commandGroups).map((load) => load()));
+  return Promise.all(
+    Object.keys(commandGroups).map(async (group, i) => {
+      const g = groups[i]!;
+      const { command, aliases, describe, deprecated } = g;
+      if (!isVerbGroup(g)) return { group, command, aliases, describe, deprecated };
+      const verbs = await Promise.all(
+        Object.entries(g.verbs).map(async ([verb, load]) => {
+          const v = await load();
+          return { verb, command: v.command, aliases: v.aliases, describe: v.describe, deprecated: v.deprecated };
+        }),
+      );
+      return { group, command, aliases, describe, deprecated, verbs };
+    }),
+  );
 }
 
 /** The manifest's group lines when they name exactly this bundle's groups (readManifestFile checks the build). */
@@ -70,42 +92,60 @@ export function readManifest(file?: URL, build?: string): GroupLine[] | undefine
   return lines.length === names.length && lines.every((l, i) => l?.group === names[i] && (typeof l.describe === 'string' || l.describe === false)) ? lines : undefined;
 }
 
-/** The first word of a command line that is not a global option or its value (the group it names, if any). */
-function firstWord(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
+/** The first words of a command line that are not global options or their values (the group and command it names). */
+function firstWords(args: string[], count: number): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < args.length && words.length < count; i++) {
     const a = args[i]!;
-    if (a === '--') return undefined;
+    if (a === '--') break;
     if (/^(--host|-H|--output|-o|--room|-r)$/.test(a)) i++;
-    else if (!a.startsWith('-')) return a;
+    else if (!a.startsWith('-')) words.push(a);
   }
-  return undefined;
+  return words;
 }
 
-/** Thrown when yargs enters a group that was only registered by its help line: main() then loads them all. */
+/** Thrown when yargs enters a group or command that was only registered by its help line: main() then loads them all. */
 class GroupNotLoaded extends Error {}
+
+/** A group or command registered by its help line alone. */
+function standIn(line: { command: Group['command']; aliases?: Group['aliases']; describe: Group['describe']; deprecated?: Group['deprecated'] }): Group {
+  return {
+    command: line.command,
+    aliases: line.aliases,
+    describe: line.describe,
+    deprecated: line.deprecated,
+    builder: () => {
+      throw new GroupNotLoaded();
+    },
+    handler: () => {},
+  };
+}
+
+const namedBy = (line: { command: Group['command']; aliases?: Group['aliases'] }, word: string | undefined) =>
+  [line.command, line.aliases ?? []].flat().some((c) => String(c).split(/\s+/)[0] === word);
+
+/** A VerbGroup with the command `word` names loaded and the rest as help lines; or with all of them loaded. */
+async function verbsFor(group: VerbGroup, lines: VerbLine[] | undefined, word: string | undefined): Promise<Group> {
+  const verbs = Object.keys(group.verbs);
+  const named = Array.isArray(lines) && lines.length === verbs.length && lines.every((l, i) => l?.verb === verbs[i]) ? lines.find((l) => namedBy(l, word)) : undefined;
+  // No command named, a typo, or a manifest that does not list this group's commands: every one, as before.
+  if (!named) return loadWholeGroup(group);
+  return groupWith(group, await Promise.all(lines!.map((line) => (line === named ? group.verbs[line.verb]!() : standIn(line)))));
+}
 
 /** The groups to register: the named one loaded, the rest as help lines; or every group loaded. */
 async function groupsFor(args: string[], all: boolean): Promise<Group[]> {
   const manifest = all ? undefined : readManifest();
   if (!manifest) return loadCommands();
-  const word = firstWord(args);
-  const named = manifest.find((l) => [l.command, l.aliases ?? []].flat().some((c) => String(c).split(/\s+/)[0] === word));
+  const [word, verb] = firstWords(args, 2);
+  const named = manifest.find((l) => namedBy(l, word));
   if (word !== undefined && !named) return loadCommands(); // a typo: yargs' suggestions and errors as before
   return Promise.all(
-    manifest.map(async (line) =>
-      line === named
-        ? commandGroups[line.group]!()
-        : {
-            command: line.command,
-            aliases: line.aliases,
-            describe: line.describe,
-            deprecated: line.deprecated,
-            builder: () => {
-              throw new GroupNotLoaded();
-            },
-            handler: () => {},
-          },
-    ),
+    manifest.map(async (line) => {
+      if (line !== named) return standIn(line);
+      const group = await commandGroups[line.group]!();
+      return isVerbGroup(group) ? verbsFor(group, line.verbs, verb) : group;
+    }),
   );
 }
 

@@ -65,12 +65,16 @@ export interface ContainerStatus {
 
 
 
+/** The name a summary shows: berth's name label, else the engine's name. */
+function nameOf(info: Docker.ContainerInfo): string {
+  return info.Labels?.[LABEL.name] ?? (info.Names?.[0] ?? '').replace(/^\//, '');
+}
+
 export function toSummary(info: Docker.ContainerInfo): ContainerSummary {
   const labels = info.Labels ?? {};
-  const dockerName = (info.Names?.[0] ?? '').replace(/^\//, '');
   return {
     id: info.Id,
-    name: labels[LABEL.name] ?? dockerName,
+    name: nameOf(info),
     room: labels[LABEL.room] ?? '',
     kind: labels[LABEL.kind] ?? 'container',
     agent: labels[LABEL.agent] ?? '',
@@ -118,9 +122,8 @@ export class ContainerService {
     room: string | undefined,
     opts: { all?: boolean; signal?: AbortSignal; filters?: { label?: string[]; id?: string[] } } = {},
   ): Promise<ContainerSummary[]> {
-    const engine = await this.rt.engine();
     const filters = { ...opts.filters, label: [...roomLabelFilter(room), ...(opts.filters?.label ?? [])] };
-    const infos = await engine.call('list containers', (d) => d.listContainers({ all: opts.all ?? true, filters, abortSignal: opts.signal } as object));
+    const infos = await this.rt.listContainers('list containers', { all: opts.all ?? true, filters, signal: opts.signal });
     return infos.map(toSummary).sort((a, b) => compareText(b.created, a.created) || compareText(a.name, b.name));
   }
 
@@ -165,23 +168,16 @@ export class ContainerService {
     const tags = (q.tags ?? []).map((t) => validateTag(t));
     if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit < 1)) throw new UsageError(`invalid --limit "${q.limit}": use a whole number, 1 or more`);
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const engine = await this.rt.engine();
     const labels = [...roomLabelFilter(room), ...(q.agent ? [`${LABEL.agent}=${q.agent}`] : [])];
     const [listed, orphans] = await Promise.all([
-      engine.call('list containers', (d) =>
-        d.listContainers({
-          all: Boolean(q.all || status.length),
-          filters: { label: labels, ...(status.length ? { status } : {}) },
-          abortSignal: q.signal,
-        } as object),
-      ),
+      this.rt.listContainers('list containers', { all: Boolean(q.all || status.length), filters: { label: labels, ...(status.length ? { status } : {}) }, signal: q.signal }),
       removeOrphanJobs(this.rt, room, q.signal),
     ]);
     const infos = listed.filter((i) => !orphans.includes(i.Id));
     if (infos.length === 0) await this.assertRoomExists(room);
     const keyed = infos
       .filter((i) => tags.every((t) => parseTags(i.Labels?.[LABEL.tags]).includes(t)))
-      .map((i) => ({ key: [i.Created, toSummary(i).name] as CursorKey, info: i }))
+      .map((i) => ({ key: [i.Created, nameOf(i)] as CursorKey, info: i }))
       .sort((a, b) => compareKeys(a.key, b.key));
     const rest = after ? keyed.filter((k) => compareKeys(k.key, after) > 0) : keyed;
     const page = q.limit !== undefined ? rest.slice(0, q.limit) : rest;

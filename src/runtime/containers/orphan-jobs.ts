@@ -6,12 +6,16 @@ import { LABEL, roomLabelFilter, tagHolderGone, type Runtime } from '../core/ind
 /** Removes the room's finished jobs whose berth is certainly gone; returns their ids. Never fails its caller. */
 export async function removeOrphanJobs(rt: Runtime, room: string, signal?: AbortSignal): Promise<string[]> {
   try {
-    const engine = await rt.engine();
-    const jobs = await engine.call('list finished jobs', (d) =>
-      d.listContainers({ all: true, filters: { label: [...roomLabelFilter(room), `${LABEL.kind}=job`, LABEL.holder], status: ['created', 'exited', 'dead'] }, abortSignal: signal } as object),
-    );
+    const jobs = await rt.listContainers('list finished jobs', {
+      all: true,
+      filters: { label: [...roomLabelFilter(room), `${LABEL.kind}=job`, LABEL.holder], status: ['created', 'exited', 'dead'] },
+      signal,
+    });
     const orphans = jobs.filter((j) => tagHolderGone(j.Labels?.[LABEL.holder] ?? ''));
-    await Promise.all(orphans.map((j) => engine.docker.getContainer(j.Id).remove({ force: true, v: true }).catch(() => undefined)));
+    if (orphans.length) {
+      const engine = await rt.engine();
+      await Promise.all(orphans.map((j) => engine.docker.getContainer(j.Id).remove({ force: true, v: true }).catch(() => undefined)));
+    }
     return orphans.map((j) => j.Id);
   } catch {
     return []; // the listing or command that asked says what is wrong with the engine

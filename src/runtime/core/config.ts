@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BerthError } from './errors.js';
 import type { BerthPaths } from './paths.js';
 import { settingsSchema } from './settings-schema.js';
-import { settingsValidator, type SchemaError } from './settings-validate.js';
+import type { SchemaError, SettingsValidate } from './settings-validate.js';
 
 export interface AgentLimits {
   cpus?: number;
@@ -111,9 +111,18 @@ export async function readSettingsFile(file: string): Promise<Partial<BerthSetti
 
 /** What is wrong with a settings object, in one line naming the key, or undefined when it fits the schema. */
 export async function settingsProblem(value: unknown): Promise<string | undefined> {
-  const validate = await settingsValidator();
+  const validate = await loadValidator();
   if (validate(value)) return undefined;
   return describeSchemaError(validate.errors?.[0], value);
+}
+
+/**
+ * The schema's validator, loaded when a settings file is there to check (the bundle's is generated code, ~60 KB that
+ * a command reading no settings file need not load).
+ */
+async function loadValidator(): Promise<SettingsValidate> {
+  const { settingsValidator } = await import('./settings-validate.js');
+  return settingsValidator();
 }
 
 type Node = { title?: string; properties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean };
@@ -169,7 +178,7 @@ export async function openSettings(paths: BerthPaths): Promise<SettingsStore> {
     // Private to the user like the rest of berth's files (conf's default is 0666 less the umask).
     configFileMode: 0o600,
   });
-  const validate = await settingsValidator();
+  const validate = await loadValidator();
   return {
     path: conf.path,
     get: (key) => conf.get(key),

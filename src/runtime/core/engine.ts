@@ -3,8 +3,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import querystring from 'node:querystring';
 import type Docker from 'dockerode';
 import { EngineUnreachableError, UsageError, fromEngineError } from './errors.js';
 
@@ -181,11 +183,21 @@ function describeConnectionError(err: unknown, endpoint: EngineEndpoint): string
   }
 }
 
+/** An engine call's failure as berth reports it: connection failures name the endpoint; HTTP errors are typed. */
+export function translateEngineError(endpoint: EngineEndpoint, err: unknown, what: string): unknown {
+  if (isConnectionError(err)) {
+    return new EngineUnreachableError(endpoint.url, describeConnectionError(err, endpoint), { cause: err });
+  }
+  if ((err as { name?: string })?.name === 'AbortError') return err;
+  return fromEngineError(err, what);
+}
+
 /** A connected engine: the dockerode client plus the endpoint every error names. */
 export class Engine {
   constructor(
     readonly endpoint: EngineEndpoint,
     readonly docker: Docker,
+    private readonly connection?: EngineConnection,
   ) {}
 
   /** Runs one engine call, turning connection failures and HTTP errors into typed errors. */
@@ -198,11 +210,7 @@ export class Engine {
   }
 
   translate(err: unknown, what: string): unknown {
-    if (isConnectionError(err)) {
-      return new EngineUnreachableError(this.endpoint.url, describeConnectionError(err, this.endpoint), { cause: err });
-    }
-    if ((err as { name?: string })?.name === 'AbortError') return err;
-    return fromEngineError(err, what);
+    return translateEngineError(this.endpoint, err, what);
   }
 
   async ping(): Promise<void> {
@@ -230,7 +238,16 @@ export class Engine {
    */
   close(): void {
     (this.docker.modem as { agent?: http.Agent }).agent?.destroy();
+    for (const socket of this.connection?.sockets ?? []) socket.destroy();
   }
+}
+
+/** How berth reaches an engine: its endpoint and the options dockerode (or berth's own request) connects with. */
+export interface EngineConnection {
+  endpoint: EngineEndpoint;
+  options: Docker.DockerOptions;
+  /** The sockets of berth's own requests still open (listContainersOverSocket), which Engine.close ends too. */
+  sockets: Set<net.Socket>;
 }
 
 /**
@@ -239,17 +256,142 @@ export class Engine {
  * DEP0170 warning) and skips known_hosts.
  */
 export async function connectEngine(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
+  return engineOver(await engineConnection(endpoint, env));
+}
+
+/** The dockerode client over a connection (loads dockerode). */
+export async function engineOver(connection: EngineConnection): Promise<Engine> {
   const { default: DockerCtor } = await import('dockerode');
-  let options = endpoint.options;
-  if (options.protocol === 'ssh') {
-    // Lazy for start-up: only ssh:// engines load the ssh transport.
-    const { sshAgent, sshTarget } = await import('./ssh-connection.js');
-    options = { protocol: 'http', host: options.host, port: options.port, agent: sshAgent(sshTarget(endpoint.url), env) } as Docker.DockerOptions;
-  } else if (options.socketPath) {
+  let options = connection.options;
+  if (options.socketPath) {
     // The global agent's settings, with TLS's server name set (to none): otherwise every first request derives one
     // from the Host header through net.isIP, whose IPv6 pattern V8 compiles on first use (~15 ms of start-up).
     const global = (http.globalAgent as http.Agent & { options: http.AgentOptions }).options;
     options = { ...options, agent: new http.Agent({ ...global, servername: '' } as http.AgentOptions) } as Docker.DockerOptions;
   }
-  return new Engine(endpoint, new DockerCtor(options));
+  return new Engine(connection.endpoint, new DockerCtor(options), connection);
+}
+
+/** The options an endpoint is reached with (an ssh endpoint through an agent of berth's own), without dockerode. */
+export async function engineConnection(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): Promise<EngineConnection> {
+  let options = endpoint.options;
+  if (options.protocol === 'ssh') {
+    // Lazy for start-up: only ssh:// engines load the ssh transport.
+    const { sshAgent, sshTarget } = await import('./ssh-connection.js');
+    options = { protocol: 'http', host: options.host, port: options.port, agent: sshAgent(sshTarget(endpoint.url), env) } as Docker.DockerOptions;
+  }
+  return { endpoint, options, sockets: new Set() };
+}
+
+/**
+ * GET /containers/json (what dockerode's listContainers asks) straight over a local socket, with neither dockerode nor
+ * Node's HTTP client (~10 ms of a listing's start-up): one HTTP/1.1 request on its own connection, closed after the
+ * answer. The answer, or the error, is the one docker-modem makes: the parsed JSON for 200, else its "(HTTP code N)"
+ * error with statusCode and json; a connection that fails or ends before a whole answer fails as Node's client does.
+ * Undefined for an endpoint that is not a local socket, and when DEBUG is set (docker-modem's debug log would show
+ * the request).
+ */
+export function listContainersOverSocket(
+  connection: EngineConnection,
+  query: { all: boolean; filters: Record<string, string[]> },
+  signal: AbortSignal | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<Docker.ContainerInfo[]> | undefined {
+  const { socketPath } = connection.options as { socketPath?: string };
+  if (!socketPath || process.platform === 'win32' || env.DEBUG) return undefined;
+  // docker-modem's query string: object values as JSON, the rest as querystring writes them.
+  const target = `/containers/json?${querystring.stringify({ all: query.all, filters: JSON.stringify(query.filters) })}`;
+  const statusCodes: Record<number, string | true> = { 200: true, 400: 'bad parameter', 500: 'server error' };
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const socket = net.connect(socketPath);
+    connection.sockets.add(socket);
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const finish = (err: unknown, value?: Docker.ContainerInfo[]) => {
+      if (settled) return;
+      settled = true;
+      connection.sockets.delete(socket);
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const onAbort = () => finish(abortError(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const answer = (ended: boolean) => {
+      const res = parseResponse(Buffer.concat(chunks), ended);
+      if (!res) {
+        if (ended) finish(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+        return;
+      }
+      const text = res.body.toString();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = null;
+      }
+      json ||= res.body;
+      if (statusCodes[res.status] === true) return finish(undefined, json as Docker.ContainerInfo[]);
+      const cause = json as { message?: string; error?: string };
+      const err = new Error(`(HTTP code ${res.status}) ${statusCodes[res.status] || 'unexpected'} - ${cause.message || cause.error || cause} `) as Error & { reason?: string | true; statusCode?: number; json?: unknown };
+      err.reason = statusCodes[res.status];
+      err.statusCode = res.status;
+      err.json = json;
+      finish(err);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      answer(false);
+    });
+    socket.on('end', () => answer(true));
+    socket.on('close', () => answer(true));
+    socket.on('error', (err) => finish(err));
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+/** Node's error for an aborted request (name AbortError, the signal's reason as its cause). */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
+/**
+ * A whole HTTP/1.1 response in `data`: status and body (Content-Length, chunked, or up to the end of the connection
+ * when `ended`); undefined while it is not whole yet, or when it cannot be read.
+ */
+export function parseResponse(data: Buffer, ended: boolean): { status: number; body: Buffer } | undefined {
+  const head = data.indexOf('\r\n\r\n');
+  if (head < 0) return undefined;
+  const [statusLine, ...lines] = data.subarray(0, head).toString('latin1').split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(statusLine!)?.[1];
+  if (!status) return undefined;
+  const headers = new Map<string, string>();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  const rest = data.subarray(head + 4);
+  if (/(?:^|,)\s*chunked\s*$/i.test(headers.get('transfer-encoding') ?? '')) {
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (;;) {
+      const eol = rest.indexOf('\r\n', at);
+      if (eol < 0) return undefined;
+      const size = Number.parseInt(rest.subarray(at, eol).toString('latin1').split(';')[0]!.trim(), 16);
+      if (!Number.isFinite(size) || size < 0) return undefined;
+      if (size === 0) return { status: Number(status), body: Buffer.concat(parts) };
+      if (rest.length < eol + 2 + size + 2) return undefined;
+      parts.push(rest.subarray(eol + 2, eol + 2 + size));
+      at = eol + 2 + size + 2;
+    }
+  }
+  const length = headers.get('content-length');
+  if (length !== undefined) {
+    const n = Number(length);
+    if (!Number.isInteger(n) || n < 0) return undefined;
+    return rest.length >= n ? { status: Number(status), body: rest.subarray(0, n) } : undefined;
+  }
+  return ended ? { status: Number(status), body: rest } : undefined;
 }

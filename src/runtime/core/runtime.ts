@@ -2,7 +2,8 @@
 import { AuditLog } from './audit.js';
 import { auditLimitsFromEnv } from './audit-file.js';
 import { defaultSettings, openSettings, readSettingsFile, settingsFile, SettingsShapeError, type BerthSettings, type SettingsStore } from './config.js';
-import { connectEngine, resolveEndpoint, type Engine, type EngineEndpoint } from './engine.js';
+import type Docker from 'dockerode';
+import { engineConnection, engineOver, listContainersOverSocket, resolveEndpoint, translateEngineError, type Engine, type EngineConnection, type EngineEndpoint } from './engine.js';
 import { Masker } from './mask.js';
 import { resolvePaths, type BerthPaths } from './paths.js';
 import { openDatabase, type Database } from './store.js';
@@ -25,6 +26,7 @@ export class Runtime {
   readonly mask: Masker;
   readonly env: NodeJS.ProcessEnv;
   private enginePromise?: Promise<Engine>;
+  private connectionPromise?: Promise<EngineConnection>;
   private settingsPromise?: Promise<SettingsStore>;
   /** The settings file as read and checked once by setting() (conf, once opened, answers instead). */
   private storedSettings?: Promise<Partial<BerthSettings>>;
@@ -109,8 +111,30 @@ export class Runtime {
   }
 
   engine(): Promise<Engine> {
-    this.enginePromise ??= this.endpoint().then((e) => connectEngine(e, this.env));
+    this.enginePromise ??= this.connection().then(engineOver);
     return this.enginePromise;
+  }
+
+  /** How the engine is reached (endpoint, agent), without loading dockerode. */
+  private connection(): Promise<EngineConnection> {
+    this.connectionPromise ??= this.endpoint().then((e) => engineConnection(e, this.env));
+    return this.connectionPromise;
+  }
+
+  /**
+   * The engine's containers for a query, as dockerode's listContainers gives them (docker ps): over a local socket
+   * without loading dockerode (listings are the commands' and the dashboard's hot path), else through dockerode.
+   * Errors as Engine.call makes them.
+   */
+  async listContainers(what: string, query: { all: boolean; filters: Record<string, string[]>; signal?: AbortSignal }): Promise<Docker.ContainerInfo[]> {
+    const connection = await this.connection();
+    const direct = listContainersOverSocket(connection, { all: query.all, filters: query.filters }, query.signal, this.env);
+    if (!direct) return (await this.engine()).call(what, (d) => d.listContainers({ all: query.all, filters: query.filters, abortSignal: query.signal } as object));
+    try {
+      return await direct;
+    } catch (err) {
+      throw translateEngineError(connection.endpoint, err, what);
+    }
   }
 
   db(): Database {
