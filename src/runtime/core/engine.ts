@@ -341,10 +341,9 @@ export function listContainersOverSocket(
       err.json = json;
       finish(err);
     };
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      answer(false);
-    });
+    // Read once the engine closes the connection (Connection: close): parsing on every chunk would copy a large
+    // listing over and over.
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => answer(true));
     socket.on('close', () => answer(true));
     socket.on('error', (err) => finish(err));
