@@ -8,6 +8,12 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const berthBin = process.env.BERTH_BENCH_BIN ?? path.join(repoRoot, 'bin', 'berth');
 export const node = process.execPath;
 
+// A bench piped into \`head\` loses its stdout halfway: the writes then fail quietly, so the run still reaches its
+// clean-up instead of dying with its containers left running.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   if (!sorted.length) return NaN;
