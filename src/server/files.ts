@@ -142,7 +142,9 @@ export function filesRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const full = filesPath(req.query.path);
-      return streamed(reply, 'application/octet-stream', (sink) => downloadFile(req.rt, roomOf(req, ctx), req.params.cuid, full, sink, { signal: requestSignal(req, reply, ctx.shutdown) }));
+      // Content-Length from the archive's header: the client knows the size, and the body needs no chunk framing.
+      const onSize = (size: number) => void reply.header('content-length', size);
+      return streamed(reply, 'application/octet-stream', (sink) => downloadFile(req.rt, roomOf(req, ctx), req.params.cuid, full, sink, { signal: requestSignal(req, reply, ctx.shutdown), onSize }));
     },
   );
 

@@ -392,9 +392,11 @@ describe('shutdown', () => {
     // and read to its end after the server has gone.
     let received = 0;
     let response: http.IncomingMessage | undefined;
+    let length: string | undefined;
     const download = new Promise<{ status: number; complete: boolean }>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port: srv.port, path: `/v1/containers/${cuid}/files?path=big`, headers: { authorization: srv.auth() }, agent: false }, (res) => {
         response = res;
+        length = res.headers['content-length'];
         res.once('data', () => res.pause());
         res.on('data', (d: Buffer) => (received += d.length));
         res.on('error', () => {});
@@ -407,6 +409,8 @@ describe('shutdown', () => {
     response!.resume();
     const d = await download;
     expect(d.status).toBe(200);
+    // The size, from the archive's header, announced before the first byte.
+    expect(length).toBe(String(64 * 1024 * 1024));
     // Cut, never passed off as whole: the client sees an incomplete body.
     expect(d.complete).toBe(false);
     expect(received).toBeLessThan(64 * 1024 * 1024);

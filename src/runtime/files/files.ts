@@ -589,7 +589,12 @@ export async function downloadFile(
   ref: string,
   p: string,
   out: Writable | string,
-  opts: { signal?: AbortSignal; onProgress?: (bytes: number, total: number) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onProgress?: (bytes: number, total: number) => void;
+    /** The file's exact size, from the engine's archive, before its first byte is written. */
+    onSize?: (size: number) => void;
+  } = {},
 ): Promise<{ container: string; path: string; bytes: number; to?: string }> {
   const { c, path: full, st } = await resolvePath(rt, room, ref, p, opts.signal);
   if (st.type === 'directory') throw new UsageError(`"${full}" in container "${c.name}" is a directory: download it with --format tar|zip or --extract-to DIR`);
@@ -613,6 +618,7 @@ export async function downloadFile(
       for await (const entry of tarEntries(stream)) {
         if (found || entry.type !== 'file') continue;
         found = true;
+        opts.onSize?.(entry.size);
         for await (const chunk of entry.body!) {
           bytes += chunk.length;
           opts.onProgress?.(bytes, st.size);
