@@ -124,8 +124,9 @@ export class SessionManager {
 
   /**
    * The terminal's owner, once session `id` has the terminal: keys go to `sink` from the session's first output on
-   * (its program is up and reading, so the pty does not echo them early; at most 1.5 s later for a program that
-   * prints nothing), what was typed ahead first, in order.
+   * (its program is up and reading, so the pty does not echo them early; at most 5 s later for a program that
+   * prints nothing: an exec on a busy machine can take well over a second to show a shell's prompt), what was
+   * typed ahead first, in order.
    */
   connectInput(id: number, sink: (bytes: string | Buffer) => void): void {
     const held = (this.held ??= { typed: [] });
@@ -140,7 +141,7 @@ export class SessionManager {
     const timer = setTimeout(() => {
       off();
       connect();
-    }, 1500).unref();
+    }, 5000).unref();
     const off = entry.session.onData(() => {
       off();
       clearTimeout(timer);
