@@ -47,22 +47,22 @@ export async function loadCommands(): Promise<Group[]> {
 }
 registerCommandGroups(loadCommands);
 
-/** What a group's `--help` shows of one of its commands (a VerbGroup's), as the build records it. */
-export interface VerbLine {
-  verb: string;
+/** A help line of a group or of one of its commands, as the build records it in dist/commands.json. */
+interface HelpLine {
   command: Group['command'];
   aliases?: Group['aliases'];
   describe: Group['describe'];
   deprecated?: Group['deprecated'];
 }
 
-/** What `berth --help` shows of a group, as the build records it in dist/commands.json; a VerbGroup's commands too. */
-export interface GroupLine {
+/** What a group's `--help` shows of one of its commands (a VerbGroup's). */
+export interface VerbLine extends HelpLine {
+  verb: string;
+}
+
+/** What `berth --help` shows of a group; a VerbGroup's commands too. */
+export interface GroupLine extends HelpLine {
   group: string;
-  command: Group['command'];
-  aliases?: Group['aliases'];
-  describe: Group['describe'];
-  deprecated?: Group['deprecated'];
   verbs?: VerbLine[];
 }
 
