@@ -1,4 +1,4 @@
-// Listings over a local socket (Runtime.listContainers): berth's own request, without dockerode, answers what
+// Listings over a local socket (Runtime.listContainers): the request made without dockerode answers what
 // dockerode's listContainers answers, and fails the way it does, for the real engine and for broken ones.
 import fs from 'node:fs';
 import net from 'node:net';
