@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, compare, ensureBuilt, node, removeBenchRoom, table } from './lib.mjs';
+import { berthBin, compare, cpuMs, ensureBuilt, node, percentile, removeBenchRoom, table } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,20 +43,13 @@ try {
     if (rows !== count) throw new Error(`${c.name}: expected ${count} rows, got ${rows}`);
   }
   const rows = compare(cases, runs);
-  // CPU time (user+sys) as well: on a busy machine wall time mostly measures the queue for a CPU.
-  const cpu = cases.map((c) => {
-    const values = [];
-    for (let i = 0; i < runs; i++) {
-      const r = spawnSync('/usr/bin/time', ['-f', '%U %S', c.cmd, ...c.args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-      const [user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-      values.push((user + sys) * 1000);
-    }
-    values.sort((a, b) => a - b);
-    return { name: c.name, median: values[Math.floor(values.length / 2)] };
-  });
+  // CPU time (user+sys) as well, interleaved: on a busy machine wall time mostly measures the queue for a CPU.
+  const cpu = cases.map((c) => ({ name: c.name, values: [] }));
+  for (let i = 0; i < runs; i++) cases.forEach((c, j) => cpu[j].values.push(cpuMs(c.cmd, c.args, env)));
+  for (const c of cpu) c.median = percentile(c.values, 50);
   console.log(`\n## container list vs docker ps (${runs} runs each, interleaved; node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)})\n`);
   console.log(table(rows, cases[1].name));
-  console.log(`\nCPU time (user+sys, median): ${cpu.map((c) => `${c.name} ${c.median.toFixed(0)} ms`).join(', ')}; ratio ${(cpu[0].median / cpu[1].median).toFixed(2)}×`);
+  console.log(`\nCPU time (user+sys, median): ${cpu.map((c) => `${c.name} ${c.median.toFixed(1)} ms`).join(', ')}; ratio ${(cpu[0].median / cpu[1].median).toFixed(2)}×`);
 } finally {
   removeBenchRoom(room, env);
   fs.rmSync(home, { recursive: true, force: true });

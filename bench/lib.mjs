@@ -91,3 +91,20 @@ export function removeBenchRoom(room, env) {
   }
   console.error(`bench: room ${room} is still there; remove it with: berth room delete ${room} --force`);
 }
+
+const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * user+sys ms of one run of cmd, from bash's `times` (its children's line), which has millisecond resolution:
+ * /usr/bin/time's has 10 ms, as much as all of `docker ps`. An exit status not in `ok` throws (the figure would be wrong).
+ */
+export function cpuMs(cmd, args, env = process.env, ok = [0]) {
+  const line = [cmd, ...args].map(quote).join(' ');
+  const r = spawnSync('bash', ['-c', `${line} >/dev/null 2>&1 </dev/null; s=$?; times; exit $s`], { env, encoding: 'utf8' });
+  if (!ok.includes(r.status)) throw new Error(`${line} failed (${r.status})`);
+  const [user, sys] = r.stdout.trim().split('\n').pop().split(/\s+/).map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return Number(m[1]) * 60000 + Number(m[2]) * 1000;
+  });
+  return user + sys;
+}

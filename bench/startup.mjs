@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pty from 'node-pty';
-import { berthBin, ensureBuilt, node, percentile, removeBenchRoom } from './lib.mjs';
+import { berthBin, cpuMs, ensureBuilt, node, percentile, removeBenchRoom } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,20 +24,9 @@ const image = process.env.BERTH_BENCH_IMAGE ?? 'berth-fixture:latest';
 const room = `bench-${randomBytes(3).toString('hex')}`;
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
 const env = { ...process.env, BERTH_HOME: home, BERTH_ROOM: room, TERM: 'xterm-256color' };
-const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** user+sys ms of one run of cmd, from bash's `times` (children's line), which has millisecond resolution. */
-function cpuOnce(cmd, args, extraEnv = {}) {
-  const line = [cmd, ...args].map(quote).join(' ');
-  const r = spawnSync('bash', ['-c', `${line} >/dev/null 2>&1 </dev/null; s=$?; times; exit $s`], { env: { ...env, ...extraEnv }, encoding: 'utf8' });
-  // trust check exits 1 for a command that is not trusted; anything else that fails means the figure is wrong.
-  if (r.status !== 0 && !(r.status === 1 && args.includes('trust'))) throw new Error(`${line} failed (${r.status})`);
-  const [user, sys] = r.stdout.trim().split('\n').pop().split(/\s+/).map((t) => {
-    const m = /^(\d+)m([\d.]+)s$/.exec(t);
-    return Number(m[1]) * 60000 + Number(m[2]) * 1000;
-  });
-  return user + sys;
-}
+/** user+sys ms of one run (lib.mjs); trust check exits 1 for a command that is not trusted. */
+const cpuOnce = (cmd, args, extraEnv = {}) => cpuMs(cmd, args, { ...env, ...extraEnv }, args.includes('trust') ? [0, 1] : [0]);
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

@@ -223,7 +223,7 @@ const moduleGroup = {
 // node:net; the CLI asks isatty only when the dashboard could start), node:http and node:net (the core's engine
 // connection takes them at load, and commands that never reach the engine, trust check, need neither).
 const lazyBuiltins = new Set(['crypto', 'child_process', 'assert', 'tty', 'http', 'net']);
-const builtinImport = /^import ([\w$]+\s*,\s*)?(\{[^}]*\}|\* as [\w$]+|[\w$]+)? ?from "((?:node:)?([a-z_]+(?:\/[a-z_]+)?))";$/gm;
+const builtinImport = /^import ([\w$]+\s*,\s*)?(\{[^}]*\}|\* as [\w$]+|[\w$]+)? ?from "((?:node:)?([a-z_0-9]+(?:\/[a-z_]+)?))";$/gm;
 function takeBuiltins(code, file) {
   return code.replace(builtinImport, (whole, defaultAndComma, clause, spec, bare) => {
     const name = bare.replace(/^node:/, '');
@@ -319,7 +319,7 @@ for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith
   const code = readFileSync(file, 'utf8');
   const taken = without.has('take-builtins') ? code : takeBuiltins(code, file);
   if (taken !== code) writeFileSync(file, taken);
-  const left = /^import .* from "(node:)?([a-z_]+)";$/m.exec(taken);
+  const left = /^import .* from "(node:)?([a-z_0-9]+)";$/m.exec(taken);
   if (left && !without.has('take-builtins') && left[2] !== 'module' && builtinModules.includes(left[2])) throw new Error(`build: ${file} still imports a built-in: ${left[0]}`);
 }
 

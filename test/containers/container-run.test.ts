@@ -102,6 +102,11 @@ describe('container list', () => {
       expect(await names('--all', '--tag', 'red')).toEqual(['done', 'up1']);
       expect(await names('--tag', 'red', '--tag', 'x')).toEqual(['up1']);
       expect(await names('--agent', 'bob')).toEqual(['up2']);
+      // Without --all, what docker ps lists: a paused container too (its process is there, frozen).
+      expect((await l('container', 'pause', 'up2')).code).toBe(0);
+      expect(await names()).toEqual(['up1', 'up2']);
+      expect(await names('--status', 'paused')).toEqual(['up2']);
+      expect((await l('container', 'unpause', 'up2')).code).toBe(0);
       const json = JSON.parse((await l('container', 'list', '-o', 'json')).stdout);
       expect(json.next_cursor).toBeNull();
 

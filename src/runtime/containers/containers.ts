@@ -9,7 +9,7 @@ import type { UpdateOptions, UpdateResult } from './container-update.js';
 import { BerthError, ConflictError, NotFoundError, UsageError, LABEL, filesVolumeName, roomLabelFilter, roomNetworkName, maskLabels, type PortMapping, type Runtime, validateRoomName, validateSeconds, validateSignal, validateTag, sleep, compareText } from '../core/index.js';
 import { readLogSettings, type ContainerLogSettings } from './log-limits.js';
 import { auditTarget, isLive, type ContainerSummary } from './summary.js';
-import { removeOrphanJobs } from './orphan-jobs.js';
+import { orphanJobs, removeJobs } from './orphan-jobs.js';
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export const CONTAINER_STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
@@ -168,13 +168,19 @@ export class ContainerService {
     const tags = (q.tags ?? []).map((t) => validateTag(t));
     if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit < 1)) throw new UsageError(`invalid --limit "${q.limit}": use a whole number, 1 or more`);
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const labels = [...roomLabelFilter(room), ...(q.agent ? [`${LABEL.agent}=${q.agent}`] : [])];
-    const [listed, orphans] = await Promise.all([
-      this.rt.listContainers('list containers', { all: Boolean(q.all || status.length), filters: { label: labels, ...(status.length ? { status } : {}) }, signal: q.signal }),
-      removeOrphanJobs(this.rt, room, q.signal),
-    ]);
-    const infos = listed.filter((i) => !orphans.includes(i.Id));
-    if (infos.length === 0) await this.assertRoomExists(room);
+    // One request for the whole room, in every state: the filters below are docker's, applied here, and the same
+    // answer shows the finished jobs whose berth is gone, removed on the way (orphan-jobs.ts) and never listed.
+    const listed = await this.rt.listContainers('list containers', { all: true, filters: { label: roomLabelFilter(room) }, signal: q.signal });
+    const orphans = orphanJobs(listed);
+    const removing = removeJobs(this.rt, orphans).catch(() => undefined);
+    const infos = listed.filter(
+      (i) =>
+        !orphans.includes(i.Id) &&
+        // Without --all or --status, what docker ps lists: containers whose process runs.
+        (status.length ? status.includes(i.State) : q.all || isLive(i.State)) &&
+        (q.agent === undefined || i.Labels?.[LABEL.agent] === q.agent),
+    );
+    if (listed.length === 0) await this.assertRoomExists(room);
     const keyed = infos
       .filter((i) => tags.every((t) => parseTags(i.Labels?.[LABEL.tags]).includes(t)))
       .map((i) => ({ key: [i.Created, nameOf(i)] as CursorKey, info: i }))
@@ -182,6 +188,7 @@ export class ContainerService {
     const rest = after ? keyed.filter((k) => compareKeys(k.key, after) > 0) : keyed;
     const page = q.limit !== undefined ? rest.slice(0, q.limit) : rest;
     const more = page.length < rest.length;
+    await removing;
     return { items: page.map((k) => this.shown(toSummary(k.info))), nextCursor: more ? encodeCursor(page[page.length - 1]!.key) : null };
   }
 
