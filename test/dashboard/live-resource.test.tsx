@@ -200,7 +200,9 @@ describe('the dashboard', () => {
       if (what === 'events') streams++;
       return call(what, fn);
     }) as typeof engine.call;
-    const store = new DashboardStore(rt);
+    // A watchdog that tolerates a loaded machine: a ping slower than 1.5 s there is a (correct) reconnect, and a
+    // second stream, which is not what this test counts.
+    const store = new DashboardStore(rt, { watchdog: { timeoutMs: 20_000 } });
     const app = render(<App store={store} endpoint="test-engine" onQuit={() => {}} />);
     const frame = () => app.lastFrame() ?? '';
     try {
