@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApprovalQueue, SAFE_PATH, callerState, commandLine, currentCaller, formatArgv, prepareRequest, quoteArg, type FileRequestInput, fileShellRequest } from '../../src/runtime/host-commands/index.js';
+import { ANNOUNCE_GRACE_MS, ApprovalQueue, SAFE_PATH, callerState, commandLine, currentCaller, formatArgv, prepareRequest, quoteArg, type FileRequestInput, fileShellRequest } from '../../src/runtime/host-commands/index.js';
 import { ConflictError, NotFoundError, UsageError, processStart } from '../../src/runtime/core/index.js';
 import { runCli, runtimeFor, tempHome } from '../support/helpers.js';
 
@@ -160,6 +160,37 @@ describe('the queue', () => {
     await expect(w).rejects.toThrow('stop');
     expect(q.get(aborted.id)).toMatchObject({ status: 'cancelled', decidedVia: 'caller' });
     rt.close();
+  });
+
+  it("hands a person's approval to its caller only after its audit line, or after the grace period when its decider died in between", async () => {
+    const rt = runtimeFor(home);
+    const q = new ApprovalQueue(rt);
+    try {
+      // What a decider SIGKILLed between its commit and its audit line leaves: approved by a person, not announced.
+      const approveUnannounced = (id: number, decidedAt: number) =>
+        rt.db().prepare(`UPDATE approval_requests SET status = 'approved', decided_at = ?, decided_by = 'dave', decided_via = 'person' WHERE id = ?`).run(decidedAt, id);
+      const req = q.file(prepareRequest(base));
+      approveUnannounced(req.id, Date.now());
+      let handed = false;
+      const waiting = q.waitForDecision(req.id, { pollMs: 10 }).then((r) => ((handed = true), r));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(handed).toBe(false);
+      rt.db().prepare('UPDATE approval_requests SET announced_at = ? WHERE id = ?').run(Date.now(), req.id);
+      expect(await waiting).toMatchObject({ status: 'approved', decidedBy: 'dave' });
+      // Decided longer ago than the grace period: its decider is gone, the caller goes on.
+      const old = q.file(prepareRequest(base));
+      approveUnannounced(old.id, Date.now() - ANNOUNCE_GRACE_MS);
+      expect((await q.waitForDecision(old.id, { pollMs: 10 })).status).toBe('approved');
+      // decide() commits, appends the line, then announces.
+      const decided = q.file(prepareRequest(base));
+      const w = q.waitForDecision(decided.id, { pollMs: 10 });
+      withQueue((other) => other.decide(decided.id, 'approved', { actor: 'erin' }));
+      expect(await w).toMatchObject({ status: 'approved', decidedBy: 'erin' });
+      expect(rt.db().prepare('SELECT announced_at FROM approval_requests WHERE id = ?').get(decided.id)).toEqual({ announced_at: expect.any(Number) });
+      expect(rt.audit.read().filter((e) => e.target === `approval/${decided.id}`).map((e) => e.action)).toEqual(['approval.request', 'approval.approve']);
+    } finally {
+      rt.close();
+    }
   });
 
   it('tells a dead caller from a live one, and from a new process with the same pid', async () => {

@@ -197,6 +197,8 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (host, pid)
    );`,
   `ALTER TABLE approval_requests ADD COLUMN requested_via TEXT;`,
+  // When a person's decision got its audit line (ApprovalQueue.decide): its caller starts the command after that.
+  `ALTER TABLE approval_requests ADD COLUMN announced_at INTEGER;`,
 ];
 
 export function openDatabase(file: string): Database {

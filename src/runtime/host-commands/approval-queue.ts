@@ -10,6 +10,12 @@ import { describeDecision, ruleName } from './approval-display.js';
 /** Output kept per request for the dashboard; the caller's own stream is never cut. */
 export const MAX_OUTPUT_FILE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * How long a caller waits for a person's approval to get its audit line before it starts the command anyway: the
+ * decider appends it right after its commit (microseconds), so only a decider killed in between makes it wait this long.
+ */
+export const ANNOUNCE_GRACE_MS = 2000;
+
 interface Row {
   id: number;
   status: ApprovalStatus;
@@ -38,6 +44,7 @@ interface Row {
   exit_code: number | null;
   end_reason: EndReason | null;
   requested_via: string | null;
+  announced_at: number | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -253,16 +260,21 @@ export class ApprovalQueue {
       const info = this.db
         .prepare(`UPDATE approval_requests SET status = ?, decided_at = ?, decided_by = ?, decided_via = 'person', reason = ? WHERE id = ? AND status = 'pending'`)
         .run(decision, now, by.actor, by.reason ?? null, id);
-      if (info.changes !== 1) return 'decided' as const;
-      // Audited before the decision commits: the caller (another process) can start the command as soon as it sees
-      // the decision, and its approval.start must come after this line; a decision that cannot be audited is none.
-      this.auditDecision(this.get(id));
-      return 'ok' as const;
+      return info.changes === 1 ? ('ok' as const) : ('decided' as const);
     });
     if (outcome === 'missing') throw new NotFoundError(`approval request ${id} not found`);
     const req = this.get(id);
     if (outcome === 'settled') this.auditDecision(req);
     if (outcome !== 'ok') throw new ConflictError(`approval request ${id} is already ${describeDecision(req)}`);
+    // The line follows the commit, as every other one does (a kill before the commit leaves no line for a decision
+    // that never took effect), and is then announced: the caller, another process, waits for that before it starts
+    // the command (waitForDecision), so its approval.start comes after this line.
+    this.auditDecision(req);
+    try {
+      this.db.prepare('UPDATE approval_requests SET announced_at = ? WHERE id = ?').run(Date.now(), id);
+    } catch {
+      // The decision stands and has its line; unannounced, its caller starts after ANNOUNCE_GRACE_MS.
+    }
     return req;
   }
 
@@ -303,15 +315,18 @@ export class ApprovalQueue {
         throw opts.signal.reason ?? new BerthError('cancelled', 'cancelled');
       }
       const version = this.version();
-      const req = version === lastVersion ? undefined : this.get(id);
+      const row = version === lastVersion ? undefined : this.row(id);
+      if (version !== lastVersion && !row) throw new NotFoundError(`approval request ${id} not found`);
       lastVersion = version;
-      if (req && req.status !== 'pending') return req;
-      if (Date.now() >= expiresAt) {
+      if (row && row.status !== 'pending') {
+        if (announced(row, Date.now())) return fromRow(row);
+        lastVersion = -1; // approved a moment ago, its audit line on its way: look again at the next poll
+      } else if (Date.now() >= expiresAt) {
         this.expire(id);
         lastVersion = -1;
         continue;
       }
-      await sleep(Math.min(pollMs, Math.max(1, expiresAt - Date.now())), opts.signal);
+      await sleep(row && row.status !== 'pending' ? pollMs : Math.min(pollMs, Math.max(1, expiresAt - Date.now())), opts.signal);
     }
   }
 
@@ -342,8 +357,7 @@ export class ApprovalQueue {
     return path.join(this.rt.paths.dataDir, 'approvals', `${id}.out`);
   }
 
-  // A person's decision is audited inside its transaction (decide); the other audit lines follow the commit of their
-  // change: a SIGKILL between the two loses that line (never the change).
+  // Every audit line follows the commit of its change: a SIGKILL between the two loses that line (never the change).
   // Appending first would log decisions that a kill before the commit undid; exactly once needs an outbox table
   // replayed by readers (docs/agents-and-host-commands.md). Not worth a schema change and a second write per change.
   private auditDecision(req: ApprovalRequest): void {
@@ -374,6 +388,14 @@ export class ApprovalQueue {
       details: { exitCode: req.exitCode, end: req.endReason, command: req.command },
     });
   }
+}
+
+/**
+ * Whether a decided request's caller may act on it: at once, except for a person's approval, whose audit line must
+ * come first (decide sets announced_at after appending it); after ANNOUNCE_GRACE_MS without one, its decider is gone.
+ */
+function announced(r: Row, now: number): boolean {
+  return r.status !== 'approved' || r.decided_via !== 'person' || r.announced_at !== null || now - (r.decided_at ?? 0) >= ANNOUNCE_GRACE_MS;
 }
 
 function decisionVerb(status: ApprovalStatus): string {

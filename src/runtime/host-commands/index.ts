@@ -1,6 +1,6 @@
 // The host-commands: host shell commands through the approval queue: requests, trusted patterns, bash parsing, place checks and the approved run.
 export { type ApprovalRequest, type ApprovalStatus, APPROVAL_STATUSES } from './approval-types.js';
-export { ApprovalQueue } from './approval-queue.js';
+export { ANNOUNCE_GRACE_MS, ApprovalQueue } from './approval-queue.js';
 export { type FileRequestInput, prepareRequest } from './approval-requests.js';
 export { commandLine, describeDecision } from './approval-display.js';
 export { callerState, currentCaller } from './caller-liveness.js';
