@@ -119,6 +119,13 @@ describe('approval queue across processes', () => {
     await Promise.all(filers().map((w) => w.exited));
     for (const w of deciders()) w.child.kill('SIGKILL');
     await Promise.all(all.map((w) => w.exited));
+    // One caller killed for certain while its requests wait (no decider is left to take them first): the random kills
+    // above can all land on deciders, or on filers whose requests were already decided.
+    const last = spawnOne('file', 'filer-last');
+    await waitFor(() => last.lines.some((l) => l.startsWith('filed ')), 'the last filer to file');
+    last.child.kill('SIGKILL');
+    await last.exited;
+    kills++;
     expect(all.flatMap((w) => w.lines).filter((l) => l.startsWith('error'))).toEqual([]);
 
     const rt = runtimeFor(home);
