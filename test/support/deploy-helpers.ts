@@ -56,6 +56,8 @@ export interface Spawned {
   stdout: () => string;
   stderr: () => string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when stdout and stderr are closed: 'exit' can come before their last bytes are read. */
+  closed: Promise<void>;
   /** Resolves when stderr (or stdout) has a line matching. */
   waitFor: (match: RegExp, stream?: 'stdout' | 'stderr', timeoutMs?: number) => Promise<string>;
 }
@@ -90,11 +92,13 @@ export function spawnBerth(home: string, args: string[], opts: { input?: string;
   if (opts.input !== undefined) child.stdin!.end(opts.input);
   else child.stdin!.end();
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     child,
     stdout: () => out,
     stderr: () => err,
     exit,
+    closed,
     waitFor: (match, stream = 'stderr', timeoutMs = 60_000) =>
       new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${match} in ${stream}: ${stream === 'stdout' ? out : err}`)), timeoutMs);
@@ -118,6 +122,8 @@ export function spawnBerth(home: string, args: string[], opts: { input?: string;
 export async function runBerth(home: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
   const s = spawnBerth(home, args, opts);
   const { code } = await s.exit;
+  // All of stdout and stderr, not what was read by the exit (bounded: a process berth started may hold the pipes).
+  await Promise.race([s.closed, new Promise((resolve) => setTimeout(resolve, 5000))]);
   return { code: code ?? -1, stdout: s.stdout(), stderr: s.stderr() };
 }
 
