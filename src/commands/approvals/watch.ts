@@ -24,12 +24,14 @@ export const approvalsWatchCommand: CommandModule<GlobalArgs, Args<{ bell: boole
       ctx.out.line(`${time}  #${r.id}  ${what}`);
       if (event === 'request' && bell) ctx.out.bell();
     };
-    const open = queue.list({ status: 'pending' });
+    // The newest id first, then the pending requests up to it: one filed between the two reads is newer, and the
+    // loop below shows it (read the other way round, it was in neither and never shown).
+    let afterId = Math.max(0, ...queue.list({ limit: 1 }).map((r) => r.id));
+    const open = queue.list({ status: 'pending' }).filter((r) => r.id <= afterId);
     for (const r of open) {
       print('request', r);
       seen.set(r.id, stateOf(r));
     }
-    let afterId = Math.max(0, ...queue.list({ limit: 1 }).map((r) => r.id));
     let version = -1;
     while (!ctx.signal.aborted) {
       const v = queue.version();
