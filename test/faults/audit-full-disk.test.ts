@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { appendLine, DEFAULT_AUDIT_LIMITS } from '../../src/runtime/core/audit-file.js';
-import { ExitCode } from '../../src/runtime/core/index.js';
+import { ExitCode, exitCodeOf } from '../../src/runtime/core/index.js';
+import { ApprovalQueue, prepareRequest } from '../../src/runtime/host-commands/index.js';
 import { cliFor, IMG, roomContainers } from '../support/container-helpers.js';
-import { docker, removeRooms, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
+import { docker, removeRooms, runtimeFor, tempHome, uniqueRoom, waitFor } from '../support/helpers.js';
 import { fill, removeSmallDisks, smallDisk } from './tmpfs.js';
 
 const rooms: string[] = [];
@@ -92,5 +93,29 @@ describe('audit log on a full disk', () => {
     expect((await cli('container', 'run', '-d', '--name', 'after', IMG, '--', 'sleep', '600')).code).toBe(0);
     expect(auditText(home).endsWith('\n')).toBe(true);
     expect(entries(home).map((e) => e.action)).toEqual(['room.create', 'container.run']);
+  });
+
+  it("a person's decision on a full disk is refused (exit 8) and the request stays pending; freed, it is decided and audited", () => {
+    const home = smallDisk('2m');
+    const rt = runtimeFor(home);
+    try {
+      const queue = new ApprovalQueue(rt);
+      const req = queue.file(prepareRequest({ agent: 'builder', argv: ['ls'], cwd: '/', timeoutMs: 60_000 }));
+      const filler = fill(home);
+      let refused: unknown;
+      try {
+        queue.decide(req.id, 'approved', { actor: 'alice' });
+      } catch (err) {
+        refused = err;
+      }
+      expect(exitCodeOf(refused)).toBe(ExitCode.auditRefused);
+      expect((refused as Error).message).toMatch(new RegExp(`^approval\\.approve approval/${req.id} refused, nothing was done: the audit log .* cannot be written \\(the disk is full: `));
+      expect(queue.get(req.id).status).toBe('pending');
+      fs.rmSync(filler);
+      expect(queue.decide(req.id, 'approved', { actor: 'alice' }).status).toBe('approved');
+      expect(entries(home).filter((e) => e.target === `approval/${req.id}`).map((e) => e.action)).toEqual(['approval.request', 'approval.approve']);
+    } finally {
+      rt.close();
+    }
   });
 });

@@ -9,7 +9,7 @@ const FINISHED = ['created', 'exited', 'dead'];
 /** Of a room's listed containers (all states), the finished jobs whose berth is certainly gone. */
 export function orphanJobs(infos: readonly Docker.ContainerInfo[]): string[] {
   return infos
-    .filter((j) => j.Labels?.[LABEL.kind] === 'job' && FINISHED.includes(j.State) && LABEL.holder in (j.Labels ?? {}) && tagHolderGone(j.Labels?.[LABEL.holder] ?? ''))
+    .filter((j) => j.Labels?.[LABEL.kind] === 'job' && FINISHED.includes(j.State) && tagHolderGone(j.Labels[LABEL.holder] ?? ''))
     .map((j) => j.Id);
 }
 

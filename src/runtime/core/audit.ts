@@ -107,13 +107,18 @@ export class AuditLog {
       }
       throw err;
     }
+    this.appendDone({ ...what, result: 'ok' });
+    return result;
+  }
+
+  /** The line of an action that has been done: when it cannot be written, throws exit 9 naming what was done. */
+  appendDone(entry: Omit<AuditEntry, 'time'>): AuditEntry {
     try {
-      this.append({ ...what, result: 'ok' });
+      return this.append(entry);
     } catch (err) {
       const why = isDiskFull(err) ? diskFullMessage(this.file) : (err as Error)?.message ?? String(err);
-      throw new BerthError(`${what.action} ${what.target} was done, but its audit line could not be written to ${this.file} (${why})`, 'auditLost', { cause: err });
+      throw new BerthError(`${entry.action} ${entry.target} was done, but its audit line could not be written to ${this.file} (${why})`, 'auditLost', { cause: err });
     }
-    return result;
   }
 
   /** Every entry, oldest first, rotated files included. */

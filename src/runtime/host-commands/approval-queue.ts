@@ -2,7 +2,7 @@
 // (pending → approved | denied | expired | cancelled), callers that die settled by any reader, and exactly what runs.
 import os from 'node:os';
 import path from 'node:path';
-import { BerthError, ConflictError, NotFoundError, type Runtime, type Database, sleep } from '../core/index.js';
+import { BerthError, ConflictError, NotFoundError, type AuditEntry, type Runtime, type Database, sleep } from '../core/index.js';
 import type { ApprovalRequest, ApprovalStatus, DecidedVia, EndReason, PreparedRequest, TrustRuleLike, TrustVerdict } from './approval-types.js';
 import { callerState } from './caller-liveness.js';
 import { describeDecision, ruleName } from './approval-display.js';
@@ -247,6 +247,8 @@ export class ApprovalQueue {
    * Throws ConflictError when it was decided already (by whom, how), NotFoundError for an unknown id.
    */
   decide(id: number, decision: 'approved' | 'denied', by: { actor: string; reason?: string }, now = Date.now()): ApprovalRequest {
+    // A decision whose line cannot be written is not made (exit 8), as no audited action is.
+    this.rt.audit.assertWritable({ action: `approval.${decisionVerb(decision)}`, target: `approval/${id}` });
     const outcome = this.immediate(() => {
       const row = this.row(id);
       if (!row) return 'missing' as const;
@@ -269,7 +271,9 @@ export class ApprovalQueue {
     // The line follows the commit, as every other one does (a kill before the commit leaves no line for a decision
     // that never took effect), and is then announced: the caller, another process, waits for that before it starts
     // the command (waitForDecision), so its approval.start comes after this line.
-    this.auditDecision(req);
+    // A disk that filled since the check: the decision stands, unannounced (its caller starts after the grace period),
+    // and the person is told its line is missing (exit 9).
+    this.rt.audit.appendDone(decisionEntry(req));
     try {
       this.db.prepare('UPDATE approval_requests SET announced_at = ? WHERE id = ?').run(Date.now(), id);
     } catch {
@@ -361,21 +365,7 @@ export class ApprovalQueue {
   // Appending first would log decisions that a kill before the commit undid; exactly once needs an outbox table
   // replayed by readers (docs/agents-and-host-commands.md). Not worth a schema change and a second write per change.
   private auditDecision(req: ApprovalRequest): void {
-    this.rt.audit.append({
-      actor: req.decidedVia === 'person' ? (req.decidedBy ?? 'user') : req.decidedVia === 'rule' ? `rule:${req.decidedBy}` : (req.decidedBy ?? 'berth'),
-      action: `approval.${decisionVerb(req.status)}`,
-      target: `approval/${req.id}`,
-      result: 'ok',
-      details: {
-        status: req.status,
-        via: req.decidedVia,
-        by: req.decidedBy,
-        agent: req.agent,
-        command: req.command,
-        ...(req.reason ? { reason: req.reason } : {}),
-        ...(req.rule ? { rule: req.rule } : {}),
-      },
-    });
+    this.rt.audit.append(decisionEntry(req));
   }
 
   private auditEnd(req: ApprovalRequest): void {
@@ -396,6 +386,25 @@ export class ApprovalQueue {
  */
 function announced(r: Row, now: number): boolean {
   return r.status !== 'approved' || r.decided_via !== 'person' || r.announced_at !== null || now - (r.decided_at ?? 0) >= ANNOUNCE_GRACE_MS;
+}
+
+/** The audit line of a request's decision: who (a person, a rule, the deadline or the caller) and what. */
+function decisionEntry(req: ApprovalRequest): Omit<AuditEntry, 'time'> {
+  return {
+    actor: req.decidedVia === 'person' ? (req.decidedBy ?? 'user') : req.decidedVia === 'rule' ? `rule:${req.decidedBy}` : (req.decidedBy ?? 'berth'),
+    action: `approval.${decisionVerb(req.status)}`,
+    target: `approval/${req.id}`,
+    result: 'ok',
+    details: {
+      status: req.status,
+      via: req.decidedVia,
+      by: req.decidedBy,
+      agent: req.agent,
+      command: req.command,
+      ...(req.reason ? { reason: req.reason } : {}),
+      ...(req.rule ? { rule: req.rule } : {}),
+    },
+  };
 }
 
 function decisionVerb(status: ApprovalStatus): string {
