@@ -106,6 +106,27 @@ describe('round trip', () => {
     expect(treeChecksum(out)).toBe(treeChecksum(src));
   });
 
+  it("a directory as tar on the stdout of the real binary, read slowly, is the engine's archive byte for byte", async () => {
+    // A reader slower than the engine fills the pipe: berth's own writes to it then meet EAGAIN (Node makes stdout's
+    // pipe non-blocking) and the rest goes through stdout's queue, reading from the engine paused meanwhile.
+    const engineTar = Buffer.concat(await Readable.from(await docker.getContainer(`${room}.box`).getArchive({ path: '/rt/one' })).toArray());
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/berth'), '--room', room, 'container', 'download', 'box', '/rt/one', '--format', 'tar'], {
+      env: { ...process.env, BERTH_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const read: Buffer[] = [];
+    for await (const chunk of child.stdout) {
+      read.push(chunk as Buffer);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(engineTar.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect(Buffer.concat(read).equals(engineTar)).toBe(true);
+  });
+
   it('single files: --file LOCAL:REMOTE in, to stdout and to --to FILE out', async () => {
     const up = await cli('container', 'upload', 'box', '--file', `${path.join(src, 'bin/random.bin')}:deep/r.bin`, '--file', path.join(src, 'run.sh'), '--dest', '/rt/files');
     expect(up.code, up.stderr).toBe(0);

@@ -247,7 +247,7 @@ export class Engine {
 export interface EngineConnection {
   endpoint: EngineEndpoint;
   options: Docker.DockerOptions;
-  /** The sockets of berth's own requests still open (listContainersOverSocket), which Engine.close ends too. */
+  /** The sockets of berth's own requests still open (getOverSocket), which Engine.close ends too. */
   sockets: Set<net.Socket>;
 }
 
@@ -287,35 +287,67 @@ export async function engineConnection(endpoint: EngineEndpoint, env: NodeJS.Pro
 /**
  * GET /containers/json (what dockerode's listContainers asks) straight over a local socket, without loading dockerode
  * or Node's HTTP client (dockerode ~5 ms, the HTTP client's first request ~8 ms of a listing's start-up): the same
- * request on a connection of its own, the answer read by http-parser-js, and the same answer, or the same error
- * docker-modem makes of a status other than 200 (with statusCode and json). A connection that fails, or ends before
- * the whole answer, fails as Node's client does (ECONNRESET). Undefined for an endpoint that is not a local socket,
- * and when DEBUG is set (docker-modem's debug log would show the request).
+ * answer, or the same error docker-modem makes of a status other than 200 (getOverSocket). Undefined for an
+ * endpoint that is not a local socket, and when DEBUG is set (docker-modem's debug log would show the request).
  */
 export function listContainersOverSocket(
   connection: EngineConnection,
+  what: string,
   query: { all: boolean; filters: Record<string, string[]> },
   signal: AbortSignal | undefined,
   env: NodeJS.ProcessEnv,
 ): Promise<Docker.ContainerInfo[]> | undefined {
-  const { socketPath } = connection.options as { socketPath?: string };
-  if (!socketPath || process.platform === 'win32' || env.DEBUG) return undefined;
   // docker-modem's query string: object values as JSON, the rest as querystring writes them.
   const target = `/containers/json?${querystring.stringify({ all: query.all, filters: JSON.stringify(query.filters) })}`;
-  const statusCodes: Record<number, string | true> = { 200: true, 400: 'bad parameter', 500: 'server error' };
+  const chunks: Buffer[] = [];
+  const got = getOverSocket(connection, what, target, { 400: 'bad parameter', 500: 'server error' }, signal, env, (pieces) => {
+    chunks.push(Buffer.concat(pieces)); // a copy: the pieces are views of the read buffer
+  });
+  return got?.then(() => {
+    // As docker-modem: the body as JSON, or as it came when it is not JSON.
+    const body = Buffer.concat(chunks);
+    try {
+      return (JSON.parse(body.toString()) || body) as Docker.ContainerInfo[];
+    } catch {
+      return body as unknown as Docker.ContainerInfo[];
+    }
+  });
+}
+
+/** The body bytes one socket read brought, handed over before the next read reuses their buffer; a promise pauses reading until it settles. */
+export type BodyReader = (pieces: Buffer[]) => void | Promise<void>;
+
+/**
+ * A GET straight over a local socket: no dockerode, no Node HTTP client, no stream per read. The answer is read by
+ * http-parser-js into one buffer that every socket read reuses, and a 200's body goes to `onBody` read by read
+ * (docs/BENCHMARKS.md: a 512 MiB archive at docker cp's CPU, where Node's HTTP client took twice it). Any other
+ * status fails with the error docker-modem makes of it (statusCode, json, `errors[status]` as its reason). A
+ * connection that fails, or ends before the whole answer, fails as Node's client does (ECONNRESET). Undefined for
+ * an endpoint that is not a local socket, and when DEBUG is set (docker-modem's debug log would show the request).
+ */
+export function getOverSocket(
+  connection: EngineConnection,
+  what: string,
+  target: string,
+  errors: Record<number, string>,
+  signal: AbortSignal | undefined,
+  env: NodeJS.ProcessEnv,
+  onBody: BodyReader,
+): Promise<void> | undefined {
+  const { socketPath } = connection.options as { socketPath?: string };
+  if (!socketPath || process.platform === 'win32' || env.DEBUG) return undefined;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
-    const socket = net.connect(socketPath);
-    connection.sockets.add(socket);
     let settled = false;
-    const finish = (err: unknown, value?: Docker.ContainerInfo[]) => {
+    // The engine's failures as Engine.call makes them; the reader's own (a closed pipe) as they are.
+    const finish = (err: unknown, fromReader = false) => {
       if (settled) return;
       settled = true;
       connection.sockets.delete(socket);
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
-      if (err) reject(err);
-      else resolve(value!);
+      if (err) reject(fromReader ? err : translateEngineError(connection.endpoint, err, what));
+      else resolve();
     };
     const onAbort = () => finish(abortError(signal!));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -323,13 +355,19 @@ export function listContainersOverSocket(
 
     const parser = new HTTPParser(HTTPParser.RESPONSE);
     let status = 0;
-    const chunks: Buffer[] = [];
+    let pieces: Buffer[] = [];
+    const errorBody: Buffer[] = [];
     parser[HTTPParser.kOnHeadersComplete] = (info) => {
       status = info.statusCode;
     };
-    parser[HTTPParser.kOnBody] = (chunk, offset, length) => chunks.push(chunk.subarray(offset, offset + length));
+    parser[HTTPParser.kOnBody] = (chunk, offset, length) => {
+      const piece = chunk.subarray(offset, offset + length);
+      if (status === 200) pieces.push(piece);
+      else errorBody.push(Buffer.from(piece));
+    };
     parser[HTTPParser.kOnMessageComplete] = () => {
-      const body = Buffer.concat(chunks);
+      if (status === 200) return void (complete = true);
+      const body = Buffer.concat(errorBody);
       let json: unknown;
       try {
         json = JSON.parse(body.toString());
@@ -337,20 +375,49 @@ export function listContainersOverSocket(
         json = null;
       }
       json ||= body;
-      if (statusCodes[status] === true) return finish(undefined, json as Docker.ContainerInfo[]);
       const cause = json as { message?: string; error?: string };
-      const err = new Error(`(HTTP code ${status}) ${statusCodes[status] || 'unexpected'} - ${cause.message || cause.error || cause} `) as Error & { reason?: string | true; statusCode?: number; json?: unknown };
-      err.reason = statusCodes[status];
+      const err = new Error(`(HTTP code ${status}) ${errors[status] || 'unexpected'} - ${cause.message || cause.error || cause} `) as Error & { reason?: string; statusCode?: number; json?: unknown };
+      err.reason = errors[status];
       err.statusCode = status;
       err.json = json;
       finish(err);
     };
-    // An answer the parser cannot read, or one cut short, is a lost connection, never a wait for ever.
-    socket.on('data', (chunk: Buffer) => {
-      if (parser.execute(chunk) instanceof Error) lost();
+    let complete = false;
+    // Each read is parsed, and its body handed over, before the next one overwrites the buffer. An answer the
+    // parser cannot read, or one cut short, is a lost connection, never a wait for ever.
+    const buffer = Buffer.allocUnsafe(256 * 1024);
+    const socket = net.connect({
+      path: socketPath,
+      onread: {
+        buffer,
+        // Returns false to pause reading (net's onread), until the reader has written what it was given.
+        callback: (n) => {
+          if (settled) return false;
+          if (parser.execute(buffer, 0, n) instanceof Error) return lost(), false;
+          const read = pieces;
+          pieces = [];
+          let waiting: void | Promise<void> = undefined;
+          try {
+            if (read.length) waiting = onBody(read);
+          } catch (err) {
+            return finish(err, true), false;
+          }
+          if (waiting) {
+            waiting.then(
+              () => (complete ? finish(undefined) : socket.resume()),
+              (err: unknown) => finish(err, true),
+            );
+            return false;
+          }
+          if (complete) finish(undefined);
+          return true;
+        },
+      },
     });
+    connection.sockets.add(socket);
     socket.on('end', () => {
       parser.finish(); // an answer that runs to the end of the connection completes here
+      if (complete) finish(undefined);
       lost();
     });
     socket.on('close', lost);

@@ -3,7 +3,7 @@ import { AuditLog } from './audit.js';
 import { auditLimitsFromEnv } from './audit-file.js';
 import { defaultSettings, openSettings, readSettingsFile, settingsFile, SettingsShapeError, type BerthSettings, type SettingsStore } from './config.js';
 import type Docker from 'dockerode';
-import { engineConnection, engineOver, listContainersOverSocket, resolveEndpoint, translateEngineError, type Engine, type EngineConnection, type EngineEndpoint } from './engine.js';
+import { engineConnection, engineOver, getOverSocket, listContainersOverSocket, resolveEndpoint, type BodyReader, type Engine, type EngineConnection, type EngineEndpoint } from './engine.js';
 import { Masker } from './mask.js';
 import { resolvePaths, type BerthPaths } from './paths.js';
 import { openDatabase, type Database } from './store.js';
@@ -127,14 +127,18 @@ export class Runtime {
    * Errors as Engine.call makes them.
    */
   async listContainers(what: string, query: { all: boolean; filters: Record<string, string[]>; signal?: AbortSignal }): Promise<Docker.ContainerInfo[]> {
-    const connection = await this.connection();
-    const direct = listContainersOverSocket(connection, { all: query.all, filters: query.filters }, query.signal, this.env);
-    if (!direct) return (await this.engine()).call(what, (d) => d.listContainers({ all: query.all, filters: query.filters, abortSignal: query.signal } as object));
-    try {
-      return await direct;
-    } catch (err) {
-      throw translateEngineError(connection.endpoint, err, what);
-    }
+    const direct = listContainersOverSocket(await this.connection(), what, { all: query.all, filters: query.filters }, query.signal, this.env);
+    return direct ?? (await this.engine()).call(what, (d) => d.listContainers({ all: query.all, filters: query.filters, abortSignal: query.signal } as object));
+  }
+
+  /**
+   * A GET whose 200 body is read as it comes (engine.ts getOverSocket), over a local socket without dockerode. False,
+   * having asked nothing, when the engine is not on a local socket: the caller goes through dockerode.
+   */
+  async getOverSocket(what: string, target: string, errors: Record<number, string>, signal: AbortSignal | undefined, onBody: BodyReader): Promise<boolean> {
+    const got = getOverSocket(await this.connection(), what, target, errors, signal, this.env, onBody);
+    await got;
+    return got !== undefined;
   }
 
   db(): Database {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import querystring from 'node:querystring';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -556,7 +557,8 @@ function partialFile(target: string, mode: number): PartialFile {
   const lead = `.${path.basename(target)}.berth-partial-`;
   for (const name of fs.readdirSync(dir)) if (isStaleStaging(name, lead)) fs.rmSync(path.join(dir, name), { force: true });
   const file = path.join(dir, stagingName(lead));
-  const sink = fs.createWriteStream(file, { flags: 'wx', mode });
+  // Opened here, so that the descriptor is there for writes berth makes itself (writeRead).
+  const sink = fs.createWriteStream(file, { fd: fs.openSync(file, 'wx', mode) });
   let committed = false;
   return {
     sink,
@@ -572,6 +574,47 @@ function partialFile(target: string, mode: number): PartialFile {
       fs.rmSync(file, { force: true });
     },
   };
+}
+
+/** docker-modem's reasons for getArchive's statuses (dockerode's Container.getArchive). */
+const ARCHIVE_ERRORS: Record<number, string> = { 400: 'client error, bad parameters', 404: 'no such container', 500: 'server error' };
+
+/**
+ * The descriptor under a sink that berth may write itself, synchronously: stdout on a file, a pipe or a socket
+ * (process.stdout, nothing queued in it), or a file berth opened (partialFile). Undefined for any other stream.
+ */
+function descriptorOf(sink: Writable): number | undefined {
+  const { fd, isTTY } = sink as Writable & { fd?: unknown; isTTY?: boolean };
+  return typeof fd === 'number' && !isTTY && sink.writableLength === 0 && !sink.writableEnded ? fd : undefined;
+}
+
+/**
+ * One socket read's pieces written to `fd` before the read buffer is reused (writev, whole). A non-blocking pipe
+ * that is full (EAGAIN: Node makes stdout's pipe non-blocking) gets the rest through the sink's own queue, as a
+ * copy, and reading waits until it is written.
+ */
+function writeRead(fd: number, pieces: Buffer[], sink: Writable): void | Promise<void> {
+  let rest = pieces;
+  while (rest.length) {
+    let n: number;
+    try {
+      n = fs.writevSync(fd, rest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      const copy = Buffer.concat(rest);
+      return new Promise((resolve, reject) => sink.write(copy, (e) => (e ? reject(e) : resolve())));
+    }
+    while (n > 0 && rest.length) {
+      const first = rest[0]!;
+      if (first.length <= n) {
+        n -= first.length;
+        rest = rest.slice(1);
+      } else {
+        rest = [first.subarray(n), ...rest.slice(1)];
+        n = 0;
+      }
+    }
+  }
 }
 
 /** A download's file goes into a directory that exists, as `docker cp` does: missing parents are not made. */
@@ -682,16 +725,26 @@ export async function downloadArchive(
     let bytes = 0;
     let skipped = 0;
     try {
-      const stream = await openArchive(rt, c, full, opts.signal);
-      const count = (chunk: Buffer) => {
+      const count = (chunk: { length: number }) => {
         bytes += chunk.length;
         opts.onProgress?.(bytes);
       };
-      if (format === 'tar') {
+      const fd = format === 'tar' ? descriptorOf(sink) : undefined;
+      const direct =
+        fd !== undefined &&
+        (await rt.getOverSocket(`download ${full} from container ${c.name}`, `/containers/${c.id}/archive?${querystring.stringify({ path: full })}`, ARCHIVE_ERRORS, opts.signal, (pieces) => {
+          count({ length: pieces.reduce((n, p) => n + p.length, 0) });
+          return writeRead(fd, pieces, sink);
+        }));
+      if (direct) {
+        // Written as it was read, straight to the descriptor.
+      } else if (format === 'tar') {
+        const stream = await openArchive(rt, c, full, opts.signal);
         // Counted where it is read: a listener beside the pipe, not a stream between the engine and the sink.
         stream.on('data', count);
         await pipeline(stream, sink, { end: Boolean(partial) });
       } else {
+        const stream = await openArchive(rt, c, full, opts.signal);
         const counter = new PassThrough();
         counter.on('data', count);
         const yazl = await import('yazl');

@@ -1,5 +1,7 @@
-// Listings over a local socket (Runtime.listContainers): the request made without dockerode answers what
-// dockerode's listContainers answers, and fails the way it does, for the real engine and for broken ones.
+// Requests over a local socket without dockerode (engine.ts getOverSocket). Listings (Runtime.listContainers) answer
+// what dockerode's listContainers answers, and fail the way it does, for the real engine and for broken ones; a body
+// read as it comes (Runtime.getOverSocket, archive downloads) reaches its reader read by read, in order, paused while
+// the reader waits, and the reader's own failure is not taken for the engine's.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -97,5 +99,65 @@ describe('a listing over the local socket', () => {
     } finally {
       engine.close();
     }
+  });
+});
+
+describe('a body read as it comes over the local socket', () => {
+  /** A fake engine that sends an answer in parts, each once the previous one has been read. */
+  const inParts = (parts: string[]) => (s: net.Socket) => {
+    const next = () => {
+      const part = parts.shift();
+      if (part === undefined) return void s.end();
+      s.write(part, () => setTimeout(next, 20));
+    };
+    next();
+  };
+  const chunked = (...bodies: string[]) => ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', ...bodies.map((b) => `${b.length.toString(16)}\r\n${b}\r\n`), '0\r\n\r\n'];
+
+  it('reaches the reader read by read and in order, reading paused while the reader waits', async () => {
+    // Each part is sent once the reader has the one before, so it arrives while the reader still waits.
+    const parts = chunked('one,', 'two,', 'three');
+    let server: net.Socket | undefined;
+    const engine = await fakeEngine((s) => {
+      server = s;
+      s.write(parts.shift()!);
+      s.write(parts.shift()!);
+    });
+    try {
+      const rt = new Runtime({ env: { ...process.env, BERTH_HOME: home, DOCKER_HOST: engine.host } });
+      const got: string[] = [];
+      let waiting = false;
+      const asked = await rt.getOverSocket('read', '/x', {}, undefined, (pieces) => {
+        expect(waiting, 'a read while the reader waits').toBe(false);
+        got.push(Buffer.concat(pieces).toString()); // a copy: the pieces are views of a buffer the next read reuses
+        server!.write(parts.shift()!);
+        waiting = true;
+        return new Promise((resolve) => setTimeout(() => resolve(void (waiting = false)), 50));
+      });
+      expect(asked).toBe(true);
+      expect(got).toEqual(['one,', 'two,', 'three']);
+    } finally {
+      engine.close();
+    }
+  });
+
+  it("fails with the reader's own error (a closed pipe is not an unreachable engine), and as the engine's when the answer is cut short", async () => {
+    const engine = await fakeEngine(inParts(chunked('one,', 'two,')));
+    const cut = await fakeEngine(inParts(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', '4\r\none,\r\n']));
+    const missing = await fakeEngine((s) => s.end('HTTP/1.1 404 Not Found\r\nContent-Length: 29\r\n\r\n{"message":"no such thing"}\n\n'));
+    try {
+      const over = (host: string, reader: (pieces: Buffer[]) => void) => new Runtime({ env: { ...process.env, BERTH_HOME: home, DOCKER_HOST: host } }).getOverSocket('read x', '/x', { 404: 'no such container' }, undefined, reader);
+      const closed = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      await expect(over(engine.host, () => { throw closed; })).rejects.toBe(closed);
+      await expect(over(cut.host, () => {})).rejects.toBeInstanceOf(EngineUnreachableError);
+      await expect(over(missing.host, () => {})).rejects.toThrow('read x: no such thing');
+    } finally {
+      for (const e of [engine, cut, missing]) e.close();
+    }
+  });
+
+  it('is not asked over an engine that is not a local socket', async () => {
+    const rt = new Runtime({ env: { ...process.env, BERTH_HOME: home, DOCKER_HOST: 'tcp://127.0.0.1:9' } });
+    expect(await rt.getOverSocket('read', '/x', {}, undefined, () => {})).toBe(false);
   });
 });
