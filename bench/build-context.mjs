@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { berthBin, ensureBuilt, node, percentile, runOnce } from './lib.mjs';
+import { berthStart, ensureBuilt, node, percentile, runOnce } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FILES = Number(process.env.BENCH_CONTEXT_MIB ?? 500);
@@ -29,7 +29,7 @@ try {
   }
   const env = { ...process.env, BERTH_HOME: home, DOCKER_CONFIG: dockerConfig, DOCKER_BUILDKIT: '0' };
   const cases = [
-    { name: 'berth build', cmd: node, args: [berthBin, 'build', dir, '-t', tags.berth, '--room', 'bench', '-q'] },
+    { name: 'berth build', cmd: node, args: [...berthStart, 'build', dir, '-t', tags.berth, '--room', 'bench', '-q'] },
     { name: 'docker build', cmd: 'docker', args: ['build', '-q', '-t', tags.docker, dir] },
   ];
   // BERTH_BENCH_BASELINE='NODE BIN': the same build by another install (the build before a change), in the same run.

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, compare, cpuMs, ensureBuilt, node, percentile, removeBenchRoom, table } from './lib.mjs';
+import { berthStart, compare, cpuMs, ensureBuilt, node, percentile, removeBenchRoom, table } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,7 +17,7 @@ const image = process.env.BERTH_BENCH_IMAGE ?? 'berth-fixture:latest';
 const room = `bench-${randomBytes(3).toString('hex')}`;
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
 const env = { ...process.env, BERTH_HOME: home };
-const berth = [node, berthBin];
+const berth = [node, ...berthStart];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
@@ -30,11 +30,11 @@ try {
   const batch = path.join(home, 'batch.json');
   fs.writeFileSync(batch, JSON.stringify(Array.from({ length: count }, (_, i) => ({ name: `c${i}`, image, command: ['sleep', '600'] }))));
   const t0 = Date.now();
-  run(berth[0], [berth[1], '--room', room, 'container', 'batch', 'create', '--file', batch, '--concurrency', '8', '-q']);
+  run(berth[0], [...berth.slice(1), '--room', room, 'container', 'batch', 'create', '--file', batch, '--concurrency', '8', '-q']);
   console.log(`created ${count} containers in room ${room} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
   const cases = [
-    { name: `berth container list (${count} running)`, cmd: node, args: [berthBin, 'container', 'list', '--room', room], opts: { env } },
+    { name: `berth container list (${count} running)`, cmd: node, args: [...berthStart, 'container', 'list', '--room', room], opts: { env } },
     { name: `docker ps --filter label (${count} running)`, cmd: 'docker', args: ['ps', '--filter', `label=berth.room=${room}`], opts: { env } },
   ];
   // Both must list every container before their times mean anything.

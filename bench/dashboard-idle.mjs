@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pty from 'node-pty';
-import { berthBin, ensureBuilt, node, removeBenchRoom, spawnAsync } from './lib.mjs';
+import { berthStart, ensureBuilt, node, removeBenchRoom, spawnAsync } from './lib.mjs';
 
 const COUNT = Number(process.env.BENCH_IDLE_CONTAINERS ?? 100);
 const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
@@ -30,7 +30,7 @@ function cpuSeconds(pid) {
 }
 
 async function createContainers() {
-  execFileSync(node, [berthBin, 'room', 'create', room], { env, stdio: 'ignore' });
+  execFileSync(node, [...berthStart, 'room', 'create', room], { env, stdio: 'ignore' });
   const names = Array.from({ length: COUNT }, (_, i) => `c${String(i).padStart(3, '0')}`);
   // Ten at a time: docker run is slow enough one by one to dominate the benchmark's set-up.
   for (let i = 0; i < names.length; i += 10) {
@@ -96,7 +96,7 @@ async function waitScreen(screen, test, what, timeoutMs = 30_000) {
 
 try {
   await createContainers();
-  const berth = await idle('berth dashboard', node, [berthBin], async (term, screen) => {
+  const berth = await idle('berth dashboard', node, berthStart, async (term, screen) => {
     await waitScreen(screen, (s) => s.includes('Rooms'), 'the dashboard');
     // Walk the room list to the benchmark room (other rooms may exist on this engine).
     for (let i = 0; i < 200 && !plain(screen()).includes(`Containers in ${room}`); i++) {

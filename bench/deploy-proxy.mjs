@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
+import { berthStart, ensureBuilt, node, percentile } from './lib.mjs';
 
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 10);
 const room = `bench-dp-${process.pid}`;
@@ -30,7 +30,7 @@ const run = promisify(execFile);
 
 /** Asynchronous, so the request loop keeps running in this process while berth or docker works. */
 function berth(args) {
-  return run(node, [berthBin, '--room', room, ...args], { env });
+  return run(node, [...berthStart, '--room', room, ...args], { env });
 }
 
 /** Sequential GETs with a keep-alive agent until stopped: latency of each answer, count of failures. */
@@ -68,7 +68,7 @@ function loop(port, host) {
 }
 
 async function startProxy() {
-  const child = spawn(node, [berthBin, 'proxy', '--bind', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(node, [...berthStart, 'proxy', '--bind', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {
@@ -118,7 +118,7 @@ try {
   await waitAnswer(proxy.port, domain);
 
   // Steady state: through the proxy vs straight at the container's published port.
-  const published = JSON.parse(execFileSync(node, [berthBin, '--room', room, 'service', 'list', '-o', 'json'], { env, encoding: 'utf8' })).items[0].ports[0].hostPort;
+  const published = JSON.parse(execFileSync(node, [...berthStart, '--room', room, 'service', 'list', '-o', 'json'], { env, encoding: 'utf8' })).items[0].ports[0].hostPort;
   const steady = {};
   for (const [name, port, host] of [['through berth proxy', proxy.port, domain], ['direct to the container', published, 'x']]) {
     const l = loop(port, host);

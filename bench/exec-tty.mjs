@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pty from 'node-pty';
-import { berthBin, ensureBuilt, percentile } from './lib.mjs';
+import { berthStart, ensureBuilt, percentile } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,7 +26,7 @@ const PROMPT = /[#$] (\x1b\[(6n|J))?$/; // busybox ash asks for the cursor posit
 const SEQ_PAYLOAD = Array.from({ length: 200000 }, (_, i) => String(i + 1).length + 2).reduce((a, b) => a + b, 0);
 
 const clients = {
-  berth: [process.execPath, [berthBin, 'container', 'exec', '--tty', 'box', '--', 'sh']],
+  berth: [process.execPath, [...berthStart, 'container', 'exec', '--tty', 'box', '--', 'sh']],
   docker: ['docker', ['exec', '-it', `${room}.box`, 'sh']],
 };
 

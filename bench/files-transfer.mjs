@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
+import { berthStart, ensureBuilt, node, percentile } from './lib.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -85,13 +85,13 @@ try {
   makeSource();
   const bytes = totalBytes();
   const srcHash = treeHash(src);
-  execFileSync(node, [berthBin, 'room', 'create', room], { env, stdio: 'ignore' });
+  execFileSync(node, [...berthStart, 'room', 'create', room], { env, stdio: 'ignore' });
   execFileSync('docker', ['run', '-d', '--name', cid, '--network', `berth-${room}`, '--log-opt', 'max-size=1m', '--label', `berth.room=${room}`, '--label', 'berth.kind=container', '--label', `berth.name=${name}`, IMAGE, 'sleep', '3600'], { stdio: 'ignore' });
   sh('mkdir -p /bench');
   const cases = {
     'upload: berth container upload DIR': () => {
       sh('rm -rf /bench/up');
-      return measure('berth upload', node, [...nodeArgs, berthBin, '--room', room, 'container', 'upload', name, src, '--dest', '/bench/up']);
+      return measure('berth upload', node, [...nodeArgs, ...berthStart, '--room', room, 'container', 'upload', name, src, '--dest', '/bench/up']);
     },
     'upload: docker cp DIR/. C:/bench/up': () => {
       sh('rm -rf /bench/up && mkdir -p /bench/up');
@@ -99,14 +99,14 @@ try {
     },
     'download: berth container download --extract-to': () => {
       fs.rmSync(path.join(work, 'out-b'), { recursive: true, force: true });
-      return measure('berth download -x', node, [...nodeArgs, berthBin, '--room', room, 'container', 'download', name, '/bench/up', '--extract-to', path.join(work, 'out-b')]);
+      return measure('berth download -x', node, [...nodeArgs, ...berthStart, '--room', room, 'container', 'download', name, '/bench/up', '--extract-to', path.join(work, 'out-b')]);
     },
     'download: docker cp C:/bench/up DIR': () => {
       fs.rmSync(path.join(work, 'out-d'), { recursive: true, force: true });
       return measure('docker cp out', 'docker', ['cp', `${cid}:/bench/up`, path.join(work, 'out-d')]);
     },
     'download: berth container download --format tar > /dev/null': () =>
-      measure('berth download tar', 'sh', ['-c', `"${node}" ${nodeArgs.join(' ')} "${berthBin}" --room ${room} container download ${name} /bench/up --format tar > /dev/null`]),
+      measure('berth download tar', 'sh', ['-c', `"${node}" ${[...nodeArgs, ...berthStart].map((a) => `"${a}"`).join(' ')} --room ${room} container download ${name} /bench/up --format tar > /dev/null`]),
     'download: docker cp C:/bench/up - > /dev/null': () => measure('docker cp tar', 'sh', ['-c', `docker cp ${cid}:/bench/up - > /dev/null`]),
   };
   const baseline = process.env.BERTH_BENCH_BASELINE?.split(' ');

@@ -1,5 +1,6 @@
 // Shared benchmark helpers: run commands repeatedly, percentiles, peak RSS, and markdown tables with ratios.
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,6 +8,15 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** BERTH_BENCH_BIN runs another build's bin/berth instead (a copy of bin/ and dist/ from before a change). */
 export const berthBin = process.env.BERTH_BENCH_BIN ?? path.join(repoRoot, 'bin', 'berth');
 export const node = process.execPath;
+/**
+ * What Node is given to start bin/berth as a shell starts it: the options of its shebang
+ * (`#!/usr/bin/env -S node OPTIONS --`), then the file. The benches run it so, with this Node.
+ */
+export function berthStartOf(bin) {
+  const options = fs.readFileSync(bin, 'utf8').split('\n', 1)[0].replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+  return [...options, bin];
+}
+export const berthStart = berthStartOf(berthBin);
 
 // A bench piped into \`head\` loses its stdout halfway: the writes then fail quietly, so the run still reaches its
 // clean-up instead of dying with its containers left running.
@@ -85,7 +95,7 @@ export function removeBenchRoom(room, env) {
   const ids = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.room=${room}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
   if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
   for (let attempt = 0; attempt < 20; attempt++) {
-    const r = spawnSync(node, [berthBin, 'room', 'delete', room, '--force', '--purge-storage', '-q'], { env, encoding: 'utf8' });
+    const r = spawnSync(node, [...berthStart, 'room', 'delete', room, '--force', '--purge-storage', '-q'], { env, encoding: 'utf8' });
     if (r.status === 0 || /not found/.test(r.stderr)) return;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
   }

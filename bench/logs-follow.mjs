@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, ensureBuilt, node, percentile, removeBenchRoom } from './lib.mjs';
+import { berthStart, ensureBuilt, node, percentile, removeBenchRoom } from './lib.mjs';
 
 const LINES = Number(process.env.BENCH_LOG_LINES ?? 1_000_000);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -25,7 +25,7 @@ ensureFixture();
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
 const env = { ...process.env, BERTH_HOME: home };
 const room = `bench-logs-${process.pid}`;
-execFileSync(node, [berthBin, 'room', 'create', room], { env, stdio: 'ignore' });
+execFileSync(node, [...berthStart, 'room', 'create', room], { env, stdio: 'ignore' });
 
 function startSeq(name) {
   execFileSync('docker', [
@@ -57,7 +57,7 @@ try {
   startSeq('seq');
   execFileSync('docker', ['wait', `${room}.seq`], { stdio: 'ignore' });
   const cases = [
-    { name: 'berth container logs --follow', cmd: node, args: [berthBin, 'container', 'logs', '--follow', 'seq', '--room', room] },
+    { name: 'berth container logs --follow', cmd: node, args: [...berthStart, 'container', 'logs', '--follow', 'seq', '--room', room] },
     { name: 'docker logs --follow', cmd: 'docker', args: ['logs', '--follow', `${room}.seq`] },
   ].map((c) => ({ ...c, seconds: [], cpu: [], rss: [] }));
   for (let i = 0; i < runs; i++) {
@@ -72,7 +72,7 @@ try {
   // Live: follow a container from its start while it prints, until it exits.
   const live = [];
   for (const [name, cmd, args] of [
-    ['berth (live)', node, (n) => [berthBin, 'container', 'logs', '--follow', n, '--room', room]],
+    ['berth (live)', node, (n) => [...berthStart, 'container', 'logs', '--follow', n, '--room', room]],
     ['docker (live)', 'docker', (n) => ['logs', '--follow', `${room}.${n}`]],
   ]) {
     const n = `live-${live.length}`;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, compare, ensureBuilt, node, removeBenchRoom, table } from './lib.mjs';
+import { berthStart, compare, ensureBuilt, node, removeBenchRoom, table } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const IMAGE = process.env.BENCH_IMAGE ?? 'berth-fixture:latest';
@@ -17,7 +17,7 @@ const room = `bench-mount-${process.pid}`;
 try {
   const storage = path.join(home, 'data', 'rooms', room);
   fs.mkdirSync(storage, { recursive: true });
-  const berth = (...args) => ({ cmd: node, args: [berthBin, '--room', room, ...args], opts: { env } });
+  const berth = (...args) => ({ cmd: node, args: [...berthStart, '--room', room, ...args], opts: { env } });
   const rows = compare(
     [
       { name: 'docker run --rm IMAGE true', cmd: 'docker', args: ['run', '--rm', '--log-opt', 'max-size=1m', IMAGE, 'true'] },

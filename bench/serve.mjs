@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pty from 'node-pty';
 import WebSocket from 'ws';
-import { berthBin, ensureBuilt, node, percentile } from './lib.mjs';
+import { berthStart, ensureBuilt, node, percentile } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -65,7 +65,7 @@ const api = (method, p, body, authorization = auth) =>
 /** `berth token create -q` in a pty (creating a token is a person's act): the token's text. */
 function createToken(args) {
   return new Promise((resolve, reject) => {
-    const term = pty.spawn(node, [berthBin, 'token', 'create', '-q', ...args], { env, cols: 200, rows: 10 });
+    const term = pty.spawn(node, [...berthStart, 'token', 'create', '-q', ...args], { env, cols: 200, rows: 10 });
     let out = '';
     term.onData((d) => (out += d));
     term.onExit(({ exitCode }) => {
@@ -117,7 +117,7 @@ ensureBuilt();
 fs.mkdirSync(path.join(home, 'config'), { recursive: true });
 fs.writeFileSync(path.join(home, 'config', 'config.json'), JSON.stringify({ api: { tokenRate: 100_000, tokenBurst: 100_000, tokenConcurrency: 1000 } }));
 const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const server = spawn(node, [...serverNodeArgs, berthBin, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'pipe'] });
+const server = spawn(node, [...serverNodeArgs, ...berthStart, 'serve', '--room', room, '--listen', '127.0.0.1:0', '--idle-timeout', '600s'], { env, stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'pipe'] });
 let serverLog = '';
 server.stderr.on('data', (d) => (serverLog += d));
 if (process.env.BENCH_SERVER_LOG) server.stderr.pipe(process.stderr);
@@ -224,7 +224,7 @@ try {
     });
   });
   const cliKeys = await new Promise((resolve) => {
-    const term = pty.spawn(node, [berthBin, 'container', 'exec', '--room', room, '--tty', 'c2', '--', 'sh'], { name: 'xterm-256color', cols: 120, rows: 40, env });
+    const term = pty.spawn(node, [...berthStart, 'container', 'exec', '--room', room, '--tty', 'c2', '--', 'sh'], { name: 'xterm-256color', cols: 120, rows: 40, env });
     let out = '';
     let waiter;
     term.onData((d) => {

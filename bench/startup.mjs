@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pty from 'node-pty';
-import { berthBin, cpuMs, ensureBuilt, node, percentile, removeBenchRoom } from './lib.mjs';
+import { berthStart, berthStartOf, cpuMs, ensureBuilt, node, percentile, removeBenchRoom } from './lib.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -95,21 +95,21 @@ try {
   const batch = path.join(home, 'batch.json');
   fs.writeFileSync(batch, JSON.stringify(Array.from({ length: count }, (_, i) => ({ name: `c${i}`, image, command: ['sleep', '3600'] }))));
   const t0 = Date.now();
-  run(node, [berthBin, 'container', 'batch', 'create', '--file', batch, '--concurrency', '8', '-q']);
+  run(node, [...berthStart, 'container', 'batch', 'create', '--file', batch, '--concurrency', '8', '-q']);
   console.log(`created ${count} containers in room ${room} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
-  const berthCases = (nodeBin, bin, suffix = '', extraEnv) => [
-    { name: `berth --help${suffix}`, cmd: nodeBin, args: [bin, '--help'], env: extraEnv },
-    { name: `berth --version${suffix}`, cmd: nodeBin, args: [bin, '--version'], env: extraEnv },
+  const berthCases = (nodeBin, start, suffix = '', extraEnv) => [
+    { name: `berth --help${suffix}`, cmd: nodeBin, args: [...start, '--help'], env: extraEnv },
+    { name: `berth --version${suffix}`, cmd: nodeBin, args: [...start, '--version'], env: extraEnv },
     // -q: without it room list sizes every container's writable layer on the engine (minutes on a busy one).
-    { name: `berth room list -q${suffix}`, cmd: nodeBin, args: [bin, 'room', 'list', '-q'], env: extraEnv },
-    { name: `berth container list (${count})${suffix}`, cmd: nodeBin, args: [bin, 'container', 'list'], env: extraEnv },
-    { name: `berth trust check -- ls${suffix}`, cmd: nodeBin, args: [bin, 'trust', 'check', '--', 'ls'], env: extraEnv },
+    { name: `berth room list -q${suffix}`, cmd: nodeBin, args: [...start, 'room', 'list', '-q'], env: extraEnv },
+    { name: `berth container list (${count})${suffix}`, cmd: nodeBin, args: [...start, 'container', 'list'], env: extraEnv },
+    { name: `berth trust check -- ls${suffix}`, cmd: nodeBin, args: [...start, 'trust', 'check', '--', 'ls'], env: extraEnv },
   ];
   const cases = [
     { name: "node -e ''", cmd: node, args: ['-e', ''] },
-    ...berthCases(node, berthBin),
-    ...berthCases(node, berthBin, ', no compile cache', { NODE_DISABLE_COMPILE_CACHE: '1' }).filter((c) => !c.name.includes('--version')),
+    ...berthCases(node, berthStart),
+    ...berthCases(node, berthStart, ', no compile cache', { NODE_DISABLE_COMPILE_CACHE: '1' }).filter((c) => !c.name.includes('--version')),
     { name: 'docker --help', cmd: 'docker', args: ['--help'] },
     { name: 'docker --version', cmd: 'docker', args: ['--version'] },
     { name: `docker ps --filter label (${count})`, cmd: 'docker', args: ['ps', '--filter', `label=berth.room=${room}`] },
@@ -118,9 +118,9 @@ try {
   if (baseline) {
     const version = run(baseline[0], ['-v']).trim();
     const suffix = ` (${version}, baseline)`;
-    cases.push({ name: `node -e ''${suffix}`, cmd: baseline[0], args: ['-e', ''], base: true }, ...berthCases(baseline[0], baseline[1], suffix));
+    cases.push({ name: `node -e ''${suffix}`, cmd: baseline[0], args: ['-e', ''], base: true }, ...berthCases(baseline[0], berthStartOf(baseline[1]), suffix));
   }
-  const rows = run(node, [berthBin, 'container', 'list', '-q']).trim().split('\n').length;
+  const rows = run(node, [...berthStart, 'container', 'list', '-q']).trim().split('\n').length;
   if (rows !== count) throw new Error(`berth container list: expected ${count} rows, got ${rows}`);
   for (const c of cases) {
     cpuOnce(c.cmd, c.args, c.env); // warm the page cache (and the compile cache) once
@@ -153,7 +153,7 @@ try {
   run('docker', ['run', '-d', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3', '--name', `${room}.box`, '--label', `berth.room=${room}`, '--label', 'berth.name=box', '--label', 'berth.kind=container', image, 'sleep', '3600']);
   const times = { berth: [], docker: [], baseline: [] };
   for (let i = 0; i < prompts; i++) {
-    times.berth.push(await timeToPrompt(node, [berthBin, 'container', 'exec', '--tty', 'box', '--', 'sh']));
+    times.berth.push(await timeToPrompt(node, [...berthStart, 'container', 'exec', '--tty', 'box', '--', 'sh']));
     times.docker.push(await timeToPrompt('docker', ['exec', '-it', `${room}.box`, 'sh']));
     if (baseline) times.baseline.push(await timeToPrompt(baseline[0], [baseline[1], 'container', 'exec', '--tty', 'box', '--', 'sh']));
   }
@@ -171,10 +171,10 @@ try {
   const firstFrame = new RegExp(`Containers in ${room}[\\s\\S]*\\bc\\d+\\b`);
   const cold = { berth: [], node: [], baseline: [], baselineNode: [] };
   for (let i = 0; i < prompts; i++) {
-    cold.berth.push(await timeToOutput(node, [berthBin], firstFrame, 'q'));
+    cold.berth.push(await timeToOutput(node, berthStart, firstFrame, 'q'));
     cold.node.push(await timeToOutput(node, ['-e', 'console.log("ready")'], /ready/));
     if (baseline) {
-      cold.baseline.push(await timeToOutput(baseline[0], [baseline[1]], firstFrame, 'q'));
+      cold.baseline.push(await timeToOutput(baseline[0], berthStartOf(baseline[1]), firstFrame, 'q'));
       cold.baselineNode.push(await timeToOutput(baseline[0], ['-e', 'console.log("ready")'], /ready/));
     }
   }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthBin, ensureBuilt, node, percentile, runOnce } from './lib.mjs';
+import { berthStart, ensureBuilt, node, percentile, runOnce } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const FILES = Number(process.env.BENCH_FILES ?? 1000);
@@ -23,7 +23,7 @@ try {
   }
   const storage = path.join(home, 'data', 'rooms', room);
   fs.mkdirSync(storage, { recursive: true });
-  const berth = (...args) => runOnce(node, [berthBin, '--room', room, ...args], { env });
+  const berth = (...args) => runOnce(node, [...berthStart, '--room', room, ...args], { env });
   const times = { ls: [], in: [], out: [], cpa: [] };
   for (let i = 0; i < RUNS + 1; i++) {
     const steps = [

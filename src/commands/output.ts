@@ -91,10 +91,18 @@ export class Output {
   }
 }
 
+const PLAIN_CELL = /^[!-~]*(?: [!-~]+)*$/;
+
 export function renderTable<T>(rows: T[], columns: Column<T>[], wide: boolean, termWidth?: number): string {
   const cols = columns.filter((c) => wide || !c.wide);
-  // A cell is one line: line feeds and tabs are spaces, every other control character is shown escaped.
-  const cells = rows.map((row) => cols.map((c) => terminalText(c.value(row).replace(/[\t\n]/g, ' ')).replace(/\s+/g, ' ')));
+  // A cell is one line: line feeds and tabs are spaces, every other control character is shown escaped. Words of
+  // printable ASCII between single spaces (most cells) are that already.
+  const cells = rows.map((row) =>
+    cols.map((c) => {
+      const v = c.value(row);
+      return PLAIN_CELL.test(v) ? v : terminalText(v.replace(/[\t\n]/g, ' ')).replace(/\s+/g, ' ');
+    }),
+  );
   const widths = cols.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
   const gap = 3;
   if (termWidth && !wide) {
