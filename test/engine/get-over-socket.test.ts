@@ -62,6 +62,11 @@ describe('a listing over the local socket', () => {
       'text error': (s) => s.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown'),
       chunked: (s) => s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n[{"I\r\n9;ext=1\r\nd":"x"}]\n\r\n0\r\n\r\n'),
       'hung up': (s) => s.end(),
+      // Bigger than http-parser-js's header limit, in one read that also ends the answer (a room of 100 containers).
+      big: (s) => {
+        const body = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ Id: String(i).padStart(64, '0'), Names: [`/c${i}`], Labels: { 'berth.room': 'x'.repeat(300) } })));
+        s.end(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+      },
     };
     for (const [what, respond] of Object.entries(answers)) {
       const engine = await fakeEngine(respond);

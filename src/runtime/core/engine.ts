@@ -393,7 +393,9 @@ export function getOverSocket(
         // Returns false to pause reading (net's onread), until the reader has written what it was given.
         callback: (n) => {
           if (settled) return false;
-          if (parser.execute(buffer, 0, n) instanceof Error) return lost(), false;
+          // (Once the answer is complete, what the parser makes of the rest is not read: it counts a read that ends an
+          // answer toward the next one's header size, and fails a big one.)
+          if (parser.execute(buffer, 0, n) instanceof Error && !complete) return lost(), false;
           const read = pieces;
           pieces = [];
           let waiting: void | Promise<void> = undefined;
