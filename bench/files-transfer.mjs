@@ -129,10 +129,22 @@ try {
   cases['upload: berth container upload DIR']();
   cases['download: berth container download --extract-to']();
   if (treeHash(path.join(work, 'out-b')) !== srcHash) throw new Error('berth round trip differs from the source');
+  const pairs = [
+    ['upload: berth container upload DIR', 'upload: docker cp DIR/. C:/bench/up'],
+    ['download: berth container download --extract-to', 'download: docker cp C:/bench/up DIR'],
+    ['download: berth container download --format tar > /dev/null', 'download: docker cp C:/bench/up - > /dev/null'],
+  ];
+  if (baseline) pairs.push(...pairs.map(([b, d]) => [`${b} (baseline)`, d]));
   const results = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) {
-    // Upload pairs first (each leaves /bench/up for the downloads), interleaved berth/docker.
-    for (const k of Object.keys(cases)) results[k].push(cases[k]());
+    // Upload pairs first (each leaves /bench/up for the downloads). Within a pair, who goes first alternates, and
+    // the disk is synced before each case: the gigabyte the case before wrote is not written back during this one.
+    for (const pair of pairs) {
+      for (const k of i % 2 ? [...pair].reverse() : pair) {
+        spawnSync('sync');
+        results[k].push(cases[k]());
+      }
+    }
   }
   const mb = bytes / 1e6;
   const row = (k) => {
@@ -140,12 +152,6 @@ try {
     const s = percentile(rs.map((r) => r.seconds), 50);
     return { k, s, mbps: mb / s, cpu: percentile(rs.map((r) => r.cpu), 50), rss: Math.max(...rs.map((r) => r.rssKiB)) / 1024 };
   };
-  const pairs = [
-    ['upload: berth container upload DIR', 'upload: docker cp DIR/. C:/bench/up'],
-    ['download: berth container download --extract-to', 'download: docker cp C:/bench/up DIR'],
-    ['download: berth container download --format tar > /dev/null', 'download: docker cp C:/bench/up - > /dev/null'],
-  ];
-  if (baseline) pairs.push(...pairs.map(([b, d]) => [`${b} (baseline)`, d]));
   console.log(`${(bytes / 1024 ** 3).toFixed(2)} GiB (${BIG_FILES} x 128 MiB + 1000 small files), ${runs} runs each, median; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   if (baseline) console.log(`baseline: ${baseline.join(' ')}\n`);
   console.log('| command | wall s | MB/s | CPU s | peak RSS MiB | time ratio to docker cp |');

@@ -725,28 +725,29 @@ export async function downloadArchive(
     let bytes = 0;
     let skipped = 0;
     try {
-      const count = (chunk: { length: number }) => {
-        bytes += chunk.length;
+      const count = (n: number) => {
+        bytes += n;
         opts.onProgress?.(bytes);
       };
-      const fd = format === 'tar' ? descriptorOf(sink) : undefined;
-      const direct =
-        fd !== undefined &&
-        (await rt.getOverSocket(`download ${full} from container ${c.name}`, `/containers/${c.id}/archive?${querystring.stringify({ path: full })}`, ARCHIVE_ERRORS, opts.signal, (pieces) => {
-          count({ length: pieces.reduce((n, p) => n + p.length, 0) });
-          return writeRead(fd, pieces, sink);
-        }));
-      if (direct) {
-        // Written as it was read, straight to the descriptor.
-      } else if (format === 'tar') {
-        const stream = await openArchive(rt, c, full, opts.signal);
-        // Counted where it is read: a listener beside the pipe, not a stream between the engine and the sink.
-        stream.on('data', count);
-        await pipeline(stream, sink, { end: Boolean(partial) });
+      if (format === 'tar') {
+        // From an engine on a local socket, written as it is read, straight to the output's descriptor.
+        const fd = descriptorOf(sink);
+        const direct =
+          fd !== undefined &&
+          (await rt.getOverSocket(`download ${full} from container ${c.name}`, `/containers/${c.id}/archive?${querystring.stringify({ path: full })}`, ARCHIVE_ERRORS, opts.signal, (pieces) => {
+            count(pieces.reduce((n, p) => n + p.length, 0));
+            return writeRead(fd, pieces, sink);
+          }));
+        if (!direct) {
+          const stream = await openArchive(rt, c, full, opts.signal);
+          // Counted where it is read: a listener beside the pipe, not a stream between the engine and the sink.
+          stream.on('data', (chunk: Buffer) => count(chunk.length));
+          await pipeline(stream, sink, { end: Boolean(partial) });
+        }
       } else {
         const stream = await openArchive(rt, c, full, opts.signal);
         const counter = new PassThrough();
-        counter.on('data', count);
+        counter.on('data', (chunk: Buffer) => count(chunk.length));
         const yazl = await import('yazl');
         const ZipFile = yazl.ZipFile ?? (yazl as unknown as { default: typeof yazl }).default.ZipFile;
         const zip = new ZipFile();
