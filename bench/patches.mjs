@@ -19,7 +19,7 @@ const arg = (name, fallback) => {
 const runs = Number(arg('runs', 15));
 const count = Number(arg('containers', 20));
 const frames = Number(arg('frames', 7));
-const names = ['ink-same-frame', 'ink-resize-redraw', 'yargs-main-filename', 'docker-modem-inspect', 'yoga-fetch', 'ansi-tokenize-same-styles', 'yargs-help-cache', 'lazy-require', 'string-width', 'take-builtins'];
+const names = ['ink-same-frame', 'ink-resize-redraw', 'yargs-main-filename', 'docker-modem-inspect', 'yoga-fetch', 'ansi-tokenize-same-styles', 'yargs-help-cache', 'lazy-require', 'string-width', 'take-builtins', 'yargs-script'];
 const only = arg('only')?.split(',');
 const variants = ['', ...names.filter((n) => !only || only.includes(n))];
 const image = process.env.BERTH_BENCH_IMAGE ?? 'berth-fixture:latest';

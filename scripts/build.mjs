@@ -9,10 +9,11 @@ import { pathToFileURL } from 'node:url';
 import { NARROW_TEXT, SGR } from './narrow-text.mjs';
 import { loadSource } from './docs-lib.mjs';
 import { sourcePatches } from './source-patches.mjs';
+import { toCachedScript } from './cached-script.mjs';
 
 // BERTH_BUILD_WITHOUT=name,...: a build without those patches, stand-ins and plugins, to measure what each one
 // saves (bench/patches.mjs); names are those of scripts/source-patches.mjs and 'lazy-require', 'string-width',
-// 'take-builtins', 'module-groups', 'lazy-cliui'.
+// 'take-builtins', 'module-groups', 'lazy-cliui', 'yargs-script'.
 const without = new Set((process.env.BERTH_BUILD_WITHOUT ?? '').split(',').filter(Boolean));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -23,7 +24,7 @@ for (const file of readdirSync('src', { recursive: true }).map(String).sort()) {
   const full = path.join('src', file);
   if (statSync(full).isFile()) buildHash.update(`${file}\0`).update(readFileSync(full)).update('\0');
 }
-for (const file of ['package.json', 'package-lock.json', 'scripts/build.mjs', 'scripts/source-patches.mjs', 'scripts/narrow-text.mjs']) buildHash.update(readFileSync(file));
+for (const file of ['package.json', 'package-lock.json', 'scripts/build.mjs', 'scripts/source-patches.mjs', 'scripts/narrow-text.mjs', 'scripts/cached-script.mjs']) buildHash.update(readFileSync(file));
 const buildId = buildHash.digest('hex').slice(0, 16);
 
 // dockerode loads its BuildKit session support (gRPC + protobuf, ~100 ms) and docker-modem loads ssh2 (~35 ms, with
@@ -323,8 +324,25 @@ for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith
   if (left && !without.has('take-builtins') && left[2] !== 'module' && builtinModules.includes(left[2])) throw new Error(`build: ${file} still imports a built-in: ${left[0]}`);
 }
 
-// Chunk names carry content hashes: remove outputs of earlier builds so dist/ holds exactly this build.
+// yargs runs as a classic script with a code cache made after its first run (scripts/cached-script.mjs): Node's
+// compile cache never holds its nested functions, which every command calls. The script is named by its content's
+// hash, and so is its cache: V8 itself checks only a script's length.
 const outputs = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(f)));
+if (!without.has('yargs-script')) {
+  const yargsFactory = path.join('node_modules', 'yargs', 'build', 'lib', 'yargs-factory.js').split(path.sep).join('/');
+  const chunk = Object.entries(result.metafile.outputs).find(([, o]) => Object.keys(o.inputs).includes(yargsFactory))?.[0];
+  if (!chunk) throw new Error('build: no output holds yargs');
+  const code = readFileSync(chunk, 'utf8');
+  const draft = toCachedScript(code, chunk, "cached-yargs.js");
+  const scriptName = `cached-yargs-${createHash('sha256').update(draft.script).digest('hex').slice(0, 12)}.js`;
+  const { shim, script } = toCachedScript(code, chunk, scriptName);
+  writeFileSync(chunk, shim);
+  writeFileSync(path.join('dist', scriptName), script);
+  outputs.add(path.resolve('dist', scriptName));
+  outputs.delete(path.resolve(`${chunk}.map`));
+}
+
+// Chunk names carry content hashes: remove outputs of earlier builds so dist/ holds exactly this build.
 for (const file of readdirSync('dist')) {
   if (!outputs.has(path.resolve('dist', file))) rmSync(path.join('dist', file), { force: true });
 }

@@ -205,6 +205,45 @@ describe("bin/berth's compile cache", () => {
     }
   });
 
+  it("holds yargs' code as it ran, written once, kept while V8 takes it, and made again when damaged", () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cache-'));
+    try {
+      const expected = bin(['trust', 'check', '--', 'ls'], repoRoot, { BERTH_HOME: own, NODE_DISABLE_COMPILE_CACHE: '1' });
+      expect(cacheFiles(path.join(own, 'cache'))).toEqual([]);
+      const run = () => expect(bin(['trust', 'check', '--', 'ls'], repoRoot, { BERTH_HOME: own })).toEqual(expected);
+      run();
+      const [file, ...more] = cacheFiles(path.join(own, 'cache')).filter((f) => /cached-yargs-[0-9a-f]{12}\.v8$/.test(f)).map((f) => path.join(own, 'cache', f));
+      expect(more).toEqual([]);
+      // The cache twice over.
+      const intact = () => {
+        const both = fs.readFileSync(file!);
+        return both.length > 0 && both.subarray(0, both.length / 2).equals(both.subarray(both.length / 2));
+      };
+      expect(intact()).toBe(true);
+      const written = fs.readFileSync(file!);
+      // More than the compile cache holds for the chunk (~52 KB): its nested functions too.
+      expect(written.length / 2).toBeGreaterThan(100_000);
+      // Taken as it is: V8 refusing it would have it written again.
+      const { ino, mtimeMs } = fs.statSync(file!);
+      run();
+      expect(fs.statSync(file!)).toMatchObject({ ino, mtimeMs });
+      // A byte changed in the payload, which V8 does not check (it takes such a cache, and then crashes or runs what
+      // the byte now says): not used, made again.
+      const damaged = Buffer.from(written);
+      const at = Math.floor(damaged.length / 4); // in the first copy, the one V8 would be given
+      damaged[at] = damaged[at]! ^ 0x5a;
+      fs.writeFileSync(file!, damaged);
+      run();
+      expect(intact()).toBe(true);
+      // Half a file (a copy cut short): the same.
+      fs.writeFileSync(file!, written.subarray(0, written.length / 2));
+      run();
+      expect(intact()).toBe(true);
+    } finally {
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('is skipped when its directory cannot be made (a file in the way)', () => {
     const own = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cache-'));
     try {
