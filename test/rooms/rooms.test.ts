@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog, ExitCode } from '../../src/runtime/core/index.js';
-import { docker, removeRooms, runCli, tempHome, uniqueRoom, roomContainer } from '../support/helpers.js';
+import { docker, FIXTURE_IMAGE, removeRooms, runCli, tempHome, TEST_LOG_CONFIG, uniqueRoom, roomContainer } from '../support/helpers.js';
 
 const home = tempHome();
 const env = { BERTH_HOME: home };
@@ -64,6 +64,33 @@ describe('room lifecycle', () => {
     await expect(member.inspect()).rejects.toMatchObject({ statusCode: 404 });
     await expect(docker.getNetwork(`berth-${room}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect(fs.existsSync(path.join(home, 'data', 'rooms', room))).toBe(true);
+  });
+
+  it('refuses, changing nothing, while a container of no room is on its network, and names it', async () => {
+    const room = uniqueRoom();
+    rooms.push(room);
+    expect((await runCli(['room', 'create', room], env)).code).toBe(0);
+    const member = await startMember(room, 'worker');
+    // Not of the room (no berth labels), attached by hand as `docker network connect` would.
+    const stranger = await docker.createContainer({ Image: FIXTURE_IMAGE, Cmd: ['sleep', '600'], name: `${room}.stranger`, HostConfig: { LogConfig: TEST_LOG_CONFIG } });
+    try {
+      await stranger.start();
+      await docker.getNetwork(`berth-${room}`).connect({ Container: stranger.id });
+      const refused = await runCli(['room', 'delete', room, '--force'], env);
+      expect(refused.code).toBe(ExitCode.conflict);
+      expect(refused.stderr).toBe(
+        `berth: room "${room}": its network berth-${room} is also used by ${room}.stranger, not of the room: disconnect it first (docker network disconnect berth-${room} ${room}.stranger)\n`,
+      );
+      expect((await member.inspect()).State.Running).toBe(true); // nothing changed
+      expect((await docker.getNetwork(`berth-${room}`).inspect()).Name).toBe(`berth-${room}`);
+
+      await docker.getNetwork(`berth-${room}`).disconnect({ Container: stranger.id });
+      const forced = await runCli(['room', 'delete', room, '--force'], env);
+      expect(forced.code).toBe(0);
+      await expect(docker.getNetwork(`berth-${room}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await stranger.remove({ force: true });
+    }
   });
 
   it('purges storage only with --purge-storage', async () => {

@@ -86,6 +86,8 @@ export function fromEngineError(err: unknown, what: string): unknown {
   switch (e?.statusCode) {
     case 404:
       return new NotFoundError(`${what}: ${detail}`);
+    // 403: refused in the current state (a network with endpoints, a predefined network).
+    case 403:
     case 409:
       return new ConflictError(`${what}: ${detail}`);
     case 400:

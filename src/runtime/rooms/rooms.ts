@@ -136,6 +136,17 @@ export class RoomService {
         `room "${name}" has ${members.length} container${members.length === 1 ? '' : 's'}: use --force to remove them with the room`,
       );
     }
+    // A container of no room (or another room) on the network would stop its removal after the members are gone.
+    const memberIds = new Set(members.map((c) => c.Id));
+    const attached = (await engine.call(`inspect network ${net.Name}`, (d) => d.getNetwork(net.Id).inspect())).Containers ?? {};
+    const others = Object.entries(attached as Record<string, { Name?: string }>)
+      .filter(([id]) => !memberIds.has(id))
+      .map(([id, c]) => c.Name || id.slice(0, 12));
+    if (others.length > 0) {
+      throw new ConflictError(
+        `room "${name}": its network ${net.Name} is also used by ${others.join(', ')}, not of the room: disconnect ${others.length === 1 ? 'it' : 'them'} first (docker network disconnect ${net.Name} ${others[0]})`,
+      );
+    }
     return this.rt.audit.record(
       { actor: this.rt.actor, action: 'room.delete', target: name, details: { force: !!opts.force, purgeStorage: !!opts.purgeStorage } },
       async () => {
@@ -144,7 +155,14 @@ export class RoomService {
           await engine.call(`remove container ${c.Id.slice(0, 12)}`, (d) => d.getContainer(c.Id).remove({ force: true, v: true }));
           removedContainers.push(c.Id);
         }
-        await engine.call(`remove network ${net.Name}`, (d) => d.getNetwork(net.Id).remove());
+        await engine.call(`remove network ${net.Name}`, (d) => d.getNetwork(net.Id).remove()).catch((err: unknown) => {
+          // Nothing is attached (checked above, and the members are gone), yet the engine counts endpoints: dockerd's
+          // stale endpoint count (moby/moby#42119), seen on docker 20.10 after many containers went at once.
+          if (!(err instanceof ConflictError) || !/active endpoints/.test(err.message)) throw err;
+          throw new ConflictError(
+            `room "${name}": the engine still counts endpoints on network ${net.Name}, though no container is attached (a dockerd fault, moby/moby#42119); restart dockerd, then delete the room again`,
+          );
+        });
         // The volume that stood for the storage in subpath mounts (storage-mounts.ts); the directory stays.
         await engine.call('remove storage volume', (d) => d.getVolume(storageVolumeName(name)).remove()).catch(() => {});
         let purgedStorage = false;
