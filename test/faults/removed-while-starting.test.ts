@@ -1,4 +1,5 @@
-// A container removed by someone else (docker rm -f) between berth's create and start: one berth line that says so,
+// A container removed by someone else (docker rm -f) between berth's create and start (or just after the start, when
+// the removal comes late): one berth line that says so,
 // whatever step found it gone (the engine says `Could not find the file / in container …` to an upload, `No such
 // container` to an attach or a start), exit 3, and nothing left in the room.
 import { spawn } from 'node:child_process';
@@ -22,9 +23,13 @@ afterAll(async () => {
   await removeRooms([room]);
 });
 
-/** Runs berth through the relay; when the engine reports the container created, holds the relay, removes it, lets go. */
-async function raceRemoval(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const events = (await docker.getEvents({ filters: { type: ['container'], event: ['create'], label: [`berth.room=${room}`] } })) as NodeJS.ReadableStream & { destroy(): void };
+/**
+ * Runs berth through the relay; when the engine reports the container created (or `event`), holds the relay, removes
+ * it, lets go. The relay runs in this process, so berth's next request may pass before the hold: the removal then
+ * comes after the start.
+ */
+async function raceRemoval(args: string[], event = 'create'): Promise<{ code: number | null; stderr: string }> {
+  const events = (await docker.getEvents({ filters: { type: ['container'], event: [event], label: [`berth.room=${room}`] } })) as NodeJS.ReadableStream & { destroy(): void };
   const removed = new Promise<void>((resolve, reject) => {
     events.once('data', (chunk: Buffer) => {
       relay.freeze();
@@ -55,6 +60,13 @@ describe('a container removed while berth starts it', () => {
   ])('%s: one line saying it was removed, exit 3, nothing left', async (_what, args, name) => {
     const r = await raceRemoval(args);
     expect(r.stderr.trim().split('\n')).toEqual([`berth: container "${name}" in room "${room}" was removed while it was being started`]);
+    expect(r.code).toBe(3);
+    expect(await docker.listContainers({ all: true, filters: { label: [`berth.room=${room}`] } })).toEqual([]);
+  }, 60_000);
+
+  it('container run, removed once started (held when the engine reports the start): the same line', async () => {
+    const r = await raceRemoval(['container', 'run', FIXTURE_IMAGE, '--name', 'c2', '--', 'sleep', '60'], 'start');
+    expect(r.stderr.trim().split('\n')).toEqual([`berth: container "c2" in room "${room}" was removed while it was being started`]);
     expect(r.code).toBe(3);
     expect(await docker.listContainers({ all: true, filters: { label: [`berth.room=${room}`] } })).toEqual([]);
   }, 60_000);

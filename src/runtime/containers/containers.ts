@@ -212,7 +212,11 @@ export class ContainerService {
         try {
           const created = await createFromSpec(this.rt, spec, { ...cb, ...(tracking ? { beforeStart: tracking.beforeStart } : {}), start: opts.start });
           const record = await tracking?.started();
-          return { ...(await this.summary(room, created.id)), pulled: created.pulled, ...(record ? { record } : {}) };
+          // Removed by someone else (docker rm -f) right after its start: said as for a removal before it.
+          const summary = await this.summary(room, created.id).catch((err: unknown) => {
+            throw err instanceof NotFoundError ? new NotFoundError(`container "${spec.name}" in room "${room}" was removed while it was being started`) : err;
+          });
+          return { ...summary, pulled: created.pulled, ...(record ? { record } : {}) };
         } catch (err) {
           tracking?.undo();
           throw err;
