@@ -329,8 +329,9 @@ for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith
 // hash, and so is its cache: V8 itself checks only a script's length.
 const outputs = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(f)));
 if (!without.has('yargs-script')) {
-  const yargsFactory = path.join('node_modules', 'yargs', 'build', 'lib', 'yargs-factory.js').split(path.sep).join('/');
-  const chunk = Object.entries(result.metafile.outputs).find(([, o]) => Object.keys(o.inputs).includes(yargsFactory))?.[0];
+  // (node_modules may be a link elsewhere, as in bench/patches.mjs's copies: the input is then named by its real path)
+  const yargsFactory = 'node_modules/yargs/build/lib/yargs-factory.js';
+  const chunk = Object.entries(result.metafile.outputs).find(([, o]) => Object.keys(o.inputs).some((i) => i === yargsFactory || i.endsWith(`/${yargsFactory}`)))?.[0];
   if (!chunk) throw new Error('build: no output holds yargs');
   const code = readFileSync(chunk, 'utf8');
   const draft = toCachedScript(code, chunk, "cached-yargs.js");
