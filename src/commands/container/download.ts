@@ -52,22 +52,23 @@ export const containerDownloadCommand: CommandModule<GlobalArgs, Args<DownloadAr
         ctx.out.done(`extracted ${plural(r.files, 'file')}, ${plural(r.dirs, 'dir')}, ${plural(r.symlinks, 'symlink')} (${formatBytes(r.bytes)}) from ${r.container}:${r.path} into ${r.target}`, r);
         return;
       }
-      const st = await files.statContainerPath(ctx.rt, room, argv.container, argv.path, ctx.signal);
+      const at = await files.resolveContainerPath(ctx.rt, room, argv.container, argv.path, ctx.signal);
       const toStdout = !argv.to;
       if (toStdout && ctx.out.json) throw new UsageError('--output json needs --to FILE or --extract-to DIR (stdout carries the data)');
-      if (st.type === 'directory' || argv.format) {
+      if (at.st.type === 'directory' || argv.format) {
         if (toStdout && ctx.io.stdout.isTTY) throw new UsageError(`refusing to write a ${argv.format ?? 'tar'} archive to the terminal: use --to FILE, --extract-to DIR or a pipe`);
         const r = await files.downloadArchive(ctx.rt, room, argv.container, argv.path, argv.to ?? binaryStdout(ctx), {
           format: argv.format ?? 'tar',
           signal: ctx.signal,
           onProgress: (b) => progress.update(b),
+          at,
         });
         progress.done();
         if (r.skipped) ctx.out.note(`berth: ${r.skipped} hardlinks, devices or fifos are not representable in ${r.format} and were left out`);
         if (r.to) ctx.out.done(`wrote ${r.format} of ${r.container}:${r.path} (${formatBytes(r.bytes)}) to ${r.to}`, r);
         return;
       }
-      const r = await files.downloadFile(ctx.rt, room, argv.container, argv.path, argv.to ?? binaryStdout(ctx), { signal: ctx.signal, onProgress: progress.update });
+      const r = await files.downloadFile(ctx.rt, room, argv.container, argv.path, argv.to ?? binaryStdout(ctx), { signal: ctx.signal, onProgress: progress.update, at });
       progress.done();
       if (r.to) ctx.out.done(`wrote ${r.container}:${r.path} (${formatBytes(r.bytes)}) to ${r.to}`, r);
     } finally {

@@ -530,6 +530,9 @@ function symlinkRefusal(c: ContainerSummary, st: PathStat): UsageError {
   return new UsageError(`"${st.path}" in container "${c.name}" is a symlink to "${st.linkTarget}": download that path, or add a trailing / to follow a link to a directory`);
 }
 
+/** A container path looked up: its container, its full path and what it is. */
+export type ContainerPath = Awaited<ReturnType<typeof resolvePath>>;
+
 async function resolvePath(rt: Runtime, room: string, ref: string, p: string, signal?: AbortSignal) {
   const c = await new ContainerService(rt).resolve(room, ref, signal);
   const full = containerPath(await workingDir(rt, c), p);
@@ -637,9 +640,11 @@ export async function downloadFile(
     onProgress?: (bytes: number, total: number) => void;
     /** The file's exact size, from the engine's archive, before its first byte is written. */
     onSize?: (size: number) => void;
+    /** `ref` and `p` as resolveContainerPath found them. */
+    at?: ContainerPath;
   } = {},
 ): Promise<{ container: string; path: string; bytes: number; to?: string }> {
-  const { c, path: full, st } = await resolvePath(rt, room, ref, p, opts.signal);
+  const { c, path: full, st } = opts.at ?? (await resolvePath(rt, room, ref, p, opts.signal));
   if (st.type === 'directory') throw new UsageError(`"${full}" in container "${c.name}" is a directory: download it with --format tar|zip or --extract-to DIR`);
   if (st.type === 'symlink') throw symlinkRefusal(c, st);
   if (st.type !== 'file') throw new UsageError(`"${full}" in container "${c.name}" is not a regular file`);
@@ -706,11 +711,19 @@ export async function downloadArchive(
   ref: string,
   p: string,
   out: Writable | string,
-  opts: { format?: DownloadFormat; signal?: AbortSignal; onProgress?: (bytes: number) => void; /** zip: names relative to the path (a directory's contents), not under its base name. */ contents?: boolean } = {},
+  opts: {
+    format?: DownloadFormat;
+    signal?: AbortSignal;
+    onProgress?: (bytes: number) => void;
+    /** zip: names relative to the path (a directory's contents), not under its base name. */
+    contents?: boolean;
+    /** `ref` and `p` as resolveContainerPath found them. */
+    at?: ContainerPath;
+  } = {},
 ): Promise<{ container: string; path: string; format: DownloadFormat; bytes: number; skipped: number; to?: string }> {
   const format = opts.format ?? 'tar';
   if (format !== 'tar' && format !== 'zip') throw new UsageError(`invalid --format "${format}": use tar or zip`);
-  const { c, path: full } = await resolvePath(rt, room, ref, p, opts.signal);
+  const { c, path: full } = opts.at ?? (await resolvePath(rt, room, ref, p, opts.signal));
   let target: string | undefined;
   let partial: PartialFile | undefined;
   let sink: Writable;
@@ -973,9 +986,12 @@ export async function uploadAndRun(rt: Runtime, room: string, ref: string, opts:
 }
 
 
-/** What a container path is (the last component not followed, unless it ends in /). */
-export async function statContainerPath(rt: Runtime, room: string, ref: string, p: string, signal?: AbortSignal): Promise<PathStat> {
-  return (await resolvePath(rt, room, ref, p, signal)).st;
+/**
+ * A container path looked up, with what it is (the last component not followed, unless it ends in /): given back to
+ * downloadArchive or downloadFile as `at`, they do not look it up again.
+ */
+export function resolveContainerPath(rt: Runtime, room: string, ref: string, p: string, signal?: AbortSignal): Promise<ContainerPath> {
+  return resolvePath(rt, room, ref, p, signal);
 }
 
 /** Unpacks a zip or tar (gzip'd or not) from the host into a host directory through the archive guard, all or nothing. */

@@ -10,7 +10,8 @@ export {
   extractArchiveFile,
   listContainerDir,
   readContainerFile,
-  statContainerPath,
+  resolveContainerPath,
+  type ContainerPath,
   uploadAndRun,
   uploadToContainer,
 } from './files.js';
