@@ -334,7 +334,7 @@ if (!without.has('yargs-script')) {
   const chunk = Object.entries(result.metafile.outputs).find(([, o]) => Object.keys(o.inputs).some((i) => i === yargsFactory || i.endsWith(`/${yargsFactory}`)))?.[0];
   if (!chunk) throw new Error('build: no output holds yargs');
   const code = readFileSync(chunk, 'utf8');
-  const draft = toCachedScript(code, chunk, "cached-yargs.js");
+  const draft = toCachedScript(code, chunk, 'cached-yargs.js');
   const scriptName = `cached-yargs-${createHash('sha256').update(draft.script).digest('hex').slice(0, 12)}.js`;
   const { shim, script } = toCachedScript(code, chunk, scriptName);
   writeFileSync(chunk, shim);
