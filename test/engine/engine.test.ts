@@ -1,10 +1,11 @@
-// Engine connection: endpoint resolution (flag, DOCKER_HOST, context, default) and unreachable-engine errors.
+// Engine connection: endpoint resolution (flag, DOCKER_HOST, context, default), unreachable-engine errors and the
+// engine's refusals.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveEndpoint, ExitCode } from '../../src/runtime/core/index.js';
-import { runCli, tempHome } from '../support/helpers.js';
+import { ConflictError, resolveEndpoint, ExitCode } from '../../src/runtime/core/index.js';
+import { docker, runCli, runtimeFor, tempHome } from '../support/helpers.js';
 
 const home = tempHome();
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
@@ -98,5 +99,24 @@ describe('health with the engine up', () => {
     const table = await runCli(['health'], { BERTH_HOME: home });
     expect(table.stdout).toMatch(/engine:\s+reachable/);
     expect(table.stdout).toMatch(/uptime:\s+\d+/);
+  });
+});
+
+describe("the engine's refusals", () => {
+  it('a 403 (refused in its current state: the predefined bridge network) is a conflict naming the call', async () => {
+    const rt = runtimeFor(home);
+    try {
+      const engine = await rt.engine();
+      const err = await engine.call('remove network bridge', (d) => d.getNetwork('bridge').remove()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConflictError);
+      expect((err as ConflictError).exitCode).toBe(ExitCode.conflict);
+      expect((err as Error).message).toMatch(/^remove network bridge: .*bridge/);
+      expect((await docker.getNetwork('bridge').inspect()).Name).toBe('bridge');
+    } finally {
+      rt.close();
+    }
   });
 });

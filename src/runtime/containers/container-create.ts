@@ -370,7 +370,7 @@ export async function createFromSpec(
         () => false,
         (e: { statusCode?: number }) => e?.statusCode === 404,
       );
-      if (gone) throw new NotFoundError(`container "${spec.name}" in room "${spec.room}" was removed while it was being started`);
+      if (gone) throw removedWhileStarting(spec);
       await container.remove({ force: true, v: true }).catch(() => {});
       throw startError(err, spec.name);
     }
@@ -378,6 +378,11 @@ export async function createFromSpec(
   } finally {
     admission?.release();
   }
+}
+
+/** A container someone else removed (docker rm -f) while berth created and started it. */
+export function removedWhileStarting(spec: { name: string; room: string }): NotFoundError {
+  return new NotFoundError(`container "${spec.name}" in room "${spec.room}" was removed while it was being started`);
 }
 
 /** A start failure in one line: a taken host port is a conflict; other engine errors keep their own message. */

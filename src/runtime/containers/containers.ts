@@ -201,7 +201,7 @@ export class ContainerService {
   /** Creates and starts a container in the room (created first when missing); returns its summary. */
   async run(room: string, opts: RunOptions, cb: CreateCallbacks = {}): Promise<ContainerSummary & { pulled: boolean; record?: number }> {
     // Lazy for start-up: listing and the dashboard's first requests load neither creating nor records.
-    const [{ auditDetails, createFromSpec, toRunSpec }, { recordWhileCreating }] = await Promise.all([import('./container-create.js'), import('../records/index.js')]);
+    const [{ auditDetails, createFromSpec, removedWhileStarting, toRunSpec }, { recordWhileCreating }] = await Promise.all([import('./container-create.js'), import('../records/index.js')]);
     const spec = await toRunSpec(this.rt, room, opts, 'container');
     const action = opts.start === false ? 'container.create' : 'container.run';
     return this.rt.audit.record(
@@ -214,7 +214,7 @@ export class ContainerService {
           const record = await tracking?.started();
           // Removed by someone else (docker rm -f) right after its start: said as for a removal before it.
           const summary = await this.summary(room, created.id).catch((err: unknown) => {
-            throw err instanceof NotFoundError ? new NotFoundError(`container "${spec.name}" in room "${room}" was removed while it was being started`) : err;
+            throw err instanceof NotFoundError ? removedWhileStarting(spec) : err;
           });
           return { ...summary, pulled: created.pulled, ...(record ? { record } : {}) };
         } catch (err) {
