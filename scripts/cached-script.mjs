@@ -14,11 +14,11 @@ import vm from 'node:vm';
 /**
  * Runs the classic script at `url` and returns its value. The cache lives in Node's compile cache directory (its
  * directory for this Node and architecture; none when the compile cache is off: NODE_DISABLE_COMPILE_CACHE, or a
- * directory that could not be made), one file per script. It is written when missing or refused, at exit, through a temporary file and a rename, so a
- * reader never sees half of one. The file holds the cache twice: V8 checks a cache's header but not its payload (a
- * damaged payload crashes the process), and two unequal halves show damage without hashing, which costs more at
- * start-up than the cache saves (node:zlib's crc32 3.5 ms to load, a checksum in JavaScript 1.6-3 ms). Any failure
- * only means no cache.
+ * directory that could not be made), one file per script. It is written when missing or refused, at exit, through
+ * a temporary file and a rename, so a reader never sees half of one. The file holds the cache twice: V8 checks a
+ * cache's header but not its payload (a damaged payload crashes the process, or runs what the bytes now say), and
+ * two unequal halves show damage without hashing, which costs more at start-up than the cache saves (node:zlib's
+ * crc32 3.5 ms to load, a checksum in JavaScript 1.6-3 ms). Any failure only means no cache.
  */
 export function runCachedScript(url, name) {
   const { process } = globalThis;
@@ -36,7 +36,9 @@ export function runCachedScript(url, name) {
   const script = new (process.getBuiltinModule('node:vm').Script)(fs.readFileSync(url, 'utf8'), { filename: url.href, cachedData });
   if (file && (!cachedData || script.cachedDataRejected)) {
     process.once('exit', () => {
-      const temporary = `${file}.${process.pid}`;
+      // One name for every writer: a process killed while writing leaves at most this one file behind. Two writing at
+      // once leave one's cache whole (each writes it in one call), or a file whose halves differ, which is not used.
+      const temporary = `${file}.tmp`;
       try {
         const data = script.createCachedData();
         fs.writeFileSync(temporary, Buffer.concat([data, data]));
